@@ -1,0 +1,659 @@
+#include "adapters/cli/cli.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/cli/eval.h"
+#include "adapters/http/server.h"
+#include "adapters/json_codec.h"
+#include "adapters/service.h"
+#include "knowledge/builtin.h"
+#include "knowledge/markdown.h"
+#include "knowledge/store.h"
+
+namespace adapters::cli {
+namespace {
+
+using nlohmann::json;
+
+// ---- argument parsing ----
+
+struct FlagSpec {
+  const char* name;  // without "--"
+  bool takes_value;
+  const char* help;
+};
+
+struct Args {
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> positional;
+  bool Has(const std::string& f) const { return flags.count(f) > 0; }
+  std::string Get(const std::string& f, const std::string& def = "") const {
+    auto it = flags.find(f);
+    return it == flags.end() ? def : it->second;
+  }
+};
+
+// Parses argv[first..]; on error prints a one-line message and returns false.
+bool ParseArgs(int argc, char** argv, int first, const std::vector<FlagSpec>& specs, const std::string& command,
+               Args* out) {
+  for (int i = first; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") {
+      for (i++; i < argc; i++) out->positional.push_back(argv[i]);
+      break;
+    }
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      std::string name = a.substr(2), value;
+      bool has_inline = false;
+      size_t eq = name.find('=');
+      if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_inline = true;
+      }
+      const FlagSpec* spec = nullptr;
+      for (const auto& s : specs) {
+        if (name == s.name) spec = &s;
+      }
+      if (!spec) {
+        std::fprintf(stderr, "careerbot %s: unknown flag --%s (see careerbot %s --help)\n", command.c_str(),
+                     name.c_str(), command.c_str());
+        return false;
+      }
+      if (spec->takes_value && !has_inline) {
+        if (i + 1 >= argc) {
+          std::fprintf(stderr, "careerbot %s: --%s needs a value\n", command.c_str(), name.c_str());
+          return false;
+        }
+        value = argv[++i];
+      }
+      out->flags[name] = spec->takes_value ? value : "1";
+      continue;
+    }
+    if (a == "-h") {
+      out->flags["help"] = "1";
+      continue;
+    }
+    out->positional.push_back(a);
+  }
+  return true;
+}
+
+std::string Env(const char* name, const std::string& def = "") {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : def;
+}
+
+std::string DefaultDbPath() {
+  std::string db = Env("CAREERBOT_DB");
+  if (!db.empty()) return db;
+  std::string xdg = Env("XDG_DATA_HOME");
+  if (!xdg.empty()) return xdg + "/careerbot/careerbot.db";
+  std::string home = Env("HOME");
+  if (!home.empty()) return home + "/.local/share/careerbot/careerbot.db";
+  return "careerbot.db";
+}
+
+bool ParseDouble(const std::string& s, double* out) {
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return !s.empty() && end && *end == '\0';
+}
+
+bool ParseInt(const std::string& s, long* out) {
+  char* end = nullptr;
+  *out = std::strtol(s.c_str(), &end, 10);
+  return !s.empty() && end && *end == '\0';
+}
+
+void PrintFlags(const std::vector<FlagSpec>& specs) {
+  for (const auto& s : specs) {
+    std::string left = std::string("  --") + s.name + (s.takes_value ? " VALUE" : "");
+    std::printf("%-28s %s\n", left.c_str(), s.help);
+  }
+}
+
+const char kMainHelp[] =
+    "careerbot: answers questions about backend-developer careers from a curated knowledge base\n"
+    "\n"
+    "usage: careerbot COMMAND [FLAGS]\n"
+    "\n"
+    "commands:\n"
+    "  serve                 run the HTTP API at http://127.0.0.1:8080\n"
+    "  ask QUESTION          answer one question on the terminal\n"
+    "  eval FILE.jsonl       score the bot on a set of questions with expected answers\n"
+    "  kb build              build the knowledge base from the shipped knowledge files\n"
+    "  kb import FILE...     add articles (.md, .txt) to the knowledge base\n"
+    "  kb list | kb show ID  list entries, show one\n"
+    "  kb test               run the knowledge base's own test questions\n"
+    "\n"
+    "Every command takes --help. The knowledge base file is --db PATH, or $CAREERBOT_DB, or\n"
+    "$XDG_DATA_HOME/careerbot/careerbot.db (default ~/.local/share/careerbot/careerbot.db);\n"
+    "serve and ask build it from the shipped knowledge when it does not exist yet.\n";
+
+// Opens the knowledge base for a command, building it when missing.
+std::unique_ptr<knowledge::Store> OpenForCommand(const std::string& db, const std::string& command) {
+  bool built = false;
+  auto store = knowledge::OpenOrBuild(db, &built);
+  if (!store.ok()) {
+    std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), store.status().message().c_str());
+    return nullptr;
+  }
+  if (built) spdlog::info("built the knowledge base at {} from the shipped knowledge", db);
+  return std::move(*store);
+}
+
+bot::AnswererOptions AnswererOptionsFrom(const Args& args, bool* ok) {
+  bot::AnswererOptions options;
+  *ok = true;
+  std::string t = args.Get("threshold", Env("CAREERBOT_THRESHOLD"));
+  if (!t.empty()) {
+    double v;
+    if (!ParseDouble(t, &v) || v < 0 || v > 1) {
+      std::fprintf(stderr, "careerbot: the threshold must be a number in [0, 1], got '%s'\n", t.c_str());
+      *ok = false;
+    } else {
+      options.threshold = v;
+    }
+  }
+  return options;
+}
+
+// ---- serve ----
+
+int Serve(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"host", true, "address to listen on ($CAREERBOT_HOST, default 127.0.0.1)"},
+      {"port", true, "port to listen on, 0 for any free one ($CAREERBOT_PORT, default 8080)"},
+      {"db", true, "knowledge base file ($CAREERBOT_DB, default ~/.local/share/careerbot/careerbot.db)"},
+      {"threads", true, "worker threads ($CAREERBOT_THREADS, default 32)"},
+      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.5)"},
+      {"log-level", true, "trace, debug, info, warn, error ($CAREERBOT_LOG_LEVEL, default info)"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 2, specs, "serve", &args)) return 2;
+  if (args.Has("help")) {
+    std::printf("usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz).\n\n");
+    PrintFlags(specs);
+    return 0;
+  }
+  if (!args.positional.empty()) {
+    std::fprintf(stderr, "careerbot serve: unexpected argument '%s'\n", args.positional[0].c_str());
+    return 2;
+  }
+  std::string level = args.Get("log-level", Env("CAREERBOT_LOG_LEVEL", "info"));
+  auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off") {
+    std::fprintf(stderr, "careerbot serve: unknown log level '%s'\n", level.c_str());
+    return 2;
+  }
+  spdlog::set_level(lvl);
+
+  http::HttpOptions options;
+  options.host = args.Get("host", Env("CAREERBOT_HOST", "127.0.0.1"));
+  long port = 0, threads = 0;
+  std::string port_text = args.Get("port", Env("CAREERBOT_PORT", "8080"));
+  if (!ParseInt(port_text, &port) || port < 0 || port > 65535) {
+    std::fprintf(stderr, "careerbot serve: invalid port '%s' (0-65535)\n", port_text.c_str());
+    return 2;
+  }
+  options.port = static_cast<int>(port);
+  std::string threads_text = args.Get("threads", Env("CAREERBOT_THREADS", "32"));
+  if (!ParseInt(threads_text, &threads) || threads < 1 || threads > 1024) {
+    std::fprintf(stderr, "careerbot serve: invalid thread count '%s' (1-1024)\n", threads_text.c_str());
+    return 2;
+  }
+  options.threads = static_cast<size_t>(threads);
+  bool ok;
+  bot::AnswererOptions answerer_options = AnswererOptionsFrom(args, &ok);
+  if (!ok) return 2;
+
+  std::string db = args.Get("db", DefaultDbPath());
+  auto store = OpenForCommand(db, "serve");
+  if (!store) return 1;
+  Service service(store.get(), answerer_options);
+  auto lexicon = store->GetLexicon();
+  if (!lexicon.ok()) {
+    std::fprintf(stderr, "careerbot serve: %s\n", lexicon.status().message().c_str());
+    return 1;
+  }
+
+  // SIGINT/SIGTERM are taken by a dedicated thread, which stops the server.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http::HttpServer server(service, options);
+  bot::Status s = server.Bind();
+  if (!s.ok()) {
+    std::fprintf(stderr, "careerbot serve: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: stopping", sig);
+    server.Stop();
+  });
+  spdlog::info("careerbot listening on http://{}:{} (knowledge base {}: {} entries, version {}; adapters: http)",
+               options.host, server.port(), db, (*lexicon)->entry_count, (*lexicon)->version);
+  server.Run();
+  // Wake the signal thread if the server stopped on its own.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+// ---- ask ----
+
+void PrintAnswerText(const bot::Answer& a) {
+  std::printf("%s\n", a.text.c_str());
+  for (const auto& s : a.sources) {
+    std::printf("\nSource: %s (%s, %s)%s%s\n", s.title.c_str(), s.article.c_str(), s.section.c_str(),
+                s.url.empty() ? "" : " ", s.url.c_str());
+  }
+  if (!a.suggestions.empty()) {
+    std::printf("\nYou could also ask:\n");
+    for (const auto& s : a.suggestions) std::printf("  - %s\n", s.c_str());
+  }
+  std::printf("\n[%s, confidence %.2f]\n", a.kind.c_str(), a.confidence);
+  if (a.explanation) std::printf("\nexplain: %s\n", AnswerToJson(a)["explain"].dump(2).c_str());
+}
+
+int Ask(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      {"json", false, "print the answer as the JSON that POST /v1/ask returns"},
+      {"explain", false, "also say why: matched terms, scores, runner-up, threshold"},
+      {"conversation", true, "continue this conversation id"},
+      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 2, specs, "ask", &args)) return 2;
+  if (args.Has("help")) {
+    std::printf("usage: careerbot ask [FLAGS] \"QUESTION\"\n\n");
+    PrintFlags(specs);
+    return 0;
+  }
+  if (args.positional.empty()) {
+    std::fprintf(stderr, "careerbot ask: give a question, e.g. careerbot ask \"What does a backend developer do?\"\n");
+    return 2;
+  }
+  bool ok;
+  bot::AnswererOptions options = AnswererOptionsFrom(args, &ok);
+  if (!ok) return 2;
+  spdlog::set_level(spdlog::level::warn);
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "ask");
+  if (!store) return 1;
+  Service service(store.get(), options);
+  bot::Question q;
+  for (const auto& p : args.positional) q.text += (q.text.empty() ? "" : " ") + p;
+  q.channel = "cli";
+  q.explain = args.Has("explain");
+  q.conversation_id = args.Get("conversation");
+  auto answer = service.Ask(q);
+  if (!answer.ok()) {
+    if (args.Has("json")) {
+      std::printf("%s\n", ErrorJson(bot::Status::CodeName(answer.status().code()), answer.status().message()).dump().c_str());
+    } else {
+      std::fprintf(stderr, "careerbot ask: %s\n", answer.status().message().c_str());
+    }
+    return 1;
+  }
+  if (args.Has("json")) {
+    std::printf("%s\n", AnswerToJson(*answer).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    PrintAnswerText(*answer);
+  }
+  return 0;
+}
+
+// ---- eval ----
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return true;
+}
+
+int RunEval(const std::string& command, const std::string& title, const std::string& jsonl, const Args& args,
+            knowledge::Store* store, double threshold) {
+  auto cases = ParseEvalCases(jsonl);
+  if (!cases.ok()) {
+    std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), cases.status().message().c_str());
+    return 2;
+  }
+  auto raw = AskAll(store, *cases);
+  if (!raw.ok()) {
+    std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), raw.status().message().c_str());
+    return 1;
+  }
+  if (args.Has("sweep")) {
+    json rows = json::array();
+    if (!args.Has("json")) std::printf("%s: accuracy by decline threshold\nthreshold  answerable  decline  smalltalk  mean\n", title.c_str());
+    for (int i = 20; i <= 80; i += 2) {
+      double t = i / 100.0;
+      EvalReport r = Score(*cases, *raw, t);
+      double mean = (r.answer_rate() + r.decline_rate()) / 2;
+      if (args.Has("json")) {
+        rows.push_back({{"threshold", t}, {"answerable", r.answer_rate()}, {"decline", r.decline_rate()},
+                        {"smalltalk", r.smalltalk_rate()}});
+      } else {
+        std::printf("  %.2f       %.3f       %.3f    %.3f      %.3f%s\n", t, r.answer_rate(), r.decline_rate(),
+                    r.smalltalk_rate(), mean, std::abs(t - threshold) < 1e-9 ? "   <- current" : "");
+      }
+    }
+    if (args.Has("json")) std::printf("%s\n", rows.dump(2).c_str());
+    return 0;
+  }
+  EvalReport report = Score(*cases, *raw, threshold);
+  if (args.Has("json")) {
+    std::printf("%s\n", ReportToJson(report).dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("%s", ReportToText(report, title).c_str());
+  }
+  bool all_pass = report.answer_pass == report.answer_total && report.decline_pass == report.decline_total &&
+                  report.smalltalk_pass == report.smalltalk_total;
+  // `kb test` wants every case to pass unless gates are given.
+  bool gated = args.Has("min-answerable") || args.Has("min-decline") || args.Has("min-smalltalk");
+  if (command == "kb test" && !gated) return all_pass ? 0 : 1;
+  // Accuracy gates for CI: --min-answerable 0.95 and the like.
+  int status = 0;
+  const std::pair<const char*, double> gates[] = {{"min-answerable", report.answer_rate()},
+                                                  {"min-decline", report.decline_rate()},
+                                                  {"min-smalltalk", report.smalltalk_rate()}};
+  for (const auto& [flag, rate] : gates) {
+    if (!args.Has(flag)) continue;
+    double min = 0;
+    if (!ParseDouble(args.Get(flag), &min)) {
+      std::fprintf(stderr, "careerbot %s: --%s needs a number\n", command.c_str(), flag);
+      return 2;
+    }
+    if (rate + 1e-9 < min) {
+      std::fprintf(stderr, "careerbot %s: %s accuracy %.3f is below %.3f\n", command.c_str(), flag + 4, rate, min);
+      status = 1;
+    }
+  }
+  return status;
+}
+
+int Eval(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      {"json", false, "print the report as JSON"},
+      {"sweep", false, "print the accuracies across decline thresholds 0.20 to 0.80"},
+      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"min-answerable", true, "exit 1 when the answerable accuracy is below this (for CI)"},
+      {"min-decline", true, "exit 1 when the decline accuracy is below this"},
+      {"min-smalltalk", true, "exit 1 when the small-talk accuracy is below this"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 2, specs, "eval", &args)) return 2;
+  if (args.Has("help") || args.positional.size() != 1) {
+    std::printf("usage: careerbot eval [FLAGS] FILE.jsonl\n\nEach line: {\"id\", \"q\", \"expect\": "
+                "\"answer\"|\"decline\"|\"smalltalk\", \"facts\": [[\"alt\", ...], ...]}\n\n");
+    PrintFlags(specs);
+    return args.Has("help") ? 0 : 2;
+  }
+  bool ok;
+  bot::AnswererOptions options = AnswererOptionsFrom(args, &ok);
+  if (!ok) return 2;
+  std::string jsonl;
+  if (!ReadFile(args.positional[0], &jsonl)) {
+    std::fprintf(stderr, "careerbot eval: cannot read '%s'\n", args.positional[0].c_str());
+    return 1;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "eval");
+  if (!store) return 1;
+  return RunEval("eval", args.positional[0], jsonl, args, store.get(), options.threshold);
+}
+
+// ---- kb ----
+
+int KbBuild(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"db", true, "knowledge base file to (re)build ($CAREERBOT_DB)"},
+      {"from", true, "read the knowledge files from this folder (default: the ones built into careerbot)"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 3, specs, "kb build", &args)) return 2;
+  if (args.Has("help")) {
+    std::printf("usage: careerbot kb build [--db PATH] [--from DIR]\n\nBuilds the knowledge base from entries/*.md, "
+                "synonyms.txt (and tests.jsonl) in DIR, or from the\nknowledge built into careerbot. The same files "
+                "always give the same knowledge base.\n\n");
+    PrintFlags(specs);
+    return 0;
+  }
+  knowledge::KnowledgeFiles files;
+  std::string origin;
+  if (args.Has("from")) {
+    auto loaded = knowledge::LoadKnowledgeDir(args.Get("from"));
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "careerbot kb build: %s\n", loaded.status().message().c_str());
+      return 1;
+    }
+    files = std::move(*loaded);
+    origin = "files:" + files.fingerprint;
+  } else {
+    files = knowledge::BuiltinKnowledge();
+    origin = "builtin:" + files.fingerprint;
+  }
+  for (const auto& issue : files.issues) std::fprintf(stderr, "warning: %s\n", issue.c_str());
+  std::string db = args.Get("db", DefaultDbPath());
+  std::error_code ec;
+  auto parent = std::filesystem::path(db).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  bot::Status s = knowledge::BuildKnowledgeBase(db, files, origin);
+  if (!s.ok()) {
+    std::fprintf(stderr, "careerbot kb build: %s\n", s.message().c_str());
+    return 1;
+  }
+  auto store = knowledge::Store::Open(db, knowledge::Store::Mode::kReadOnly);
+  std::string version = store.ok() ? (*store)->GetMeta("version").value() : "?";
+  std::printf("built %s: %zu entries, version %s\n", db.c_str(), files.entries.size(), version.c_str());
+  return 0;
+}
+
+int KbImport(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+                                       {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 3, specs, "kb import", &args)) return 2;
+  if (args.Has("help") || args.positional.empty()) {
+    std::printf("usage: careerbot kb import [--db PATH] FILE...\n\nAdds articles to the knowledge base: Markdown "
+                "(.md, one entry per heading) or plain text\n(.txt, headings detected), each section an entry. An "
+                "entry with an id that exists replaces it.\n\n");
+    PrintFlags(specs);
+    return args.Has("help") ? 0 : 2;
+  }
+  std::vector<bot::Entry> incoming;
+  for (const auto& path : args.positional) {
+    std::string text;
+    if (!ReadFile(path, &text)) {
+      std::fprintf(stderr, "careerbot kb import: cannot read '%s'\n", path.c_str());
+      return 1;
+    }
+    std::string ext = path.size() > 4 ? path.substr(path.find_last_of('.') + 1) : "";
+    std::string article = knowledge::TitleFromFileName(path);
+    std::vector<bot::Entry> entries;
+    if (ext == "md" || ext == "markdown") {
+      std::vector<knowledge::ParseIssue> issues;
+      entries = knowledge::ParseMarkdown(text, article, &issues);
+      for (auto& i : issues) std::fprintf(stderr, "warning: %s:%zu: %s\n", path.c_str(), i.line, i.message.c_str());
+    } else if (ext == "txt" || ext == "text") {
+      entries = knowledge::ParsePlainText(text, article);
+    } else {
+      std::fprintf(stderr, "careerbot kb import: '%s': unknown file type (use .md or .txt)\n", path.c_str());
+      return 1;
+    }
+    std::printf("%s: %zu sections\n", path.c_str(), entries.size());
+    for (auto& e : entries) incoming.push_back(std::move(e));
+  }
+  std::string db = args.Get("db", DefaultDbPath());
+  auto store = OpenForCommand(db, "kb import");
+  if (!store) return 1;
+  auto existing = store->ListEntries();
+  auto synonyms = store->GetMeta("synonyms");
+  if (!existing.ok()) {
+    std::fprintf(stderr, "careerbot kb import: %s\n", existing.status().message().c_str());
+    return 1;
+  }
+  std::map<std::string, bot::Entry> merged;
+  for (auto& e : *existing) merged[e.id] = e;
+  int added = 0, changed = 0, unchanged = 0;
+  for (auto& e : incoming) {
+    auto it = merged.find(e.id);
+    if (it == merged.end()) {
+      added++;
+    } else if (it->second.body == e.body && it->second.title == e.title && it->second.questions == e.questions) {
+      unchanged++;
+    } else {
+      changed++;
+    }
+    merged[e.id] = e;
+  }
+  std::vector<bot::Entry> all;
+  for (auto& [id, e] : merged) all.push_back(e);
+  bot::Status s = store->ReplaceAll(all, synonyms.ok() ? *synonyms : "", "curated");
+  if (!s.ok()) {
+    std::fprintf(stderr, "careerbot kb import: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::printf("imported into %s: %d added, %d changed, %d unchanged (%zu entries)\n", db.c_str(), added, changed,
+              unchanged, all.size());
+  return 0;
+}
+
+int KbListShow(int argc, char** argv, bool show) {
+  const std::vector<FlagSpec> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+                                       {"json", false, "print JSON"},
+                                       {"help", false, "show this help"}};
+  std::string command = show ? "kb show" : "kb list";
+  Args args;
+  if (!ParseArgs(argc, argv, 3, specs, command, &args)) return 2;
+  if (args.Has("help") || (show && args.positional.size() != 1)) {
+    std::printf("usage: careerbot %s [--db PATH] [--json]%s\n\n", command.c_str(), show ? " ID" : "");
+    PrintFlags(specs);
+    return args.Has("help") ? 0 : 2;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), command);
+  if (!store) return 1;
+  if (show) {
+    auto e = store->GetEntry(args.positional[0]);
+    if (!e.ok()) {
+      std::fprintf(stderr, "careerbot kb show: %s\n", e.status().message().c_str());
+      return 1;
+    }
+    if (args.Has("json")) {
+      std::printf("%s\n", EntryToJson(*e).dump(2).c_str());
+    } else {
+      std::printf("%s", knowledge::ToMarkdown({*e}, e->source.article).c_str());
+    }
+    return 0;
+  }
+  auto entries = store->ListEntries();
+  if (!entries.ok()) {
+    std::fprintf(stderr, "careerbot kb list: %s\n", entries.status().message().c_str());
+    return 1;
+  }
+  for (const auto& e : *entries) {
+    if (args.Has("json")) {
+      std::printf("%s\n", EntryToJson(e).dump().c_str());
+    } else {
+      std::printf("%-48s %s\n", e.id.c_str(), e.title.c_str());
+    }
+  }
+  return 0;
+}
+
+int KbTest(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      {"file", true, "test questions (default: the knowledge's own tests.jsonl)"},
+      {"json", false, "print the report as JSON"},
+      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"min-answerable", true, "instead of requiring every case, exit 1 below this answerable accuracy"},
+      {"min-decline", true, "... below this decline accuracy"},
+      {"min-smalltalk", true, "... below this small-talk accuracy"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 3, specs, "kb test", &args)) return 2;
+  if (args.Has("help")) {
+    std::printf("usage: careerbot kb test [FLAGS]\n\nRuns the knowledge base's own test questions; exits 1 when any fails.\n\n");
+    PrintFlags(specs);
+    return 0;
+  }
+  bool ok;
+  bot::AnswererOptions options = AnswererOptionsFrom(args, &ok);
+  if (!ok) return 2;
+  std::string jsonl;
+  if (args.Has("file")) {
+    if (!ReadFile(args.Get("file"), &jsonl)) {
+      std::fprintf(stderr, "careerbot kb test: cannot read '%s'\n", args.Get("file").c_str());
+      return 1;
+    }
+  } else {
+    jsonl = knowledge::BuiltinKnowledge().tests;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "kb test");
+  if (!store) return 1;
+  return RunEval("kb test", "knowledge tests", jsonl, args, store.get(), options.threshold);
+}
+
+int Kb(int argc, char** argv) {
+  std::string sub = argc > 2 ? argv[2] : "";
+  if (sub == "build") return KbBuild(argc, argv);
+  if (sub == "import") return KbImport(argc, argv);
+  if (sub == "list") return KbListShow(argc, argv, false);
+  if (sub == "show") return KbListShow(argc, argv, true);
+  if (sub == "test") return KbTest(argc, argv);
+  if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
+    std::printf("usage: careerbot kb build|import|list|show|test [FLAGS]\n");
+    return sub.empty() ? 2 : 0;
+  }
+  std::fprintf(stderr, "careerbot kb: unknown command '%s' (see careerbot --help)\n", sub.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::string command = argc > 1 ? argv[1] : "";
+  if (command.empty() || command == "--help" || command == "-h" || command == "help") {
+    std::printf("%s", kMainHelp);
+    return command.empty() ? 2 : 0;
+  }
+  if (command == "--version") {
+    std::printf("careerbot 0.1.0\n");
+    return 0;
+  }
+  if (command == "serve") return Serve(argc, argv);
+  if (command == "ask") return Ask(argc, argv);
+  if (command == "eval") return Eval(argc, argv);
+  if (command == "kb") return Kb(argc, argv);
+  std::fprintf(stderr, "careerbot: unknown command '%s' (see careerbot --help)\n", command.c_str());
+  return 2;
+}
+
+}  // namespace adapters::cli

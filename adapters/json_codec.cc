@@ -1,0 +1,62 @@
+#include "adapters/json_codec.h"
+
+#include <cmath>
+
+namespace adapters {
+
+using nlohmann::json;
+
+json AnswerToJson(const bot::Answer& a) {
+  json sources = json::array();
+  for (const auto& s : a.sources) {
+    json src = {{"id", s.id}, {"title", s.title}, {"article", s.article}, {"section", s.section},
+                {"score", s.score}};
+    if (!s.url.empty()) src["url"] = s.url;
+    sources.push_back(std::move(src));
+  }
+  json out = {{"answer", a.text},
+              {"answered", a.answered},
+              {"kind", a.kind},
+              {"confidence", a.confidence},
+              {"answer_id", a.answer_id},
+              {"sources", sources},
+              {"suggestions", a.suggestions},
+              {"conversation_id", a.conversation_id}};
+  if (a.explanation) {
+    const bot::Explanation& e = *a.explanation;
+    json matches = json::object();
+    for (const auto& m : e.matches) matches[m.field] = m.terms;
+    out["explain"] = {{"query_terms", e.query_terms},
+                      {"corrected", e.corrected},
+                      {"context_terms", e.context_terms},
+                      {"matched_terms", matches},
+                      {"winner",
+                       {{"id", e.winner_id},
+                        {"score", e.winner_score},
+                        {"coverage", e.coverage},
+                        {"question_similarity", e.question_similarity},
+                        {"confidence", e.confidence}}},
+                      {"runner_up",
+                       {{"id", e.runner_up_id}, {"score", e.runner_up_score}, {"confidence", e.runner_up_confidence}}},
+                      {"margin", e.margin},
+                      {"threshold", e.threshold},
+                      {"kb_version", e.kb_version}};
+  }
+  return out;
+}
+
+json EntryToJson(const bot::Entry& e) {
+  return {{"id", e.id},
+          {"title", e.title},
+          {"body", e.body},
+          {"questions", e.questions},
+          {"tags", e.tags},
+          {"source", {{"article", e.source.article}, {"section", e.source.section}, {"url", e.source.url}}},
+          {"updated_at", e.updated_at}};
+}
+
+json ErrorJson(const std::string& code, const std::string& message) {
+  return {{"error", {{"code", code}, {"message", message}}}};
+}
+
+}  // namespace adapters

@@ -1,0 +1,64 @@
+// What goes into the answering core and what comes out: Question and Answer,
+// plain value types shared by every channel's adapter.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bot {
+
+struct Question {
+  std::string text;
+  std::string conversation_id;  // empty: a new conversation
+  std::string channel = "cli";  // http, web, slack, discord, mattermost, cli
+  bool explain = false;
+};
+
+struct AnswerSource {
+  std::string id;
+  std::string title;
+  std::string article;
+  std::string section;
+  std::string url;
+  double score = 0;
+};
+
+// Why an answer was chosen (Question::explain).
+struct Explanation {
+  struct FieldMatch {
+    std::string field;               // title, questions, tags, body
+    std::vector<std::string> terms;  // index terms of the question found there
+  };
+  std::vector<std::string> query_terms;        // index terms the question became
+  std::vector<std::string> corrected;          // "salery -> salari" typo corrections
+  std::vector<std::string> context_terms;      // terms carried over from the conversation
+  std::vector<FieldMatch> matches;             // for the winning entry
+  std::string winner_id;
+  double winner_score = 0;
+  std::string runner_up_id;
+  double runner_up_score = 0;
+  double runner_up_confidence = 0;
+  double margin = 0;                // winner_score - runner_up_score
+  double coverage = 0;              // weighted share of the question's topic terms the winner holds
+  double question_similarity = 0;   // closeness to the winner's nearest curated phrasing
+  double confidence = 0;            // coverage adjusted by question_similarity
+  double threshold = 0;
+  std::string kb_version;
+};
+
+struct Answer {
+  std::string text;
+  bool answered = false;
+  std::string kind;  // "kb", "smalltalk" or "fallback"
+  double confidence = 0;
+  std::string answer_id;
+  std::vector<AnswerSource> sources;
+  std::vector<std::string> suggestions;
+  std::string conversation_id;
+  std::string entry_id;             // the winning entry, empty when none
+  std::string normalized_question;  // the question's index terms, space-separated
+  std::optional<Explanation> explanation;
+};
+
+}  // namespace bot

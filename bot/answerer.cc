@@ -1,0 +1,589 @@
+#include "bot/answerer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "bot/smalltalk.h"
+#include "bot/text.h"
+#include "bot/words.h"
+
+namespace bot {
+namespace {
+
+constexpr size_t kMaxQuestionBytes = 4096;
+constexpr double kWeakFactor = 0.3;
+constexpr double kCorrectedFactor = 0.8;
+constexpr double kContextFactor = 0.5;
+constexpr double kAnchoredUnknownFactor = 0.35;
+// Where a question term is found in an entry: its curated phrasings, title and
+// tags say what the entry is about; its body only mentions things.
+constexpr double kHeadStrength = 1.0;
+constexpr double kBodyStrength = 0.7;
+// How the final score mixes its parts (they sum to one, so score is in [0,1]).
+constexpr double kCoverageWeight = 0.6;
+constexpr double kQuestionWeight = 0.3;
+constexpr double kBm25Weight = 0.1;
+// How much of the confidence depends on matching a curated phrasing closely.
+constexpr double kPhrasingShare = 0.25;
+
+const char* const kStarterQuestions[] = {
+    "What does a backend developer do?",
+    "Which programming languages should a backend developer learn?",
+    "How much do backend developers earn?",
+};
+
+// A term of the question as the ranker sees it.
+struct Concept {
+  std::string term;
+  std::string surface;
+  double weight = 0;
+  uint32_t doc_freq = 0;
+  bool weak = false;
+  bool corrected = false;
+  bool context = false;  // carried over from an earlier turn
+};
+
+double Idf(size_t n, uint32_t df) {
+  return std::log(1.0 + (static_cast<double>(n) - df + 0.5) / (df + 0.5));
+}
+
+// True when the space-separated `terms` holds `term` as a whole word.
+bool ContainsTerm(const std::string& terms, const std::string& term) {
+  size_t pos = 0;
+  while ((pos = terms.find(term, pos)) != std::string::npos) {
+    bool start_ok = pos == 0 || terms[pos - 1] == ' ';
+    size_t end = pos + term.size();
+    bool end_ok = end == terms.size() || terms[end] == ' ';
+    if (start_ok && end_ok) return true;
+    pos = end;
+  }
+  return false;
+}
+
+std::vector<std::string> SplitTerms(const std::string& terms) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < terms.size()) {
+    size_t end = terms.find(' ', start);
+    if (end == std::string::npos) end = terms.size();
+    if (end > start) out.push_back(terms.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// Damerau-Levenshtein (optimal string alignment) distance, or max+1 once it
+// is certain to exceed `max`.
+int EditDistance(const std::string& a, const std::string& b, int max) {
+  int n = static_cast<int>(a.size()), m = static_cast<int>(b.size());
+  if (std::abs(n - m) > max) return max + 1;
+  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
+  for (int i = 0; i <= n; i++) d[i][0] = i;
+  for (int j = 0; j <= m; j++) d[0][j] = j;
+  for (int i = 1; i <= n; i++) {
+    int row_min = max + 1;
+    for (int j = 1; j <= m; j++) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+      row_min = std::min(row_min, d[i][j]);
+    }
+    if (row_min > max) return max + 1;
+  }
+  return d[n][m];
+}
+
+bool StartsWith(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+// A short question that leans on the one before: "and how much do they earn?",
+// "what about Go?".
+bool LooksLikeFollowUp(const std::string& text) {
+  std::vector<std::string> words = Tokenize(text);
+  if (words.empty() || words.size() > 10) return false;
+  std::string lower;
+  for (auto& w : words) lower += w + " ";
+  if (StartsWith(lower, "and ") || StartsWith(lower, "what about ") || StartsWith(lower, "how about ") ||
+      StartsWith(lower, "what of ") || StartsWith(lower, "also ") || StartsWith(lower, "and what ") ||
+      StartsWith(lower, "same for ") || StartsWith(lower, "but ")) {
+    return true;
+  }
+  static const std::unordered_set<std::string> kPronouns = {"they", "them", "their", "theirs", "it",
+                                                           "its", "those", "these", "he", "she",
+                                                           "that", "this", "one", "ones"};
+  for (auto& w : words) {
+    if (kPronouns.count(w)) return true;
+  }
+  return false;
+}
+
+bool IsNoAnswer(const Entry& e) {
+  return std::find(e.tags.begin(), e.tags.end(), "no-answer") != e.tags.end();
+}
+
+struct Ranked {
+  const Hit* hit = nullptr;
+  double score = 0;       // orders the candidates
+  double confidence = 0;  // decides between answering and declining
+  double coverage = 0;
+  double question_sim = 0;
+};
+
+}  // namespace
+
+// ---- TypoCorrector ----
+
+TypoCorrector::TypoCorrector(const Lexicon& lexicon) {
+  auto add = [&](const std::string& term, const std::string& canonical, uint32_t df) {
+    if (term.size() < 3 || term.size() > 40) return;
+    if (by_length_.size() <= term.size()) by_length_.resize(term.size() + 1);
+    by_length_[term.size()].push_back({term, canonical, df});
+  };
+  for (const auto& [term, df] : lexicon.doc_freq) add(term, term, df);
+  for (const auto& [stem, canonical] : lexicon.normalizer.synonyms().single_stems()) {
+    auto it = lexicon.doc_freq.find(canonical);
+    if (it != lexicon.doc_freq.end()) add(stem, canonical, it->second);
+  }
+  // Deterministic order: most frequent first, then alphabetical.
+  for (auto& bucket : by_length_) {
+    std::sort(bucket.begin(), bucket.end(), [](const Candidate& a, const Candidate& b) {
+      return a.doc_freq != b.doc_freq ? a.doc_freq > b.doc_freq : a.term < b.term;
+    });
+  }
+}
+
+std::string TypoCorrector::Correct(const std::string& surface, const std::string& term) const {
+  if (surface.size() < 5 || term.size() < 4) return "";
+  // Only ASCII words are corrected: edit distance over bytes means little elsewhere.
+  for (char c : surface) {
+    if (!(c >= 'a' && c <= 'z')) return "";
+  }
+  // A real word the knowledge base does not hold is an unknown topic, not a typo.
+  if (IsEnglishWord(surface)) return "";
+  const int max = term.size() >= 9 ? 2 : 1;
+  int best_distance = max + 1;
+  const Candidate* best = nullptr;
+  size_t lo = term.size() > static_cast<size_t>(max) ? term.size() - max : 0;
+  for (size_t len = lo; len <= term.size() + max && len < by_length_.size(); len++) {
+    for (const Candidate& c : by_length_[len]) {
+      // Typos rarely touch the first letter; requiring it keeps corrections sane and fast.
+      if (c.term[0] != term[0]) continue;
+      int d = EditDistance(term, c.term, max);
+      if (d < best_distance || (d == best_distance && best && c.doc_freq > best->doc_freq)) {
+        best_distance = d;
+        best = &c;
+      }
+    }
+  }
+  return best && best_distance <= max ? best->canonical : "";
+}
+
+// ---- Answerer ----
+
+struct Answerer::Prepared {
+  std::shared_ptr<const Lexicon> lexicon;
+  TypoCorrector typos;
+  Prepared(std::shared_ptr<const Lexicon> lex) : lexicon(std::move(lex)), typos(*lexicon) {}
+};
+
+Answerer::Answerer(Retriever* retriever, AnswererOptions options, Clock* clock, IdGenerator* ids)
+    : retriever_(retriever), options_(options), clock_(clock), ids_(ids), conversations_(clock) {}
+
+Result<std::shared_ptr<const Answerer::Prepared>> Answerer::Prepare() {
+  auto lexicon = retriever_->GetLexicon();
+  if (!lexicon.ok()) return lexicon.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!prepared_ || prepared_->lexicon != *lexicon) {
+    prepared_ = std::make_shared<const Prepared>(*lexicon);
+  }
+  return prepared_;
+}
+
+namespace {
+
+// Builds the weighted concepts of a question.
+std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexicon, const TypoCorrector& typos,
+                                   size_t max_terms, std::vector<std::string>* corrections) {
+  std::vector<Concept> concepts;
+  std::unordered_set<std::string> seen;
+  const size_t n = lexicon.entry_count;
+  for (Term& t : lexicon.normalizer.Terms(text)) {
+    if (concepts.size() >= max_terms) break;
+    Concept c;
+    c.term = t.term;
+    c.surface = t.surface;
+    auto it = lexicon.doc_freq.find(c.term);
+    if (it == lexicon.doc_freq.end()) {
+      std::string fixed = typos.Correct(t.surface, c.term);
+      if (!fixed.empty()) {
+        if (corrections) corrections->push_back(t.surface + " -> " + fixed);
+        c.term = fixed;
+        c.corrected = true;
+        it = lexicon.doc_freq.find(c.term);
+      }
+    }
+    if (!seen.insert(c.term).second) continue;
+    c.doc_freq = it == lexicon.doc_freq.end() ? 0 : it->second;
+    c.weight = Idf(n, c.doc_freq);
+    c.weak = t.weak;
+    if (t.weak) c.weight *= kWeakFactor;
+    // An unknown adverb ("typically", "honestly") is filler more often than topic.
+    if (c.doc_freq == 0 && t.surface.size() > 4 && t.surface.compare(t.surface.size() - 2, 2, "ly") == 0) {
+      c.weight *= kWeakFactor;
+      c.weak = true;
+    }
+    if (c.corrected) c.weight *= kCorrectedFactor;
+    concepts.push_back(std::move(c));
+  }
+  // A question that names the domain ("backend", "developer", "API") and has
+  // a word the knowledge base lacks is most likely phrased in other words
+  // ("is a degree mandatory for backend jobs"); without such an anchor the
+  // unknown word is most likely the real subject ("how much do plumbers
+  // earn"), and keeps its full weight.
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  bool anchored = std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
+  if (anchored) {
+    for (Concept& c : concepts) {
+      if (c.doc_freq == 0 && !c.weak) c.weight *= kAnchoredUnknownFactor;
+    }
+  }
+  return concepts;
+}
+
+struct Ranking {
+  std::vector<Hit> hits;
+  std::vector<Ranked> ranked;  // best first
+};
+
+Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts, const Lexicon& lexicon,
+                     size_t candidates) {
+  Ranking r;
+  std::vector<std::pair<double, std::string>> known;
+  for (const Concept& c : concepts) {
+    if (c.doc_freq > 0) known.emplace_back(c.weight, c.term);
+  }
+  if (known.empty()) return r;
+  // Most selective terms first; the store may bound how many it uses.
+  std::sort(known.begin(), known.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  // Terms most entries hold ("backend", "developer") would make the search
+  // visit nearly every row while telling the entries apart least; they still
+  // count in the re-ranking below, which reads every candidate's terms.
+  std::vector<std::string> terms;
+  const double common = 0.25 * static_cast<double>(lexicon.entry_count);
+  for (auto& k : known) {
+    auto df = lexicon.doc_freq.find(k.second);
+    bool is_common = df != lexicon.doc_freq.end() && df->second > common;
+    if (!is_common || terms.empty()) terms.push_back(k.second);
+  }
+  auto hits = retriever->Search(terms, candidates);
+  if (!hits.ok()) return hits.status();
+  r.hits = std::move(*hits);
+  if (r.hits.empty()) return r;
+
+  // Coverage is measured over the topic words; weak words ("best", "become")
+  // only count when the question has nothing else.
+  bool all_weak = true;
+  for (const Concept& c : concepts) all_weak = all_weak && c.weak;
+  double total_weight = 0, topic_weight = 0;
+  for (const Concept& c : concepts) {
+    total_weight += c.weight;
+    if (all_weak || !c.weak) topic_weight += c.weight;
+  }
+  double max_bm25 = 0;
+  for (const Hit& h : r.hits) max_bm25 = std::max(max_bm25, h.bm25);
+  const size_t n = lexicon.entry_count;
+
+  for (const Hit& h : r.hits) {
+    Ranked rk;
+    rk.hit = &h;
+    double covered = 0;
+    for (const Concept& c : concepts) {
+      if (c.weak && !all_weak) continue;
+      bool head = ContainsTerm(h.title_terms, c.term) || ContainsTerm(h.tag_terms, c.term);
+      for (size_t q = 0; !head && q < h.question_terms.size(); q++) head = ContainsTerm(h.question_terms[q], c.term);
+      if (head) {
+        covered += c.weight * kHeadStrength;
+      } else if (ContainsTerm(h.body_terms, c.term)) {
+        covered += c.weight * kBodyStrength;
+      }
+    }
+    rk.coverage = topic_weight > 0 ? covered / topic_weight : 0;
+    // Similarity to the closest curated phrasing (or the title): a weighted
+    // Dice coefficient, so extra words on either side lower it.
+    auto similarity = [&](const std::string& phrasing) {
+      double matched = 0, phrasing_weight = 0;
+      std::unordered_set<std::string> seen;
+      for (const std::string& t : SplitTerms(phrasing)) {
+        if (!seen.insert(t).second) continue;
+        auto c = std::find_if(concepts.begin(), concepts.end(), [&](const Concept& k) { return k.term == t; });
+        if (c != concepts.end()) {
+          matched += c->weight;
+          phrasing_weight += c->weight;
+        } else {
+          auto df = lexicon.doc_freq.find(t);
+          phrasing_weight += 0.5 * Idf(n, df == lexicon.doc_freq.end() ? 0 : df->second);
+        }
+      }
+      double denom = total_weight + phrasing_weight;
+      return denom > 0 ? 2 * matched / denom : 0;
+    };
+    rk.question_sim = similarity(h.title_terms);
+    for (const std::string& q : h.question_terms) rk.question_sim = std::max(rk.question_sim, similarity(q));
+    double bm = max_bm25 > 0 ? h.bm25 / max_bm25 : 0;
+    rk.score = kCoverageWeight * rk.coverage + kQuestionWeight * rk.question_sim + kBm25Weight * bm;
+    // Confidence is mostly coverage: an entry that leaves a topic word of the
+    // question unexplained ("dentist" in "how much does a dentist earn") is
+    // not an answer however well the rest matches.
+    rk.confidence = rk.coverage * (1.0 - kPhrasingShare + kPhrasingShare * rk.question_sim);
+    r.ranked.push_back(rk);
+  }
+  std::sort(r.ranked.begin(), r.ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.hit->entry.id < b.hit->entry.id;
+  });
+  return r;
+}
+
+// The answer text: the whole body when it is short, else its sentences that
+// best cover the question, in their original order.
+std::string Compose(const Entry& entry, const std::vector<Concept>& concepts, const Normalizer& normalizer,
+                    size_t max_chars) {
+  std::string body(Trim(entry.body));
+  if (body.size() <= max_chars) return body;
+  std::vector<std::string> sentences = SplitSentences(body);
+  std::vector<std::pair<double, size_t>> scored;
+  for (size_t i = 0; i < sentences.size(); i++) {
+    std::string terms = normalizer.IndexText(sentences[i]);
+    double s = 0;
+    for (const Concept& c : concepts) {
+      if (ContainsTerm(terms, c.term)) s += c.weight;
+    }
+    // Earlier sentences usually carry the point; break ties toward them.
+    scored.emplace_back(s - 0.001 * static_cast<double>(i), i);
+  }
+  std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<size_t> chosen;
+  size_t length = 0;
+  for (auto& [score, i] : scored) {
+    if (chosen.size() == 3) break;
+    if (!chosen.empty() && length + sentences[i].size() + 1 > max_chars) continue;
+    chosen.push_back(i);
+    length += sentences[i].size() + 1;
+  }
+  std::sort(chosen.begin(), chosen.end());
+  std::string out;
+  for (size_t i : chosen) {
+    if (!out.empty()) out += " ";
+    out += sentences[i];
+  }
+  if (out.size() > max_chars * 2) {
+    // A single enormous sentence: cut at a word boundary.
+    std::string_view cut = TruncateUtf8(out, max_chars);
+    size_t space = cut.rfind(' ');
+    out = std::string(cut.substr(0, space == std::string_view::npos ? cut.size() : space)) + "…";
+  }
+  return out;
+}
+
+std::string Lower(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Answer> Answerer::Ask(const Question& question) {
+  std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
+  if (Trim(text).empty()) return Status::InvalidArgument("the question is empty");
+  auto prepared = Prepare();
+  if (!prepared.ok()) return prepared.status();
+  const Lexicon& lexicon = *(*prepared)->lexicon;
+
+  Answer answer;
+  answer.answer_id = ids_->NewId();
+  answer.conversation_id = question.conversation_id.empty() ? ids_->NewId() : question.conversation_id;
+  std::vector<Turn> history = question.conversation_id.empty()
+                                  ? std::vector<Turn>{}
+                                  : conversations_.Recent(question.conversation_id);
+
+  if (auto intent = DetectSmallTalk(text)) {
+    answer.kind = "smalltalk";
+    answer.answered = true;
+    answer.confidence = 1.0;
+    answer.text = SmallTalkReply(*intent);
+    answer.normalized_question = std::string("smalltalk:") + SmallTalkName(*intent);
+    if (*intent == SmallTalkIntent::kGreeting || *intent == SmallTalkIntent::kHelp) {
+      for (const char* q : kStarterQuestions) answer.suggestions.emplace_back(q);
+    }
+    if (question.explain) {
+      Explanation e;
+      e.threshold = options_.threshold;
+      e.kb_version = lexicon.version;
+      answer.explanation = e;
+    }
+    return answer;
+  }
+
+  std::vector<std::string> corrections;
+  std::vector<Concept> concepts =
+      BuildConcepts(text, lexicon, (*prepared)->typos, options_.max_query_terms, &corrections);
+  auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates);
+  if (!ranking.ok()) return ranking.status();
+
+  // A follow-up is read together with the previous turn's terms; the reading
+  // with context is kept when the question looks like a follow-up, or when it
+  // alone would be declined.
+  std::vector<Concept> context_concepts;
+  if (!history.empty()) {
+    bool follow_up = LooksLikeFollowUp(text);
+    bool weak_alone = ranking->ranked.empty() || ranking->ranked[0].confidence < options_.threshold;
+    if ((follow_up || weak_alone) && concepts.size() <= 4) {
+      std::vector<Concept> merged = concepts;
+      for (const std::string& t : history.back().terms) {
+        if (std::any_of(merged.begin(), merged.end(), [&](const Concept& c) { return c.term == t; })) continue;
+        auto it = lexicon.doc_freq.find(t);
+        if (it == lexicon.doc_freq.end()) continue;
+        Concept c;
+        c.term = t;
+        c.surface = t;
+        c.doc_freq = it->second;
+        c.weight = Idf(lexicon.entry_count, c.doc_freq) * kContextFactor;
+        c.context = true;
+        merged.push_back(std::move(c));
+      }
+      if (merged.size() > concepts.size()) {
+        auto with_context = Rank(retriever_, merged, lexicon, options_.candidates);
+        if (!with_context.ok()) return with_context.status();
+        bool better = !with_context->ranked.empty() && with_context->ranked[0].confidence >= options_.threshold;
+        if (better && (follow_up || weak_alone)) {
+          ranking = std::move(with_context);
+          concepts = std::move(merged);
+        }
+      }
+    }
+  }
+
+  std::vector<std::string> query_terms;
+  for (const Concept& c : concepts) {
+    if (!c.context) query_terms.push_back(c.term);
+  }
+  for (const Concept& c : concepts) {
+    if (!answer.normalized_question.empty()) answer.normalized_question += " ";
+    answer.normalized_question += c.term;
+  }
+
+  const std::vector<Ranked>& ranked = ranking->ranked;
+  const Ranked* winner = ranked.empty() ? nullptr : &ranked[0];
+  answer.confidence = winner ? std::round(winner->confidence * 10000) / 10000 : 0.0;
+  answer.answered = winner && answer.confidence >= options_.threshold;
+
+  // Curators mark entries that record what the knowledge does NOT hold
+  // ("no reliable figure for pay in India") with the tag "no-answer": they
+  // decline, but say why and cite where that was checked.
+  if (answer.answered && IsNoAnswer(winner->hit->entry)) {
+    const Entry& e = winner->hit->entry;
+    answer.answered = false;
+    answer.kind = "fallback";
+    answer.entry_id = e.id;
+    answer.text = std::string(Trim(e.body));
+    answer.sources.push_back({e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
+    for (const char* q : kStarterQuestions) {
+      if (answer.suggestions.size() >= options_.max_suggestions) break;
+      answer.suggestions.emplace_back(q);
+    }
+  } else if (answer.answered) {
+    const Entry& e = winner->hit->entry;
+    answer.kind = "kb";
+    answer.entry_id = e.id;
+    answer.text = Compose(e, concepts, lexicon.normalizer, options_.max_answer_chars);
+    answer.sources.push_back(
+        {e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
+    std::string asked = Lower(std::string(Trim(text)));
+    for (size_t i = 1; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
+      const Entry& other = ranked[i].hit->entry;
+      if (ranked[i].confidence < options_.threshold * 0.6) continue;
+      std::string s = other.questions.empty() ? other.title : other.questions[0];
+      if (Lower(s) == asked) continue;
+      if (std::find(answer.suggestions.begin(), answer.suggestions.end(), s) == answer.suggestions.end()) {
+        answer.suggestions.push_back(s);
+      }
+    }
+  } else {
+    answer.kind = "fallback";
+    answer.text = std::string("Sorry, I don't know that one. ") + kTopicsSentence;
+    // Near misses: offer the closest topics the knowledge base does have.
+    for (size_t i = 0; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
+      if (ranked[i].coverage < 0.34) break;
+      const Entry& other = ranked[i].hit->entry;
+      answer.suggestions.push_back(other.questions.empty() ? other.title : other.questions[0]);
+    }
+    for (const char* q : kStarterQuestions) {
+      if (answer.suggestions.size() >= options_.max_suggestions) break;
+      answer.suggestions.emplace_back(q);
+    }
+  }
+
+  // Every answer starts or continues a conversation the caller may come back to.
+  Turn turn;
+  for (const Concept& c : concepts) {
+    if (c.doc_freq > 0) turn.terms.push_back(c.term);
+  }
+  turn.entry_id = answer.entry_id;
+  conversations_.Add(answer.conversation_id, std::move(turn));
+
+  if (question.explain) {
+    Explanation ex;
+    ex.query_terms = query_terms;
+    ex.corrected = corrections;
+    for (const Concept& c : concepts) {
+      if (c.context) ex.context_terms.push_back(c.term);
+    }
+    ex.threshold = options_.threshold;
+    ex.kb_version = lexicon.version;
+    if (winner) {
+      const Hit& h = *winner->hit;
+      ex.winner_id = h.entry.id;
+      ex.winner_score = winner->score;
+      ex.coverage = winner->coverage;
+      ex.question_similarity = winner->question_sim;
+      ex.confidence = winner->confidence;
+      auto field = [&](const char* name, auto&& contains) {
+        Explanation::FieldMatch fm;
+        fm.field = name;
+        for (const Concept& c : concepts) {
+          if (contains(c.term)) fm.terms.push_back(c.term);
+        }
+        if (!fm.terms.empty()) ex.matches.push_back(std::move(fm));
+      };
+      field("title", [&](const std::string& t) { return ContainsTerm(h.title_terms, t); });
+      field("questions", [&](const std::string& t) {
+        return std::any_of(h.question_terms.begin(), h.question_terms.end(),
+                           [&](const std::string& q) { return ContainsTerm(q, t); });
+      });
+      field("tags", [&](const std::string& t) { return ContainsTerm(h.tag_terms, t); });
+      field("body", [&](const std::string& t) { return ContainsTerm(h.body_terms, t); });
+      if (ranked.size() > 1) {
+        ex.runner_up_id = ranked[1].hit->entry.id;
+        ex.runner_up_score = ranked[1].score;
+        ex.runner_up_confidence = ranked[1].confidence;
+        ex.margin = winner->score - ranked[1].score;
+      } else {
+        ex.margin = winner->score;
+      }
+    }
+    answer.explanation = ex;
+  }
+  return answer;
+}
+
+}  // namespace bot

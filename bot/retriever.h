@@ -1,0 +1,54 @@
+// The Retriever is the core's view of a knowledge base: a lexicon (terms and
+// how many entries hold them) and a ranked full-text search. knowledge/
+// implements it over SQLite FTS5; tests implement it in memory.
+// Implementations must be safe to call from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bot/entry.h"
+#include "bot/status.h"
+#include "bot/text.h"
+
+namespace bot {
+
+// What the core needs to know about the whole knowledge base, immutable once
+// built; a new one is made when the knowledge base changes.
+struct Lexicon {
+  std::string version;     // changes whenever any entry or the synonyms change
+  size_t entry_count = 0;
+  std::unordered_map<std::string, uint32_t> doc_freq;  // index term -> entries holding it
+  Normalizer normalizer;   // built from the knowledge base's own synonym list
+};
+
+// One search result: the entry and its indexed terms per field (space-separated
+// index terms, as Normalizer::IndexText made them).
+struct Hit {
+  int64_t rowid = 0;
+  double bm25 = 0;  // larger is better
+  Entry entry;
+  std::string title_terms;
+  std::vector<std::string> question_terms;  // one string per alternate question
+  std::string tag_terms;
+  std::string body_terms;
+};
+
+class Retriever {
+ public:
+  virtual ~Retriever() = default;
+
+  // The current lexicon. Cheap when nothing changed (returns the cached one).
+  // Fails with kUnavailable when the store cannot be read.
+  virtual Result<std::shared_ptr<const Lexicon>> GetLexicon() = 0;
+
+  // Entries holding any of `terms` (index terms; never raw user text), best
+  // first by weighted BM25, at most `limit`. An empty `terms` gives no hits.
+  // Fails with kUnavailable when the store cannot be read.
+  virtual Result<std::vector<Hit>> Search(const std::vector<std::string>& terms, size_t limit) = 0;
+};
+
+}  // namespace bot

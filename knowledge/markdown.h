@@ -1,0 +1,45 @@
+// Reading and writing knowledge as text: the repo's Markdown entry files, any
+// Markdown article, and plain-text articles whose headings are bare lines.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/entry.h"
+
+namespace knowledge {
+
+// A problem found while reading, with the 1-based line it is on.
+struct ParseIssue {
+  size_t line = 0;
+  std::string message;
+};
+
+// Parses Markdown: a leading "# Title" names the collection (the default
+// article of its entries); every other heading starts an entry. An entry's
+// heading may be followed by a metadata block ("id:", "tags:", "article:",
+// "section:", "url:", "updated:", "questions:" with "- " items) and a blank
+// line; the rest up to the next heading is its body. Articles without
+// metadata become one entry per section (text before the first section is
+// its "Introduction"). Missing ids are made from the title and made unique.
+// `default_article` names the article when there is no "# Title".
+std::vector<bot::Entry> ParseMarkdown(std::string_view text, const std::string& default_article,
+                                      std::vector<ParseIssue>* issues);
+
+// Parses a plain-text article: a heading is a short line with no closing
+// punctuation whose longer words are capitalized, not a list item.
+std::vector<bot::Entry> ParsePlainText(std::string_view text, const std::string& article);
+
+// True when `line` reads as a plain-text heading (exposed for tests).
+bool LooksLikeHeading(std::string_view line);
+
+// Writes entries in the repo's Markdown entry format under "# title"; the
+// output parses back to the same entries.
+std::string ToMarkdown(const std::vector<bot::Entry>& entries, const std::string& title);
+
+// "the-demand-for-backend-developers.txt" -> "The demand for backend developers".
+std::string TitleFromFileName(const std::string& path);
+
+}  // namespace knowledge

@@ -1,0 +1,543 @@
+#include "knowledge/store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "bot/text.h"
+
+namespace knowledge {
+
+using bot::Entry;
+using bot::Result;
+using bot::Status;
+
+namespace {
+
+const char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries(
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  questions TEXT NOT NULL,   -- one per line
+  tags TEXT NOT NULL,        -- comma-separated
+  article TEXT NOT NULL,
+  section TEXT NOT NULL,
+  url TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+-- The index holds normalized terms (bot::Normalizer::IndexText); questions are
+-- separated by " | " so each phrasing can be compared on its own.
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(title, questions, tags, body, tokenize = 'ascii');
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab USING fts5vocab(entries_fts, 'row');
+CREATE TABLE IF NOT EXISTS question_log(
+  id INTEGER PRIMARY KEY,
+  answer_id TEXT NOT NULL UNIQUE,
+  asked_at INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  question TEXT NOT NULL,
+  normalized TEXT NOT NULL,
+  answered INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  entry_id TEXT NOT NULL,
+  helpful INTEGER,
+  comment TEXT,
+  feedback_at INTEGER);
+CREATE INDEX IF NOT EXISTS question_log_asked_at ON question_log(asked_at);
+)sql";
+
+const char kQuestionSeparator[] = " | ";
+
+Status SqlError(sqlite3* db, const std::string& what) {
+  return Status::Unavailable(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  // Borrows a statement prepared earlier (see Store::Conn::Cached); resets it
+  // instead of finalizing it.
+  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), stmt_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), owned_(false) {}
+  ~Stmt() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return stmt_; }
+  void Bind(int i, const std::string& s) { sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT); }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindDouble(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
+  int Step() { return sqlite3_step(stmt_); }
+  std::string Text(int col) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) { return sqlite3_column_double(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+  bool owned_ = true;
+};
+
+std::vector<std::string> SplitOn(const std::string& s, const std::string& sep) {
+  std::vector<std::string> out;
+  if (s.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string::npos) {
+      out.push_back(s.substr(start));
+      break;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + sep.size();
+  }
+  return out;
+}
+
+std::string JoinWith(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); i++) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+// One line of text: questions are stored one per line, so none may hold one.
+std::string OneLine(const std::string& s) {
+  std::string out = s;
+  std::replace(out.begin(), out.end(), '\n', ' ');
+  std::replace(out.begin(), out.end(), '\r', ' ');
+  return std::string(bot::Trim(out));
+}
+
+// FNV-1a, 64 bits: a content fingerprint for the version, not security.
+uint64_t Fnv1a(const std::string& data, uint64_t h = 14695981039346656037ULL) {
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+Entry ReadEntry(Stmt& s, int first_col) {
+  Entry e;
+  e.id = s.Text(first_col);
+  e.title = s.Text(first_col + 1);
+  e.body = s.Text(first_col + 2);
+  e.questions = SplitOn(s.Text(first_col + 3), "\n");
+  e.tags = SplitOn(s.Text(first_col + 4), ",");
+  e.source.article = s.Text(first_col + 5);
+  e.source.section = s.Text(first_col + 6);
+  e.source.url = s.Text(first_col + 7);
+  e.updated_at = s.Text(first_col + 8);
+  return e;
+}
+
+const char kEntryColumns[] = "id, title, body, questions, tags, article, section, url, updated_at";
+const char kEntryColumnsE[] =
+    "e.id, e.title, e.body, e.questions, e.tags, e.article, e.section, e.url, e.updated_at";
+
+}  // namespace
+
+std::string Fts5OrQuery(const std::vector<std::string>& terms) {
+  std::string q;
+  for (const auto& t : terms) {
+    if (t.empty()) continue;
+    if (!q.empty()) q += " OR ";
+    q += '"';
+    for (char c : t) {
+      if (c == '"') q += '"';
+      q += c;
+    }
+    q += '"';
+  }
+  return q;
+}
+
+// A connection with its prepared statements, reused across calls (preparing
+// the search statement costs about as much as running it).
+struct Store::Conn {
+  sqlite3* db = nullptr;
+  std::map<const char*, sqlite3_stmt*> cache;
+  ~Conn() {
+    for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db);
+  }
+  // `sql` must be a string with static storage: its address is the key.
+  sqlite3_stmt* Cached(const char* sql) {
+    auto it = cache.find(sql);
+    if (it != cache.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) return nullptr;
+    cache.emplace(sql, stmt);
+    return stmt;
+  }
+};
+
+Store::Store(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store::Conn>> Store::Connect(bool write) {
+  auto conn = std::make_unique<Conn>();
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  flags |= (write && mode_ == Mode::kReadWrite) ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+  int rc = sqlite3_open_v2(path_.c_str(), &conn->db, flags, nullptr);
+  if (rc != SQLITE_OK) return SqlError(conn->db, "cannot open knowledge base '" + path_ + "'");
+  sqlite3_busy_timeout(conn->db, 5000);
+  sqlite3_extended_result_codes(conn->db, 1);
+  return conn;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Mode mode) {
+  std::string real_path = path;
+  if (path == ":memory:") {
+    // Every connection of this store shares one private in-memory database.
+    static std::atomic<int> counter{0};
+    real_path = "file:careerbot-mem-" + std::to_string(counter++) + "?mode=memory&cache=shared";
+    mode = Mode::kReadWrite;
+  }
+  std::unique_ptr<Store> store(new Store(real_path, mode));
+  auto writer = store->Connect(true);
+  if (!writer.ok()) return writer.status();
+  sqlite3* db = (*writer)->db;
+  if (mode == Mode::kReadWrite) {
+    char* err = nullptr;
+    std::string setup = path == ":memory:" ? std::string() : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    setup += kSchema;
+    if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      return Status::Unavailable("cannot set up knowledge base '" + path + "': " + msg);
+    }
+    Stmt v(db, "PRAGMA user_version");
+    int version = v.Step() == SQLITE_ROW ? static_cast<int>(v.Int(0)) : 0;
+    if (version > kSchemaVersion) {
+      return Status::Unavailable("knowledge base '" + path + "' has schema version " + std::to_string(version) +
+                                 ", newer than this careerbot (" + std::to_string(kSchemaVersion) + ")");
+    }
+    if (version < kSchemaVersion) {
+      std::string sql = "PRAGMA user_version=" + std::to_string(kSchemaVersion) +
+                        "; INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '" +
+                        std::to_string(kSchemaVersion) + "');";
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return SqlError(db, "cannot record schema version");
+      }
+    }
+  } else {
+    Stmt check(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    if (!check.ok() || check.Step() != SQLITE_ROW) {
+      return Status::Unavailable("'" + path + "' is not a careerbot knowledge base");
+    }
+  }
+  store->writer_ = std::move(*writer);
+  auto watcher = store->Connect(false);
+  if (!watcher.ok()) return watcher.status();
+  store->watcher_ = std::move(*watcher);
+  return store;
+}
+
+std::unique_ptr<Store::Conn> Store::AcquireReader() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!readers_.empty()) {
+      auto conn = std::move(readers_.back());
+      readers_.pop_back();
+      return conn;
+    }
+  }
+  auto conn = Connect(false);
+  return conn.ok() ? std::move(*conn) : nullptr;
+}
+
+void Store::ReleaseReader(std::unique_ptr<Conn> conn) {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (readers_.size() < 64) readers_.push_back(std::move(conn));
+}
+
+Status Store::ReplaceAll(std::vector<Entry> entries, const std::string& synonyms_text, const std::string& origin) {
+  if (mode_ != Mode::kReadWrite) return Status::Unavailable("the knowledge base is open read-only");
+  std::set<std::string> ids;
+  for (const Entry& e : entries) {
+    if (!bot::IsValidSlug(e.id)) return Status::InvalidArgument("invalid entry id '" + e.id + "'");
+    if (!ids.insert(e.id).second) return Status::InvalidArgument("duplicate entry id '" + e.id + "'");
+    if (bot::Trim(e.title).empty()) return Status::InvalidArgument("entry '" + e.id + "' has no title");
+    if (bot::Trim(e.body).empty()) return Status::InvalidArgument("entry '" + e.id + "' has no body");
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
+  bot::Normalizer normalizer(bot::SynonymTable::Parse(synonyms_text));
+
+  std::lock_guard<std::mutex> lock(write_mu_);
+  sqlite3* db = writer_->db;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin");
+  auto fail = [&](const std::string& what) {
+    Status s = SqlError(db, what);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return s;
+  };
+  if (sqlite3_exec(db, "DELETE FROM entries; DELETE FROM entries_fts;", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("clear entries");
+  }
+  Stmt ins(db, "INSERT INTO entries(rowid, id, title, body, questions, tags, article, section, url, updated_at) "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  Stmt fts(db, "INSERT INTO entries_fts(rowid, title, questions, tags, body) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!ins.ok() || !fts.ok()) return fail("prepare insert");
+  uint64_t hash = Fnv1a(synonyms_text);
+  int64_t rowid = 0;
+  for (Entry& e : entries) {
+    rowid++;
+    for (auto& q : e.questions) q = OneLine(q);
+    e.questions.erase(std::remove(e.questions.begin(), e.questions.end(), std::string()), e.questions.end());
+    for (auto& t : e.tags) t = OneLine(t);
+    std::vector<std::string> question_terms;
+    for (const auto& q : e.questions) question_terms.push_back(normalizer.IndexText(q));
+    std::string record = JoinWith({e.id, e.title, e.body, JoinWith(e.questions, "\n"), JoinWith(e.tags, ","),
+                                   e.source.article, e.source.section, e.source.url, e.updated_at},
+                                  "\x1f");
+    hash = Fnv1a(record + "\x1e", hash);
+    sqlite3_reset(ins.get());
+    ins.Bind(1, rowid);
+    ins.Bind(2, e.id);
+    ins.Bind(3, e.title);
+    ins.Bind(4, e.body);
+    ins.Bind(5, JoinWith(e.questions, "\n"));
+    ins.Bind(6, JoinWith(e.tags, ","));
+    ins.Bind(7, e.source.article);
+    ins.Bind(8, e.source.section);
+    ins.Bind(9, e.source.url);
+    ins.Bind(10, e.updated_at);
+    if (ins.Step() != SQLITE_DONE) return fail("insert entry '" + e.id + "'");
+    sqlite3_reset(fts.get());
+    fts.Bind(1, rowid);
+    fts.Bind(2, normalizer.IndexText(e.title));
+    fts.Bind(3, JoinWith(question_terms, kQuestionSeparator));
+    fts.Bind(4, normalizer.IndexText(JoinWith(e.tags, " , ")));
+    fts.Bind(5, normalizer.IndexText(e.body));
+    if (fts.Step() != SQLITE_DONE) return fail("index entry '" + e.id + "'");
+  }
+  char rank[128];
+  std::snprintf(rank, sizeof rank, "bm25(%.1f, %.1f, %.1f, %.1f)", kTitleWeight, kQuestionsWeight, kTagsWeight,
+                kBodyWeight);
+  Stmt rank_cfg(db, "INSERT INTO entries_fts(entries_fts, rank) VALUES('rank', ?1)");
+  rank_cfg.Bind(1, std::string(rank));
+  if (rank_cfg.Step() != SQLITE_DONE) return fail("configure rank");
+  Stmt meta(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
+  auto set_meta = [&](const std::string& k, const std::string& v) {
+    sqlite3_reset(meta.get());
+    meta.Bind(1, k);
+    meta.Bind(2, v);
+    return meta.Step() == SQLITE_DONE;
+  };
+  if (!set_meta("version", "kb-" + Hex64(hash)) || !set_meta("synonyms", synonyms_text) ||
+      !set_meta("normalizer", std::to_string(bot::Normalizer::kVersion)) ||
+      !set_meta("origin", origin) || !set_meta("field_weights", rank)) {
+    return fail("write metadata");
+  }
+  if (sqlite3_exec(db, "INSERT INTO entries_fts(entries_fts) VALUES('optimize')", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return fail("optimize index");
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("commit");
+  return Status::Ok();
+}
+
+Status Store::Compact() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (sqlite3_exec(writer_->db, "VACUUM", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqlError(writer_->db, "vacuum");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Entry>> Store::ListEntries() {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  std::vector<Entry> out;
+  {
+    Stmt s(conn->db, (std::string("SELECT ") + kEntryColumns + " FROM entries ORDER BY id").c_str());
+    if (!s.ok()) return SqlError(conn->db, "list entries");
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadEntry(s, 0));
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "list entries");
+  }
+  ReleaseReader(std::move(conn));
+  return out;
+}
+
+Result<Entry> Store::GetEntry(const std::string& id) {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  Result<Entry> result = Status::NotFound("no entry with id '" + id + "'");
+  {
+    Stmt s(conn->db, (std::string("SELECT ") + kEntryColumns + " FROM entries WHERE id = ?1").c_str());
+    if (!s.ok()) return SqlError(conn->db, "get entry");
+    s.Bind(1, id);
+    int rc = s.Step();
+    if (rc == SQLITE_ROW) {
+      result = ReadEntry(s, 0);
+    } else if (rc != SQLITE_DONE) {
+      return SqlError(conn->db, "get entry");
+    }
+  }
+  ReleaseReader(std::move(conn));
+  return result;
+}
+
+Result<std::string> Store::GetMeta(const std::string& key) {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  Result<std::string> result = Status::NotFound("no metadata '" + key + "'");
+  {
+    Stmt s(conn->db, "SELECT value FROM meta WHERE key = ?1");
+    if (!s.ok()) return SqlError(conn->db, "read metadata");
+    s.Bind(1, key);
+    if (s.Step() == SQLITE_ROW) result = s.Text(0);
+  }
+  ReleaseReader(std::move(conn));
+  return result;
+}
+
+Result<size_t> Store::CountEntries() {
+  auto lexicon = GetLexicon();
+  if (!lexicon.ok()) return lexicon.status();
+  return (*lexicon)->entry_count;
+}
+
+Result<std::shared_ptr<const bot::Lexicon>> Store::LoadLexicon(Conn* conn) {
+  auto lexicon = std::make_shared<bot::Lexicon>();
+  sqlite3* db = conn->db;
+  if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin read");
+  Status status;
+  {
+    Stmt meta(db, "SELECT key, value FROM meta WHERE key IN ('version', 'synonyms')");
+    std::string synonyms;
+    while (meta.ok() && meta.Step() == SQLITE_ROW) {
+      std::string key = meta.Text(0);
+      if (key == "version") lexicon->version = meta.Text(1);
+      if (key == "synonyms") synonyms = meta.Text(1);
+    }
+    lexicon->normalizer = bot::Normalizer(bot::SynonymTable::Parse(synonyms));
+    Stmt count(db, "SELECT count(*) FROM entries");
+    if (count.ok() && count.Step() == SQLITE_ROW) lexicon->entry_count = static_cast<size_t>(count.Int(0));
+    Stmt vocab(db, "SELECT term, doc FROM entries_vocab");
+    if (!vocab.ok()) {
+      status = SqlError(db, "read vocabulary");
+    } else {
+      int rc;
+      while ((rc = vocab.Step()) == SQLITE_ROW) lexicon->doc_freq.emplace(vocab.Text(0), static_cast<uint32_t>(vocab.Int(1)));
+      if (rc != SQLITE_DONE) status = SqlError(db, "read vocabulary");
+    }
+  }
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  if (!status.ok()) return status;
+  return std::shared_ptr<const bot::Lexicon>(std::move(lexicon));
+}
+
+Result<std::shared_ptr<const bot::Lexicon>> Store::GetLexicon() {
+  std::lock_guard<std::mutex> lock(lexicon_mu_);
+  // PRAGMA data_version changes when another connection commits; only then is
+  // the lexicon read again.
+  static const char kDataVersion[] = "PRAGMA data_version";
+  Stmt dv(watcher_->db, watcher_->Cached(kDataVersion));
+  if (!dv.ok() || dv.Step() != SQLITE_ROW) return SqlError(watcher_->db, "read data version");
+  int64_t version = dv.Int(0);
+  if (lexicon_ && version == data_version_) return lexicon_;
+  auto loaded = LoadLexicon(watcher_.get());
+  if (!loaded.ok()) return loaded.status();
+  if (!lexicon_ || lexicon_->version != (*loaded)->version) lexicon_ = *loaded;
+  data_version_ = version;
+  return lexicon_;
+}
+
+Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& terms, size_t limit) {
+  std::vector<bot::Hit> hits;
+  std::string match = Fts5OrQuery(terms);
+  if (match.empty() || limit == 0) return hits;
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  {
+    static const std::string kSearch =
+        std::string("SELECT f.rowid, -f.rank, f.title, f.questions, f.tags, f.body, ") + kEntryColumnsE +
+        " FROM (SELECT rowid, rank, title, questions, tags, body FROM entries_fts"
+        " WHERE entries_fts MATCH ?1 ORDER BY rank LIMIT ?2) f"
+        " JOIN entries e ON e.rowid = f.rowid ORDER BY f.rank, e.id";
+    Stmt s(conn->db, conn->Cached(kSearch.c_str()));
+    if (!s.ok()) return SqlError(conn->db, "prepare search");
+    s.Bind(1, match);
+    s.Bind(2, static_cast<int64_t>(limit));
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      bot::Hit h;
+      h.rowid = s.Int(0);
+      h.bm25 = s.Double(1);
+      h.title_terms = s.Text(2);
+      h.question_terms = SplitOn(s.Text(3), kQuestionSeparator);
+      h.tag_terms = s.Text(4);
+      h.body_terms = s.Text(5);
+      h.entry = ReadEntry(s, 6);
+      hits.push_back(std::move(h));
+    }
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "search");
+  }
+  ReleaseReader(std::move(conn));
+  return hits;
+}
+
+Status Store::LogQuestion(const LoggedQuestion& q) {
+  if (mode_ != Mode::kReadWrite) return Status::Ok();  // a read-only snapshot keeps no log
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s(writer_->db,
+         "INSERT OR IGNORE INTO question_log(answer_id, asked_at, channel, question, normalized, answered, kind, "
+         "confidence, entry_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!s.ok()) return SqlError(writer_->db, "prepare log");
+  s.Bind(1, q.answer_id);
+  s.Bind(2, q.asked_at);
+  s.Bind(3, q.channel);
+  s.Bind(4, std::string(bot::TruncateUtf8(q.question, 2000)));
+  s.Bind(5, q.normalized);
+  s.Bind(6, static_cast<int64_t>(q.answered ? 1 : 0));
+  s.Bind(7, q.kind);
+  s.BindDouble(8, q.confidence);
+  s.Bind(9, q.entry_id);
+  if (s.Step() != SQLITE_DONE) return SqlError(writer_->db, "log question");
+  return Status::Ok();
+}
+
+Status Store::RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment, int64_t at) {
+  if (mode_ != Mode::kReadWrite) return Status::Unavailable("the knowledge base is open read-only");
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s(writer_->db, "UPDATE question_log SET helpful = ?2, comment = ?3, feedback_at = ?4 WHERE answer_id = ?1");
+  if (!s.ok()) return SqlError(writer_->db, "prepare feedback");
+  s.Bind(1, answer_id);
+  s.Bind(2, static_cast<int64_t>(helpful ? 1 : 0));
+  s.Bind(3, std::string(bot::TruncateUtf8(comment, 2000)));
+  s.Bind(4, at);
+  if (s.Step() != SQLITE_DONE) return SqlError(writer_->db, "record feedback");
+  if (sqlite3_changes(writer_->db) == 0) return Status::NotFound("no answer with id '" + answer_id + "'");
+  return Status::Ok();
+}
+
+}  // namespace knowledge

@@ -1,0 +1,109 @@
+// The knowledge-base store: one SQLite file (WAL) holding the entries, their
+// FTS5 index with field weights, the synonym list they were indexed with,
+// metadata (schema version, content version) and the question log. It is the
+// only code that talks to SQLite.
+//
+// Thread-safety: every public method may be called from many threads. Reads
+// use a small pool of connections; writes go through one connection under a
+// mutex and commit atomically, so readers never see half a change.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bot/entry.h"
+#include "bot/retriever.h"
+#include "bot/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace knowledge {
+
+constexpr int kSchemaVersion = 1;
+
+// Field weights of the FTS5 index, in column order: the curated phrasings and
+// the title say what an entry is about, the body only mentions things.
+constexpr double kTitleWeight = 4.0;
+constexpr double kQuestionsWeight = 5.0;
+constexpr double kTagsWeight = 2.0;
+constexpr double kBodyWeight = 1.0;
+
+// One asked question, as the question log keeps it.
+struct LoggedQuestion {
+  std::string answer_id;
+  int64_t asked_at = 0;  // Unix seconds
+  std::string channel;
+  std::string question;    // as asked (sanitized, capped)
+  std::string normalized;  // its index terms
+  bool answered = false;
+  std::string kind;
+  double confidence = 0;
+  std::string entry_id;
+};
+
+class Store : public bot::Retriever {
+ public:
+  enum class Mode { kReadOnly, kReadWrite };
+
+  // Opens (kReadWrite: creating if missing) the store at `path`; ":memory:"
+  // gives a private in-memory store (for tests). Fails with kUnavailable when
+  // the file cannot be opened or its schema is from a newer version.
+  static bot::Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
+  ~Store() override;
+
+  // Replaces the whole knowledge base with `entries` indexed with the synonym
+  // list `synonyms_text`, in one transaction. Deterministic: the same input
+  // gives the same content version. Fails with kInvalidArgument on an invalid
+  // or duplicate id (nothing changes).
+  bot::Status ReplaceAll(std::vector<bot::Entry> entries, const std::string& synonyms_text,
+                         const std::string& origin);
+  // Compacts the file (VACUUM); used after a build.
+  bot::Status Compact();
+
+  bot::Result<std::vector<bot::Entry>> ListEntries();
+  bot::Result<bot::Entry> GetEntry(const std::string& id);
+  bot::Result<std::string> GetMeta(const std::string& key);
+  bot::Result<size_t> CountEntries();
+
+  // bot::Retriever
+  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override;
+  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override;
+
+  // The question log. Never stores secrets: only what LoggedQuestion holds.
+  bot::Status LogQuestion(const LoggedQuestion& q);
+  // Records feedback on a logged answer; kNotFound for an unknown answer id.
+  bot::Status RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
+                             int64_t at);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Conn;
+  explicit Store(std::string path, Mode mode);
+  bot::Result<std::unique_ptr<Conn>> Connect(bool write);
+  std::unique_ptr<Conn> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Conn> conn);
+  bot::Result<std::shared_ptr<const bot::Lexicon>> LoadLexicon(Conn* conn);
+
+  std::string path_;
+  Mode mode_;
+  std::mutex write_mu_;
+  std::unique_ptr<Conn> writer_;  // guarded by write_mu_
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Conn>> readers_;  // idle readers, guarded by pool_mu_
+  std::mutex lexicon_mu_;
+  std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
+  int64_t data_version_ = -1;      // guarded by lexicon_mu_
+  std::shared_ptr<const bot::Lexicon> lexicon_;  // guarded by lexicon_mu_
+};
+
+// Quotes index terms into an FTS5 MATCH expression: each term becomes a
+// string ("term", embedded quotes doubled) and terms are OR'ed. The result
+// never contains FTS5 operators from the input. Empty input gives "".
+std::string Fts5OrQuery(const std::vector<std::string>& terms);
+
+}  // namespace knowledge

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages careerbot needs that are missing.
+#   scripts/install-deps.sh          build and run
+#   scripts/install-deps.sh --test   also what the test suite needs
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
+          libssl-dev wamerican)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(catch2)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Try the cached package lists first; refresh them only when that fails.
+if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

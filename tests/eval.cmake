@@ -1,0 +1,22 @@
+# Answer-quality gates: the eval sets run through the real CLI against a
+# freshly built knowledge base. The dev sets come from ../shared/eval when it
+# is there, else from the copies in tests/data.
+set(CAREERBOT_EVAL_DIR ${CMAKE_SOURCE_DIR}/../shared/eval)
+if(NOT EXISTS ${CAREERBOT_EVAL_DIR}/dev.jsonl)
+  set(CAREERBOT_EVAL_DIR ${CMAKE_SOURCE_DIR}/tests/data)
+endif()
+set(EVAL_DB ${CMAKE_BINARY_DIR}/eval/kb.db)
+
+add_test(NAME eval_build_kb COMMAND careerbot kb build --db ${EVAL_DB})
+set_tests_properties(eval_build_kb PROPERTIES FIXTURES_SETUP eval_kb LABELS eval)
+
+# The targets of issue 2 and issue 8 are 0.95 / 0.95 / 1.0; the gates below
+# hold what the bot reaches today (see README, "Answer quality") so no change
+# can make it worse, and rise as it improves.
+add_test(NAME eval_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev.jsonl
+         --min-answerable ${CAREERBOT_GATE_DEV_ANSWER} --min-decline ${CAREERBOT_GATE_DEV_DECLINE} --min-smalltalk 1.0)
+add_test(NAME eval_dev_breadth COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth.jsonl
+         --min-answerable ${CAREERBOT_GATE_BREADTH_ANSWER} --min-decline ${CAREERBOT_GATE_BREADTH_DECLINE})
+add_test(NAME kb_test COMMAND careerbot kb test --db ${EVAL_DB}
+         --min-answerable ${CAREERBOT_GATE_KB_ANSWER} --min-decline ${CAREERBOT_GATE_KB_DECLINE} --min-smalltalk 1.0)
+set_tests_properties(eval_dev eval_dev_breadth kb_test PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
