@@ -17,6 +17,7 @@ constexpr double kWeakFactor = 0.3;
 constexpr double kCorrectedFactor = 0.8;
 constexpr double kContextFactor = 0.5;
 constexpr double kAnchoredUnknownFactor = 0.35;
+constexpr double kBodyOnlyFactor = 0.5;
 // Where a question term is found in an entry: its curated phrasings, title and
 // tags say what the entry is about; its body only mentions things.
 constexpr double kHeadStrength = 1.0;
@@ -232,6 +233,9 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     c.weight = Idf(n, c.doc_freq);
     c.weak = t.weak;
     if (t.weak) c.weight *= kWeakFactor;
+    // A word the knowledge base only uses in passing, never as what an entry
+    // is about, says less about what the question is after.
+    if (c.doc_freq > 0 && !lexicon.head_terms.count(c.term)) c.weight *= kBodyOnlyFactor;
     // An unknown adverb ("typically", "honestly") is filler more often than topic.
     if (c.doc_freq == 0 && t.surface.size() > 4 && t.surface.compare(t.surface.size() - 2, 2, "ly") == 0) {
       c.weight *= kWeakFactor;

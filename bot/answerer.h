@@ -22,7 +22,7 @@ namespace bot {
 struct AnswererOptions {
   // Answers with a confidence below this are declined. Chosen with
   // `careerbot eval --sweep` on the dev sets (see README).
-  double threshold = 0.5;
+  double threshold = 0.54;
   size_t candidates = 16;        // hits re-ranked per question
   size_t max_query_terms = 24;   // distinct terms kept from a long question
   size_t max_answer_chars = 480; // longer bodies are cut to their best sentences

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "bot/entry.h"
@@ -22,6 +23,10 @@ struct Lexicon {
   std::string version;     // changes whenever any entry or the synonyms change
   size_t entry_count = 0;
   std::unordered_map<std::string, uint32_t> doc_freq;  // index term -> entries holding it
+  // Index terms that some entry holds in its title, curated questions or
+  // tags: what the knowledge base is about, as opposed to words its bodies
+  // merely use.
+  std::unordered_set<std::string> head_terms;
   Normalizer normalizer;   // built from the knowledge base's own synonym list
 };
 

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS entries(
 -- separated by " | " so each phrasing can be compared on its own.
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(title, questions, tags, body, tokenize = 'ascii');
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab USING fts5vocab(entries_fts, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab_col USING fts5vocab(entries_fts, 'col');
 CREATE TABLE IF NOT EXISTS question_log(
   id INTEGER PRIMARY KEY,
   answer_id TEXT NOT NULL UNIQUE,
@@ -448,6 +449,14 @@ Result<std::shared_ptr<const bot::Lexicon>> Store::LoadLexicon(Conn* conn) {
     } else {
       int rc;
       while ((rc = vocab.Step()) == SQLITE_ROW) lexicon->doc_freq.emplace(vocab.Text(0), static_cast<uint32_t>(vocab.Int(1)));
+      if (rc != SQLITE_DONE) status = SqlError(db, "read vocabulary");
+    }
+    Stmt heads(db, "SELECT DISTINCT term FROM entries_vocab_col WHERE col IN ('title', 'questions', 'tags')");
+    if (!heads.ok()) {
+      status = SqlError(db, "read vocabulary");
+    } else {
+      int rc;
+      while ((rc = heads.Step()) == SQLITE_ROW) lexicon->head_terms.insert(heads.Text(0));
       if (rc != SQLITE_DONE) status = SqlError(db, "read vocabulary");
     }
   }

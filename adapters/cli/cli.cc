@@ -181,7 +181,7 @@ int Serve(int argc, char** argv) {
       {"port", true, "port to listen on, 0 for any free one ($CAREERBOT_PORT, default 8080)"},
       {"db", true, "knowledge base file ($CAREERBOT_DB, default ~/.local/share/careerbot/careerbot.db)"},
       {"threads", true, "worker threads ($CAREERBOT_THREADS, default 32)"},
-      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.5)"},
+      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54)"},
       {"log-level", true, "trace, debug, info, warn, error ($CAREERBOT_LOG_LEVEL, default info)"},
       {"help", false, "show this help"}};
   Args args;
