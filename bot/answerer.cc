@@ -46,10 +46,6 @@ struct Concept {
   bool context = false;  // carried over from an earlier turn
 };
 
-double Idf(size_t n, uint32_t df) {
-  return std::log(1.0 + (static_cast<double>(n) - df + 0.5) / (df + 0.5));
-}
-
 // True when the space-separated `terms` holds `term` as a whole word.
 bool ContainsTerm(const std::string& terms, const std::string& term) {
   size_t pos = 0;
@@ -63,16 +59,21 @@ bool ContainsTerm(const std::string& terms, const std::string& term) {
   return false;
 }
 
-std::vector<std::string> SplitTerms(const std::string& terms) {
-  std::vector<std::string> out;
+// Sum of Idf() over the distinct terms of a space-separated phrasing.
+double PhrasingIdf(const std::string& phrasing, const Lexicon& lexicon) {
+  std::unordered_set<std::string> seen;
+  double sum = 0;
   size_t start = 0;
-  while (start < terms.size()) {
-    size_t end = terms.find(' ', start);
-    if (end == std::string::npos) end = terms.size();
-    if (end > start) out.push_back(terms.substr(start, end - start));
+  while (start < phrasing.size()) {
+    size_t end = phrasing.find(' ', start);
+    if (end == std::string::npos) end = phrasing.size();
+    std::string t = phrasing.substr(start, end - start);
     start = end + 1;
+    if (t.empty() || !seen.insert(t).second) continue;
+    auto df = lexicon.doc_freq.find(t);
+    sum += Idf(lexicon.entry_count, df == lexicon.doc_freq.end() ? 0 : df->second);
   }
-  return out;
+  return sum;
 }
 
 // Damerau-Levenshtein (optimal string alignment) distance, or max+1 once it
@@ -321,25 +322,25 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     rk.coverage = topic_weight > 0 ? covered / topic_weight : 0;
     // Similarity to the closest curated phrasing (or the title): a weighted
     // Dice coefficient, so extra words on either side lower it.
-    auto similarity = [&](const std::string& phrasing) {
-      double matched = 0, phrasing_weight = 0;
-      std::unordered_set<std::string> seen;
-      for (const std::string& t : SplitTerms(phrasing)) {
-        if (!seen.insert(t).second) continue;
-        auto c = std::find_if(concepts.begin(), concepts.end(), [&](const Concept& k) { return k.term == t; });
-        if (c != concepts.end()) {
-          matched += c->weight;
-          phrasing_weight += c->weight;
-        } else {
-          auto df = lexicon.doc_freq.find(t);
-          phrasing_weight += 0.5 * Idf(n, df == lexicon.doc_freq.end() ? 0 : df->second);
+    // The phrasing's own terms count at half their rarity when the question
+    // lacks them, at the question's weight when it has them.
+    auto similarity = [&](const std::string& phrasing, double phrasing_idf) {
+      if (phrasing_idf < 0) phrasing_idf = PhrasingIdf(phrasing, lexicon);
+      double matched = 0, matched_idf = 0;
+      for (const Concept& c : concepts) {
+        if (c.doc_freq > 0 && ContainsTerm(phrasing, c.term)) {
+          matched += c.weight;
+          matched_idf += Idf(n, c.doc_freq);
         }
       }
-      double denom = total_weight + phrasing_weight;
+      double denom = total_weight + matched + 0.5 * std::max(0.0, phrasing_idf - matched_idf);
       return denom > 0 ? 2 * matched / denom : 0;
     };
-    rk.question_sim = similarity(h.title_terms);
-    for (const std::string& q : h.question_terms) rk.question_sim = std::max(rk.question_sim, similarity(q));
+    rk.question_sim = similarity(h.title_terms, h.title_idf);
+    for (size_t q = 0; q < h.question_terms.size(); q++) {
+      double idf = q < h.question_idf.size() ? h.question_idf[q] : -1;
+      rk.question_sim = std::max(rk.question_sim, similarity(h.question_terms[q], idf));
+    }
     double bm = max_bm25 > 0 ? h.bm25 / max_bm25 : 0;
     rk.score = kCoverageWeight * rk.coverage + kQuestionWeight * rk.question_sim + kBm25Weight * bm;
     // Confidence is mostly coverage: an entry that leaves a topic word of the
@@ -469,6 +470,23 @@ Result<Answer> Answerer::Ask(const Question& question) {
         auto with_context = Rank(retriever_, merged, lexicon, options_.candidates);
         if (!with_context.ok()) return with_context.status();
         bool better = !with_context->ranked.empty() && with_context->ranked[0].confidence >= options_.threshold;
+        // A follow-up asks for something new ("what about Go?" after the
+        // languages answer means the Go entry, not the list of languages once
+        // more). When the question alone has a confident answer elsewhere, a
+        // reading with context that would only repeat the previous answer
+        // gives way to its best other candidate, or else to the reading alone.
+        const std::string& previous = history.back().entry_id;
+        if (better && !weak_alone && !previous.empty() && with_context->ranked[0].hit->entry.id == previous &&
+            ranking->ranked[0].hit->entry.id != previous) {
+          auto& ranked = with_context->ranked;
+          auto next = std::find_if(ranked.begin() + 1, ranked.end(),
+                                   [&](const Ranked& r) { return r.confidence >= options_.threshold; });
+          if (next != ranked.end()) {
+            std::rotate(ranked.begin(), next, next + 1);
+          } else {
+            better = false;
+          }
+        }
         if (better && (follow_up || weak_alone)) {
           ranking = std::move(with_context);
           concepts = std::move(merged);

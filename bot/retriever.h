@@ -4,6 +4,7 @@
 // Implementations must be safe to call from many threads at once.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +31,11 @@ struct Lexicon {
   Normalizer normalizer;   // built from the knowledge base's own synonym list
 };
 
+// How rare a term is: the BM25 inverse document frequency (always > 0).
+inline double Idf(size_t entries, uint32_t doc_freq) {
+  return std::log(1.0 + (static_cast<double>(entries) - doc_freq + 0.5) / (doc_freq + 0.5));
+}
+
 // One search result: the entry and its indexed terms per field (space-separated
 // index terms, as Normalizer::IndexText made them).
 struct Hit {
@@ -40,6 +46,11 @@ struct Hit {
   std::vector<std::string> question_terms;  // one string per alternate question
   std::string tag_terms;
   std::string body_terms;
+  // Sum of Idf() over the distinct terms of the title and of each question.
+  // Optional: a retriever that precomputes them saves the ranker the work;
+  // left at -1 / empty, the ranker computes them.
+  double title_idf = -1;
+  std::vector<double> question_idf;
 };
 
 class Retriever {

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
+#include <unordered_map>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -34,8 +36,6 @@ CREATE TABLE IF NOT EXISTS entries(
 -- The index holds normalized terms (bot::Normalizer::IndexText); questions are
 -- separated by " | " so each phrasing can be compared on its own.
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(title, questions, tags, body, tokenize = 'ascii');
-CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab USING fts5vocab(entries_fts, 'row');
-CREATE VIRTUAL TABLE IF NOT EXISTS entries_vocab_col USING fts5vocab(entries_fts, 'col');
 CREATE TABLE IF NOT EXISTS question_log(
   id INTEGER PRIMARY KEY,
   answer_id TEXT NOT NULL UNIQUE,
@@ -427,9 +427,61 @@ Result<size_t> Store::CountEntries() {
   return (*lexicon)->entry_count;
 }
 
-Result<std::shared_ptr<const bot::Lexicon>> Store::LoadLexicon(Conn* conn) {
+// The whole index in memory: every entry ready to be returned as a Hit, and
+// its term frequencies per field for BM25F.
+struct Store::Snapshot {
+  struct Doc {
+    bot::Hit hit;
+    std::vector<std::pair<uint32_t, uint16_t>> tf[4];  // (term id, count) per field, sorted by id
+    uint32_t length[4] = {0, 0, 0, 0};
+  };
+  std::shared_ptr<const bot::Lexicon> lexicon;
+  std::unordered_map<std::string, uint32_t> term_ids;
+  std::vector<uint32_t> doc_freq;  // by term id
+  std::vector<Doc> docs;
+  std::unordered_map<int64_t, uint32_t> by_rowid;  // rowid -> index in docs
+  double avg_length[4] = {1, 1, 1, 1};
+};
+
+namespace {
+
+void CountTerms(const std::string& text, std::unordered_map<std::string, uint32_t>* ids,
+                std::vector<uint32_t>* doc_freq, std::vector<std::pair<uint32_t, uint16_t>>* tf, uint32_t* length) {
+  std::vector<uint32_t> seen;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start && !(end - start == 1 && text[start] == '|')) {
+      auto [it, inserted] = ids->emplace(text.substr(start, end - start), static_cast<uint32_t>(ids->size()));
+      if (inserted) doc_freq->push_back(0);
+      seen.push_back(it->second);
+      (*length)++;
+    }
+    start = end + 1;
+  }
+  std::sort(seen.begin(), seen.end());
+  for (size_t i = 0; i < seen.size();) {
+    size_t j = i;
+    while (j < seen.size() && seen[j] == seen[i]) j++;
+    tf->emplace_back(seen[i], static_cast<uint16_t>(std::min<size_t>(j - i, 65535)));
+    i = j;
+  }
+}
+
+uint16_t TermCount(const std::vector<std::pair<uint32_t, uint16_t>>& tf, uint32_t id) {
+  auto it = std::lower_bound(tf.begin(), tf.end(), std::make_pair(id, uint16_t{0}));
+  return it != tf.end() && it->first == id ? it->second : 0;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Store::Snapshot>> Store::LoadSnapshot(Conn* conn, const std::string& version) {
+  auto snap = std::make_shared<Snapshot>();
   auto lexicon = std::make_shared<bot::Lexicon>();
+  lexicon->version = version;
   sqlite3* db = conn->db;
+  // One read transaction, so the snapshot is one consistent version.
   if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin read");
   Status status;
   {
@@ -441,77 +493,189 @@ Result<std::shared_ptr<const bot::Lexicon>> Store::LoadLexicon(Conn* conn) {
       if (key == "synonyms") synonyms = meta.Text(1);
     }
     lexicon->normalizer = bot::Normalizer(bot::SynonymTable::Parse(synonyms));
-    Stmt count(db, "SELECT count(*) FROM entries");
-    if (count.ok() && count.Step() == SQLITE_ROW) lexicon->entry_count = static_cast<size_t>(count.Int(0));
-    Stmt vocab(db, "SELECT term, doc FROM entries_vocab");
-    if (!vocab.ok()) {
-      status = SqlError(db, "read vocabulary");
+    Stmt rows(db, (std::string("SELECT f.rowid, f.title, f.questions, f.tags, f.body, ") + kEntryColumnsE +
+                   " FROM entries_fts f JOIN entries e ON e.rowid = f.rowid ORDER BY f.rowid")
+                      .c_str());
+    if (!rows.ok()) {
+      status = SqlError(db, "read the index");
     } else {
       int rc;
-      while ((rc = vocab.Step()) == SQLITE_ROW) lexicon->doc_freq.emplace(vocab.Text(0), static_cast<uint32_t>(vocab.Int(1)));
-      if (rc != SQLITE_DONE) status = SqlError(db, "read vocabulary");
-    }
-    Stmt heads(db, "SELECT DISTINCT term FROM entries_vocab_col WHERE col IN ('title', 'questions', 'tags')");
-    if (!heads.ok()) {
-      status = SqlError(db, "read vocabulary");
-    } else {
-      int rc;
-      while ((rc = heads.Step()) == SQLITE_ROW) lexicon->head_terms.insert(heads.Text(0));
-      if (rc != SQLITE_DONE) status = SqlError(db, "read vocabulary");
+      while ((rc = rows.Step()) == SQLITE_ROW) {
+        Snapshot::Doc doc;
+        doc.hit.rowid = rows.Int(0);
+        std::string fields[4] = {rows.Text(1), rows.Text(2), rows.Text(3), rows.Text(4)};
+        for (int f = 0; f < 4; f++) {
+          CountTerms(fields[f], &snap->term_ids, &snap->doc_freq, &doc.tf[f], &doc.length[f]);
+        }
+        doc.hit.title_terms = fields[0];
+        doc.hit.question_terms = SplitOn(fields[1], kQuestionSeparator);
+        doc.hit.tag_terms = fields[2];
+        doc.hit.body_terms = fields[3];
+        doc.hit.entry = ReadEntry(rows, 5);
+        snap->by_rowid.emplace(doc.hit.rowid, static_cast<uint32_t>(snap->docs.size()));
+        snap->docs.push_back(std::move(doc));
+      }
+      if (rc != SQLITE_DONE) status = SqlError(db, "read the index");
     }
   }
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   if (!status.ok()) return status;
-  return std::shared_ptr<const bot::Lexicon>(std::move(lexicon));
+
+  // Document frequencies and the head terms, from the rows themselves.
+  std::vector<char> head(snap->term_ids.size(), 0);
+  double total[4] = {0, 0, 0, 0};
+  for (const auto& doc : snap->docs) {
+    std::vector<uint32_t> ids;
+    for (int f = 0; f < 4; f++) {
+      total[f] += doc.length[f];
+      for (const auto& [id, count] : doc.tf[f]) {
+        ids.push_back(id);
+        if (f != 3) head[id] = 1;
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (uint32_t id : ids) snap->doc_freq[id]++;
+  }
+  for (int f = 0; f < 4; f++) {
+    snap->avg_length[f] = snap->docs.empty() ? 1.0 : std::max(1.0, total[f] / static_cast<double>(snap->docs.size()));
+  }
+  lexicon->entry_count = snap->docs.size();
+  // Each phrasing's rarity sum, which the ranker's similarity needs.
+  auto phrasing_idf = [&](const std::string& phrasing) {
+    std::vector<uint32_t> ids;
+    size_t start = 0;
+    while (start < phrasing.size()) {
+      size_t end = phrasing.find(' ', start);
+      if (end == std::string::npos) end = phrasing.size();
+      auto it = snap->term_ids.find(phrasing.substr(start, end - start));
+      if (it != snap->term_ids.end()) ids.push_back(it->second);
+      start = end + 1;
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    double sum = 0;
+    for (uint32_t id : ids) sum += bot::Idf(snap->docs.size(), snap->doc_freq[id]);
+    return sum;
+  };
+  for (auto& doc : snap->docs) {
+    doc.hit.title_idf = phrasing_idf(doc.hit.title_terms);
+    for (const auto& q : doc.hit.question_terms) doc.hit.question_idf.push_back(phrasing_idf(q));
+  }
+  lexicon->doc_freq.reserve(snap->term_ids.size());
+  for (const auto& [term, id] : snap->term_ids) {
+    lexicon->doc_freq.emplace(term, snap->doc_freq[id]);
+    if (head[id]) lexicon->head_terms.insert(term);
+  }
+  snap->lexicon = std::move(lexicon);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
-Result<std::shared_ptr<const bot::Lexicon>> Store::GetLexicon() {
+Result<std::shared_ptr<const Store::Snapshot>> Store::CurrentSnapshot() {
   std::lock_guard<std::mutex> lock(lexicon_mu_);
-  // PRAGMA data_version changes when another connection commits; only then is
-  // the lexicon read again.
+  // PRAGMA data_version changes when another connection commits (a curation
+  // edit, a rebuild, but also a question-log line); only a new content
+  // version reloads the snapshot.
   static const char kDataVersion[] = "PRAGMA data_version";
   Stmt dv(watcher_->db, watcher_->Cached(kDataVersion));
   if (!dv.ok() || dv.Step() != SQLITE_ROW) return SqlError(watcher_->db, "read data version");
-  int64_t version = dv.Int(0);
-  if (lexicon_ && version == data_version_) return lexicon_;
-  auto loaded = LoadLexicon(watcher_.get());
-  if (!loaded.ok()) return loaded.status();
-  if (!lexicon_ || lexicon_->version != (*loaded)->version) lexicon_ = *loaded;
-  data_version_ = version;
-  return lexicon_;
+  int64_t data_version = dv.Int(0);
+  if (snapshot_ && data_version == data_version_) return snapshot_;
+  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
+  std::string version;
+  {
+    Stmt v(watcher_->db, watcher_->Cached(kVersion));
+    if (!v.ok()) return SqlError(watcher_->db, "read version");
+    if (v.Step() == SQLITE_ROW) version = v.Text(0);
+  }
+  if (!snapshot_ || snapshot_->lexicon->version != version) {
+    auto loaded = LoadSnapshot(watcher_.get(), version);
+    if (!loaded.ok()) return loaded.status();
+    snapshot_ = *loaded;
+  }
+  data_version_ = data_version;
+  return snapshot_;
+}
+
+Result<std::shared_ptr<const bot::Lexicon>> Store::GetLexicon() {
+  auto snap = CurrentSnapshot();
+  if (!snap.ok()) return snap.status();
+  return (*snap)->lexicon;
 }
 
 Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& terms, size_t limit) {
   std::vector<bot::Hit> hits;
-  std::string match = Fts5OrQuery(terms);
-  if (match.empty() || limit == 0) return hits;
+  if (terms.empty() || limit == 0) return hits;
+  auto current = CurrentSnapshot();
+  if (!current.ok()) return current.status();
+  const Snapshot& snap = **current;
+
+  // The terms to look up: the rarest first (the caller orders them so),
+  // while the candidates they bring stay within kMaxCandidates.
+  std::vector<uint32_t> ids;
+  std::vector<std::string> lookup;
+  size_t expected = 0;
+  for (const auto& t : terms) {
+    auto it = snap.term_ids.find(t);
+    if (it == snap.term_ids.end()) continue;
+    ids.push_back(it->second);
+    uint32_t df = snap.doc_freq[it->second];
+    if (lookup.empty() || expected + df <= kMaxCandidates) {
+      lookup.push_back(t);
+      expected += df;
+    }
+  }
+  if (lookup.empty()) return hits;
+
   auto conn = AcquireReader();
   if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  std::vector<uint32_t> candidates;
   {
-    static const std::string kSearch =
-        std::string("SELECT f.rowid, -f.rank, f.title, f.questions, f.tags, f.body, ") + kEntryColumnsE +
-        " FROM (SELECT rowid, rank, title, questions, tags, body FROM entries_fts"
-        " WHERE entries_fts MATCH ?1 ORDER BY rank LIMIT ?2) f"
-        " JOIN entries e ON e.rowid = f.rowid ORDER BY f.rank, e.id";
-    Stmt s(conn->db, conn->Cached(kSearch.c_str()));
+    static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
+    Stmt s(conn->db, conn->Cached(kMatch));
     if (!s.ok()) return SqlError(conn->db, "prepare search");
-    s.Bind(1, match);
-    s.Bind(2, static_cast<int64_t>(limit));
+    s.Bind(1, Fts5OrQuery(lookup));
+    s.Bind(2, static_cast<int64_t>(kMaxCandidates));
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
-      bot::Hit h;
-      h.rowid = s.Int(0);
-      h.bm25 = s.Double(1);
-      h.title_terms = s.Text(2);
-      h.question_terms = SplitOn(s.Text(3), kQuestionSeparator);
-      h.tag_terms = s.Text(4);
-      h.body_terms = s.Text(5);
-      h.entry = ReadEntry(s, 6);
-      hits.push_back(std::move(h));
+      auto it = snap.by_rowid.find(s.Int(0));
+      if (it != snap.by_rowid.end()) candidates.push_back(it->second);
     }
     if (rc != SQLITE_DONE) return SqlError(conn->db, "search");
   }
   ReleaseReader(std::move(conn));
+
+  // BM25F: per term, the field-weighted, length-normalized frequency.
+  constexpr double kK1 = 1.2, kB = 0.75;
+  const double weights[4] = {kTitleWeight, kQuestionsWeight, kTagsWeight, kBodyWeight};
+  std::vector<double> idf;
+  for (uint32_t id : ids) idf.push_back(bot::Idf(snap.docs.size(), snap.doc_freq[id]));
+  std::vector<std::pair<double, uint32_t>> scored;
+  scored.reserve(candidates.size());
+  for (uint32_t c : candidates) {
+    const Snapshot::Doc& doc = snap.docs[c];
+    double score = 0;
+    for (size_t k = 0; k < ids.size(); k++) {
+      double tf = 0;
+      for (int f = 0; f < 4; f++) {
+        uint16_t count = TermCount(doc.tf[f], ids[k]);
+        if (count) tf += weights[f] * count / (1.0 - kB + kB * doc.length[f] / snap.avg_length[f]);
+      }
+      if (tf > 0) score += idf[k] * tf * (kK1 + 1) / (tf + kK1);
+    }
+    scored.emplace_back(score, c);
+  }
+  auto better = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return snap.docs[a.second].hit.entry.id < snap.docs[b.second].hit.entry.id;
+  };
+  size_t k = std::min(limit, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(), better);
+  hits.reserve(k);
+  for (size_t i = 0; i < k; i++) {
+    hits.push_back(snap.docs[scored[i].second].hit);
+    hits.back().bm25 = scored[i].first;
+  }
   return hits;
 }
 

@@ -25,8 +25,9 @@ namespace knowledge {
 
 constexpr int kSchemaVersion = 1;
 
-// Field weights of the FTS5 index, in column order: the curated phrasings and
-// the title say what an entry is about, the body only mentions things.
+// Field weights of the index, in column order: the curated phrasings and the
+// title say what an entry is about, the body only mentions things. FTS5 is
+// configured with them (bm25), and Search() ranks with BM25F over the same.
 constexpr double kTitleWeight = 4.0;
 constexpr double kQuestionsWeight = 5.0;
 constexpr double kTagsWeight = 2.0;
@@ -69,9 +70,15 @@ class Store : public bot::Retriever {
   bot::Result<std::string> GetMeta(const std::string& key);
   bot::Result<size_t> CountEntries();
 
-  // bot::Retriever
+  // bot::Retriever. Search: FTS5 finds the entries holding the terms (the
+  // rarest first, a bounded number of candidates); BM25F with the field
+  // weights ranks them from the in-memory snapshot of the index.
   bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override;
   bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override;
+
+  // At most this many candidate rows are scored per search: terms are taken
+  // rarest first until their entries would exceed it (always at least one).
+  static constexpr size_t kMaxCandidates = 4000;
 
   // The question log. Never stores secrets: only what LoggedQuestion holds.
   bot::Status LogQuestion(const LoggedQuestion& q);
@@ -87,7 +94,11 @@ class Store : public bot::Retriever {
   bot::Result<std::unique_ptr<Conn>> Connect(bool write);
   std::unique_ptr<Conn> AcquireReader();
   void ReleaseReader(std::unique_ptr<Conn> conn);
-  bot::Result<std::shared_ptr<const bot::Lexicon>> LoadLexicon(Conn* conn);
+  struct Snapshot;  // the whole index in memory for ranking; immutable
+  // The snapshot of the current content version: reloaded only when another
+  // commit changed the version (a question-log write does not).
+  bot::Result<std::shared_ptr<const Snapshot>> CurrentSnapshot();
+  bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version);
 
   std::string path_;
   Mode mode_;
@@ -98,7 +109,7 @@ class Store : public bot::Retriever {
   std::mutex lexicon_mu_;
   std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
   int64_t data_version_ = -1;      // guarded by lexicon_mu_
-  std::shared_ptr<const bot::Lexicon> lexicon_;  // guarded by lexicon_mu_
+  std::shared_ptr<const Snapshot> snapshot_;  // guarded by lexicon_mu_
 };
 
 // Quotes index terms into an FTS5 MATCH expression: each term becomes a
