@@ -104,7 +104,7 @@ const std::unordered_set<std::string>& StopWords() {
       "within", "without", "wont", "would", "wouldnt", "yes", "yet", "you", "youre", "your",
       "yours", "yourself", "whether", "take", "takes", "typically", "usually", "generally",
       "mostly", "probably", "currently", "nowadays", "today", "ones", "many", "much", "more",
-      "most", "way", "ways", "going"};
+      "most", "way", "ways", "going", "thanks", "thank", "thx", "cheers", "hiya", "yo"};
   return *words;
 }
 
@@ -139,6 +139,26 @@ std::string SanitizeUtf8(std::string_view text) {
       out.append(text.substr(i, len));
     }
     i += len;
+  }
+  return out;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (size_t i = 0, len = 0; i < text.size(); i += len) {
+    if (DecodeUtf8(text, i, &len) < 0) return false;
+  }
+  return true;
+}
+
+std::string RepairUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0, len = 0; i < text.size(); i += len) {
+    if (DecodeUtf8(text, i, &len) < 0) {
+      AppendUtf8(0xFFFD, &out);
+    } else {
+      out.append(text.substr(i, len));
+    }
   }
   return out;
 }

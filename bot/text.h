@@ -19,6 +19,11 @@ namespace bot {
 // C0 control characters (except tab and newline) become spaces.
 std::string SanitizeUtf8(std::string_view text);
 
+// True when `text` is valid UTF-8.
+bool IsValidUtf8(std::string_view text);
+// `text` with only its invalid UTF-8 sequences replaced by U+FFFD.
+std::string RepairUtf8(std::string_view text);
+
 // Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string_view TruncateUtf8(std::string_view text, size_t max_bytes);
 

@@ -32,7 +32,14 @@ int HeadingLevel(std::string_view line, std::string_view* title) {
   while (level < line.size() && line[level] == '#') level++;
   if (level == 0 || level > 6 || level >= line.size() || line[level] != ' ') return 0;
   std::string_view t = Trim(line.substr(level));
-  while (!t.empty() && t.back() == '#') t.remove_suffix(1);
+  // A closing run of '#' counts only after a space ("## Learn C#" keeps its '#').
+  size_t hashes = 0;
+  while (hashes < t.size() && t[t.size() - 1 - hashes] == '#') hashes++;
+  if (hashes == t.size()) {
+    t = {};
+  } else if (hashes > 0 && t[t.size() - 1 - hashes] == ' ') {
+    t.remove_suffix(hashes);
+  }
   *title = Trim(t);
   return title->empty() ? 0 : static_cast<int>(level);
 }

@@ -1,12 +1,14 @@
 #include "knowledge/store.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -200,7 +202,15 @@ struct Store::Conn {
 };
 
 Store::Store(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {}
-Store::~Store() = default;
+Store::~Store() {
+  // Close every connection before removing a temporary store's files.
+  writer_.reset();
+  watcher_.reset();
+  readers_.clear();
+  if (temporary_) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
+  }
+}
 
 Result<std::unique_ptr<Store::Conn>> Store::Connect(bool write) {
   auto conn = std::make_unique<Conn>();
@@ -215,19 +225,32 @@ Result<std::unique_ptr<Store::Conn>> Store::Connect(bool write) {
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Mode mode) {
   std::string real_path = path;
+  bool temporary = false;
   if (path == ":memory:") {
-    // Every connection of this store shares one private in-memory database.
-    static std::atomic<int> counter{0};
-    real_path = "file:careerbot-mem-" + std::to_string(counter++) + "?mode=memory&cache=shared";
+    // A private store for tests and benchmarks: a temporary file, removed when
+    // the store closes. (An in-memory database shared between connections
+    // locks whole tables and fails instead of waiting; a file in WAL mode
+    // behaves as a real knowledge base does.)
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/careerbot-XXXXXX";
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    int fd = ::mkstemp(name.data());
+    if (fd < 0) return Status::Unavailable("cannot create a temporary knowledge base in " + pattern);
+    ::close(fd);
+    real_path = name.data();
+    temporary = true;
     mode = Mode::kReadWrite;
   }
   std::unique_ptr<Store> store(new Store(real_path, mode));
+  store->temporary_ = temporary;
   auto writer = store->Connect(true);
   if (!writer.ok()) return writer.status();
   sqlite3* db = (*writer)->db;
   if (mode == Mode::kReadWrite) {
     char* err = nullptr;
-    std::string setup = path == ":memory:" ? std::string() : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    std::string setup = temporary ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
     setup += kSchema;
     if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
@@ -512,6 +535,9 @@ Result<std::shared_ptr<const Store::Snapshot>> Store::LoadSnapshot(Conn* conn, c
         doc.hit.tag_terms = fields[2];
         doc.hit.body_terms = fields[3];
         doc.hit.entry = ReadEntry(rows, 5);
+        // One string per question, also when a question has no index terms
+        // at all ("What is it?"): an empty field splits into nothing.
+        doc.hit.question_terms.resize(doc.hit.entry.questions.size());
         snap->by_rowid.emplace(doc.hit.rowid, static_cast<uint32_t>(snap->docs.size()));
         snap->docs.push_back(std::move(doc));
       }

@@ -51,7 +51,8 @@ class Store : public bot::Retriever {
   enum class Mode { kReadOnly, kReadWrite };
 
   // Opens (kReadWrite: creating if missing) the store at `path`; ":memory:"
-  // gives a private in-memory store (for tests). Fails with kUnavailable when
+  // gives a private temporary store, removed when closed (for tests and
+  // benchmarks). Fails with kUnavailable when
   // the file cannot be opened or its schema is from a newer version.
   static bot::Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
   ~Store() override;
@@ -102,6 +103,7 @@ class Store : public bot::Retriever {
 
   std::string path_;
   Mode mode_;
+  bool temporary_ = false;  // a ":memory:" store: its file goes when the store does
   std::mutex write_mu_;
   std::unique_ptr<Conn> writer_;  // guarded by write_mu_
   std::mutex pool_mu_;

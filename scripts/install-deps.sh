@@ -7,11 +7,18 @@ set -euo pipefail
 packages=(cmake g++ make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
           libssl-dev wamerican)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2)
+  # chromium, nodejs, npm and sqlite3: the web chat's browser test (tests/browser).
+  packages+=(catch2 chromium nodejs npm sqlite3)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # Node.js from another source (such as NodeSource) brings its own npm, and
+  # Debian's npm package would conflict with it: a command on PATH counts.
+  case "$p" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+  esac
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi

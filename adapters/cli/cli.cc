@@ -16,7 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/chat_config.h"
 #include "adapters/cli/eval.h"
+#include "adapters/discord/discord.h"
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"
 #include "adapters/service.h"
@@ -133,13 +135,14 @@ const char kMainHelp[] =
     "usage: careerbot COMMAND [FLAGS]\n"
     "\n"
     "commands:\n"
-    "  serve                 run the HTTP API at http://127.0.0.1:8080\n"
+    "  serve                 run the HTTP API and the chat page at http://127.0.0.1:8080\n"
     "  ask QUESTION          answer one question on the terminal\n"
     "  eval FILE.jsonl       score the bot on a set of questions with expected answers\n"
     "  kb build              build the knowledge base from the shipped knowledge files\n"
     "  kb import FILE...     add articles (.md, .txt) to the knowledge base\n"
     "  kb list | kb show ID  list entries, show one\n"
     "  kb test               run the knowledge base's own test questions\n"
+    "  discord register      register the /ask command with Discord (--guild ID for one server)\n"
     "\n"
     "Every command takes --help. The knowledge base file is --db PATH, or $CAREERBOT_DB, or\n"
     "$XDG_DATA_HOME/careerbot/careerbot.db (default ~/.local/share/careerbot/careerbot.db);\n"
@@ -187,7 +190,9 @@ int Serve(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, 2, specs, "serve", &args)) return 2;
   if (args.Has("help")) {
-    std::printf("usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz).\n\n");
+    std::printf(
+        "usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz) and "
+        "the web chat page at /.\n\n");
     PrintFlags(specs);
     return 0;
   }
@@ -204,6 +209,7 @@ int Serve(int argc, char** argv) {
   spdlog::set_level(lvl);
 
   http::HttpOptions options;
+  options.chat = ChatConfigFromEnv();  // SLACK_*, DISCORD_*, MATTERMOST_TOKEN
   options.host = args.Get("host", Env("CAREERBOT_HOST", "127.0.0.1"));
   long port = 0, threads = 0;
   std::string port_text = args.Get("port", Env("CAREERBOT_PORT", "8080"));
@@ -251,8 +257,9 @@ int Serve(int argc, char** argv) {
     spdlog::info("signal {}: stopping", sig);
     server.Stop();
   });
-  spdlog::info("careerbot listening on http://{}:{} (knowledge base {}: {} entries, version {}; adapters: http)",
-               options.host, server.port(), db, (*lexicon)->entry_count, (*lexicon)->version);
+  spdlog::info("careerbot listening on http://{}:{} (knowledge base {}: {} entries, version {}; adapters: {})",
+               options.host, server.port(), db, (*lexicon)->entry_count, (*lexicon)->version,
+               EnabledAdapters(options.chat));
   server.Run();
   // Wake the signal thread if the server stopped on its own.
   pthread_kill(waiter.native_handle(), SIGTERM);
@@ -636,6 +643,56 @@ int Kb(int argc, char** argv) {
   return 2;
 }
 
+// ---- discord ----
+
+int DiscordRegister(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"guild", true, "register for this server (guild) id only: takes effect at once"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 3, specs, "discord register", &args)) return 2;
+  if (args.Has("help")) {
+    std::printf("usage: careerbot discord register [--guild ID]\n\nRegisters the /ask command of the Discord "
+                "application $DISCORD_APPLICATION_ID with\n$DISCORD_BOT_TOKEN (PUT /applications/{id}/commands, "
+                "which replaces its global commands),\nand prints what Discord answered. $DISCORD_API_BASE "
+                "defaults to https://discord.com/api/v10.\n\n");
+    PrintFlags(specs);
+    return 0;
+  }
+  if (!args.positional.empty()) {
+    std::fprintf(stderr, "careerbot discord register: unexpected argument '%s'\n", args.positional[0].c_str());
+    return 2;
+  }
+  ChatConfig config = ChatConfigFromEnv();
+  int status = 0;
+  std::string body;
+  bot::Status s = discord::RegisterDiscordCommand(config.discord, args.Get("guild"), &status, &body);
+  if (status != 0) {
+    std::printf("HTTP %d\n", status);
+    json parsed = json::parse(body, nullptr, false);
+    std::printf("%s\n", parsed.is_discarded() ? body.c_str()
+                                               : parsed.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "careerbot discord register: %s\n", s.message().c_str());
+    return s.code() == bot::Status::Code::kInvalidArgument ? 2 : 1;
+  }
+  std::printf("registered /ask %s\n",
+              args.Has("guild") ? ("for guild " + args.Get("guild")).c_str() : "globally (may take up to an hour)");
+  return 0;
+}
+
+int Discord(int argc, char** argv) {
+  std::string sub = argc > 2 ? argv[2] : "";
+  if (sub == "register") return DiscordRegister(argc, argv);
+  if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
+    std::printf("usage: careerbot discord register [--guild ID]\n");
+    return sub.empty() ? 2 : 0;
+  }
+  std::fprintf(stderr, "careerbot discord: unknown command '%s' (see careerbot --help)\n", sub.c_str());
+  return 2;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -652,6 +709,7 @@ int Main(int argc, char** argv) {
   if (command == "ask") return Ask(argc, argv);
   if (command == "eval") return Eval(argc, argv);
   if (command == "kb") return Kb(argc, argv);
+  if (command == "discord") return Discord(argc, argv);
   std::fprintf(stderr, "careerbot: unknown command '%s' (see careerbot --help)\n", command.c_str());
   return 2;
 }

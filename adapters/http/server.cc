@@ -6,7 +6,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "adapters/discord/discord.h"
 #include "adapters/json_codec.h"
+#include "adapters/slack/slack.h"
+#include "adapters/web/web.h"
 #include "bot/text.h"
 
 namespace adapters::http {
@@ -55,7 +58,10 @@ bool DecodeJsonObject(const httplib::Request& req, httplib::Response& res, json*
     SendError(res, 415, "unsupported_media_type", "send the body as Content-Type: application/json");
     return false;
   }
-  *out = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  // JSON must be UTF-8; a client that sends other bytes inside a string still
+  // gets an answer, with those bytes read as U+FFFD.
+  *out = bot::IsValidUtf8(req.body) ? json::parse(req.body, nullptr, /*allow_exceptions=*/false)
+                                    : json::parse(bot::RepairUtf8(req.body), nullptr, /*allow_exceptions=*/false);
   if (out->is_discarded()) {
     SendError(res, 400, "invalid_json", "the body is not valid JSON");
     return false;
@@ -89,7 +95,11 @@ struct Route {
   const char* method;
   const char* path;
 };
-const Route kRoutes[] = {{"POST", "/v1/ask"}, {"POST", "/v1/feedback"}, {"GET", "/healthz"}};
+const Route kRoutes[] = {{"POST", "/v1/ask"}, {"POST", "/v1/feedback"}, {"GET", "/healthz"},
+                         {"GET", "/"},          {"GET", "/app.css"},       {"GET", "/app.js"},
+                         // Chat platforms (adapters/slack, adapters/discord).
+                         {"POST", "/slack/events"}, {"POST", "/slack/commands"}, {"POST", "/slack/interactions"},
+                         {"POST", "/discord/interactions"}, {"POST", "/mattermost/commands"}};
 
 }  // namespace
 
@@ -192,6 +202,15 @@ bot::Status HttpServer::Bind() {
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
   RegisterRoutes(s, service_);
+  // The chat page (GET /, /app.css, /app.js); before the catch-all routes below.
+  web::RegisterWebRoutes(s);
+  // The chat platforms' webhooks; each answers 503 until its secret is set.
+  slack_ = std::make_unique<slack::SlackAdapter>(service_, options_.chat.slack);
+  slack_->RegisterRoutes(s);
+  mattermost_ = std::make_unique<slack::MattermostAdapter>(service_, options_.chat.mattermost);
+  mattermost_->RegisterRoutes(s);
+  discord_ = std::make_unique<discord::DiscordAdapter>(service_, options_.chat.discord);
+  discord_->RegisterRoutes(s);
 
   // A known path asked with another method is 405; anything else is 404.
   auto not_routed = [](const httplib::Request& req, httplib::Response& res) {

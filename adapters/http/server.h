@@ -8,11 +8,20 @@
 #include <memory>
 #include <string>
 
+#include "adapters/chat_config.h"
 #include "adapters/service.h"
 #include "bot/status.h"
 
 namespace httplib {
 class Server;
+}
+
+namespace adapters::slack {
+class SlackAdapter;
+class MattermostAdapter;
+}  // namespace adapters::slack
+namespace adapters::discord {
+class DiscordAdapter;
 }
 
 namespace adapters::http {
@@ -31,6 +40,9 @@ struct HttpOptions {
   size_t keep_alive_max_count = 1000;
   int read_timeout_s = 5;
   int write_timeout_s = 5;
+  // The chat platforms (Slack, Discord, Mattermost); each one is on when its
+  // secret is set (see ChatConfigFromEnv), else its endpoints answer 503.
+  ChatConfig chat;
 };
 
 // Adds the API routes to `server`.
@@ -52,6 +64,10 @@ class HttpServer {
  private:
   Service& service_;
   HttpOptions options_;
+  // The chat adapters; declared before server_ so they outlive its handlers.
+  std::unique_ptr<slack::SlackAdapter> slack_;
+  std::unique_ptr<slack::MattermostAdapter> mattermost_;
+  std::unique_ptr<discord::DiscordAdapter> discord_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
 };

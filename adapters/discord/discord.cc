@@ -1,0 +1,163 @@
+#include "adapters/discord/discord.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/discord/format.h"
+#include "adapters/discord/verify.h"
+#include "adapters/json_codec.h"
+#include "adapters/markdown.h"
+#include "bot/text.h"
+
+namespace adapters::discord {
+
+using nlohmann::json;
+
+namespace {
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+bool AllDigits(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+constexpr char kHelp[] =
+    "Ask me about backend-developer careers, for example `/ask question: How much do backend developers earn?` "
+    "(set `private` to True so only you see the answer).";
+
+}  // namespace
+
+DiscordAdapter::DiscordAdapter(Service& service, DiscordConfig config) : service_(service), config_(std::move(config)) {
+  if (config_.enabled() && !IsValidPublicKey(config_.public_key)) {
+    spdlog::error(
+        "discord: DISCORD_PUBLIC_KEY is not a 64-hex-character Ed25519 public key (the application's "
+        "Public Key, not the bot token); every interaction will be refused");
+  }
+}
+
+void DiscordAdapter::RegisterRoutes(httplib::Server& server) {
+  server.Post("/discord/interactions",
+              [this](const httplib::Request& req, httplib::Response& res) { HandleInteraction(req, res); });
+}
+
+void DiscordAdapter::HandleInteraction(const httplib::Request& req, httplib::Response& res) {
+  if (!config_.enabled()) {
+    SendJson(res, 503,
+             ErrorJson("not_configured", "set DISCORD_PUBLIC_KEY to turn on the Discord adapter (see the README)"));
+    return;
+  }
+  bot::Status s = VerifySignature(config_.public_key, req.get_header_value("X-Signature-Ed25519"),
+                                  req.get_header_value("X-Signature-Timestamp"), req.body);
+  if (!s.ok()) {
+    spdlog::info("discord: refused {} {} from {}: {}", req.method, req.path, req.remote_addr, s.message());
+    SendJson(res, 401, ErrorJson("unauthorized", "invalid request signature"));
+    return;
+  }
+  json interaction = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (interaction.is_discarded() || !interaction.is_object()) {
+    SendJson(res, 400, ErrorJson("invalid_json", "the body is not a JSON object"));
+    return;
+  }
+  auto type_it = interaction.find("type");
+  int type = type_it != interaction.end() && type_it->is_number_integer() ? type_it->get<int>() : -1;
+  switch (type) {
+    case kPing:
+      SendJson(res, 200, PongResponse());
+      return;
+    case kApplicationCommand: {
+      AskCommand cmd;
+      std::string error;
+      if (!DecodeAskCommand(interaction, &cmd, &error)) {
+        spdlog::warn("discord: {}", error);
+        SendJson(res, 200, TextResponse("I only know the `/ask` command.", true));
+        return;
+      }
+      if (bot::Trim(cmd.question).empty()) {
+        SendJson(res, 200, TextResponse(kHelp, true));
+        return;
+      }
+      bot::Question q;
+      q.text = cmd.question;
+      q.channel = "discord";
+      q.conversation_id = "discord:" + cmd.channel_id + ":" + cmd.user_id;
+      auto answer = service_.Ask(q);
+      if (!answer.ok()) {
+        spdlog::error("discord: answering: {}", answer.status().ToString());
+        SendJson(res, 200, TextResponse("Sorry, I cannot answer right now. Please try again in a minute.", true));
+        return;
+      }
+      SendJson(res, 200, AnswerResponse(*answer, cmd.is_private));
+      return;
+    }
+    case kMessageComponent: {
+      FeedbackClick click;
+      if (!DecodeFeedbackClick(interaction, &click)) {
+        SendJson(res, 400, ErrorJson("invalid_request", "unknown component"));
+        return;
+      }
+      bot::Status f = service_.Feedback(click.answer_id, click.helpful, "");
+      if (!f.ok()) {
+        spdlog::warn("discord: feedback on {}: {}", click.answer_id, f.ToString());
+        SendJson(res, 200, TextResponse("Sorry, I could not record that: the answer is unknown.", true));
+        return;
+      }
+      SendJson(res, 200,
+               TextResponse(click.helpful ? "Thanks for the feedback! Glad it helped."
+                                          : "Thanks for the feedback: this answer will be looked at.",
+                            true));
+      return;
+    }
+    case kAutocomplete:
+      SendJson(res, 200, {{"type", kAutocompleteResult}, {"data", {{"choices", json::array()}}}});
+      return;
+    default:
+      SendJson(res, 400, ErrorJson("invalid_request", "unsupported interaction type"));
+  }
+}
+
+bot::Status RegisterDiscordCommand(const DiscordConfig& config, const std::string& guild_id, int* http_status,
+                                   std::string* response_body) {
+  *http_status = 0;
+  response_body->clear();
+  if (config.application_id.empty()) return bot::Status::InvalidArgument("set DISCORD_APPLICATION_ID");
+  if (config.bot_token.empty()) return bot::Status::InvalidArgument("set DISCORD_BOT_TOKEN");
+  if (!AllDigits(config.application_id)) {
+    return bot::Status::InvalidArgument("DISCORD_APPLICATION_ID must be the application's numeric id");
+  }
+  if (!guild_id.empty() && !AllDigits(guild_id)) {
+    return bot::Status::InvalidArgument("the guild id must be numeric");
+  }
+  std::string origin, prefix, error;
+  if (!SplitApiBase(config.api_base, &origin, &prefix, &error)) {
+    return bot::Status::InvalidArgument("DISCORD_API_BASE: " + error);
+  }
+  std::string path =
+      prefix + "/applications/" + config.application_id + (guild_id.empty() ? "" : "/guilds/" + guild_id) + "/commands";
+  httplib::Client client(origin);
+  client.set_connection_timeout(10);
+  client.set_read_timeout(20);
+  client.set_write_timeout(10);
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+  client.enable_server_certificate_verification(true);
+#endif
+  httplib::Headers headers = {{"Authorization", "Bot " + config.bot_token},
+                              {"User-Agent", "DiscordBot (https://github.com/careerbot/careerbot, 0.1.0)"}};
+  auto res = client.Put(path, headers, CommandDefinitions().dump(), "application/json");
+  if (!res) return bot::Status::Unavailable("cannot reach " + origin + ": " + httplib::to_string(res.error()));
+  *http_status = res->status;
+  *response_body = res->body;
+  if (res->status < 200 || res->status >= 300) {
+    return bot::Status::Unavailable("Discord answered HTTP " + std::to_string(res->status));
+  }
+  return bot::Status::Ok();
+}
+
+}  // namespace adapters::discord

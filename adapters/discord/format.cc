@@ -1,0 +1,176 @@
+#include "adapters/discord/format.h"
+
+#include "adapters/markdown.h"
+#include "bot/text.h"
+
+namespace adapters::discord {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kThumbsUp[] = "\xF0\x9F\x91\x8D";
+constexpr char kThumbsDown[] = "\xF0\x9F\x91\x8E";
+constexpr char kBullet[] = "\xE2\x80\xA2 ";
+constexpr char kFeedbackPrefix[] = "feedback:";
+
+std::string StringField(const json& object, const char* name) {
+  if (!object.is_object()) return "";
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+const json& ObjectField(const json& object, const char* name) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(name);
+  return it != object.end() && it->is_object() ? *it : kNull;
+}
+
+int IntField(const json& object, const char* name) {
+  if (!object.is_object()) return -1;
+  auto it = object.find(name);
+  return it != object.end() && it->is_number_integer() ? it->get<int>() : -1;
+}
+
+std::string Safe(const std::string& text) { return bot::SanitizeUtf8(text); }
+
+json NoMentions() { return {{"parse", json::array()}}; }
+
+}  // namespace
+
+bool DecodeAskCommand(const json& interaction, AskCommand* out, std::string* error) {
+  if (IntField(interaction, "type") != kApplicationCommand) {
+    *error = "not an application command";
+    return false;
+  }
+  const json& data = ObjectField(interaction, "data");
+  if (StringField(data, "name") != kAskCommand) {
+    *error = "unknown command '" + StringField(data, "name") + "'";
+    return false;
+  }
+  AskCommand cmd;
+  auto options = data.find("options");
+  if (options != data.end() && options->is_array()) {
+    for (const auto& o : *options) {
+      if (!o.is_object()) continue;
+      std::string name = StringField(o, "name");
+      auto value = o.find("value");
+      if (value == o.end()) continue;
+      if (name == "question" && value->is_string()) cmd.question = value->get<std::string>();
+      if (name == "private" && value->is_boolean()) cmd.is_private = value->get<bool>();
+    }
+  }
+  cmd.user_id = StringField(ObjectField(ObjectField(interaction, "member"), "user"), "id");
+  if (cmd.user_id.empty()) cmd.user_id = StringField(ObjectField(interaction, "user"), "id");
+  cmd.channel_id = StringField(interaction, "channel_id");
+  *out = std::move(cmd);
+  return true;
+}
+
+std::string FeedbackCustomId(const std::string& answer_id, bool helpful) {
+  return std::string(kFeedbackPrefix) + (helpful ? "up:" : "down:") + answer_id;
+}
+
+bool DecodeFeedbackClick(const json& interaction, FeedbackClick* out) {
+  if (IntField(interaction, "type") != kMessageComponent) return false;
+  std::string id = StringField(ObjectField(interaction, "data"), "custom_id");
+  std::string prefix = kFeedbackPrefix;
+  if (id.compare(0, prefix.size(), prefix) != 0) return false;
+  std::string rest = id.substr(prefix.size());
+  FeedbackClick click;
+  if (rest.compare(0, 3, "up:") == 0) {
+    click.helpful = true;
+    click.answer_id = rest.substr(3);
+  } else if (rest.compare(0, 5, "down:") == 0) {
+    click.answer_id = rest.substr(5);
+  } else {
+    return false;
+  }
+  if (click.answer_id.empty()) return false;
+  *out = std::move(click);
+  return true;
+}
+
+json PongResponse() { return {{"type", kPong}}; }
+
+json AnswerResponse(const bot::Answer& answer, bool ephemeral) {
+  return {{"type", kChannelMessage}, {"data", AnswerMessage(answer, ephemeral)}};
+}
+
+json AnswerMessage(const bot::Answer& answer, bool ephemeral) {
+  std::string content = CutAtSentence(EscapeMarkdown(Safe(answer.text)), kMaxContent);
+  json data = {{"content", content}, {"allowed_mentions", NoMentions()}};
+
+  // The embed: sources in the description, suggestions in a field. Each part
+  // is bounded on its own, and together they stay far below 6000.
+  json embed = json::object();
+  size_t total = 0;
+  if (!answer.sources.empty()) {
+    std::string description;
+    for (const auto& s : answer.sources) {
+      std::string title = EscapeMarkdown(Safe(s.title.empty() ? s.article : s.title));
+      std::string url = MarkdownLinkUrl(Safe(s.url));
+      std::string line = kBullet + (url.empty() ? title : "[" + title + "](" + url + ")");
+      if (!s.article.empty() && s.article != s.title) line += " \xC2\xB7 " + EscapeMarkdown(Safe(s.article));
+      line = CutAtSentence(line, 512);
+      std::string next = description.empty() ? line : description + "\n" + line;
+      if (Utf16Length(next) > kMaxEmbedDescription) break;
+      description = std::move(next);
+    }
+    embed["title"] = answer.sources.size() == 1 ? "Source" : "Sources";
+    embed["description"] = description;
+    total += Utf16Length(embed["title"].get<std::string>()) + Utf16Length(description);
+  }
+  if (!answer.suggestions.empty()) {
+    std::string value;
+    for (const auto& s : answer.suggestions) {
+      std::string line = kBullet + EscapeMarkdown(Safe(s));
+      std::string next = value.empty() ? line : value + "\n" + line;
+      if (Utf16Length(next) > kMaxFieldValue) break;
+      value = std::move(next);
+    }
+    if (!value.empty()) {
+      std::string name = "You could also ask";
+      if (total + Utf16Length(name) + Utf16Length(value) <= kMaxEmbedTotal) {
+        embed["fields"] = json::array({{{"name", name}, {"value", value}, {"inline", false}}});
+        total += Utf16Length(name) + Utf16Length(value);
+      }
+    }
+  }
+  if (!embed.empty()) data["embeds"] = json::array({embed});
+
+  if (!answer.answer_id.empty() && answer.kind != "smalltalk") {
+    auto button = [&](bool helpful) {
+      return json{{"type", 2},
+                  {"style", 2},
+                  {"emoji", {{"name", helpful ? kThumbsUp : kThumbsDown}}},
+                  {"custom_id", FeedbackCustomId(answer.answer_id, helpful)}};
+    };
+    data["components"] = json::array({{{"type", 1}, {"components", {button(true), button(false)}}}});
+  }
+  if (ephemeral) data["flags"] = kEphemeral;
+  return data;
+}
+
+json TextResponse(const std::string& markdown, bool ephemeral) {
+  json data = {{"content", CutAtSentence(markdown, kMaxContent)}, {"allowed_mentions", NoMentions()}};
+  if (ephemeral) data["flags"] = kEphemeral;
+  return {{"type", kChannelMessage}, {"data", data}};
+}
+
+json CommandDefinitions() {
+  return json::array(
+      {{{"name", kAskCommand},
+        {"type", 1},
+        {"description", "Ask careerbot about backend-developer careers"},
+        {"options",
+         {{{"name", "question"},
+           {"description", "Your question"},
+           {"type", 3},
+           {"required", true},
+           {"max_length", 1000}},
+          {{"name", "private"}, {"description", "Only you see the answer"}, {"type", 5}, {"required", false}}}}}});
+}
+
+}  // namespace adapters::discord

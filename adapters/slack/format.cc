@@ -1,0 +1,315 @@
+#include "adapters/slack/format.h"
+
+#include <cctype>
+
+#include "adapters/markdown.h"
+#include "bot/text.h"
+
+namespace adapters::slack {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kThumbsUp[] = "\xF0\x9F\x91\x8D";
+constexpr char kThumbsDown[] = "\xF0\x9F\x91\x8E";
+constexpr char kEllipsis[] = "\xE2\x80\xA6";
+
+// Slack caps a section's or context element's text at 3000 characters; bytes
+// are a safe upper bound.
+constexpr size_t kMaxTextBytes = 2900;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string FormDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Escapes `text` for mrkdwn, cut (on a character boundary, with an ellipsis)
+// so the result stays within max_bytes.
+std::string EscapeLimited(std::string_view text, size_t max_bytes) {
+  std::string escaped = EscapeMrkdwn(text);
+  if (escaped.size() <= max_bytes) return escaped;
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    std::string piece = EscapeMrkdwn(text.substr(i, len));
+    if (out.size() + piece.size() + 3 > max_bytes) break;
+    out += piece;
+    i += len;
+  }
+  return out + kEllipsis;
+}
+
+json MrkdwnSection(const std::string& text) {
+  return {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}};
+}
+
+std::string SafeText(const std::string& text) { return bot::SanitizeUtf8(text); }
+
+std::string StringField(const json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ParseForm(std::string_view body) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos <= body.size()) {
+    size_t amp = body.find('&', pos);
+    std::string_view pair = body.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      std::string name = FormDecode(pair.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
+      out.emplace(std::move(name), std::move(value));
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return out;
+}
+
+std::string UnescapeSlack(std::string_view text) {
+  auto replace_all = [](std::string s, std::string_view from, std::string_view to) {
+    size_t pos = 0;
+    while ((pos = s.find(from, pos)) != std::string::npos) {
+      s.replace(pos, from.size(), to);
+      pos += to.size();
+    }
+    return s;
+  };
+  std::string s(text);
+  s = replace_all(std::move(s), "&lt;", "<");
+  s = replace_all(std::move(s), "&gt;", ">");
+  return replace_all(std::move(s), "&amp;", "&");
+}
+
+std::string StripMention(std::string_view text, std::string_view bot_user_id) {
+  std::string out;
+  size_t pos = 0;
+  bool stripped_one = false;
+  while (pos < text.size()) {
+    size_t open = text.find("<@", pos);
+    if (open == std::string_view::npos) break;
+    size_t close = text.find('>', open);
+    if (close == std::string_view::npos) break;
+    std::string_view token = text.substr(open + 2, close - open - 2);  // "U123" or "U123|name"
+    std::string_view id = token.substr(0, token.find('|'));
+    bool ours = bot_user_id.empty() ? !stripped_one : id == bot_user_id;
+    out.append(text.substr(pos, open - pos));
+    if (ours) {
+      stripped_one = true;
+      out += ' ';
+    } else {
+      out.append(text.substr(open, close - open + 1));
+    }
+    pos = close + 1;
+  }
+  if (pos < text.size()) out.append(text.substr(pos));
+  // Collapse the doubled spaces a removed mention leaves behind.
+  std::string collapsed;
+  for (char c : out) {
+    if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
+    collapsed += c;
+  }
+  return UnescapeSlack(bot::Trim(collapsed));
+}
+
+bool TakeKeyword(std::string* text, std::string_view keyword) {
+  if (keyword.empty()) return false;
+  std::string_view t = bot::Trim(*text);
+  if (t.size() < keyword.size()) return false;
+  for (size_t i = 0; i < keyword.size(); i++) {
+    if (std::tolower(static_cast<unsigned char>(t[i])) != std::tolower(static_cast<unsigned char>(keyword[i]))) {
+      return false;
+    }
+  }
+  if (t.size() > keyword.size() && !std::isspace(static_cast<unsigned char>(t[keyword.size()]))) return false;
+  *text = std::string(bot::Trim(t.substr(keyword.size())));
+  return true;
+}
+
+std::string EscapeMrkdwn(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string Link(std::string_view url, std::string_view label) {
+  std::string safe_label = EscapeMrkdwn(label);
+  if (url.compare(0, 8, "https://") != 0 && url.compare(0, 7, "http://") != 0) return safe_label;
+  std::string safe_url;
+  static const char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == '|') {
+      safe_url += '%';
+      safe_url += kHex[c >> 4];
+      safe_url += kHex[c & 15];
+    } else if (c == '&') {
+      safe_url += "&amp;";
+    } else {
+      safe_url += static_cast<char>(c);
+    }
+  }
+  // The label ends at the first '>', which EscapeMrkdwn has already removed.
+  return "<" + safe_url + "|" + safe_label + ">";
+}
+
+json AnswerBlocks(const bot::Answer& answer) {
+  json blocks = json::array();
+  blocks.push_back(MrkdwnSection(EscapeLimited(SafeText(answer.text), kMaxTextBytes)));
+  if (!answer.sources.empty()) {
+    json elements = json::array();
+    for (const auto& s : answer.sources) {
+      if (elements.size() == 10) break;  // a context block holds at most 10 elements
+      std::string title = SafeText(s.title.empty() ? s.article : s.title);
+      std::string line = "Source: " + Link(SafeText(s.url), bot::TruncateUtf8(title, 300));
+      if (!s.article.empty() && s.article != s.title) {
+        line += " (" + EscapeMrkdwn(bot::TruncateUtf8(SafeText(s.article), 300)) + ")";
+      }
+      elements.push_back({{"type", "mrkdwn"}, {"text", line}});
+    }
+    blocks.push_back({{"type", "context"}, {"elements", elements}});
+  }
+  if (!answer.suggestions.empty()) {
+    std::string text = "*You could also ask:*";
+    for (const auto& s : answer.suggestions) {
+      text += "\n\xE2\x80\xA2 " + EscapeMrkdwn(bot::TruncateUtf8(SafeText(s), 500));
+    }
+    blocks.push_back(MrkdwnSection(text));
+  }
+  if (!answer.answer_id.empty() && answer.kind != "smalltalk") {
+    auto button = [&](const char* action, const char* emoji) {
+      return json{{"type", "button"},
+                  {"action_id", action},
+                  {"text", {{"type", "plain_text"}, {"text", emoji}, {"emoji", true}}},
+                  {"value", answer.answer_id}};
+    };
+    blocks.push_back({{"type", "actions"},
+                      {"block_id", kFeedbackBlockId},
+                      {"elements", {button(kFeedbackUpAction, kThumbsUp), button(kFeedbackDownAction, kThumbsDown)}}});
+  }
+  return blocks;
+}
+
+std::string AnswerFallbackText(const bot::Answer& answer) {
+  return EscapeLimited(SafeText(answer.text), kMaxTextBytes);
+}
+
+json PostMessageBody(const std::string& channel, const std::string& thread_ts, const bot::Answer& answer) {
+  json body = {{"channel", channel},
+               {"text", AnswerFallbackText(answer)},
+               {"blocks", AnswerBlocks(answer)},
+               {"unfurl_links", false},
+               {"unfurl_media", false}};
+  if (!thread_ts.empty()) body["thread_ts"] = thread_ts;
+  return body;
+}
+
+json PostTextBody(const std::string& channel, const std::string& thread_ts, const std::string& text) {
+  json body = {{"channel", channel}, {"text", text}};
+  if (!thread_ts.empty()) body["thread_ts"] = thread_ts;
+  return body;
+}
+
+json CommandResponse(const bot::Answer& answer, bool in_channel) {
+  return {{"response_type", in_channel ? "in_channel" : "ephemeral"},
+          {"text", AnswerFallbackText(answer)},
+          {"blocks", AnswerBlocks(answer)}};
+}
+
+json CommandText(const std::string& text) { return {{"response_type", "ephemeral"}, {"text", text}}; }
+
+std::string HelpText(std::string_view command, std::string_view public_keyword) {
+  std::string cmd = EscapeMrkdwn(command.empty() ? std::string_view("/ask") : command);
+  std::string text =
+      "I answer questions about backend-developer careers: skills, languages, databases, pay, "
+      "interviews, career paths.\nTry `" +
+      cmd + " How much do backend developers earn?`";
+  if (!public_keyword.empty()) {
+    std::string word = EscapeMrkdwn(public_keyword);
+    text += "\nOnly you see my answer; start with `" + word + "` to answer in the channel: `" + cmd + " " + word +
+            " Which databases should I learn?`";
+  }
+  return text;
+}
+
+json FeedbackUpdate(const json& original_message, bool helpful) {
+  std::string thanks =
+      helpful ? "Thanks for the feedback! Glad it helped." : "Thanks for the feedback: this answer will be looked at.";
+  json out = {{"replace_original", true}, {"text", thanks}};
+  if (!original_message.is_object()) return out;
+  auto blocks = original_message.find("blocks");
+  if (blocks == original_message.end() || !blocks->is_array()) return out;
+  json kept = json::array();
+  for (const auto& b : *blocks) {
+    if (b.is_object() && (StringField(b, "block_id") == kFeedbackBlockId || StringField(b, "type") == "actions")) {
+      continue;
+    }
+    kept.push_back(b);
+  }
+  kept.push_back({{"type", "context"}, {"elements", {{{"type", "mrkdwn"}, {"text", thanks}}}}});
+  out["blocks"] = kept;
+  auto text = original_message.find("text");
+  if (text != original_message.end() && text->is_string() && !text->get<std::string>().empty()) out["text"] = *text;
+  return out;
+}
+
+json MattermostCommandResponse(const bot::Answer& answer, bool in_channel) {
+  std::string text = EscapeMarkdown(SafeText(answer.text));
+  if (!answer.sources.empty()) {
+    text += "\n\n";
+    bool first = true;
+    for (const auto& s : answer.sources) {
+      std::string title = EscapeMarkdown(SafeText(s.title.empty() ? s.article : s.title));
+      std::string url = MarkdownLinkUrl(SafeText(s.url));
+      text += first ? "Source: " : ", ";
+      text += url.empty() ? title : "[" + title + "](" + url + ")";
+      first = false;
+    }
+  }
+  if (!answer.suggestions.empty()) {
+    text += "\n\nYou could also ask:";
+    for (const auto& s : answer.suggestions) text += "\n* " + EscapeMarkdown(SafeText(s));
+  }
+  return {{"response_type", in_channel ? "in_channel" : "ephemeral"}, {"text", text}};
+}
+
+}  // namespace adapters::slack

@@ -1,0 +1,75 @@
+// Slack's side of the words: decoding what Slack sends (form bodies, mention
+// tokens, its &lt; &gt; &amp; escaping) and rendering a bot::Answer as mrkdwn
+// and Block Kit (chat.postMessage bodies, slash-command responses, the
+// feedback-button update), plus the Markdown rendering of the
+// Slack-compatible Mattermost slash command. Pure functions; thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/answer.h"
+
+namespace adapters::slack {
+
+// Action ids of the feedback buttons; their value is the answer_id.
+constexpr char kFeedbackUpAction[] = "feedback_up";
+constexpr char kFeedbackDownAction[] = "feedback_down";
+constexpr char kFeedbackBlockId[] = "careerbot_feedback";
+
+// ---- decode ----
+
+// An application/x-www-form-urlencoded body as name -> value ('+' is a space,
+// %XX a byte; a malformed escape is kept as it is). The first of repeated names wins.
+std::map<std::string, std::string> ParseForm(std::string_view body);
+
+// Removes every <@BOT_USER_ID> and <@BOT_USER_ID|label> token (only the first
+// user mention when bot_user_id is empty), trims, then unescapes &lt; &gt; and
+// &amp; (in that order). Other tokens (<#C..|name>, <!here>, links) stay.
+std::string StripMention(std::string_view text, std::string_view bot_user_id);
+// &lt; -> <, &gt; -> >, then &amp; -> &.
+std::string UnescapeSlack(std::string_view text);
+
+// If `text` starts with `keyword` as a whole word (case-insensitive), removes
+// it and the spaces after it and returns true: "/ask public what is..." .
+bool TakeKeyword(std::string* text, std::string_view keyword);
+
+// ---- encode (Slack mrkdwn and Block Kit) ----
+
+// Escapes exactly &, < and > (as &amp; &lt; &gt;), as Slack asks.
+std::string EscapeMrkdwn(std::string_view text);
+// "<url|label>" with the label escaped, or the escaped label when the url is
+// not http(s).
+std::string Link(std::string_view url, std::string_view label);
+
+// The answer as blocks: a section with the text, a context block with the
+// sources, the suggestions, and 👍/👎 buttons whose value is the answer_id.
+nlohmann::json AnswerBlocks(const bot::Answer& answer);
+// The plain-text fallback (notifications, screen readers): the escaped text.
+std::string AnswerFallbackText(const bot::Answer& answer);
+// A chat.postMessage body replying in `thread_ts`.
+nlohmann::json PostMessageBody(const std::string& channel, const std::string& thread_ts, const bot::Answer& answer);
+// A chat.postMessage body with only `text` (already mrkdwn).
+nlohmann::json PostTextBody(const std::string& channel, const std::string& thread_ts, const std::string& text);
+// A slash-command response: ephemeral, or in_channel.
+nlohmann::json CommandResponse(const bot::Answer& answer, bool in_channel);
+// An ephemeral slash-command response with only `text` (already mrkdwn).
+nlohmann::json CommandText(const std::string& text);
+// How to use the command (`command` as typed, e.g. "/ask").
+std::string HelpText(std::string_view command, std::string_view public_keyword);
+// The body POSTed to a block_actions response_url after feedback: the
+// original message (when the payload carries it) with the buttons replaced by
+// a thanks, or just the thanks; "replace_original": true.
+nlohmann::json FeedbackUpdate(const nlohmann::json& original_message, bool helpful);
+
+// ---- Mattermost (Markdown) ----
+
+// A Mattermost slash-command response: Markdown text with sources as
+// [title](url) links and the suggestions, escaped with
+// adapters::EscapeMarkdown (mentions defused).
+nlohmann::json MattermostCommandResponse(const bot::Answer& answer, bool in_channel);
+
+}  // namespace adapters::slack

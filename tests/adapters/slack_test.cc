@@ -1,0 +1,673 @@
+// The Slack adapter (adapters/slack) and the Mattermost slash command: request
+// signing against Slack's published example and its negative cases, mrkdwn
+// escaping and Block Kit rendering of a hand-built answer, mention stripping,
+// the event dedupe, and end to end against a real server with a fake Slack
+// Web API on loopback (retries answered once, 429 retried, bots ignored,
+// replies in the right thread, slash commands, feedback buttons).
+#include "adapters/slack/slack.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "../fakes/fake_retriever.h"
+#include "adapters/chat_config.h"
+#include "adapters/slack/format.h"
+#include "adapters/slack/verify.h"
+#include "chat_test_server.h"
+
+namespace {
+
+using chat_testing::ChatServer;
+using chat_testing::FakeApi;
+using chat_testing::SlackHeaders;
+using chat_testing::WaitFor;
+using nlohmann::json;
+
+// Slack's worked example ("Verifying requests from Slack"), byte for byte.
+const std::string kSecret = "8f742231b10e8888abcd99yyyzzz85a5";
+const std::string kTimestamp = "1531420618";
+const std::string kBody =
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name="
+    "foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks."
+    "slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015."
+    "47445629121.803a0bc887a14d10d2c447fce8b6703c";
+const std::string kExpected = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+const int64_t kExampleNow = 1531420618;
+
+int64_t RealNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+bot::Answer HostileAnswer() {
+  bot::Answer a;
+  a.text = "Use <script> & @everyone *now* > later";
+  a.answered = true;
+  a.kind = "kb";
+  a.answer_id = "0123456789abcdef0123456789abcdef";
+  bot::AnswerSource s;
+  s.id = "salary";
+  s.title = "Pay <2024> & more";
+  s.article = "Salaries";
+  s.section = "US";
+  s.url = "https://example.com/pay?a=1&b=<2>|x";
+  a.sources.push_back(s);
+  a.suggestions = {"What about <b>remote</b> & hybrid?", "How do I start?"};
+  return a;
+}
+
+const json* FindBlock(const json& blocks, const std::string& type) {
+  for (const auto& b : blocks) {
+    if (b["type"] == type) return &b;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// ---- verification ----
+
+TEST_CASE("accepts Slack's published example with the clock at its timestamp", "[slack][verify]") {
+  CHECK(adapters::slack::Sign(kSecret, kTimestamp, kBody) == kExpected);
+  fakes::FakeClock clock(kExampleNow);
+  bot::Status s = adapters::slack::VerifySignature(kSecret, kTimestamp, kBody, kExpected, clock.NowSeconds());
+  INFO(s.ToString());
+  CHECK(s.ok());
+}
+
+TEST_CASE("refuses the published example when anything is off", "[slack][verify]") {
+  using adapters::slack::VerifySignature;
+  SECTION("an appended body") {
+    CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody + "------", kExpected, kExampleNow).ok());
+  }
+  SECTION("the real clock: the timestamp is stale") {
+    CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody, kExpected, RealNow()).ok());
+  }
+  SECTION("a missing body") { CHECK_FALSE(VerifySignature(kSecret, kTimestamp, "", kExpected, kExampleNow).ok()); }
+  SECTION("a missing timestamp") { CHECK_FALSE(VerifySignature(kSecret, "", kBody, kExpected, kExampleNow).ok()); }
+  SECTION("a missing signature") { CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody, "", kExampleNow).ok()); }
+  SECTION("no secret configured") { CHECK_FALSE(VerifySignature("", kTimestamp, kBody, kExpected, kExampleNow).ok()); }
+  SECTION("another secret") {
+    CHECK_FALSE(VerifySignature(kSecret + "x", kTimestamp, kBody, kExpected, kExampleNow).ok());
+  }
+  SECTION("malformed headers") {
+    CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody, "v1=" + kExpected.substr(3), kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody, kExpected.substr(3), kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody, kExpected + "0", kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, kTimestamp, kBody, kExpected.substr(0, 66), kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, "1531420618x", kBody, kExpected, kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, "-1531420618", kBody, kExpected, kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, " 1531420618", kBody, kExpected, kExampleNow).ok());
+    CHECK_FALSE(VerifySignature(kSecret, "99999999999999999999", kBody, kExpected, kExampleNow).ok());
+  }
+}
+
+TEST_CASE("refuses stale and future timestamps with the real clock, 300 s each way", "[slack][verify]") {
+  using adapters::slack::Sign;
+  using adapters::slack::VerifySignature;
+  const std::string secret = "test-signing-secret";
+  const std::string body = R"({"type":"event_callback"})";
+  int64_t now = RealNow();
+  for (int64_t offset : {-300, -10, 0, 10, 300}) {
+    std::string ts = std::to_string(now + offset);
+    INFO("offset " << offset);
+    CHECK(VerifySignature(secret, ts, body, Sign(secret, ts, body), now).ok());
+  }
+  for (int64_t offset : {-301, -3600, 301, 3600}) {
+    std::string ts = std::to_string(now + offset);
+    INFO("offset " << offset);
+    CHECK_FALSE(VerifySignature(secret, ts, body, Sign(secret, ts, body), now).ok());
+  }
+}
+
+// ---- decoding ----
+
+TEST_CASE("strips the bot's mention and unescapes what Slack escaped", "[slack][format]") {
+  using adapters::slack::StripMention;
+  CHECK(StripMention("<@U0LAN0Z89> is it everything a river should be?", "U0LAN0Z89") ==
+        "is it everything a river should be?");
+  CHECK(StripMention("<@U0LAN0Z89|careerbot> salary &lt;3 &amp; more &gt; less", "U0LAN0Z89") ==
+        "salary <3 & more > less");
+  CHECK(StripMention("hey <@U0LAN0Z89> what pays best?", "U0LAN0Z89") == "hey what pays best?");
+  // Other tokens stay; &amp;lt; is a typed "&lt;", not a "<".
+  CHECK(StripMention("<@U0LAN0Z89> ask <@UOTHER> in <#C1|general> <!here> &amp;lt;", "U0LAN0Z89") ==
+        "ask <@UOTHER> in <#C1|general> <!here> &lt;");
+  // Our id unknown: the first mention goes.
+  CHECK(StripMention("<@UBOT> hi <@UOTHER>", "") == "hi <@UOTHER>");
+  CHECK(StripMention("<@U0LAN0Z89>", "U0LAN0Z89").empty());
+}
+
+TEST_CASE("decodes form bodies as Slack encodes them", "[slack][format]") {
+  auto form = adapters::slack::ParseForm("text=public+how+much%3F+%26+why&command=%2Fask&bad=%zz&empty=&text=second");
+  CHECK(form["text"] == "public how much? & why");
+  CHECK(form["command"] == "/ask");
+  CHECK(form["bad"] == "%zz");
+  CHECK(form["empty"].empty());
+  std::string text = "public how much?";
+  CHECK(adapters::slack::TakeKeyword(&text, "public"));
+  CHECK(text == "how much?");
+  text = "PUBLIC";
+  CHECK(adapters::slack::TakeKeyword(&text, "public"));
+  CHECK(text.empty());
+  text = "publicity pays?";
+  CHECK_FALSE(adapters::slack::TakeKeyword(&text, "public"));
+  CHECK(text == "publicity pays?");
+}
+
+// ---- encoding ----
+
+TEST_CASE("escapes exactly &, < and > for mrkdwn", "[slack][format]") {
+  CHECK(adapters::slack::EscapeMrkdwn("a & b < c > d *e* _f_ `g` ~h~ @everyone") ==
+        "a &amp; b &lt; c &gt; d *e* _f_ `g` ~h~ @everyone");
+  CHECK(adapters::slack::Link("https://x.test/a?b=1&c=<2>|3", "A <b> & c") ==
+        "<https://x.test/a?b=1&amp;c=%3C2%3E%7C3|A &lt;b&gt; &amp; c>");
+  CHECK(adapters::slack::Link("javascript:alert(1)", "x <y>") == "x &lt;y&gt;");
+}
+
+TEST_CASE("renders an answer with <, & and @everyone safely as Block Kit", "[slack][format]") {
+  bot::Answer a = HostileAnswer();
+  json blocks = adapters::slack::AnswerBlocks(a);
+  INFO(blocks.dump(2));
+  REQUIRE(blocks.size() == 4);
+  CHECK(blocks[0]["type"] == "section");
+  CHECK(blocks[0]["text"]["type"] == "mrkdwn");
+  CHECK(blocks[0]["text"]["text"] == "Use &lt;script&gt; &amp; @everyone *now* &gt; later");
+  CHECK(blocks[1]["type"] == "context");
+  std::string source = blocks[1]["elements"][0]["text"];
+  CHECK(source == "Source: <https://example.com/pay?a=1&amp;b=%3C2%3E%7Cx|Pay &lt;2024&gt; &amp; more> (Salaries)");
+  std::string suggestions = blocks[2]["text"]["text"];
+  CHECK(suggestions.find("What about &lt;b&gt;remote&lt;/b&gt; &amp; hybrid?") != std::string::npos);
+  const json* actions = FindBlock(blocks, "actions");
+  REQUIRE(actions);
+  REQUIRE((*actions)["elements"].size() == 2);
+  CHECK((*actions)["elements"][0]["action_id"] == "feedback_up");
+  CHECK((*actions)["elements"][0]["value"] == a.answer_id);
+  CHECK((*actions)["elements"][1]["action_id"] == "feedback_down");
+  CHECK((*actions)["elements"][1]["value"] == a.answer_id);
+  // Nothing raw anywhere in the rendering.
+  std::string all = blocks.dump();
+  CHECK(all.find("<script>") == std::string::npos);
+  CHECK(all.find("<2024>") == std::string::npos);
+
+  json post = adapters::slack::PostMessageBody("C1", "1700000000.000100", a);
+  CHECK(post["channel"] == "C1");
+  CHECK(post["thread_ts"] == "1700000000.000100");
+  CHECK(post["text"] == blocks[0]["text"]["text"]);
+  json ephemeral = adapters::slack::CommandResponse(a, false);
+  CHECK(ephemeral["response_type"] == "ephemeral");
+  CHECK(adapters::slack::CommandResponse(a, true)["response_type"] == "in_channel");
+}
+
+TEST_CASE("small talk gets no feedback buttons and long answers stay within a section", "[slack][format]") {
+  bot::Answer a;
+  a.text = std::string(5000, '&');
+  a.kind = "smalltalk";
+  a.answer_id = "x";
+  json blocks = adapters::slack::AnswerBlocks(a);
+  REQUIRE(blocks.size() == 1);
+  std::string text = blocks[0]["text"]["text"];
+  CHECK(text.size() <= 3000);
+  CHECK(text.find("&amp;") == 0);
+  // Cut between entities, never inside one, with an ellipsis.
+  REQUIRE(text.size() > 8);
+  CHECK(text.substr(text.size() - 3) == "\xE2\x80\xA6");
+  CHECK(text.substr(text.size() - 8, 5) == "&amp;");
+}
+
+TEST_CASE("a feedback click replaces the buttons with a thanks", "[slack][format]") {
+  json original = {{"text", "the answer"}, {"blocks", adapters::slack::AnswerBlocks(HostileAnswer())}};
+  json update = adapters::slack::FeedbackUpdate(original, true);
+  CHECK(update["replace_original"] == true);
+  CHECK(update["text"] == "the answer");
+  CHECK(FindBlock(update["blocks"], "actions") == nullptr);
+  CHECK(update["blocks"][0]["type"] == "section");
+  CHECK(update["blocks"].back()["type"] == "context");
+  json bare = adapters::slack::FeedbackUpdate(json(), false);
+  CHECK(bare["replace_original"] == true);
+  CHECK(bare["text"].get<std::string>().find("Thanks") == 0);
+}
+
+TEST_CASE("renders the Mattermost answer as Markdown that cannot mention", "[mattermost][format]") {
+  json r = adapters::slack::MattermostCommandResponse(HostileAnswer(), true);
+  CHECK(r["response_type"] == "in_channel");
+  std::string text = r["text"];
+  INFO(text);
+  CHECK(text.find("Use \\<script\\> & @\xE2\x80\x8B"
+                  "everyone \\*now\\* \\> later") == 0);
+  CHECK(text.find("[Pay \\<2024\\> & more](https://example.com/pay?a=1&b=%3C2%3E%7Cx)") != std::string::npos);
+  CHECK(text.find("@everyone") == std::string::npos);
+}
+
+// ---- dedupe ----
+
+TEST_CASE("remembers event ids for the TTL, within a bound", "[slack]") {
+  adapters::slack::EventDeduper dedupe(3, 60);
+  CHECK(dedupe.FirstSeen("Ev1", 1000));
+  CHECK_FALSE(dedupe.FirstSeen("Ev1", 1001));
+  CHECK_FALSE(dedupe.FirstSeen("Ev1", 1060));
+  CHECK(dedupe.FirstSeen("Ev1", 1061));  // expired
+  CHECK(dedupe.FirstSeen("Ev2", 1062));
+  CHECK(dedupe.FirstSeen("Ev3", 1062));
+  CHECK(dedupe.FirstSeen("Ev4", 1062));
+  CHECK(dedupe.size() <= 3);
+}
+
+TEST_CASE("splits API bases and allows plain http only on loopback", "[slack]") {
+  std::string origin, prefix, error;
+  REQUIRE(adapters::SplitApiBase("https://slack.com/api", &origin, &prefix, &error));
+  CHECK(origin == "https://slack.com");
+  CHECK(prefix == "/api");
+  REQUIRE(adapters::SplitApiBase("http://127.0.0.1:9999/api/", &origin, &prefix, &error));
+  CHECK(origin == "http://127.0.0.1:9999");
+  CHECK(prefix == "/api");
+  CHECK_FALSE(adapters::SplitApiBase("http://slack.com/api", &origin, &prefix, &error));
+  CHECK_FALSE(adapters::SplitApiBase("http://127.0.0.1.evil.test/api", &origin, &prefix, &error));
+  CHECK_FALSE(adapters::SplitApiBase("ftp://slack.com/api", &origin, &prefix, &error));
+  CHECK_FALSE(adapters::SplitApiBase("https://user@slack.com/api", &origin, &prefix, &error));
+}
+
+// ---- end to end ----
+
+namespace {
+
+const std::string kTestSecret = "test-signing-secret-0123456789";
+const std::string kBotUser = "UBOT0001";
+
+adapters::ChatConfig SlackConfigFor(FakeApi& api) {
+  adapters::ChatConfig c;
+  c.slack.signing_secret = kTestSecret;
+  c.slack.bot_token = "xoxb-test-token";
+  c.slack.api_base = api.base() + "/api";
+  c.mattermost.token = "mm-test-token";
+  return c;
+}
+
+json Envelope(const std::string& event_id, const json& event) {
+  return {{"token", "ignored"},
+          {"team_id", "T1"},
+          {"api_app_id", "A1"},
+          {"type", "event_callback"},
+          {"event_id", event_id},
+          {"event_time", 1700000000},
+          {"authorizations", {{{"team_id", "T1"}, {"user_id", kBotUser}, {"is_bot", true}}}},
+          {"event", event}};
+}
+
+json Mention(const std::string& text, const std::string& ts, const std::string& thread_ts = "") {
+  json e = {{"type", "app_mention"},  {"user", "UHUMAN1"}, {"text", text}, {"ts", ts},
+            {"channel", "C0LAN2Q65"}, {"event_ts", ts}};
+  if (!thread_ts.empty()) e["thread_ts"] = thread_ts;
+  return e;
+}
+
+httplib::Result PostEvent(ChatServer& server, const json& envelope, int retry = 0) {
+  std::string body = envelope.dump();
+  httplib::Headers h = SlackHeaders(kTestSecret, body);
+  if (retry > 0) {
+    h.emplace("X-Slack-Retry-Num", std::to_string(retry));
+    h.emplace("X-Slack-Retry-Reason", "http_timeout");
+  }
+  return server.Post("/slack/events", body, "application/json", h);
+}
+
+httplib::Result PostForm(ChatServer& server, const std::string& path, const std::string& body) {
+  return server.Post(path, body, "application/x-www-form-urlencoded", SlackHeaders(kTestSecret, body));
+}
+
+}  // namespace
+
+TEST_CASE("answers Slack's url_verification challenge, signed requests only", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  std::string body =
+      R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})";
+  auto res = server.Post("/slack/events", body, "application/json", SlackHeaders(kTestSecret, body));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(json::parse(res->body)["challenge"] == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+
+  SECTION("unsigned") {
+    auto r = server.Post("/slack/events", body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 401);
+    CHECK(r->body.find("3eZbrw1a") == std::string::npos);
+  }
+  SECTION("signed for another body (one extra space)") {
+    auto r = server.Post("/slack/events", body + " ", "application/json", SlackHeaders(kTestSecret, body));
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  SECTION("stale") {
+    auto r = server.Post("/slack/events", body, "application/json",
+                         SlackHeaders(kTestSecret, body, static_cast<int64_t>(std::time(nullptr)) - 301));
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  SECTION("another secret") {
+    auto r = server.Post("/slack/events", body, "application/json", SlackHeaders("not-the-secret", body));
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  SECTION("the wrong method") {
+    auto r = server.Get("/slack/events");
+    REQUIRE(r);
+    CHECK(r->status == 405);
+  }
+}
+
+TEST_CASE("answers a mention delivered three times once, in its thread, after one 429", "[slack][e2e]") {
+  FakeApi api(/*rate_limited=*/1);
+  ChatServer server(SlackConfigFor(api));
+  json envelope =
+      Envelope("Ev0001", Mention("<@UBOT0001> How much do backend developers earn &amp; why?", "1700000001.000200"));
+  for (int retry = 0; retry < 3; retry++) {
+    auto start = std::chrono::steady_clock::now();
+    auto res = PostEvent(server, envelope, retry);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));  // acknowledged at once
+  }
+  REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 1; }, std::chrono::seconds(15)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // no late duplicates
+  auto all = api.CallsTo("/api/chat.postMessage");
+  REQUIRE(all.size() == 2);  // the 429, then the retry
+  CHECK(all[0].status == 429);
+  CHECK(all[1].status == 200);
+  CHECK(all[0].body == all[1].body);
+  const auto& call = all[1];
+  CHECK(call.authorization == "Bearer xoxb-test-token");
+  CHECK(call.content_type.find("application/json") == 0);
+  json posted = json::parse(call.body);
+  CHECK(posted["channel"] == "C0LAN2Q65");
+  CHECK(posted["thread_ts"] == "1700000001.000200");
+  CHECK(posted["blocks"].is_array());
+  CHECK(FindBlock(posted["blocks"], "section"));
+  CHECK(posted["text"].get<std::string>().size() > 20);
+}
+
+TEST_CASE("replies inside the thread a mention came from, and to direct messages", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  REQUIRE(PostEvent(server, Envelope("Ev0002", Mention("<@UBOT0001> Which databases should I learn?",
+                                                       "1700000002.000300", "1700000000.000100")))
+              ->status == 200);
+  json dm = {{"type", "message"},         {"channel", "D024BE91L"},
+             {"user", "UHUMAN2"},         {"text", "What does a backend developer do?"},
+             {"ts", "1700000003.000400"}, {"event_ts", "1700000003.000400"},
+             {"channel_type", "im"}};
+  REQUIRE(PostEvent(server, Envelope("Ev0003", dm))->status == 200);
+  REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 2; }, std::chrono::seconds(15)));
+  auto calls = api.CallsTo("/api/chat.postMessage", 200);
+  json first = json::parse(calls[0].body), second = json::parse(calls[1].body);
+  CHECK(first["channel"] == "C0LAN2Q65");
+  CHECK(first["thread_ts"] == "1700000000.000100");  // the thread, not the reply's ts
+  CHECK(second["channel"] == "D024BE91L");
+  CHECK(second["thread_ts"] == "1700000003.000400");
+}
+
+TEST_CASE("ignores bots, itself, message subtypes and other events", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  json from_bot = {{"type", "message"},   {"channel", "D1"},  {"channel_type", "im"},
+                   {"user", "UOTHERBOT"}, {"bot_id", "B123"}, {"text", "What does a backend developer do?"},
+                   {"ts", "1.1"}};
+  json bot_message = {{"type", "message"}, {"subtype", "bot_message"}, {"channel", "D1"}, {"channel_type", "im"},
+                      {"bot_id", "B999"},  {"text", "salary?"},        {"ts", "1.2"}};
+  json ourselves = {{"type", "message"},
+                    {"channel", "D1"},
+                    {"channel_type", "im"},
+                    {"user", kBotUser},
+                    {"text", "Which databases should I learn?"},
+                    {"ts", "1.3"}};
+  json edited = {{"type", "message"},
+                 {"subtype", "message_changed"},
+                 {"channel", "D1"},
+                 {"channel_type", "im"},
+                 {"message", {{"user", "UHUMAN"}, {"text", "salary?"}}},
+                 {"ts", "1.4"}};
+  json deleted = {
+      {"type", "message"}, {"subtype", "message_deleted"}, {"channel", "D1"}, {"channel_type", "im"}, {"ts", "1.5"}};
+  json in_channel = {{"type", "message"}, {"channel", "C1"},   {"channel_type", "channel"},
+                     {"user", "UHUMAN"},  {"text", "salary?"}, {"ts", "1.6"}};
+  json reaction = {{"type", "reaction_added"}, {"user", "UHUMAN"}, {"reaction", "thumbsup"}};
+  int n = 0;
+  for (const json& e : {from_bot, bot_message, ourselves, edited, deleted, in_channel, reaction}) {
+    auto res = PostEvent(server, Envelope("EvIgnored" + std::to_string(n++), e));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  // One real question after them; the worker runs in order, so once it is
+  // answered nothing before it is still pending.
+  REQUIRE(PostEvent(server, Envelope("EvReal",
+                                     Mention("<@UBOT0001> How do I become a backend developer?", "1700000009.000900")))
+              ->status == 200);
+  REQUIRE(WaitFor([&] { return !api.CallsTo("/api/chat.postMessage").empty(); }, std::chrono::seconds(15)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto calls = api.CallsTo("/api/chat.postMessage");
+  REQUIRE(calls.size() == 1);
+  CHECK(json::parse(calls[0].body)["thread_ts"] == "1700000009.000900");
+}
+
+TEST_CASE("answers /ask ephemerally, in the channel with 'public', and with help when empty", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  SECTION("ephemeral by default") {
+    auto res = PostForm(server, "/slack/commands",
+                        "token=x&team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=Which+databases+should+I+"
+                        "learn%3F&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1&trigger_id=1");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->get_header_value("Content-Type").find("application/json") == 0);
+    json r = json::parse(res->body);
+    CHECK(r["response_type"] == "ephemeral");
+    CHECK(r["blocks"].is_array());
+    CHECK(r["text"].get<std::string>().size() > 20);
+  }
+  SECTION("in_channel with the public keyword") {
+    auto res = PostForm(server, "/slack/commands",
+                        "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=public+Which+databases+should+I+"
+                        "learn%3F");
+    REQUIRE(res);
+    json r = json::parse(res->body);
+    CHECK(r["response_type"] == "in_channel");
+    CHECK(r["text"].get<std::string>().find("public") != 0);
+  }
+  SECTION("help without text") {
+    auto res = PostForm(server, "/slack/commands", "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=");
+    REQUIRE(res);
+    json r = json::parse(res->body);
+    CHECK(r["response_type"] == "ephemeral");
+    CHECK(r["text"].get<std::string>().find("/ask") != std::string::npos);
+  }
+  SECTION("ssl_check gets an empty 200") {
+    auto res = server.Post("/slack/commands", "ssl_check=1&token=x", "application/x-www-form-urlencoded");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body.empty());
+  }
+  SECTION("an unsigned command is refused") {
+    auto res = server.Post("/slack/commands", "command=%2Fask&text=salary", "application/x-www-form-urlencoded");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+  }
+}
+
+TEST_CASE("records feedback from the buttons and thanks through response_url", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  auto asked = PostForm(server, "/slack/commands",
+                        "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=How+much+do+backend+developers+earn");
+  REQUIRE(asked);
+  json answer = json::parse(asked->body);
+  const json* actions = FindBlock(answer["blocks"], "actions");
+  REQUIRE(actions);
+  std::string answer_id = (*actions)["elements"][1]["value"];
+  REQUIRE_FALSE(answer_id.empty());
+
+  json payload = {{"type", "block_actions"},
+                  {"user", {{"id", "U1"}, {"username", "u"}, {"team_id", "T1"}}},
+                  {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C1"}}},
+                  {"response_url", api.base() + "/hooks/actions/T1/1/abc"},
+                  {"message", {{"text", answer["text"]}, {"blocks", answer["blocks"]}}},
+                  {"actions",
+                   {{{"action_id", "feedback_down"},
+                     {"block_id", "careerbot_feedback"},
+                     {"value", answer_id},
+                     {"type", "button"},
+                     {"action_ts", "1.2"}}}}};
+  std::string body = "payload=" + httplib::detail::encode_query_param(payload.dump());
+  auto res = PostForm(server, "/slack/interactions", body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  REQUIRE(WaitFor([&] { return api.CallsTo("/hooks/actions/T1/1/abc").size() == 1; }, std::chrono::seconds(10)));
+  auto hook = api.CallsTo("/hooks/actions/T1/1/abc")[0];
+  CHECK(hook.authorization.empty());  // the URL is the credential; no token sent
+  json update = json::parse(hook.body);
+  CHECK(update["replace_original"] == true);
+  CHECK(FindBlock(update["blocks"], "actions") == nullptr);
+  CHECK(update.dump().find("Thanks") != std::string::npos);
+  // The feedback is on record: the same answer can be rated again, an unknown one cannot.
+  CHECK(server.service().Feedback(answer_id, false, "").ok());
+  CHECK(server.service().Feedback("no-such-answer", true, "").code() == bot::Status::Code::kNotFound);
+
+  SECTION("an unknown answer id is not thanked") {
+    payload["actions"][0]["value"] = "no-such-answer";
+    payload["response_url"] = api.base() + "/hooks/actions/T1/2/def";
+    std::string b = "payload=" + httplib::detail::encode_query_param(payload.dump());
+    auto r = PostForm(server, "/slack/interactions", b);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(api.CallsTo("/hooks/actions/T1/2/def").empty());
+  }
+  SECTION("a tampered payload is refused") {
+    auto r = server.Post("/slack/interactions", body + "x", "application/x-www-form-urlencoded",
+                         SlackHeaders(kTestSecret, body));
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+}
+
+TEST_CASE("answers the Mattermost slash command with the right token only", "[mattermost][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  std::string form = "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=public+Which+databases+should+I+learn";
+  SECTION("token in the Authorization header") {
+    auto res = server.Post("/mattermost/commands", form, "application/x-www-form-urlencoded",
+                           {{"Authorization", "Token mm-test-token"}});
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    json r = json::parse(res->body);
+    CHECK(r["response_type"] == "in_channel");
+    CHECK(r["text"].get<std::string>().size() > 20);
+  }
+  SECTION("token in the form") {
+    auto res = server.Post("/mattermost/commands", form + "&token=mm-test-token", "application/x-www-form-urlencoded");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  SECTION("wrong or missing token") {
+    auto res = server.Post("/mattermost/commands", form + "&token=mm-test-tokeN", "application/x-www-form-urlencoded");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+    res = server.Post("/mattermost/commands", form, "application/x-www-form-urlencoded");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+  }
+}
+
+TEST_CASE("a platform without its secret answers 503 saying what to set", "[slack][discord][mattermost][e2e]") {
+  ChatServer server(adapters::ChatConfig{});
+  const std::pair<const char*, const char*> cases[] = {{"/slack/events", "SLACK_SIGNING_SECRET"},
+                                                       {"/slack/commands", "SLACK_SIGNING_SECRET"},
+                                                       {"/slack/interactions", "SLACK_SIGNING_SECRET"},
+                                                       {"/discord/interactions", "DISCORD_PUBLIC_KEY"},
+                                                       {"/mattermost/commands", "MATTERMOST_TOKEN"}};
+  for (const auto& [path, variable] : cases) {
+    INFO(path);
+    auto res = server.Post(path, "{}", "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 503);
+    json r = json::parse(res->body, nullptr, false);
+    CHECK(r["error"]["code"] == "not_configured");
+    CHECK(r["error"]["message"].get<std::string>().find(variable) != std::string::npos);
+  }
+  CHECK(adapters::EnabledAdapters(adapters::ChatConfig{}) == "http");
+}
+
+// ---- outgoing HTTPS ----
+
+namespace {
+
+// A self-signed certificate for 127.0.0.1 (trusted by nobody).
+struct SelfSigned {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  SelfSigned() {
+    key = EVP_EC_gen("P-256");
+    REQUIRE(key);
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1,
+                               0);
+    X509_set_issuer_name(cert, name);
+    REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+  }
+  ~SelfSigned() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("does not post to a Slack API whose certificate it cannot verify", "[slack]") {
+  SelfSigned tls;
+  httplib::SSLServer fake(tls.cert, tls.key);
+  std::atomic<int> posts{0};
+  fake.Post(".*", [&](const httplib::Request&, httplib::Response& res) {
+    posts++;
+    res.set_content(R"({"ok":true})", "application/json");
+  });
+  int port = fake.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread listener([&] { fake.listen_after_bind(); });
+  REQUIRE(WaitFor([&] { return fake.is_running(); }, std::chrono::seconds(10)));
+
+  bool built = false;
+  auto store = knowledge::OpenOrBuild(":memory:", &built);
+  REQUIRE(store.ok());
+  adapters::Service service(store->get());
+  adapters::SlackConfig config;
+  config.signing_secret = kTestSecret;
+  config.bot_token = "xoxb-test-token";
+  config.api_base = "https://127.0.0.1:" + std::to_string(port) + "/api";
+  {
+    adapters::slack::SlackAdapter adapter(service, config);
+    // Driven without a socket: the handler itself, with a request signed as Slack signs it.
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/slack/events";
+    req.body = Envelope("EvTls", Mention("<@UBOT0001> How much do backend developers earn?", "1.1")).dump();
+    for (const auto& [name, value] : SlackHeaders(kTestSecret, req.body)) req.headers.emplace(name, value);
+    httplib::Response res;
+    adapter.HandleEvents(req, res);
+    CHECK(res.status == 200);
+    CHECK(adapter.WaitIdle(std::chrono::seconds(20)));
+  }
+  CHECK(posts == 0);
+  fake.stop();
+  listener.join();
+}

@@ -1,0 +1,540 @@
+// The answering core against an in-memory knowledge base (tests/fakes).
+#include "bot/answerer.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "bot/conversation.h"
+#include "bot/text.h"
+#include "../fakes/fake_retriever.h"
+
+namespace {
+
+using fakes::MakeEntry;
+
+const char kTestSynonyms[] =
+    "@domain: backend, developer, programming, api, database\n"
+    "salary, salaries, pay, earn, earns, earnings, compensation, income\n"
+    "programming language, programming languages, language, languages, coding language\n"
+    "backend, back-end, back end, server-side\n"
+    "developer, developers, dev, devs, programmer, programmers\n"
+    "remote, remotely, work from home, wfh\n"
+    "database, databases, db\n"
+    "golang, go language\n";
+
+const char kLongBody[] =
+    "Backend developers are in high demand because almost every company now runs software. "
+    "The tech industry keeps growing, and new products need servers, data and APIs behind them. "
+    "Cloud computing moved many systems to platforms such as AWS, Azure and Google Cloud. "
+    "Mobile apps need backends too, since phones talk to servers for nearly everything. "
+    "Software keeps getting more complex, which calls for more skilled engineers. "
+    "New frameworks and tools appear every year, and companies need people who can adopt them. "
+    "Security and privacy rules also require careful work on the server side. "
+    "Remote work has widened the market, so a developer can work for companies far away. "
+    "Startups and large enterprises alike compete for the same experienced people. "
+    "All of this keeps the demand for backend developers strong for the foreseeable future.";
+
+std::vector<bot::Entry> TestEntries() {
+  std::vector<bot::Entry> entries;
+  entries.push_back(MakeEntry("what-is-backend", "What a backend developer does",
+                              "Backend developers build the server side of websites and apps. They write the logic, "
+                              "store the data and connect everything behind the scenes.",
+                              {"What does a backend developer do?", "What is backend development?"},
+                              {"role", "basics"}));
+  entries.push_back(MakeEntry("backend-salary", "Backend developer salary",
+                              "In the United States the average base salary of a backend developer is about 100,000 "
+                              "dollars a year. Experienced engineers earn 150,000 dollars or more.",
+                              {"How much do backend developers earn?",
+                               "What is the average salary of a backend developer?"},
+                              {"salary"}));
+  entries.push_back(MakeEntry("languages", "Programming languages for backend developers",
+                              "The most common backend languages are Python, Java, JavaScript with Node.js, Go and C#. "
+                              "Pick one and learn it well.",
+                              {"Which programming languages should I learn?",
+                               "What languages do backend developers use?"},
+                              {"languages"}));
+  entries.push_back(MakeEntry("python", "Python for backend development",
+                              "Python is a popular backend language with frameworks such as Django and Flask. It is "
+                              "easy to read and widely used.",
+                              {"Is Python good for backend development?", "Should I learn Python?"}, {"python"}));
+  entries.push_back(MakeEntry("golang", "Go for backend development",
+                              "Go is a fast compiled language from Google, used for APIs, cloud services and tools "
+                              "like Docker and Kubernetes.",
+                              {"What is Go?", "Is Go used for backend development?", "Should I learn Golang?"},
+                              {"go"}));
+  entries.push_back(MakeEntry("go-salary", "Go developer salary",
+                              "Go developers earn about 120,000 dollars a year in the United States, a little more "
+                              "than the backend average.",
+                              {"How much do Go developers earn?"}, {"salary"}));
+  entries.push_back(MakeEntry("databases", "Databases backend developers use",
+                              "Learn SQL first with PostgreSQL or MySQL. NoSQL databases such as MongoDB and Redis are "
+                              "useful too.",
+                              {"Which databases should a backend developer learn?", "SQL or NoSQL?"},
+                              {"databases"}));
+  entries.push_back(MakeEntry("remote", "Remote work for backend developers",
+                              "Many backend jobs can be done from home, and remote positions are common in the field.",
+                              {"Can backend developers work remotely?"}, {"remote"}));
+  entries.push_back(MakeEntry("demand", "The demand for backend developers", kLongBody,
+                              {"Why are backend developers in demand?"}, {"demand"}));
+  entries.push_back(MakeEntry("pay-india", "Backend developer pay in India",
+                              "The knowledge base has no reliable figure for backend pay in India yet.",
+                              {"How much do backend developers earn in India?"}, {"no-answer"}));
+  return entries;
+}
+
+struct Fixture {
+  fakes::FakeRetriever retriever{TestEntries(), kTestSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer;
+  explicit Fixture(bot::AnswererOptions options = {}) : answerer(&retriever, options, &clock, &ids) {}
+
+  bot::Answer Ask(const std::string& text, const std::string& conversation = "", bool explain = false) {
+    bot::Question q;
+    q.text = text;
+    q.conversation_id = conversation;
+    q.explain = explain;
+    auto a = answerer.Ask(q);
+    INFO("question: " << text << ", status: " << a.status().ToString());
+    REQUIRE(a.ok());
+    return *a;
+  }
+};
+
+const bot::Entry* FindEntry(const std::vector<bot::Entry>& entries, const std::string& id) {
+  for (const auto& e : entries) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("answers a question phrased as an entry's alternate question", "[bot][answerer]") {
+  Fixture f;
+  auto a = f.Ask("What is the average salary of a backend developer?");
+  CHECK(a.kind == "kb");
+  CHECK(a.answered);
+  CHECK(a.entry_id == "backend-salary");
+  CHECK(a.confidence >= f.answerer.options().threshold);
+  CHECK(a.confidence <= 1.0);
+  REQUIRE(a.sources.size() == 1);
+  CHECK(a.sources[0].id == "backend-salary");
+  CHECK(a.sources[0].title == "Backend developer salary");
+  CHECK(a.sources[0].article == "Test Article");
+  CHECK(a.text.find("100,000") != std::string::npos);
+
+  auto b = f.Ask("What languages do backend developers use?");
+  CHECK(b.kind == "kb");
+  CHECK(b.entry_id == "languages");
+  CHECK(b.confidence >= f.answerer.options().threshold);
+}
+
+TEST_CASE("answer and conversation ids come from the IdGenerator", "[bot][answerer]") {
+  Fixture f;
+  auto a = f.Ask("What does a backend developer do?");
+  CHECK(a.answer_id == "id-1");
+  CHECK(a.conversation_id == "id-2");
+  auto b = f.Ask("What does a backend developer do?", "my-conversation");
+  CHECK(b.answer_id == "id-3");
+  CHECK(b.conversation_id == "my-conversation");
+}
+
+TEST_CASE("declines questions the knowledge base does not cover", "[bot][answerer]") {
+  Fixture f;
+  SECTION("off-topic") {
+    for (const char* q : {"What is the capital of France?", "How do I bake sourdough bread?",
+                          "Who won the football world cup?"}) {
+      auto a = f.Ask(q);
+      INFO(q);
+      CHECK(a.kind == "fallback");
+      CHECK_FALSE(a.answered);
+      CHECK(a.entry_id.empty());
+      CHECK(a.sources.empty());
+      CHECK(a.confidence < f.answerer.options().threshold);
+      CHECK_FALSE(a.text.empty());
+    }
+  }
+  SECTION("a near miss whose key noun is unknown") {
+    auto a = f.Ask("How much does a dentist earn?", "", /*explain=*/true);
+    CHECK(a.kind == "fallback");
+    CHECK_FALSE(a.answered);
+    CHECK(a.confidence < f.answerer.options().threshold);
+    REQUIRE(a.explanation);
+    // It was a near miss, not a miss: the salary entry was found and rejected.
+    CHECK_FALSE(a.explanation->winner_id.empty());
+    CHECK(a.explanation->coverage < 0.5);
+  }
+  SECTION("the same question about a developer is answered") {
+    auto a = f.Ask("How much does a backend developer earn?");
+    CHECK(a.kind == "kb");
+    CHECK(a.entry_id == "backend-salary");
+  }
+}
+
+TEST_CASE("an entry tagged no-answer declines with its own explanation and source", "[bot][answerer]") {
+  Fixture f;
+  auto a = f.Ask("How much do backend developers earn in India?");
+  CHECK(a.kind == "fallback");
+  CHECK_FALSE(a.answered);
+  CHECK(a.text == FindEntry(TestEntries(), "pay-india")->body);
+  REQUIRE(a.sources.size() == 1);
+  CHECK(a.sources[0].id == "pay-india");
+  CHECK(a.suggestions.size() <= 3);
+}
+
+TEST_CASE("small talk is answered as small talk", "[bot][answerer]") {
+  Fixture f;
+  for (const char* q : {"hi", "Hello there!", "thanks!", "Thank you so much", "who are you?", "help", "bye"}) {
+    auto a = f.Ask(q);
+    INFO(q);
+    CHECK(a.kind == "smalltalk");
+    CHECK(a.answered);
+    CHECK(a.sources.empty());
+    CHECK_FALSE(a.text.empty());
+  }
+  CHECK(f.Ask("hi").normalized_question == "smalltalk:greeting");
+  CHECK(f.Ask("thanks!").normalized_question == "smalltalk:thanks");
+  CHECK(f.Ask("who are you?").normalized_question == "smalltalk:identity");
+  CHECK(f.Ask("help").normalized_question == "smalltalk:help");
+}
+
+TEST_CASE("a greeting followed by a real question is not small talk", "[bot][answerer]") {
+  Fixture f;
+  auto a = f.Ask("hi, what languages should I learn?");
+  CHECK(a.kind != "smalltalk");
+  CHECK(a.kind == "kb");
+  CHECK(a.entry_id == "languages");
+  // A courtesy word in front of a real question is not a topic word.
+  auto b = f.Ask("thanks, and how much do backend developers earn?", "", /*explain=*/true);
+  REQUIRE(b.explanation);
+  INFO("query terms: " << ::Catch::Detail::stringify(b.explanation->query_terms) << ", confidence "
+                       << b.confidence);
+  CHECK(b.kind == "kb");
+  CHECK(b.entry_id == "backend-salary");
+}
+
+TEST_CASE("the same question gives the same answer every time", "[bot][answerer]") {
+  Fixture f;
+  const char* questions[] = {"Why are backend developers in demand?", "How much does a dentist earn?",
+                             "Should I learn Python or Go?", "Which databases are used?"};
+  for (const char* q : questions) {
+    INFO(q);
+    auto a = f.Ask(q);
+    auto b = f.Ask(q);
+    CHECK(a.text == b.text);
+    CHECK(a.confidence == b.confidence);
+    CHECK(a.kind == b.kind);
+    CHECK(a.entry_id == b.entry_id);
+    CHECK(a.suggestions == b.suggestions);
+    // A second answerer over the same knowledge agrees.
+    Fixture g;
+    auto c = g.Ask(q);
+    CHECK(c.text == a.text);
+    CHECK(c.confidence == a.confidence);
+  }
+}
+
+TEST_CASE("explain fills in why the answer was chosen", "[bot][answerer]") {
+  Fixture f;
+  auto plain = f.Ask("How much do backend developers earn?");
+  CHECK_FALSE(plain.explanation);
+
+  auto a = f.Ask("How much do backend developers earn?", "", /*explain=*/true);
+  REQUIRE(a.explanation);
+  const bot::Explanation& e = *a.explanation;
+  CHECK(e.winner_id == "backend-salary");
+  CHECK(e.winner_id == a.entry_id);
+  CHECK(e.threshold == f.answerer.options().threshold);
+  CHECK(e.kb_version == f.retriever.lexicon().version);
+  CHECK_FALSE(e.kb_version.empty());
+  std::set<std::string> terms(e.query_terms.begin(), e.query_terms.end());
+  CHECK(terms == std::set<std::string>{"backend", "develop", "salari"});
+  CHECK(e.context_terms.empty());
+  CHECK(e.corrected.empty());
+  CHECK(e.confidence == Approx(a.confidence).margin(1e-4));
+  CHECK(e.coverage > 0);
+  CHECK(e.coverage <= 1.0);
+  CHECK_FALSE(e.runner_up_id.empty());
+  CHECK(e.runner_up_id != e.winner_id);
+  CHECK(e.margin == Approx(e.winner_score - e.runner_up_score));
+  CHECK_FALSE(e.matches.empty());
+  bool questions_field = false;
+  for (const auto& m : e.matches) {
+    if (m.field == "questions") questions_field = true;
+  }
+  CHECK(questions_field);
+
+  auto s = f.Ask("hi", "", /*explain=*/true);
+  REQUIRE(s.explanation);
+  CHECK(s.explanation->threshold == f.answerer.options().threshold);
+}
+
+TEST_CASE("a typo is corrected against the knowledge base's vocabulary", "[bot][answerer]") {
+  Fixture f;
+  auto a = f.Ask("Should I learn pyhton?", "", /*explain=*/true);
+  CHECK(a.kind == "kb");
+  CHECK(a.entry_id == "python");
+  REQUIRE(a.explanation);
+  REQUIRE(a.explanation->corrected.size() == 1);
+  CHECK(a.explanation->corrected[0] == "pyhton -> python");
+
+  SECTION("a real English word is not taken for a typo") {
+    auto b = f.Ask("How much does a lawyer earn?", "", true);
+    CHECK(b.kind == "fallback");
+    REQUIRE(b.explanation);
+    CHECK(b.explanation->corrected.empty());
+  }
+}
+
+TEST_CASE("an empty question is an invalid argument", "[bot][answerer]") {
+  Fixture f;
+  for (std::string q : {std::string(""), std::string("   "), std::string("\t\n \r"), std::string("\0\0", 2)}) {
+    bot::Question question;
+    question.text = q;
+    auto a = f.answerer.Ask(question);
+    INFO("question of " << q.size() << " bytes");
+    CHECK_FALSE(a.ok());
+    CHECK(a.status().code() == bot::Status::Code::kInvalidArgument);
+  }
+}
+
+TEST_CASE("a failing retriever gives Unavailable", "[bot][answerer]") {
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Question q;
+  q.text = "How much do backend developers earn?";
+  SECTION("the lexicon cannot be read") {
+    fakes::FailingRetriever failing;
+    bot::Answerer answerer(&failing, {}, &clock, &ids);
+    auto a = answerer.Ask(q);
+    REQUIRE_FALSE(a.ok());
+    CHECK(a.status().code() == bot::Status::Code::kUnavailable);
+    // Still unavailable, not a crash, the second time.
+    CHECK(answerer.Ask(q).status().code() == bot::Status::Code::kUnavailable);
+  }
+  SECTION("the search fails") {
+    fakes::FailingSearchRetriever failing(TestEntries(), kTestSynonyms);
+    bot::Answerer answerer(&failing, {}, &clock, &ids);
+    auto a = answerer.Ask(q);
+    REQUIRE_FALSE(a.ok());
+    CHECK(a.status().code() == bot::Status::Code::kUnavailable);
+    // Small talk needs no search.
+    q.text = "hi";
+    auto s = answerer.Ask(q);
+    REQUIRE(s.ok());
+    CHECK(s->kind == "smalltalk");
+  }
+}
+
+TEST_CASE("a long body is cut to whole sentences that fit", "[bot][answerer]") {
+  REQUIRE(std::string(kLongBody).size() > 480);
+  Fixture f;
+  auto a = f.Ask("Why are backend developers in demand?");
+  REQUIRE(a.kind == "kb");
+  REQUIRE(a.entry_id == "demand");
+  CHECK(a.text.size() <= f.answerer.options().max_answer_chars);
+  CHECK(a.text.size() < std::string(kLongBody).size());
+  auto body_sentences = bot::SplitSentences(kLongBody);
+  auto answer_sentences = bot::SplitSentences(a.text);
+  REQUIRE_FALSE(answer_sentences.empty());
+  size_t last = 0;
+  for (const auto& s : answer_sentences) {
+    auto it = std::find(body_sentences.begin(), body_sentences.end(), s);
+    INFO("sentence: " << s);
+    REQUIRE(it != body_sentences.end());
+    size_t index = static_cast<size_t>(it - body_sentences.begin());
+    CHECK(index >= last);  // in their original order
+    last = index;
+  }
+  // The sentence that names the topic is kept.
+  CHECK(a.text.find("in high demand") != std::string::npos);
+
+  SECTION("a smaller limit gives a shorter answer") {
+    bot::AnswererOptions options;
+    options.max_answer_chars = 200;
+    Fixture small(options);
+    auto b = small.Ask("Why are backend developers in demand?");
+    CHECK(b.text.size() <= 200);
+    CHECK_FALSE(b.text.empty());
+  }
+  SECTION("one enormous sentence is cut at a word boundary") {
+    std::string sentence = "Backend demand grows";
+    while (sentence.size() < 3000) sentence += " and grows";
+    fakes::FakeRetriever retriever({MakeEntry("huge", "Backend demand", sentence, {"Is backend demand growing?"})},
+                                   kTestSynonyms);
+    fakes::FakeClock clock;
+    fakes::FakeIdGenerator ids;
+    bot::Answerer answerer(&retriever, {}, &clock, &ids);
+    bot::Question q;
+    q.text = "Is backend demand growing?";
+    auto b = answerer.Ask(q);
+    REQUIRE(b.ok());
+    REQUIRE(b->kind == "kb");
+    CHECK(b->text.size() <= answerer.options().max_answer_chars + std::string("\xE2\x80\xA6").size());
+    CHECK(bot::SanitizeUtf8(b->text) == b->text);
+  }
+}
+
+TEST_CASE("suggestions are at most three, unique and never the winning entry", "[bot][answerer]") {
+  Fixture f;
+  const auto entries = TestEntries();
+  for (const char* q : {"How much do backend developers earn?", "Should I learn Python?", "What is Go?",
+                        "Which databases should a backend developer learn?", "Can backend developers work remotely?",
+                        "What does a backend developer do?", "How much does a dentist earn?", "hi",
+                        "What is the capital of France?", "Why are backend developers in demand?"}) {
+    INFO(q);
+    auto a = f.Ask(q);
+    CHECK(a.suggestions.size() <= 3);
+    std::set<std::string> unique(a.suggestions.begin(), a.suggestions.end());
+    CHECK(unique.size() == a.suggestions.size());
+    for (const auto& s : a.suggestions) {
+      CHECK_FALSE(s.empty());
+      CHECK(s != q);
+    }
+    if (!a.entry_id.empty()) {
+      const bot::Entry* winner = FindEntry(entries, a.entry_id);
+      REQUIRE(winner);
+      for (const auto& s : a.suggestions) {
+        CHECK(s != winner->title);
+        CHECK(std::find(winner->questions.begin(), winner->questions.end(), s) == winner->questions.end());
+      }
+    }
+  }
+  SECTION("max_suggestions bounds them") {
+    bot::AnswererOptions options;
+    options.max_suggestions = 1;
+    Fixture one(options);
+    CHECK(one.Ask("How much do backend developers earn?").suggestions.size() <= 1);
+    CHECK(one.Ask("What is the capital of France?").suggestions.size() <= 1);
+  }
+}
+
+TEST_CASE("many threads may ask at once", "[bot][answerer]") {
+  Fixture f;
+  const std::string expected = f.Ask("Should I learn Python?").text;
+  std::vector<std::string> got(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < got.size(); i++) {
+    threads.emplace_back([&, i] {
+      bot::Question q;
+      q.text = "Should I learn Python?";
+      for (int k = 0; k < 20; k++) {
+        auto a = f.answerer.Ask(q);
+        got[i] = a.ok() ? a->text : "error";
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& g : got) CHECK(g == expected);
+}
+
+TEST_CASE("ConversationStore keeps at most max_conversations, dropping the least recently used", "[bot][conversation]") {
+  fakes::FakeClock clock;
+  bot::ConversationStore store(&clock, /*max_conversations=*/3, /*ttl_seconds=*/1800);
+  auto turn = [](const std::string& entry) { return bot::Turn{{"term"}, entry}; };
+  store.Add("a", turn("e1"));
+  clock.Advance(1);
+  store.Add("b", turn("e1"));
+  clock.Advance(1);
+  store.Add("c", turn("e1"));
+  clock.Advance(1);
+  store.Add("a", turn("e2"));  // "a" is now the most recent; "b" the least
+  clock.Advance(1);
+  store.Add("d", turn("e1"));
+  CHECK(store.size() == 3);
+  CHECK(store.Recent("b").empty());
+  CHECK(store.Recent("a").size() == 2);
+  CHECK(store.Recent("c").size() == 1);
+  CHECK(store.Recent("d").size() == 1);
+  for (int i = 0; i < 100; i++) store.Add("x" + std::to_string(i), turn("e"));
+  CHECK(store.size() == 3);
+  CHECK(store.Recent("a").empty());
+  CHECK(store.Recent("x99").size() == 1);
+}
+
+TEST_CASE("ConversationStore keeps the last few turns and ignores empty ids", "[bot][conversation]") {
+  fakes::FakeClock clock;
+  bot::ConversationStore store(&clock, 10, 1800);
+  for (int i = 1; i <= 6; i++) store.Add("c", bot::Turn{{"t"}, "e" + std::to_string(i)});
+  auto turns = store.Recent("c");
+  REQUIRE(turns.size() == bot::ConversationStore::kMaxTurns);
+  CHECK(turns.front().entry_id == "e3");
+  CHECK(turns.back().entry_id == "e6");
+  store.Add("", bot::Turn{{"t"}, "e"});
+  CHECK(store.size() == 1);
+  CHECK(store.Recent("unknown").empty());
+}
+
+TEST_CASE("ConversationStore forgets a conversation ttl seconds after its last turn", "[bot][conversation]") {
+  fakes::FakeClock clock(1000);
+  bot::ConversationStore store(&clock, 10, /*ttl_seconds=*/60);
+  store.Add("a", bot::Turn{{"t"}, "e"});
+  clock.Set(1030);
+  store.Add("b", bot::Turn{{"t"}, "e"});
+  clock.Set(1060);
+  CHECK(store.Recent("a").size() == 1);  // exactly ttl: still there
+  clock.Set(1061);
+  CHECK(store.Recent("a").empty());
+  CHECK(store.Recent("b").size() == 1);
+  CHECK(store.size() == 1);
+  clock.Set(1091);
+  CHECK(store.Recent("b").empty());
+  CHECK(store.size() == 0);
+  // A turn keeps a conversation alive.
+  store.Add("c", bot::Turn{{"t"}, "e"});
+  clock.Advance(50);
+  store.Add("c", bot::Turn{{"t"}, "e"});
+  clock.Advance(50);
+  CHECK(store.Recent("c").size() == 2);
+}
+
+TEST_CASE("a follow-up question is read with the conversation's previous question", "[bot][answerer][conversation]") {
+  Fixture f;
+  SECTION("and what about Go? after a languages question") {
+    auto first = f.Ask("Which programming languages should I learn?", "conv-1");
+    REQUIRE(first.entry_id == "languages");
+    auto follow = f.Ask("and what about Go?", "conv-1", /*explain=*/true);
+    CHECK(follow.kind == "kb");
+    CHECK(follow.conversation_id == "conv-1");
+    REQUIRE(follow.explanation);
+    CHECK_FALSE(follow.explanation->context_terms.empty());
+    CHECK(follow.text.find("Go") != std::string::npos);
+    // Without the conversation the question stands alone.
+    auto alone = f.Ask("and what about Go?", "", true);
+    REQUIRE(alone.explanation);
+    CHECK(alone.explanation->context_terms.empty());
+  }
+  SECTION("the context changes which entry answers") {
+    auto alone = f.Ask("and what about Go?");
+    CHECK(alone.entry_id == "golang");
+    f.Ask("How much do backend developers earn?", "conv-2");
+    auto follow = f.Ask("and what about Go?", "conv-2", true);
+    CHECK(follow.entry_id == "go-salary");
+    REQUIRE(follow.explanation);
+    auto& ctx = follow.explanation->context_terms;
+    CHECK(std::find(ctx.begin(), ctx.end(), "salari") != ctx.end());
+    // Context terms are not the question's own terms.
+    CHECK(std::find(follow.explanation->query_terms.begin(), follow.explanation->query_terms.end(), "salari") ==
+          follow.explanation->query_terms.end());
+  }
+  SECTION("context expires with the conversation") {
+    f.Ask("How much do backend developers earn?", "conv-3");
+    f.clock.Advance(1801);
+    auto follow = f.Ask("and what about Go?", "conv-3", true);
+    REQUIRE(follow.explanation);
+    CHECK(follow.explanation->context_terms.empty());
+    CHECK(follow.entry_id == "golang");
+  }
+  SECTION("another conversation's context does not leak") {
+    f.Ask("How much do backend developers earn?", "conv-4");
+    auto other = f.Ask("and what about Go?", "conv-5", true);
+    REQUIRE(other.explanation);
+    CHECK(other.explanation->context_terms.empty());
+  }
+}

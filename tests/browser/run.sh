@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs the web chat's browser test (chat.test.mjs) in Debian's headless
+# Chromium. Installs what is missing first: the Debian packages chromium,
+# nodejs, npm and sqlite3 (plus an emoji font for the screenshots), and
+# playwright-core from package-lock.json (npm ci). Never downloads a browser
+# of its own: playwright-core drives /usr/bin/chromium.
+#   tests/browser/run.sh PATH/TO/careerbot [ARTIFACTS_DIR]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+binary="$(realpath "${1:?usage: run.sh PATH/TO/careerbot [ARTIFACTS_DIR]}")"
+artifacts="${2:-$(dirname "$binary")/artifacts}"
+
+# ---- Debian packages: a package counts as present when its command is ----
+# (Node.js from another source, such as NodeSource, brings its own npm, and
+# Debian's npm package would conflict with it.)
+missing=()
+need() {  # need PACKAGE COMMAND
+  command -v "$2" >/dev/null 2>&1 || missing+=("$1")
+}
+need chromium chromium
+need nodejs node
+need npm npm
+need sqlite3 sqlite3
+if ! dpkg-query -W -f='${Status}' fonts-noto-color-emoji 2>/dev/null | grep -q "install ok installed"; then
+  missing+=(fonts-noto-color-emoji)
+fi
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "browser test: installing ${missing[*]}"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Try the cached package lists first; refresh them only when that fails.
+  if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [[ "$node_major" -lt 20 ]]; then
+  echo "browser test: playwright-core needs Node.js 20 or newer, this is $(node --version)" >&2
+  exit 1
+fi
+
+# ---- npm packages: exactly what package-lock.json pins ----
+cd "$here"
+if [[ ! -d node_modules/playwright-core ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+exec node chat.test.mjs "$binary" "$artifacts"

@@ -1,0 +1,208 @@
+// Test doubles for the answering core: an in-memory Retriever built from a
+// list of entries exactly as knowledge/store.cc indexes them, a Retriever
+// that always fails, a settable Clock and a counting IdGenerator.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "bot/clock.h"
+#include "bot/entry.h"
+#include "bot/retriever.h"
+#include "bot/status.h"
+#include "bot/text.h"
+
+namespace fakes {
+
+// Splits space-separated index terms.
+inline std::vector<std::string> SplitSpaces(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find(' ', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// An in-memory knowledge base. The fields are indexed the way Store::ReplaceAll
+// indexes them (Normalizer::IndexText of the title, of each question, of the
+// tags joined by " , " and of the body); doc_freq counts the entries whose
+// fields hold a term and head_terms are the terms of titles, questions and
+// tags, as the store's snapshot computes them. Hits leave title_idf and
+// question_idf unset, so the ranker computes them itself.
+class FakeRetriever : public bot::Retriever {
+ public:
+  explicit FakeRetriever(std::vector<bot::Entry> entries, const std::string& synonyms_text = "") {
+    auto lexicon = std::make_shared<bot::Lexicon>();
+    lexicon->normalizer = bot::Normalizer(bot::SynonymTable::Parse(synonyms_text));
+    const bot::Normalizer& n = lexicon->normalizer;
+    std::sort(entries.begin(), entries.end(), [](const bot::Entry& a, const bot::Entry& b) { return a.id < b.id; });
+    uint64_t hash = 1469598103934665603ULL;
+    auto mix = [&hash](const std::string& s) {
+      for (unsigned char c : s + '\x1e') {
+        hash ^= c;
+        hash *= 1099511628211ULL;
+      }
+    };
+    mix(synonyms_text);
+    int64_t rowid = 0;
+    for (auto& e : entries) {
+      Indexed ix;
+      ix.hit.rowid = ++rowid;
+      ix.hit.entry = e;
+      ix.hit.title_terms = n.IndexText(e.title);
+      for (const auto& q : e.questions) ix.hit.question_terms.push_back(n.IndexText(q));
+      std::string tags;
+      for (size_t i = 0; i < e.tags.size(); i++) tags += (i ? " , " : "") + e.tags[i];
+      ix.hit.tag_terms = n.IndexText(tags);
+      ix.hit.body_terms = n.IndexText(e.body);
+      std::set<std::string> all;
+      auto add = [&](const std::string& field, double weight) {
+        for (const auto& t : SplitSpaces(field)) {
+          all.insert(t);
+          ix.field_weight[t] += weight;
+          if (weight > 1.0) lexicon->head_terms.insert(t);  // every field but the body
+        }
+      };
+      add(ix.hit.title_terms, 4.0);
+      for (const auto& q : ix.hit.question_terms) add(q, 5.0);
+      add(ix.hit.tag_terms, 2.0);
+      add(ix.hit.body_terms, 1.0);
+      for (const auto& t : all) lexicon->doc_freq[t]++;
+      mix(e.id + '\x1f' + e.title + '\x1f' + e.body);
+      for (const auto& q : e.questions) mix(q);
+      indexed_.push_back(std::move(ix));
+    }
+    lexicon->entry_count = entries.size();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "fake-%016llx", static_cast<unsigned long long>(hash));
+    lexicon->version = buf;
+    lexicon_ = std::move(lexicon);
+  }
+
+  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override {
+    lexicon_calls_++;
+    return lexicon_;
+  }
+
+  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      searches_.push_back(terms);
+    }
+    std::vector<std::pair<double, const Indexed*>> scored;
+    for (const Indexed& ix : indexed_) {
+      double score = 0;
+      for (const auto& t : terms) {
+        auto it = ix.field_weight.find(t);
+        if (it == ix.field_weight.end()) continue;
+        auto df = lexicon_->doc_freq.find(t);
+        double n = static_cast<double>(lexicon_->entry_count);
+        double d = df == lexicon_->doc_freq.end() ? 0 : df->second;
+        score += it->second * std::log(1.0 + (n - d + 0.5) / (d + 0.5));
+      }
+      if (score > 0) scored.emplace_back(score, &ix);
+    }
+    std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second->hit.entry.id < b.second->hit.entry.id;
+    });
+    std::vector<bot::Hit> hits;
+    for (const auto& [score, ix] : scored) {
+      if (hits.size() >= limit) break;
+      bot::Hit h = ix->hit;
+      h.bm25 = score;
+      hits.push_back(std::move(h));
+    }
+    return hits;
+  }
+
+  const bot::Lexicon& lexicon() const { return *lexicon_; }
+  int lexicon_calls() const { return lexicon_calls_; }
+  std::vector<std::vector<std::string>> searches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return searches_;
+  }
+
+ private:
+  struct Indexed {
+    bot::Hit hit;
+    std::unordered_map<std::string, double> field_weight;  // term -> summed field weights
+  };
+  std::vector<Indexed> indexed_;
+  std::shared_ptr<const bot::Lexicon> lexicon_;
+  std::atomic<int> lexicon_calls_{0};
+  std::mutex mu_;
+  std::vector<std::vector<std::string>> searches_;
+};
+
+// A knowledge base that cannot be read (a lost disk, a locked file).
+class FailingRetriever : public bot::Retriever {
+ public:
+  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override {
+    return bot::Status::Unavailable("fake: the store cannot be read");
+  }
+  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>&, size_t) override {
+    return bot::Status::Unavailable("fake: the store cannot be read");
+  }
+};
+
+// Reads fine, fails on search: the lexicon is there but the index is not.
+class FailingSearchRetriever : public FakeRetriever {
+ public:
+  using FakeRetriever::FakeRetriever;
+  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>&, size_t) override {
+    return bot::Status::Unavailable("fake: search failed");
+  }
+};
+
+// A clock the test sets.
+class FakeClock : public bot::Clock {
+ public:
+  explicit FakeClock(int64_t now = 1700000000) : now_(now) {}
+  int64_t NowSeconds() override { return now_; }
+  int64_t SteadyMicros() override { return now_ * 1000000; }
+  void Set(int64_t now) { now_ = now; }
+  void Advance(int64_t seconds) { now_ += seconds; }
+
+ private:
+  std::atomic<int64_t> now_;
+};
+
+// Ids "id-1", "id-2", ... in order.
+class FakeIdGenerator : public bot::IdGenerator {
+ public:
+  std::string NewId() override { return "id-" + std::to_string(++counter_); }
+  int count() const { return counter_; }
+
+ private:
+  std::atomic<int> counter_{0};
+};
+
+// A small entry for tests.
+inline bot::Entry MakeEntry(std::string id, std::string title, std::string body,
+                            std::vector<std::string> questions = {}, std::vector<std::string> tags = {}) {
+  bot::Entry e;
+  e.id = std::move(id);
+  e.title = std::move(title);
+  e.body = std::move(body);
+  e.questions = std::move(questions);
+  e.tags = std::move(tags);
+  e.source.article = "Test Article";
+  e.source.section = e.title;
+  return e;
+}
+
+}  // namespace fakes
