@@ -25,6 +25,14 @@ class Service {
   // Feedback on an earlier answer; kNotFound for an unknown answer id.
   bot::Status Feedback(const std::string& answer_id, bool helpful, const std::string& comment);
 
+  // The question log keeps a line this many days, then it is deleted: when
+  // the service is made, then once a day as questions come in. 0 keeps lines
+  // forever. Default: $CAREERBOT_LOG_RETENTION_DAYS, else 90.
+  void set_log_retention_days(int days) { retention_days_ = days; }
+  int log_retention_days() const { return retention_days_; }
+  // Deletes the log lines older than the retention now; returns how many.
+  bot::Result<int64_t> PruneLog();
+
   knowledge::Store& store() { return *store_; }
   bot::Answerer& answerer() { return answerer_; }
   bot::Clock& clock() { return *clock_; }
@@ -36,6 +44,17 @@ class Service {
   bot::Clock* clock_;
   bot::Answerer answerer_;
   std::atomic<bool> logging_{true};
+  std::atomic<int> retention_days_;
+  std::atomic<int64_t> last_prune_{0};  // clock seconds
 };
+
+// $CAREERBOT_LOG_RETENTION_DAYS as a number of days (0 or more), else 90.
+int LogRetentionDaysFromEnv();
+
+// `text` with whatever looks like a credential replaced by "[redacted]":
+// chat-platform and cloud tokens (xoxb-..., ghp_..., sk-..., AKIA..., JWTs),
+// the value after "Bearer", "token=", "password:" and the like, and long
+// random-looking strings. The question log keeps questions only after this.
+std::string RedactSecrets(const std::string& text);
 
 }  // namespace adapters

@@ -28,6 +28,7 @@ constexpr double kQuestionWeight = 0.3;
 constexpr double kBm25Weight = 0.1;
 // How much of the confidence depends on matching a curated phrasing closely.
 constexpr double kPhrasingShare = 0.25;
+constexpr double kNoTopicFactor = 0.5;
 
 const char* const kStarterQuestions[] = {
     "What does a backend developer do?",
@@ -234,9 +235,6 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     c.weight = Idf(n, c.doc_freq);
     c.weak = t.weak;
     if (t.weak) c.weight *= kWeakFactor;
-    // A word the knowledge base only uses in passing, never as what an entry
-    // is about, says less about what the question is after.
-    if (c.doc_freq > 0 && !lexicon.head_terms.count(c.term)) c.weight *= kBodyOnlyFactor;
     // An unknown adverb ("typically", "honestly") is filler more often than topic.
     if (c.doc_freq == 0 && t.surface.size() > 4 && t.surface.compare(t.surface.size() - 2, 2, "ly") == 0) {
       c.weight *= kWeakFactor;
@@ -246,15 +244,21 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     concepts.push_back(std::move(c));
   }
   // A question that names the domain ("backend", "developer", "API") and has
-  // a word the knowledge base lacks is most likely phrased in other words
-  // ("is a degree mandatory for backend jobs"); without such an anchor the
-  // unknown word is most likely the real subject ("how much do plumbers
-  // earn"), and keeps its full weight.
+  // a word the knowledge base lacks, or only uses in passing (never as what
+  // an entry is about), is most likely phrased in other words ("is a degree
+  // mandatory for backend jobs"); without such an anchor that word is most
+  // likely the real subject ("how much do plumbers earn", "can doctors work
+  // from home"), and keeps its full weight.
   const auto& domain = lexicon.normalizer.synonyms().domain_terms();
   bool anchored = std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
   if (anchored) {
     for (Concept& c : concepts) {
-      if (c.doc_freq == 0 && !c.weak) c.weight *= kAnchoredUnknownFactor;
+      if (c.weak) continue;
+      if (c.doc_freq == 0) {
+        c.weight *= kAnchoredUnknownFactor;
+      } else if (!lexicon.head_terms.count(c.term)) {
+        c.weight *= kBodyOnlyFactor;
+      }
     }
   }
   return concepts;
@@ -347,6 +351,9 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     // question unexplained ("dentist" in "how much does a dentist earn") is
     // not an answer however well the rest matches.
     rk.confidence = rk.coverage * (1.0 - kPhrasingShare + kPhrasingShare * rk.question_sim);
+    // A question made only of weak words ("is it popular?") names no topic;
+    // alone it is too vague to answer (a conversation may give it one).
+    if (all_weak) rk.confidence *= kNoTopicFactor;
     r.ranked.push_back(rk);
   }
   std::sort(r.ranked.begin(), r.ranked.end(), [](const Ranked& a, const Ranked& b) {
@@ -530,9 +537,21 @@ Result<Answer> Answerer::Ask(const Question& question) {
     answer.text = Compose(e, concepts, lexicon.normalizer, options_.max_answer_chars);
     answer.sources.push_back(
         {e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
+    // When the runner-up is as good a reading of the question (a near tie
+    // between two confident entries), the answer gives both, each with its
+    // source, rather than betting on one.
+    const Entry* second = nullptr;
+    if (ranked.size() > 1 && winner->score - ranked[1].score < options_.tie_margin &&
+        ranked[1].confidence >= options_.threshold && !IsNoAnswer(ranked[1].hit->entry)) {
+      second = &ranked[1].hit->entry;
+      answer.text += "\n\n" + Compose(*second, concepts, lexicon.normalizer, options_.max_second_chars);
+      answer.sources.push_back({second->id, second->title, second->source.article, second->source.section,
+                                second->source.url, std::round(ranked[1].confidence * 10000) / 10000});
+    }
     std::string asked = Lower(std::string(Trim(text)));
     for (size_t i = 1; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
       const Entry& other = ranked[i].hit->entry;
+      if (&other == second) continue;
       if (ranked[i].confidence < options_.threshold * 0.6) continue;
       std::string s = other.questions.empty() ? other.title : other.questions[0];
       if (Lower(s) == asked) continue;

@@ -26,6 +26,10 @@ struct AnswererOptions {
   size_t candidates = 16;        // hits re-ranked per question
   size_t max_query_terms = 24;   // distinct terms kept from a long question
   size_t max_answer_chars = 480; // longer bodies are cut to their best sentences
+  // A runner-up within this score of the winner (and confident itself) is
+  // answered too, in at most max_second_chars.
+  double tie_margin = 0.05;
+  size_t max_second_chars = 320;
   size_t max_suggestions = 3;
 };
 

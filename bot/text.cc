@@ -351,7 +351,8 @@ std::vector<Term> Normalizer::Terms(std::string_view text, bool expand_phrases) 
     if (const std::string* canonical = synonyms_.Match(tokens, stems, i, &length)) {
       std::string surface;
       for (size_t k = i; k < i + length; k++) surface += (k > i ? " " : "") + tokens[k];
-      terms.push_back({*canonical, surface, false});
+      // A weak word stays weak when a synonym group maps it ("popular").
+      terms.push_back({*canonical, surface, length == 1 && IsWeakWord(tokens[i])});
       if (expand_phrases && length > 1) {
         for (size_t k = i; k < i + length; k++) {
           if (!IsStopWord(tokens[k]) && stems[k] != *canonical) terms.push_back({stems[k], tokens[k], false});

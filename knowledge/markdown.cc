@@ -90,7 +90,8 @@ void AssignIds(std::vector<Entry>* entries) {
 }  // namespace
 
 std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& default_article,
-                                 std::vector<ParseIssue>* issues) {
+                                 std::vector<ParseIssue>* issues, std::vector<size_t>* entry_lines) {
+  if (entry_lines) entry_lines->clear();
   std::vector<std::string_view> lines = Lines(text);
   std::string article = default_article;
   size_t i = 0;
@@ -111,6 +112,7 @@ std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& defau
     e.body = intro;
     e.source = {article, "Introduction", ""};
     entries.push_back(std::move(e));
+    if (entry_lines) entry_lines->push_back(intro_start + 1);
   }
   while (i < lines.size()) {
     HeadingLevel(lines[i], &title);
@@ -170,6 +172,7 @@ std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& defau
       if (!any_meta) continue;  // a bare heading, e.g. a chapter title
     }
     entries.push_back(std::move(e));
+    if (entry_lines) entry_lines->push_back(heading_line);
   }
   AssignIds(&entries);
   return entries;

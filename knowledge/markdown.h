@@ -25,8 +25,10 @@ struct ParseIssue {
 // metadata become one entry per section (text before the first section is
 // its "Introduction"). Missing ids are made from the title and made unique.
 // `default_article` names the article when there is no "# Title".
+// `entry_lines`, when given, receives each returned entry's 1-based heading
+// line (the first line of the text for an introduction).
 std::vector<bot::Entry> ParseMarkdown(std::string_view text, const std::string& default_article,
-                                      std::vector<ParseIssue>* issues);
+                                      std::vector<ParseIssue>* issues, std::vector<size_t>* entry_lines = nullptr);
 
 // Parses a plain-text article: a heading is a short line with no closing
 // punctuation whose longer words are capitalized, not a list item.

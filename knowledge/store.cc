@@ -13,6 +13,7 @@
 #include <set>
 
 #include "bot/text.h"
+#include "knowledge/entry_json.h"
 
 namespace knowledge {
 
@@ -53,6 +54,25 @@ CREATE TABLE IF NOT EXISTS question_log(
   comment TEXT,
   feedback_at INTEGER);
 CREATE INDEX IF NOT EXISTS question_log_asked_at ON question_log(asked_at);
+-- Every curated change to an entry (knowledge/curation.h): before and after
+-- as entry JSON (NULL: the entry did not exist / was deleted).
+CREATE TABLE IF NOT EXISTS history(
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entry_id TEXT NOT NULL,
+  before TEXT,
+  after TEXT,
+  version TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS history_entry ON history(entry_id, id);
+-- Gaps (unanswered wordings) a curator has dealt with; see Store::ResolveGaps.
+CREATE TABLE IF NOT EXISTS gap_resolution(
+  key TEXT PRIMARY KEY,
+  resolved_at INTEGER NOT NULL,
+  how TEXT NOT NULL,
+  entry_id TEXT NOT NULL,
+  who TEXT NOT NULL);
 )sql";
 
 const char kQuestionSeparator[] = " | ";
@@ -737,6 +757,388 @@ Status Store::RecordFeedback(const std::string& answer_id, bool helpful, const s
   if (s.Step() != SQLITE_DONE) return SqlError(writer_->db, "record feedback");
   if (sqlite3_changes(writer_->db) == 0) return Status::NotFound("no answer with id '" + answer_id + "'");
   return Status::Ok();
+}
+
+// ---- curation: single-entry changes, their history, the log's upkeep ----
+
+namespace {
+
+// What an entry's content hashes as (ReplaceAll hashes the same record).
+std::string EntryRecord(const Entry& e) {
+  return JoinWith({e.id, e.title, e.body, JoinWith(e.questions, "\n"), JoinWith(e.tags, ","), e.source.article,
+                   e.source.section, e.source.url, e.updated_at},
+                  "\x1f");
+}
+
+// The store's own format needs these; the curation layer checks far more.
+Status CheckStorable(const Entry& e) {
+  if (!bot::IsValidSlug(e.id)) return Status::InvalidArgument("id: '" + e.id + "' is not a slug");
+  if (bot::Trim(e.title).empty()) return Status::InvalidArgument("title: must not be empty");
+  if (bot::Trim(e.body).empty()) return Status::InvalidArgument("body: must not be empty");
+  for (size_t i = 0; i < e.questions.size(); i++) {
+    if (e.questions[i].empty() || e.questions[i].find('\n') != std::string::npos) {
+      return Status::InvalidArgument("questions[" + std::to_string(i) + "]: must be one non-empty line");
+    }
+  }
+  for (size_t i = 0; i < e.tags.size(); i++) {
+    if (e.tags[i].empty() || e.tags[i].find_first_of(",\n") != std::string::npos) {
+      return Status::InvalidArgument("tags[" + std::to_string(i) + "]: must be one non-empty line without commas");
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<Entry> EntryColumn(Stmt& s, int col) {
+  if (sqlite3_column_type(s.get(), col) == SQLITE_NULL) return std::nullopt;
+  auto j = nlohmann::json::parse(s.Text(col), nullptr, false);
+  Entry e;
+  FieldProblem problem;
+  if (j.is_discarded() || !EntryFromJson(j, &e, &problem)) return std::nullopt;
+  return e;
+}
+
+HistoryRecord ReadHistoryRow(Stmt& s) {
+  HistoryRecord r;
+  r.id = s.Int(0);
+  r.at = s.Int(1);
+  r.who = s.Text(2);
+  r.action = s.Text(3);
+  r.entry_id = s.Text(4);
+  r.before = EntryColumn(s, 5);
+  r.after = EntryColumn(s, 6);
+  r.version = s.Text(7);
+  return r;
+}
+
+}  // namespace
+
+Result<int64_t> Store::PruneQuestionLog(int64_t before) {
+  if (mode_ != Mode::kReadWrite) return int64_t{0};  // a read-only store keeps no log
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s(writer_->db, "DELETE FROM question_log WHERE asked_at < ?1");
+  if (!s.ok()) return SqlError(writer_->db, "prepare prune");
+  s.Bind(1, before);
+  if (s.Step() != SQLITE_DONE) return SqlError(writer_->db, "prune the question log");
+  return static_cast<int64_t>(sqlite3_changes(writer_->db));
+}
+
+Result<std::vector<LoggedQuestion>> Store::ListGapQuestions(int64_t since, double low_confidence) {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  std::vector<LoggedQuestion> out;
+  {
+    Stmt s(conn->db,
+           "SELECT answer_id, asked_at, channel, question, normalized, answered, kind, confidence, entry_id, "
+           "COALESCE(helpful, -1) FROM question_log WHERE asked_at >= ?1 AND kind != 'smalltalk' AND "
+           "(answered = 0 OR confidence < ?2 OR helpful = 0) ORDER BY asked_at, id");
+    if (!s.ok()) return SqlError(conn->db, "read the question log");
+    s.Bind(1, since);
+    s.BindDouble(2, low_confidence);
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      LoggedQuestion q;
+      q.answer_id = s.Text(0);
+      q.asked_at = s.Int(1);
+      q.channel = s.Text(2);
+      q.question = s.Text(3);
+      q.normalized = s.Text(4);
+      q.answered = s.Int(5) != 0;
+      q.kind = s.Text(6);
+      q.confidence = s.Double(7);
+      q.entry_id = s.Text(8);
+      q.helpful = static_cast<int>(s.Int(9));
+      out.push_back(std::move(q));
+    }
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "read the question log");
+  }
+  ReleaseReader(std::move(conn));
+  return out;
+}
+
+Result<std::vector<HistoryRecord>> Store::ApplyEntryChanges(const std::vector<EntryChange>& changes,
+                                                          const std::string& who, int64_t at,
+                                                          const std::function<void(size_t, size_t)>& progress) {
+  if (mode_ != Mode::kReadWrite) return Status::Unavailable("the knowledge base is open read-only");
+  std::lock_guard<std::mutex> lock(write_mu_);
+  sqlite3* db = writer_->db;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin");
+  auto fail = [&](Status s) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return s;
+  };
+  auto sql_fail = [&](const std::string& what) { return fail(SqlError(db, what)); };
+
+  // New index rows use the synonyms the rest of the index was built with.
+  std::string version, synonyms;
+  {
+    Stmt meta(db, "SELECT key, value FROM meta WHERE key IN ('version', 'synonyms')");
+    if (!meta.ok()) return sql_fail("read metadata");
+    while (meta.Step() == SQLITE_ROW) {
+      std::string key = meta.Text(0);
+      if (key == "version") version = meta.Text(1);
+      if (key == "synonyms") synonyms = meta.Text(1);
+    }
+  }
+  bot::Normalizer normalizer(bot::SynonymTable::Parse(synonyms));
+
+  Stmt find(db, (std::string("SELECT rowid, ") + kEntryColumns + " FROM entries WHERE id = ?1").c_str());
+  Stmt del(db, "DELETE FROM entries WHERE rowid = ?1");
+  Stmt del_fts(db, "DELETE FROM entries_fts WHERE rowid = ?1");
+  Stmt ins(db, "INSERT INTO entries(id, title, body, questions, tags, article, section, url, updated_at) "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  Stmt upd(db, "UPDATE entries SET title = ?2, body = ?3, questions = ?4, tags = ?5, article = ?6, section = ?7, "
+               "url = ?8, updated_at = ?9 WHERE rowid = ?1");
+  Stmt fts(db, "INSERT INTO entries_fts(rowid, title, questions, tags, body) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!find.ok() || !del.ok() || !del_fts.ok() || !ins.ok() || !upd.ok() || !fts.ok()) {
+    return sql_fail("prepare the change");
+  }
+  auto bind_entry = [](Stmt& s, int first, const Entry& e) {
+    s.Bind(first, e.title);
+    s.Bind(first + 1, e.body);
+    s.Bind(first + 2, JoinWith(e.questions, "\n"));
+    s.Bind(first + 3, JoinWith(e.tags, ","));
+    s.Bind(first + 4, e.source.article);
+    s.Bind(first + 5, e.source.section);
+    s.Bind(first + 6, e.source.url);
+    s.Bind(first + 7, e.updated_at);
+  };
+  auto index = [&](int64_t rowid, const Entry& e) {
+    std::vector<std::string> question_terms;
+    for (const auto& q : e.questions) question_terms.push_back(normalizer.IndexText(q));
+    sqlite3_reset(fts.get());
+    fts.Bind(1, rowid);
+    fts.Bind(2, normalizer.IndexText(e.title));
+    fts.Bind(3, JoinWith(question_terms, kQuestionSeparator));
+    fts.Bind(4, normalizer.IndexText(JoinWith(e.tags, " , ")));
+    fts.Bind(5, normalizer.IndexText(e.body));
+    return fts.Step() == SQLITE_DONE;
+  };
+  auto step = [](Stmt& s) {
+    int rc = s.Step();
+    sqlite3_reset(s.get());
+    return rc == SQLITE_DONE;
+  };
+
+  std::vector<HistoryRecord> records;
+  records.reserve(changes.size());
+  uint64_t hash = Fnv1a(version);
+  bool changed = false;
+  using Op = EntryChange::Op;
+  for (size_t i = 0; i < changes.size(); i++) {
+    const EntryChange& c = changes[i];
+    HistoryRecord r;
+    r.at = at;
+    r.who = who;
+    r.action = c.action;
+    r.entry_id = (c.op == Op::kAdd || c.op == Op::kPut) ? c.entry.id : c.id;
+    int64_t rowid = 0;
+    sqlite3_reset(find.get());
+    find.Bind(1, r.entry_id);
+    int rc = find.Step();
+    if (rc == SQLITE_ROW) {
+      rowid = find.Int(0);
+      r.before = ReadEntry(find, 1);
+    } else if (rc != SQLITE_DONE) {
+      return sql_fail("read entry '" + r.entry_id + "'");
+    }
+    sqlite3_reset(find.get());
+    if (c.expect && *c.expect != (r.before ? EntryFingerprint(*r.before) : std::string())) {
+      return fail(Status::AlreadyExists("entry '" + r.entry_id +
+                                        "' was changed by someone else since it was read; reload it and try again"));
+    }
+    bool missing = !r.before && (c.op == Op::kReplace || c.op == Op::kDelete || c.op == Op::kEdit);
+    if (missing) return fail(Status::NotFound("no entry with id '" + r.entry_id + "'"));
+    switch (c.op) {
+      case Op::kAdd:
+        if (r.before) return fail(Status::AlreadyExists("id: an entry with id '" + r.entry_id + "' already exists"));
+        r.after = c.entry;
+        break;
+      case Op::kReplace:
+        if (c.entry.id != r.entry_id) {
+          return fail(Status::InvalidArgument("id: '" + c.entry.id + "' is not the id of the entry replaced ('" +
+                                              r.entry_id + "')"));
+        }
+        r.after = c.entry;
+        break;
+      case Op::kPut:
+        r.after = c.entry;
+        break;
+      case Op::kDelete:
+        break;
+      case Op::kEdit: {
+        Entry e = *r.before;
+        if (c.edit) {
+          Status s = c.edit(&e);
+          if (!s.ok()) return fail(s);
+        }
+        if (e.id != r.entry_id) return fail(Status::InvalidArgument("id: an edit cannot change an entry's id"));
+        r.after = std::move(e);
+        break;
+      }
+    }
+    if (r.after) {
+      Status s = CheckStorable(*r.after);
+      if (!s.ok()) return fail(s);
+    }
+    bool same = r.before && r.after && SameEntry(*r.before, *r.after);
+    if (same || (!r.before && !r.after)) {
+      records.push_back(std::move(r));  // id 0: nothing to record
+      continue;
+    }
+    if (!r.after) {
+      del.Bind(1, rowid);
+      del_fts.Bind(1, rowid);
+      if (!step(del) || !step(del_fts)) return sql_fail("delete entry '" + r.entry_id + "'");
+    } else if (r.before) {
+      upd.Bind(1, rowid);
+      bind_entry(upd, 2, *r.after);
+      del_fts.Bind(1, rowid);
+      if (!step(upd) || !step(del_fts) || !index(rowid, *r.after)) {
+        return sql_fail("update entry '" + r.entry_id + "'");
+      }
+    } else {
+      ins.Bind(1, r.after->id);
+      bind_entry(ins, 2, *r.after);
+      if (!step(ins)) return sql_fail("insert entry '" + r.entry_id + "'");
+      rowid = sqlite3_last_insert_rowid(db);
+      if (!index(rowid, *r.after)) return sql_fail("index entry '" + r.entry_id + "'");
+    }
+    hash = Fnv1a(c.action + "\x1f" + r.entry_id + "\x1f" + (r.after ? EntryRecord(*r.after) : "-") + "\x1e", hash);
+    changed = true;
+    records.push_back(std::move(r));
+    if (progress && ((i + 1) % 50 == 0 || i + 1 == changes.size())) progress(i + 1, changes.size());
+  }
+  if (!changed) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (progress) progress(changes.size(), changes.size());
+    return records;
+  }
+  std::string new_version = "kb-" + Hex64(hash);
+  {
+    Stmt meta(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
+    if (!meta.ok()) return sql_fail("write metadata");
+    meta.Bind(1, std::string("version"));
+    meta.Bind(2, new_version);
+    if (!step(meta)) return sql_fail("write metadata");
+    meta.Bind(1, std::string("origin"));
+    meta.Bind(2, std::string("curated"));
+    if (!step(meta)) return sql_fail("write metadata");
+  }
+  {
+    Stmt hist(db, "INSERT INTO history(at, who, action, entry_id, before, after, version) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!hist.ok()) return sql_fail("prepare history");
+    for (auto& r : records) {
+      bool same = r.before && r.after && SameEntry(*r.before, *r.after);
+      if (same || (!r.before && !r.after)) continue;
+      r.version = new_version;
+      hist.Bind(1, r.at);
+      hist.Bind(2, r.who);
+      hist.Bind(3, r.action);
+      hist.Bind(4, r.entry_id);
+      if (r.before) {
+        hist.Bind(5, EntryToJsonLine(*r.before));
+      } else {
+        sqlite3_bind_null(hist.get(), 5);
+      }
+      if (r.after) {
+        hist.Bind(6, EntryToJsonLine(*r.after));
+      } else {
+        sqlite3_bind_null(hist.get(), 6);
+      }
+      hist.Bind(7, new_version);
+      if (!step(hist)) return sql_fail("record history");
+      r.id = sqlite3_last_insert_rowid(db);
+    }
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return sql_fail("commit");
+  return records;
+}
+
+Result<std::vector<HistoryRecord>> Store::History(const std::string& entry_id, size_t limit) {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  std::vector<HistoryRecord> out;
+  {
+    Stmt s(conn->db,
+           "SELECT id, at, who, action, entry_id, before, after, version FROM history WHERE entry_id = ?1 "
+           "ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) return SqlError(conn->db, "read the history");
+    s.Bind(1, entry_id);
+    s.Bind(2, static_cast<int64_t>(limit));
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadHistoryRow(s));
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "read the history");
+  }
+  ReleaseReader(std::move(conn));
+  return out;
+}
+
+Result<HistoryRecord> Store::GetHistoryRecord(int64_t id) {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  Result<HistoryRecord> result = Status::NotFound("no recorded change " + std::to_string(id));
+  {
+    Stmt s(conn->db, "SELECT id, at, who, action, entry_id, before, after, version FROM history WHERE id = ?1");
+    if (!s.ok()) return SqlError(conn->db, "read the history");
+    s.Bind(1, id);
+    int rc = s.Step();
+    if (rc == SQLITE_ROW) {
+      result = ReadHistoryRow(s);
+    } else if (rc != SQLITE_DONE) {
+      return SqlError(conn->db, "read the history");
+    }
+  }
+  ReleaseReader(std::move(conn));
+  return result;
+}
+
+Status Store::ResolveGaps(const std::vector<std::string>& keys, int64_t at, const std::string& how,
+                          const std::string& entry_id, const std::string& who) {
+  if (mode_ != Mode::kReadWrite) return Status::Unavailable("the knowledge base is open read-only");
+  std::lock_guard<std::mutex> lock(write_mu_);
+  sqlite3* db = writer_->db;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin");
+  {
+    Stmt s(db, "INSERT OR REPLACE INTO gap_resolution(key, resolved_at, how, entry_id, who) "
+               "VALUES(?1, ?2, ?3, ?4, ?5)");
+    bool ok = s.ok();
+    for (size_t i = 0; ok && i < keys.size(); i++) {
+      sqlite3_reset(s.get());
+      s.Bind(1, keys[i]);
+      s.Bind(2, at);
+      s.Bind(3, how);
+      s.Bind(4, entry_id);
+      s.Bind(5, who);
+      ok = s.Step() == SQLITE_DONE;
+    }
+    if (!ok) {
+      Status st = SqlError(db, "record the resolved gap");
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return st;
+    }
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Status st = SqlError(db, "commit");
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return st;
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, int64_t>> Store::GapResolutions() {
+  auto conn = AcquireReader();
+  if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
+  std::map<std::string, int64_t> out;
+  {
+    Stmt s(conn->db, "SELECT key, resolved_at FROM gap_resolution");
+    if (!s.ok()) return SqlError(conn->db, "read the resolved gaps");
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out[s.Text(0)] = s.Int(1);
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "read the resolved gaps");
+  }
+  ReleaseReader(std::move(conn));
+  return out;
 }
 
 }  // namespace knowledge

@@ -1,7 +1,7 @@
 // The knowledge-base store: one SQLite file (WAL) holding the entries, their
 // FTS5 index with field weights, the synonym list they were indexed with,
-// metadata (schema version, content version) and the question log. It is the
-// only code that talks to SQLite.
+// metadata (schema version, content version), the question log and the
+// history of curated changes. It is the only code that talks to SQLite.
 //
 // Thread-safety: every public method may be called from many threads. Reads
 // use a small pool of connections; writes go through one connection under a
@@ -9,8 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +47,41 @@ struct LoggedQuestion {
   std::string kind;
   double confidence = 0;
   std::string entry_id;
+  int helpful = -1;  // the feedback given later: 1 helpful, 0 not helpful, -1 none
+};
+
+// ---- Curation (see knowledge/curation.h, which validates before it writes) ----
+
+// One change to one entry, applied by Store::ApplyEntryChanges.
+struct EntryChange {
+  enum class Op {
+    kAdd,      // insert `entry`; kAlreadyExists when its id is taken
+    kReplace,  // replace entry `id` with `entry` (same id); kNotFound when missing
+    kPut,      // insert `entry`, or replace the entry with its id
+    kDelete,   // delete entry `id`; kNotFound when missing
+    kEdit,     // `edit` rewrites a copy of entry `id` (not its id); kNotFound when missing
+  };
+  Op op = Op::kPut;
+  std::string id;  // kReplace, kDelete, kEdit; the others use entry.id
+  bot::Entry entry;
+  std::function<bot::Status(bot::Entry*)> edit;
+  // When set, the entry's current EntryFingerprint ("" when it does not
+  // exist) must equal it, else the change fails with kAlreadyExists: someone
+  // changed the entry since the caller read it.
+  std::optional<std::string> expect;
+  std::string action;  // recorded in the history: add, edit, delete, import, revert, ...
+};
+
+// One recorded change to one entry.
+struct HistoryRecord {
+  int64_t id = 0;  // 0: the change left the entry as it was, and was not recorded
+  int64_t at = 0;  // Unix seconds
+  std::string who;
+  std::string action;
+  std::string entry_id;
+  std::optional<bot::Entry> before;  // nullopt: the entry did not exist
+  std::optional<bot::Entry> after;   // nullopt: the entry was deleted
+  std::string version;               // the knowledge base's version after the change
 };
 
 class Store : public bot::Retriever {
@@ -86,6 +124,43 @@ class Store : public bot::Retriever {
   // Records feedback on a logged answer; kNotFound for an unknown answer id.
   bot::Status RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
                              int64_t at);
+
+  // Deletes the log lines asked before `before` (Unix seconds); returns how many.
+  bot::Result<int64_t> PruneQuestionLog(int64_t before);
+  // The log lines asked at or after `since` that a curator should look at,
+  // oldest first, with their feedback: declined questions (not small talk),
+  // answers with a confidence below `low_confidence`, and answers marked not
+  // helpful.
+  bot::Result<std::vector<LoggedQuestion>> ListGapQuestions(int64_t since, double low_confidence);
+
+  // Applies `changes` in order, in one transaction: all or nothing, and no
+  // reader ever sees part of it. Each change that alters an entry updates its
+  // row and its FTS row in place (no rebuild) and adds a history row (when,
+  // `who`, action, before and after); a change that alters nothing is not
+  // recorded (its HistoryRecord has id 0). When anything changed, meta
+  // "version" becomes a hash of the previous version and the changes (so
+  // every channel answers from the new content at once) and meta "origin"
+  // becomes "curated" (so OpenOrBuild never replaces it with the built-in
+  // knowledge). Returns one HistoryRecord per change. Fails, changing
+  // nothing, with kInvalidArgument (an id that is not a slug, an empty title
+  // or body, a failing edit; the caller validates fully before), kNotFound,
+  // kAlreadyExists or kUnavailable. `progress(done, total)` is called as the
+  // changes are written.
+  bot::Result<std::vector<HistoryRecord>> ApplyEntryChanges(
+      const std::vector<EntryChange>& changes, const std::string& who, int64_t at,
+      const std::function<void(size_t, size_t)>& progress = nullptr);
+  // The recorded changes of entry `entry_id`, newest first, at most `limit`.
+  bot::Result<std::vector<HistoryRecord>> History(const std::string& entry_id, size_t limit = 100);
+  // One recorded change; kNotFound when there is none with that id.
+  bot::Result<HistoryRecord> GetHistoryRecord(int64_t id);
+
+  // Gaps a curator has dealt with (accepted as a question, or dismissed):
+  // their wording keys, when, how and by whom. Log lines with such a key
+  // asked before that time no longer count as gaps.
+  bot::Status ResolveGaps(const std::vector<std::string>& keys, int64_t at, const std::string& how,
+                          const std::string& entry_id, const std::string& who);
+  // Key -> when it was resolved.
+  bot::Result<std::map<std::string, int64_t>> GapResolutions();
 
   const std::string& path() const { return path_; }
 

@@ -194,6 +194,12 @@ int Serve(int argc, char** argv) {
         "usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz) and "
         "the web chat page at /.\n\n");
     PrintFlags(specs);
+    std::printf(
+        "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n"
+        "  SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_BASE      POST /slack/events, /slack/commands, "
+        "/slack/interactions\n"
+        "  DISCORD_PUBLIC_KEY, DISCORD_API_BASE                       POST /discord/interactions\n"
+        "  MATTERMOST_TOKEN                                           POST /mattermost/commands\n");
     return 0;
   }
   if (!args.positional.empty()) {
@@ -342,23 +348,26 @@ bool ReadFile(const std::string& path, std::string* out) {
 }
 
 int RunEval(const std::string& command, const std::string& title, const std::string& jsonl, const Args& args,
-            knowledge::Store* store, double threshold) {
+            knowledge::Store* store, const bot::AnswererOptions& options) {
+  const double threshold = options.threshold;
   auto cases = ParseEvalCases(jsonl);
   if (!cases.ok()) {
     std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), cases.status().message().c_str());
     return 2;
-  }
-  auto raw = AskAll(store, *cases);
-  if (!raw.ok()) {
-    std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), raw.status().message().c_str());
-    return 1;
   }
   if (args.Has("sweep")) {
     json rows = json::array();
     if (!args.Has("json")) std::printf("%s: accuracy by decline threshold\nthreshold  answerable  decline  smalltalk  mean\n", title.c_str());
     for (int i = 20; i <= 80; i += 2) {
       double t = i / 100.0;
-      EvalReport r = Score(*cases, *raw, t);
+      bot::AnswererOptions at = options;
+      at.threshold = t;
+      auto answers = AskAll(store, *cases, at);
+      if (!answers.ok()) {
+        std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), answers.status().message().c_str());
+        return 1;
+      }
+      EvalReport r = Score(*cases, *answers, t);
       double mean = (r.answer_rate() + r.decline_rate()) / 2;
       if (args.Has("json")) {
         rows.push_back({{"threshold", t}, {"answerable", r.answer_rate()}, {"decline", r.decline_rate()},
@@ -370,6 +379,11 @@ int RunEval(const std::string& command, const std::string& title, const std::str
     }
     if (args.Has("json")) std::printf("%s\n", rows.dump(2).c_str());
     return 0;
+  }
+  auto raw = AskAll(store, *cases, options);
+  if (!raw.ok()) {
+    std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), raw.status().message().c_str());
+    return 1;
   }
   EvalReport report = Score(*cases, *raw, threshold);
   if (args.Has("json")) {
@@ -431,7 +445,7 @@ int Eval(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "eval");
   if (!store) return 1;
-  return RunEval("eval", args.positional[0], jsonl, args, store.get(), options.threshold);
+  return RunEval("eval", args.positional[0], jsonl, args, store.get(), options);
 }
 
 // ---- kb ----
@@ -625,7 +639,7 @@ int KbTest(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "kb test");
   if (!store) return 1;
-  return RunEval("kb test", "knowledge tests", jsonl, args, store.get(), options.threshold);
+  return RunEval("kb test", "knowledge tests", jsonl, args, store.get(), options);
 }
 
 int Kb(int argc, char** argv) {

@@ -59,9 +59,8 @@ bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl) {
   return cases;
 }
 
-bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases) {
-  bot::AnswererOptions options;
-  options.threshold = 0.0;  // keep every candidate answer; Score() applies the threshold
+bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases,
+                               const bot::AnswererOptions& options) {
   bot::Answerer answerer(retriever, options);
   RawAnswers raw;
   for (const EvalCase& c : cases) {
@@ -97,13 +96,13 @@ EvalReport Score(const std::vector<EvalCase>& cases, const RawAnswers& raw, doub
       o.kind = "smalltalk";
       o.answered = true;
       o.answer = a.text;
-    } else if (a.kind == "kb" && a.confidence >= threshold) {
+    } else if (a.kind == "kb") {
       o.kind = "kb";
       o.answered = true;
       o.answer = a.text;
     } else {
       o.kind = "fallback";
-      o.answer = a.kind == "kb" ? "(declined) " + a.text : a.text;
+      o.answer = a.text;
     }
     if (c.expect == "answer") {
       r.answer_total++;

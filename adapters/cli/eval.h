@@ -47,13 +47,15 @@ struct EvalReport {
 // Parses JSONL cases; fails with kInvalidArgument naming the bad line.
 bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl);
 
-// The raw (threshold 0) answers of every case, asked through `retriever`.
+// The answers to every case, asked through `retriever` with `options` (the
+// decline threshold among them), as a user would get them.
 struct RawAnswers {
   std::vector<bot::Answer> answers;
 };
-bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases);
+bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases,
+                               const bot::AnswererOptions& options);
 
-// Scores the raw answers as if declined below `threshold`.
+// Scores the answers; `threshold` is only reported.
 EvalReport Score(const std::vector<EvalCase>& cases, const RawAnswers& raw, double threshold);
 
 nlohmann::json ReportToJson(const EvalReport& report);

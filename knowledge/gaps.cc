@@ -1,0 +1,287 @@
+#include "knowledge/gaps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "bot/text.h"
+
+namespace knowledge {
+namespace {
+
+std::vector<std::string> Words(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find(' ', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string ShortHash(const std::string& s) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(buf).substr(0, 12);
+}
+
+double Jaccard(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  // Both sorted and distinct.
+  size_t i = 0, j = 0, both = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j]) {
+      both++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) {
+      i++;
+    } else {
+      j++;
+    }
+  }
+  size_t either = a.size() + b.size() - both;
+  return either == 0 ? 0.0 : static_cast<double>(both) / static_cast<double>(either);
+}
+
+// The log lines of one wording key.
+struct Group {
+  std::string key;
+  std::vector<std::string> terms;  // sorted, distinct
+  std::vector<const LoggedQuestion*> rows;
+  int64_t last_asked = 0;
+};
+
+// Fills in the entry most likely meant.
+void FindLikely(Store* store, bot::Answerer* likely, Gap* gap) {
+  if (!likely) return;
+  bot::Question q;
+  q.text = gap->example;
+  q.channel = "cli";
+  q.explain = true;
+  auto answer = likely->Ask(q);
+  if (!answer.ok() || answer->kind == "smalltalk" || !answer->explanation) return;
+  const bot::Explanation& ex = *answer->explanation;
+  std::string id = ex.winner_id;
+  double confidence = ex.confidence;
+  bool mostly_unhelpful = gap->unhelpful * 2 > gap->count;
+  if (mostly_unhelpful && !gap->answered_by.empty() && id == gap->answered_by) {
+    id = ex.runner_up_id;
+    confidence = ex.runner_up_confidence;
+  }
+  if (id.empty()) return;
+  auto entry = store->GetEntry(id);
+  if (!entry.ok()) return;
+  gap->likely_entry_id = id;
+  gap->likely_entry_title = entry->title;
+  gap->likely_confidence = std::round(confidence * 10000) / 10000;
+}
+
+// Finds a gap by id or 1-based position.
+bot::Result<Gap> FindOne(const std::vector<Gap>& gaps, const std::string& gap_id) {
+  for (const Gap& g : gaps) {
+    if (g.id == gap_id) return g;
+  }
+  bool digits = !gap_id.empty() && gap_id.size() < 6 &&
+                std::all_of(gap_id.begin(), gap_id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    size_t n = std::stoul(gap_id);
+    if (n >= 1 && n <= gaps.size()) return gaps[n - 1];
+  }
+  return bot::Status::NotFound("no open gap '" + gap_id + "' (list them again: they change as questions come in)");
+}
+
+}  // namespace
+
+std::string GapKey(const std::string& normalized, const std::string& question) {
+  std::vector<std::string> terms = Words(normalized);
+  std::sort(terms.begin(), terms.end());
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  if (terms.empty()) return "q:" + Lower(std::string(bot::Trim(question)));
+  std::string key;
+  for (const auto& t : terms) key += (key.empty() ? "" : " ") + t;
+  return key;
+}
+
+bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, const GapOptions& options) {
+  auto rows = store->ListGapQuestions(options.since, options.low_confidence);
+  if (!rows.ok()) return rows.status();
+  auto resolved = store->GapResolutions();
+  if (!resolved.ok()) return resolved.status();
+
+  std::map<std::string, Group> groups;
+  for (const LoggedQuestion& q : *rows) {
+    // A decline by an entry that records what the knowledge does not hold
+    // ("no-answer") is the curators' own answer, not a gap, unless a user
+    // said it did not help.
+    bool no_answer_decline = !q.answered && !q.entry_id.empty();
+    if (no_answer_decline && q.helpful != 0) continue;
+    std::string key = GapKey(q.normalized, q.question);
+    auto r = resolved->find(key);
+    if (r != resolved->end() && r->second >= q.asked_at) continue;
+    Group& g = groups[key];
+    if (g.key.empty()) {
+      g.key = key;
+      if (key.rfind("q:", 0) != 0) g.terms = Words(key);
+    }
+    g.rows.push_back(&q);
+    g.last_asked = std::max(g.last_asked, q.asked_at);
+  }
+  std::vector<Group*> ordered;
+  for (auto& [key, g] : groups) ordered.push_back(&g);
+  std::sort(ordered.begin(), ordered.end(), [](const Group* a, const Group* b) {
+    if (a->rows.size() != b->rows.size()) return a->rows.size() > b->rows.size();
+    if (a->last_asked != b->last_asked) return a->last_asked > b->last_asked;
+    return a->key < b->key;
+  });
+
+  // Each wording joins the cluster whose main wording it overlaps most (at
+  // least merge_overlap), or starts its own; most asked wordings first, so
+  // they become the main ones.
+  struct Cluster {
+    const Group* main;
+    std::vector<const Group*> members;
+  };
+  std::vector<Cluster> clusters;
+  std::unordered_map<std::string, std::vector<size_t>> by_term;  // main wording term -> clusters
+  for (const Group* g : ordered) {
+    size_t best = clusters.size();
+    double best_overlap = 0;
+    std::set<size_t> candidates;
+    for (const auto& t : g->terms) {
+      auto it = by_term.find(t);
+      if (it != by_term.end()) candidates.insert(it->second.begin(), it->second.end());
+    }
+    for (size_t c : candidates) {
+      double overlap = Jaccard(g->terms, clusters[c].main->terms);
+      if (overlap >= options.merge_overlap && overlap > best_overlap) {
+        best = c;
+        best_overlap = overlap;
+      }
+    }
+    if (best < clusters.size()) {
+      clusters[best].members.push_back(g);
+      continue;
+    }
+    clusters.push_back({g, {g}});
+    for (const auto& t : g->terms) by_term[t].push_back(clusters.size() - 1);
+  }
+
+  std::vector<Gap> gaps;
+  for (const Cluster& c : clusters) {
+    Gap gap;
+    gap.id = ShortHash(c.main->key);
+    gap.terms = c.main->key.rfind("q:", 0) == 0 ? "" : c.main->key;
+    std::map<std::string, std::pair<size_t, int64_t>> wordings;  // lower-cased -> (count, last asked)
+    std::map<std::string, std::string> shown;                    // lower-cased -> as asked (latest)
+    std::map<std::string, size_t> answered_by;
+    std::set<std::string> channels;
+    gap.first_asked = INT64_MAX;
+    for (const Group* g : c.members) {
+      gap.keys.push_back(g->key);
+      for (const LoggedQuestion* q : g->rows) {
+        gap.count++;
+        if (!q->answered) gap.declined++;
+        if (q->answered && q->confidence < options.low_confidence) gap.low_confidence++;
+        if (q->helpful == 0) gap.unhelpful++;
+        if (!q->entry_id.empty() && q->answered) answered_by[q->entry_id]++;
+        channels.insert(q->channel);
+        gap.first_asked = std::min(gap.first_asked, q->asked_at);
+        gap.last_asked = std::max(gap.last_asked, q->asked_at);
+        std::string wording(bot::Trim(q->question));
+        std::string lower = Lower(wording);
+        auto& w = wordings[lower];
+        w.first++;
+        if (q->asked_at >= w.second) {
+          w.second = q->asked_at;
+          shown[lower] = wording;
+        }
+      }
+    }
+    std::vector<std::pair<std::string, std::pair<size_t, int64_t>>> sorted(wordings.begin(), wordings.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      if (a.second.first != b.second.first) return a.second.first > b.second.first;
+      if (a.second.second != b.second.second) return a.second.second > b.second.second;
+      return a.first < b.first;
+    });
+    for (size_t i = 0; i < sorted.size() && i < 5; i++) gap.examples.push_back(shown[sorted[i].first]);
+    gap.example = gap.examples.empty() ? "" : gap.examples[0];
+    gap.channels.assign(channels.begin(), channels.end());
+    size_t best = 0;
+    for (const auto& [id, n] : answered_by) {
+      if (n > best) {
+        best = n;
+        gap.answered_by = id;
+      }
+    }
+    gaps.push_back(std::move(gap));
+  }
+  std::sort(gaps.begin(), gaps.end(), [](const Gap& a, const Gap& b) {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.last_asked != b.last_asked) return a.last_asked > b.last_asked;
+    return a.id < b.id;
+  });
+  if (gaps.size() > options.limit) gaps.resize(options.limit);
+  for (Gap& g : gaps) FindLikely(store, likely, &g);
+  return gaps;
+}
+
+bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer* likely, const GapOptions& options,
+                                   const std::string& gap_id, const std::string& entry_id,
+                                   const std::string& question, const std::string& who, int64_t now) {
+  GapOptions all = options;
+  all.limit = SIZE_MAX;
+  // The likely entry is only needed when none is given.
+  auto gaps = FindGaps(store, nullptr, all);
+  if (!gaps.ok()) return gaps.status();
+  auto gap = FindOne(*gaps, gap_id);
+  if (!gap.ok()) return gap.status();
+  AcceptedGap accepted;
+  accepted.gap = *gap;
+  accepted.entry_id = entry_id;
+  if (accepted.entry_id.empty()) {
+    FindLikely(store, likely, &accepted.gap);
+    accepted.entry_id = accepted.gap.likely_entry_id;
+    if (accepted.entry_id.empty()) {
+      return bot::Status::InvalidArgument("entry_id: no entry is likely meant by this gap; name the entry");
+    }
+  }
+  accepted.question = std::string(bot::Trim(question));
+  if (accepted.question.empty()) accepted.question = accepted.gap.example;
+  auto change = curator->AddQuestion(accepted.entry_id, accepted.question, who, "accept-gap");
+  if (!change.ok()) return change.status();
+  accepted.change = std::move(*change);
+  bot::Status s = store->ResolveGaps(accepted.gap.keys, now, "accepted", accepted.entry_id, who);
+  if (!s.ok()) return s;
+  return accepted;
+}
+
+bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::string& gap_id,
+                            const std::string& who, int64_t now) {
+  GapOptions all = options;
+  all.limit = SIZE_MAX;
+  auto gaps = FindGaps(store, nullptr, all);
+  if (!gaps.ok()) return gaps.status();
+  auto gap = FindOne(*gaps, gap_id);
+  if (!gap.ok()) return gap.status();
+  bot::Status s = store->ResolveGaps(gap->keys, now, "dismissed", "", who);
+  if (!s.ok()) return s;
+  return gap;
+}
+
+}  // namespace knowledge
