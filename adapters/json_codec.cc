@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "knowledge/entry_json.h"
+
 namespace adapters {
 
 using nlohmann::json;
@@ -45,15 +47,8 @@ json AnswerToJson(const bot::Answer& a) {
   return out;
 }
 
-json EntryToJson(const bot::Entry& e) {
-  return {{"id", e.id},
-          {"title", e.title},
-          {"body", e.body},
-          {"questions", e.questions},
-          {"tags", e.tags},
-          {"source", {{"article", e.source.article}, {"section", e.source.section}, {"url", e.source.url}}},
-          {"updated_at", e.updated_at}};
-}
+// One shape everywhere: the admin API, the JSONL export and the history.
+json EntryToJson(const bot::Entry& e) { return knowledge::EntryToJson(e); }
 
 json ErrorJson(const std::string& code, const std::string& message) {
   return {{"error", {{"code", code}, {"message", message}}}};

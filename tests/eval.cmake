@@ -10,9 +10,9 @@ set(EVAL_DB ${CMAKE_BINARY_DIR}/eval/kb.db)
 add_test(NAME eval_build_kb COMMAND careerbot kb build --db ${EVAL_DB})
 set_tests_properties(eval_build_kb PROPERTIES FIXTURES_SETUP eval_kb LABELS eval)
 
-# The targets of issue 2 and issue 8 are 0.95 / 0.95 / 1.0; the gates below
-# hold what the bot reaches today (see README, "Answer quality") so no change
-# can make it worse, and rise as it improves.
+# The dev sets are gated at their targets (0.95 answerable, 0.95 decline, 1.0
+# small talk); the knowledge base's own tests at what the bot reaches today
+# (see README, "Answer quality"), so no change can make it worse.
 add_test(NAME eval_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev.jsonl
          --min-answerable ${CAREERBOT_GATE_DEV_ANSWER} --min-decline ${CAREERBOT_GATE_DEV_DECLINE} --min-smalltalk 1.0)
 add_test(NAME eval_dev_breadth COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth.jsonl

@@ -100,6 +100,8 @@ const Route kRoutes[] = {{"POST", "/v1/ask"}, {"POST", "/v1/feedback"}, {"GET", 
                          // Chat platforms (adapters/slack, adapters/discord).
                          {"POST", "/slack/events"}, {"POST", "/slack/commands"}, {"POST", "/slack/interactions"},
                          {"POST", "/discord/interactions"}, {"POST", "/mattermost/commands"}};
+// The admin paths (/v1/admin/..., /admin; adapters/admin) are not listed:
+// they answer 405 themselves when on, and must stay 404 when off.
 
 }  // namespace
 
@@ -211,6 +213,9 @@ bot::Status HttpServer::Bind() {
   mattermost_->RegisterRoutes(s);
   discord_ = std::make_unique<discord::DiscordAdapter>(service_, options_.chat.discord);
   discord_->RegisterRoutes(s);
+  // The curators' admin API (/v1/admin/...) and page (/admin): absent unless
+  // a token is set; answers its own 401s and 405s.
+  admin_ = admin::RegisterAdminRoutes(s, service_, options_.admin);
 
   // A known path asked with another method is 405; anything else is 404.
   auto not_routed = [](const httplib::Request& req, httplib::Response& res) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/admin/admin.h"
 #include "adapters/chat_config.h"
 #include "adapters/service.h"
 #include "bot/status.h"
@@ -43,6 +44,9 @@ struct HttpOptions {
   // The chat platforms (Slack, Discord, Mattermost); each one is on when its
   // secret is set (see ChatConfigFromEnv), else its endpoints answer 503.
   ChatConfig chat;
+  // The curators' admin API and page (adapters/admin): off (404) unless a
+  // token is set (see AdminOptionsFromEnv).
+  admin::AdminOptions admin;
 };
 
 // Adds the API routes to `server`.
@@ -68,6 +72,7 @@ class HttpServer {
   std::unique_ptr<slack::SlackAdapter> slack_;
   std::unique_ptr<slack::MattermostAdapter> mattermost_;
   std::unique_ptr<discord::DiscordAdapter> discord_;
+  std::shared_ptr<admin::AdminApi> admin_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
 };

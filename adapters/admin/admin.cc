@@ -1,0 +1,689 @@
+#include "adapters/admin/admin.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <time.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <regex>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/http/server.h"
+#include "adapters/json_codec.h"
+#include "adapters/service.h"
+#include "adapters/web/web.h"
+#include "bot/answerer.h"
+#include "bot/text.h"
+#include "embedded.h"
+#include "knowledge/curation.h"
+#include "knowledge/entry_json.h"
+#include "knowledge/gaps.h"
+
+namespace careerbot {
+extern const EmbeddedFile kAdminFiles[];
+}
+
+namespace adapters::admin {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char kApiPrefix[] = "/v1/admin";
+
+bool IsApiPath(const std::string& path) {
+  return path == kApiPrefix || path.rfind(std::string(kApiPrefix) + "/", 0) == 0;
+}
+
+std::array<unsigned char, 32> Sha256(const std::string& data) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha256(), nullptr);
+  return digest;
+}
+
+std::string IsoTime(int64_t seconds) {
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm_utc;
+  gmtime_r(&t, &tm_utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
+  return buf;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  // Curated knowledge is not for shared caches.
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
+               const std::string& field = "") {
+  json body = ErrorJson(code, message);
+  if (!field.empty()) body["error"]["field"] = field;
+  SendJson(res, status, body);
+}
+
+// A failed curation call as HTTP: kInvalidArgument is 422 naming the field,
+// kAlreadyExists 409 (an id that is taken) or, for a change made with
+// If-Match, 412 (the entry changed since).
+void SendFailure(httplib::Response& res, const bot::Status& s, bool conditional = false,
+                 const char* invalid_code = "invalid_entry") {
+  switch (s.code()) {
+    case bot::Status::Code::kInvalidArgument: {
+      knowledge::FieldProblem p = knowledge::ProblemOf(s);
+      SendError(res, 422, invalid_code, s.message(), p.field);
+      return;
+    }
+    case bot::Status::Code::kNotFound:
+      SendError(res, 404, "not_found", s.message());
+      return;
+    case bot::Status::Code::kAlreadyExists:
+      if (conditional) {
+        SendError(res, 412, "precondition_failed", s.message());
+      } else {
+        SendError(res, 409, "conflict", s.message(), "id");
+      }
+      return;
+    case bot::Status::Code::kUnavailable:
+      SendError(res, 503, "unavailable", s.message());
+      return;
+    default:
+      SendError(res, 500, "internal", s.message());
+  }
+}
+
+std::string MediaType(const httplib::Request& req) {
+  std::string type = Lower(req.get_header_value("Content-Type"));
+  return std::string(bot::Trim(type.substr(0, type.find(';'))));
+}
+
+// Decodes a JSON object body, or answers the error and returns false.
+bool DecodeJsonObject(const httplib::Request& req, httplib::Response& res, json* out, bool allow_empty = false) {
+  if (allow_empty && req.body.empty()) {
+    *out = json::object();
+    return true;
+  }
+  if (MediaType(req) != "application/json") {
+    SendError(res, 415, "unsupported_media_type", "send the body as Content-Type: application/json");
+    return false;
+  }
+  *out = json::parse(bot::RepairUtf8(req.body), nullptr, /*allow_exceptions=*/false);
+  if (out->is_discarded()) {
+    SendError(res, 400, "invalid_json", "the body is not valid JSON");
+    return false;
+  }
+  if (!out->is_object()) {
+    SendError(res, 400, "invalid_request", "the body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+// The entry fingerprint an If-Match header asks for ("" when none, or "*").
+std::string IfMatch(const httplib::Request& req) {
+  std::string v(bot::Trim(req.get_header_value("If-Match")));
+  if (v.rfind("W/", 0) == 0) v = v.substr(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return v == "*" ? "" : v;
+}
+
+void SetEntryHeaders(httplib::Response& res, const bot::Entry& e) {
+  res.set_header("ETag", "\"" + knowledge::EntryFingerprint(e) + "\"");
+}
+
+json HistoryToJson(const knowledge::HistoryRecord& r) {
+  return {{"id", r.id},
+          {"at", IsoTime(r.at)},
+          {"who", r.who},
+          {"action", r.action},
+          {"entry_id", r.entry_id},
+          {"before", r.before ? knowledge::EntryToJson(*r.before) : json()},
+          {"after", r.after ? knowledge::EntryToJson(*r.after) : json()},
+          {"version", r.version}};
+}
+
+json GapToJson(const knowledge::Gap& g, size_t position) {
+  json likely;
+  if (!g.likely_entry_id.empty()) {
+    likely = {{"id", g.likely_entry_id}, {"title", g.likely_entry_title}, {"confidence", g.likely_confidence}};
+  }
+  return {{"id", g.id},
+          {"position", position},
+          {"count", g.count},
+          {"declined", g.declined},
+          {"low_confidence", g.low_confidence},
+          {"unhelpful", g.unhelpful},
+          {"example", g.example},
+          {"examples", g.examples},
+          {"terms", g.terms},
+          {"channels", g.channels},
+          {"first_asked", IsoTime(g.first_asked)},
+          {"last_asked", IsoTime(g.last_asked)},
+          {"answered_by", g.answered_by},
+          {"likely_entry", likely}};
+}
+
+json ReportToJson(const knowledge::ImportReport& r) {
+  json rejected = json::array();
+  for (const auto& x : r.rejected) rejected.push_back({{"where", x.where}, {"id", x.id}, {"reason", x.reason}});
+  return {{"added", r.added},     {"changed", r.changed},   {"unchanged", r.unchanged}, {"deleted", r.deleted},
+          {"rejected", rejected}, {"applied", r.applied},   {"version", r.version}};
+}
+
+bool ParamTrue(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return false;
+  std::string v = Lower(req.get_param_value(name));
+  return v.empty() || v == "1" || v == "true" || v == "yes";
+}
+
+// A positive integer query parameter, or `def`; false (and 400 sent) when malformed.
+bool ParamInt(const httplib::Request& req, httplib::Response& res, const char* name, long min, long max, long* out) {
+  if (!req.has_param(name)) return true;
+  std::string v = req.get_param_value(name);
+  char* end = nullptr;
+  long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || n < min || n > max) {
+    SendError(res, 400, "invalid_request",
+              std::string("'") + name + "' must be a number from " + std::to_string(min) + " to " +
+                  std::to_string(max),
+              name);
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+// The admin page's files, compiled in (cmake/embed.cc, symbol kAdminFiles).
+std::string Embedded(const char* name) {
+  for (const careerbot::EmbeddedFile* f = careerbot::kAdminFiles; f->path; f++) {
+    if (std::strcmp(f->path, name) == 0) return std::string(reinterpret_cast<const char*>(f->data), f->size);
+  }
+  return "";
+}
+
+}  // namespace
+
+AdminOptions AdminOptionsFromEnv() {
+  AdminOptions o;
+  const char* token = std::getenv("CAREERBOT_ADMIN_TOKEN");
+  if (token) o.token = token;
+  const char* label = std::getenv("CAREERBOT_ADMIN_TOKEN_LABEL");
+  if (label && *label) o.label = label;
+  return o;
+}
+
+bool BearerMatches(const std::string& authorization, const std::string& token) {
+  if (token.empty()) return false;
+  static const std::string kScheme = "Bearer ";
+  std::string presented;
+  if (authorization.size() > kScheme.size() && Lower(authorization.substr(0, kScheme.size())) == "bearer ") {
+    presented = std::string(bot::Trim(authorization.substr(kScheme.size())));
+  }
+  // Hashing first gives two equal-length digests, so the comparison's time
+  // says nothing about the token's length or content.
+  auto a = Sha256(presented), b = Sha256(token);
+  bool same = a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return same && !presented.empty();
+}
+
+class AdminApi {
+ public:
+  AdminApi(Service& service, AdminOptions options)
+      : service_(service),
+        options_(std::move(options)),
+        curator_(&service.store(), &service.clock()),
+        likely_(&service.store(), LikelyOptions(service)) {
+    Route("/v1/admin/entries", {{"GET", &AdminApi::ListEntries}, {"POST", &AdminApi::CreateEntry}});
+    Route("/v1/admin/entries/([^/]+)", {{"GET", &AdminApi::GetEntry},
+                                        {"PUT", &AdminApi::ReplaceEntry},
+                                        {"PATCH", &AdminApi::PatchEntry},
+                                        {"DELETE", &AdminApi::DeleteEntry}});
+    Route("/v1/admin/entries/([^/]+)/history", {{"GET", &AdminApi::History}});
+    Route("/v1/admin/entries/([^/]+)/revert", {{"POST", &AdminApi::Revert}});
+    Route("/v1/admin/gaps", {{"GET", &AdminApi::Gaps}});
+    Route("/v1/admin/gaps/accept", {{"POST", &AdminApi::AcceptGap}});
+    Route("/v1/admin/gaps/dismiss", {{"POST", &AdminApi::DismissGap}});
+    Route("/v1/admin/import", {{"POST", &AdminApi::Import}});
+    Route("/v1/admin/export", {{"GET", &AdminApi::Export}});
+  }
+
+  bool Authorized(const httplib::Request& req) const {
+    return BearerMatches(req.get_header_value("Authorization"), options_.token);
+  }
+
+  // Every /v1/admin request: the token first, then the route and method.
+  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req)) {
+      Unauthorized(req, res);
+      return;
+    }
+    for (const auto& route : routes_) {
+      std::smatch m;
+      if (!std::regex_match(req.path, m, route.pattern)) continue;
+      std::string method = req.method == "HEAD" ? "GET" : req.method;
+      auto it = route.methods.find(method);
+      if (it == route.methods.end()) {
+        std::string allowed;
+        for (const auto& [name, h] : route.methods) allowed += (allowed.empty() ? "" : ", ") + name;
+        res.set_header("Allow", allowed);
+        SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+        return;
+      }
+      std::vector<std::string> params;
+      for (size_t i = 1; i < m.size(); i++) params.push_back(m[i].str());
+      (this->*(it->second))(req, res, params);
+      return;
+    }
+    SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+  }
+
+  void Unauthorized(const httplib::Request& req, httplib::Response& res) {
+    // Never log or echo what was presented.
+    spdlog::warn("admin: refused {} {}: {} token", req.method, req.path,
+                 req.has_header("Authorization") ? "wrong" : "no");
+    res.set_header("WWW-Authenticate", "Bearer realm=\"careerbot admin\"");
+    SendError(res, 401, "unauthorized", "this needs the admin token: send Authorization: Bearer <token>");
+  }
+
+ private:
+  using Params = std::vector<std::string>;
+  using Handler = void (AdminApi::*)(const httplib::Request&, httplib::Response&, const Params&);
+  struct RouteSpec {
+    std::regex pattern;
+    std::map<std::string, Handler> methods;
+  };
+
+  static bot::AnswererOptions LikelyOptions(Service& service) {
+    bot::AnswererOptions o = service.answerer().options();
+    o.threshold = 0;  // the entry most likely meant, however unsure
+    return o;
+  }
+
+  void Route(const char* pattern, std::map<std::string, Handler> methods) {
+    routes_.push_back({std::regex(pattern), std::move(methods)});
+  }
+
+  knowledge::Store& store() { return service_.store(); }
+  const std::string& who() const { return options_.label; }
+
+  void Changed(const std::string& action, const std::string& id) {
+    spdlog::info("admin: {} {} {}", who(), action, id);
+  }
+
+  // An entry id from the path; answers 404 and returns false when it cannot be one.
+  bool EntryId(const Params& p, httplib::Response& res, std::string* id) {
+    *id = p.empty() ? "" : p[0];
+    if (!bot::IsValidSlug(*id)) {
+      SendError(res, 404, "not_found", "no entry with id '" + *id + "'");
+      return false;
+    }
+    return true;
+  }
+
+  void SendEntry(httplib::Response& res, int status, const bot::Entry& e) {
+    SetEntryHeaders(res, e);
+    SendJson(res, status, knowledge::EntryToJson(e));
+  }
+
+  // ---- entries ----
+
+  void ListEntries(const httplib::Request& req, httplib::Response& res, const Params&) {
+    auto entries = store().ListEntries();
+    if (!entries.ok()) return SendFailure(res, entries.status());
+    std::string q = Lower(std::string(bot::Trim(req.get_param_value("q"))));
+    json list = json::array();
+    for (const auto& e : *entries) {
+      bool match = q.empty() || Lower(e.id).find(q) != std::string::npos ||
+                   Lower(e.title).find(q) != std::string::npos;
+      for (size_t i = 0; !match && i < e.questions.size(); i++) match = Lower(e.questions[i]).find(q) != std::string::npos;
+      if (match) list.push_back(knowledge::EntryToJson(e));
+    }
+    auto version = store().GetMeta("version");
+    SendJson(res, 200, {{"entries", list}, {"count", list.size()}, {"version", version.ok() ? *version : ""}});
+  }
+
+  void CreateEntry(const httplib::Request& req, httplib::Response& res, const Params&) {
+    json body;
+    if (!DecodeJsonObject(req, res, &body)) return;
+    bot::Entry e;
+    knowledge::FieldProblem problem;
+    if (!knowledge::EntryFromJson(body, &e, &problem)) {
+      return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
+    }
+    auto change = curator_.Add(std::move(e), who());
+    if (!change.ok()) return SendFailure(res, change.status());
+    Changed("added", change->entry_id);
+    res.set_header("Location", "/v1/admin/entries/" + change->entry_id);
+    SendEntry(res, 201, *change->after);
+  }
+
+  void GetEntry(const httplib::Request&, httplib::Response& res, const Params& p) {
+    std::string id;
+    if (!EntryId(p, res, &id)) return;
+    auto e = store().GetEntry(id);
+    if (!e.ok()) return SendFailure(res, e.status());
+    SendEntry(res, 200, *e);
+  }
+
+  // PUT and PATCH answer with the entry as it now is.
+  void SendChanged(httplib::Response& res, const bot::Result<knowledge::HistoryRecord>& change,
+                   const std::string& id) {
+    if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
+    if (change->id != 0) Changed("edited", id);
+    if (change->after) return SendEntry(res, 200, *change->after);
+    auto e = store().GetEntry(id);
+    if (!e.ok()) return SendFailure(res, e.status());
+    SendEntry(res, 200, *e);
+  }
+
+  void ReplaceEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
+    std::string id;
+    if (!EntryId(p, res, &id)) return;
+    json body;
+    if (!DecodeJsonObject(req, res, &body)) return;
+    bot::Entry e;
+    knowledge::FieldProblem problem;
+    if (!knowledge::EntryFromJson(body, &e, &problem)) {
+      return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
+    }
+    SendChanged(res, curator_.Replace(id, std::move(e), who(), IfMatch(req)), id);
+  }
+
+  void PatchEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
+    std::string id;
+    if (!EntryId(p, res, &id)) return;
+    json body;
+    if (!DecodeJsonObject(req, res, &body)) return;
+    bot::Entry probe;
+    knowledge::FieldProblem problem;
+    if (!knowledge::EntryFromJson(body, &probe, &problem)) {
+      return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
+    }
+    SendChanged(res, curator_.Patch(id, body, who(), IfMatch(req)), id);
+  }
+
+  void DeleteEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
+    std::string id;
+    if (!EntryId(p, res, &id)) return;
+    auto change = curator_.Delete(id, who(), IfMatch(req));
+    if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
+    Changed("deleted", id);
+    SendJson(res, 200, {{"deleted", id},
+                        {"entry", change->before ? knowledge::EntryToJson(*change->before) : json()},
+                        {"change", change->id}});
+  }
+
+  void History(const httplib::Request& req, httplib::Response& res, const Params& p) {
+    std::string id;
+    if (!EntryId(p, res, &id)) return;
+    long limit = 50;
+    if (!ParamInt(req, res, "limit", 1, 1000, &limit)) return;
+    auto history = store().History(id, static_cast<size_t>(limit));
+    if (!history.ok()) return SendFailure(res, history.status());
+    if (history->empty()) {
+      auto e = store().GetEntry(id);
+      if (!e.ok()) return SendFailure(res, e.status());
+    }
+    json changes = json::array();
+    for (const auto& r : *history) changes.push_back(HistoryToJson(r));
+    SendJson(res, 200, {{"entry_id", id}, {"changes", changes}});
+  }
+
+  void Revert(const httplib::Request& req, httplib::Response& res, const Params& p) {
+    std::string id;
+    if (!EntryId(p, res, &id)) return;
+    json body;
+    if (!DecodeJsonObject(req, res, &body, /*allow_empty=*/true)) return;
+    int64_t change_id = 0;
+    auto c = body.find("change_id");
+    if (c != body.end() && !c->is_null()) {
+      if (!c->is_number_integer() || c->get<int64_t>() < 1) {
+        return SendError(res, 400, "invalid_request", "'change_id' must be a positive integer", "change_id");
+      }
+      change_id = c->get<int64_t>();
+    }
+    auto change = curator_.Revert(id, who(), change_id);
+    if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
+    if (change->id != 0) Changed("reverted", id);
+    SendJson(res, 200, {{"entry_id", id},
+                        {"entry", change->after ? knowledge::EntryToJson(*change->after) : json()},
+                        {"change", change->id != 0 ? HistoryToJson(*change) : json()}});
+  }
+
+  // ---- gaps ----
+
+  // Options from ?days=N&limit=N; false (and 400 sent) when malformed.
+  bool GapOptionsFrom(const httplib::Request& req, httplib::Response& res, knowledge::GapOptions* o) {
+    long days = service_.log_retention_days() > 0 ? service_.log_retention_days() : 3650;
+    long limit = 50;
+    if (!ParamInt(req, res, "days", 1, 36500, &days) || !ParamInt(req, res, "limit", 1, 1000, &limit)) return false;
+    o->since = service_.clock().NowSeconds() - days * 86400;
+    o->limit = static_cast<size_t>(limit);
+    return true;
+  }
+
+  void Gaps(const httplib::Request& req, httplib::Response& res, const Params&) {
+    knowledge::GapOptions o;
+    if (!GapOptionsFrom(req, res, &o)) return;
+    auto gaps = knowledge::FindGaps(&store(), &likely_, o);
+    if (!gaps.ok()) return SendFailure(res, gaps.status());
+    json list = json::array();
+    for (size_t i = 0; i < gaps->size(); i++) list.push_back(GapToJson((*gaps)[i], i + 1));
+    SendJson(res, 200, {{"gaps", list}, {"since", IsoTime(o.since)}, {"low_confidence", o.low_confidence}});
+  }
+
+  // Reads an optional string field into *out; false (and 400 sent) when it is not one.
+  static bool StringField(const json& body, const char* name, httplib::Response& res, std::string* out,
+                          bool required = false) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+      if (required) SendError(res, 400, "invalid_request", std::string("'") + name + "' is required", name);
+      return !required;
+    }
+    if (!it->is_string()) {
+      SendError(res, 400, "invalid_request", std::string("'") + name + "' must be a string", name);
+      return false;
+    }
+    *out = it->get<std::string>();
+    return true;
+  }
+
+  void AcceptGap(const httplib::Request& req, httplib::Response& res, const Params&) {
+    json body;
+    if (!DecodeJsonObject(req, res, &body)) return;
+    std::string gap_id, entry_id, question;
+    if (!StringField(body, "gap_id", res, &gap_id, true) || !StringField(body, "entry_id", res, &entry_id) ||
+        !StringField(body, "question", res, &question)) {
+      return;
+    }
+    knowledge::GapOptions o;
+    if (!GapOptionsFrom(req, res, &o)) return;
+    auto accepted = knowledge::AcceptGap(&store(), &curator_, &likely_, o, gap_id, entry_id, question, who(),
+                                         service_.clock().NowSeconds());
+    if (!accepted.ok()) return SendFailure(res, accepted.status(), false, "invalid_request");
+    Changed("accepted a gap into", accepted->entry_id);
+    auto e = store().GetEntry(accepted->entry_id);
+    SendJson(res, 200, {{"gap_id", accepted->gap.id},
+                        {"entry_id", accepted->entry_id},
+                        {"question", accepted->question},
+                        {"added", accepted->change.id != 0},
+                        {"entry", e.ok() ? knowledge::EntryToJson(*e) : json()}});
+  }
+
+  void DismissGap(const httplib::Request& req, httplib::Response& res, const Params&) {
+    json body;
+    if (!DecodeJsonObject(req, res, &body)) return;
+    std::string gap_id;
+    if (!StringField(body, "gap_id", res, &gap_id, true)) return;
+    knowledge::GapOptions o;
+    if (!GapOptionsFrom(req, res, &o)) return;
+    auto gap = knowledge::DismissGap(&store(), o, gap_id, who(), service_.clock().NowSeconds());
+    if (!gap.ok()) return SendFailure(res, gap.status(), false, "invalid_request");
+    SendJson(res, 200, {{"gap_id", gap->id}, {"dismissed", gap->count}});
+  }
+
+  // ---- import and export ----
+
+  void Import(const httplib::Request& req, httplib::Response& res, const Params&) {
+    std::string format = Lower(req.get_param_value("format"));
+    if (format.empty()) {
+      std::string type = MediaType(req);
+      if (type == "application/x-ndjson" || type == "application/jsonl" || type == "application/x-jsonlines" ||
+          type == "application/jsonlines") {
+        format = "jsonl";
+      } else if (type == "text/markdown" || type == "text/x-markdown") {
+        format = "markdown";
+      } else if (type == "application/json") {
+        format = "json";
+      } else if (type == "text/plain") {
+        format = "txt";
+      }
+    }
+    static const std::map<std::string, std::string> kExtension = {
+        {"jsonl", "jsonl"}, {"ndjson", "jsonl"}, {"json", "json"}, {"markdown", "md"}, {"md", "md"}, {"txt", "txt"}};
+    auto ext = kExtension.find(format);
+    if (ext == kExtension.end()) {
+      return SendError(res, 415, "unsupported_media_type",
+                       "send JSONL (Content-Type: application/x-ndjson), Markdown (text/markdown), a JSON array "
+                       "(application/json) or plain text, or say ?format=jsonl|markdown|json|txt",
+                       "format");
+    }
+    std::vector<std::string> warnings;
+    auto items = knowledge::ParseImportText(bot::RepairUtf8(req.body), "import." + ext->second, &warnings);
+    if (!items.ok()) return SendError(res, 400, "invalid_import", items.status().message());
+    knowledge::ImportOptions options;
+    options.strict = ParamTrue(req, "strict");
+    options.replace = ParamTrue(req, "replace");
+    options.dry_run = ParamTrue(req, "dry_run");
+    auto report = curator_.Import(*items, options, who());
+    if (!report.ok()) return SendFailure(res, report.status());
+    json body = ReportToJson(*report);
+    body["warnings"] = warnings;
+    if (report->applied) {
+      spdlog::info("admin: {} imported {} added, {} changed, {} deleted, {} rejected", who(), report->added,
+                   report->changed, report->deleted, report->rejected.size());
+    }
+    bool refused = !report->applied && !options.dry_run;
+    SendJson(res, refused ? 422 : 200, body);
+  }
+
+  void Export(const httplib::Request& req, httplib::Response& res, const Params&) {
+    std::string format = Lower(req.get_param_value("format"));
+    if (format.empty()) format = "jsonl";
+    if (format != "jsonl" && format != "markdown" && format != "md") {
+      return SendError(res, 400, "invalid_request", "'format' must be jsonl or markdown", "format");
+    }
+    auto entries = store().ListEntries();
+    if (!entries.ok()) return SendFailure(res, entries.status());
+    res.set_header("Cache-Control", "no-store");
+    if (format == "jsonl") {
+      res.set_header("Content-Disposition", "attachment; filename=\"careerbot-knowledge.jsonl\"");
+      res.set_content(knowledge::ExportJsonl(*entries), "application/x-ndjson; charset=utf-8");
+    } else {
+      res.set_header("Content-Disposition", "attachment; filename=\"careerbot-knowledge.md\"");
+      res.set_content(knowledge::ExportMarkdown(*entries, "careerbot knowledge base"), "text/markdown; charset=utf-8");
+    }
+    res.status = 200;
+  }
+
+  Service& service_;
+  AdminOptions options_;
+  knowledge::Curator curator_;
+  bot::Answerer likely_;  // threshold 0; its answers are never logged
+  std::vector<RouteSpec> routes_;
+};
+
+std::shared_ptr<AdminApi> RegisterAdminRoutes(httplib::Server& server, Service& service,
+                                              const AdminOptions& options) {
+  if (!options.enabled()) return nullptr;
+  if (options.token.size() < 16) {
+    spdlog::warn("admin: CAREERBOT_ADMIN_TOKEN is shorter than 16 characters; use a long random one "
+                 "(e.g. openssl rand -hex 32)");
+  }
+  auto api = std::make_shared<AdminApi>(service, options);
+  AdminApi* a = api.get();
+
+  // Imports can be large, every other body stays within 16 KiB. The limits
+  // are checked before a body is read, and an admin body over 16 KiB is only
+  // read for a caller with the token.
+  server.set_payload_max_length(kMaxAdminBodyBytes);
+  server.set_pre_routing_handler([a](const httplib::Request& req, httplib::Response& res) {
+    bool admin = IsApiPath(req.path);
+    if (req.has_header("Content-Length")) {
+      unsigned long long length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+      if (admin && length > http::kMaxBodyBytes && !a->Authorized(req)) {
+        a->Unauthorized(req, res);
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      size_t limit = admin ? kMaxAdminBodyBytes : http::kMaxBodyBytes;
+      if (length > limit) {
+        res.set_header("Connection", "close");
+        SendError(res, 413, "payload_too_large",
+                  admin ? "the body is larger than 8 MiB" : "the body is larger than 16 KiB");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    } else if (!admin && Lower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos) {
+      // A chunked body's size is only known once read: ask for a length.
+      res.set_header("Connection", "close");
+      SendError(res, 411, "length_required", "send the body with a Content-Length (at most 16 KiB)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  auto dispatch = [a](const httplib::Request& req, httplib::Response& res) { a->Dispatch(req, res); };
+  const std::string api_pattern = "/v1/admin(/.*)?";
+  server.Get(api_pattern, dispatch);
+  server.Post(api_pattern, dispatch);
+  server.Put(api_pattern, dispatch);
+  server.Patch(api_pattern, dispatch);
+  server.Delete(api_pattern, dispatch);
+  server.Options(api_pattern, dispatch);
+
+  // The page: static files from memory, with the chat page's headers.
+  struct PageFile {
+    const char* pattern;
+    const char* content_type;
+    std::string body;
+  };
+  static const std::vector<PageFile>* pages = new std::vector<PageFile>{
+      {"/admin/?", "text/html; charset=utf-8", Embedded("admin.html")},
+      {"/admin/admin\\.css", "text/css; charset=utf-8", Embedded("admin.css")},
+      {"/admin/admin\\.js", "text/javascript; charset=utf-8", Embedded("admin.js")},
+  };
+  for (const PageFile& p : *pages) {
+    server.Get(p.pattern, [&p](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Security-Policy", web::kContentSecurityPolicy);
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Referrer-Policy", "no-referrer");
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(p.body, p.content_type);
+    });
+    auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("Allow", "GET");
+      SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+    };
+    server.Post(p.pattern, not_allowed);
+    server.Put(p.pattern, not_allowed);
+    server.Patch(p.pattern, not_allowed);
+    server.Delete(p.pattern, not_allowed);
+  }
+  spdlog::info("admin: API at /v1/admin/ and page at /admin (changes recorded as '{}')", options.label);
+  return api;
+}
+
+}  // namespace adapters::admin
