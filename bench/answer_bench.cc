@@ -2,7 +2,9 @@
 // without HTTP. Asks every question of the given JSONL files (default: the
 // knowledge base's own tests) round-robin for --seconds, then prints the
 // median, p90 and p99 in microseconds (text, or one CSV line with --csv).
-//   answer_bench [--db PATH] [--seconds N] [--csv] [FILE.jsonl...]
+// --article-only builds a knowledge base of the source article's entries
+// only (the knowledge before the breadth entries), to compare both sizes.
+//   answer_bench [--db PATH] [--seconds N] [--csv] [--article-only] [FILE.jsonl...]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   std::string db = ":memory:";
   double seconds = 3;
   bool csv = false;
+  bool article_only = false;
   std::vector<std::string> files;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -31,6 +34,8 @@ int main(int argc, char** argv) {
       seconds = std::atof(argv[++i]);
     } else if (a == "--csv") {
       csv = true;
+    } else if (a == "--article-only") {
+      article_only = true;
     } else {
       files.push_back(a);
     }
@@ -40,6 +45,18 @@ int main(int argc, char** argv) {
   if (!store.ok()) {
     std::fprintf(stderr, "answer_bench: %s\n", store.status().ToString().c_str());
     return 1;
+  }
+  if (article_only) {
+    knowledge::KnowledgeFiles shipped = knowledge::BuiltinKnowledge();
+    std::vector<bot::Entry> article;
+    for (const auto& e : shipped.entries) {
+      if (e.source.article == "The Demand for Backend Developers") article.push_back(e);
+    }
+    bot::Status s = (*store)->ReplaceAll(article, shipped.synonyms, "bench:article-only");
+    if (!s.ok()) {
+      std::fprintf(stderr, "answer_bench: %s\n", s.ToString().c_str());
+      return 1;
+    }
   }
   std::vector<std::string> questions;
   auto add_jsonl = [&](const std::string& text) {
