@@ -22,6 +22,9 @@ ChatConfig ChatConfigFromEnv() {
   ReadEnv("DISCORD_BOT_TOKEN", &c.discord.bot_token);
   ReadEnv("DISCORD_API_BASE", &c.discord.api_base);
   ReadEnv("MATTERMOST_TOKEN", &c.mattermost.token);
+  // The word that makes `/ask WORD question` answer in the channel for all to see.
+  ReadEnv("SLACK_PUBLIC_KEYWORD", &c.slack.public_keyword);
+  ReadEnv("MATTERMOST_PUBLIC_KEYWORD", &c.mattermost.public_keyword);
   return c;
 }
 

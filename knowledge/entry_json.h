@@ -54,8 +54,9 @@ void NormalizeEntry(bot::Entry* e);
 // Every problem of a (normalized) entry, empty when it can be stored: id a
 // slug, title and body present, one-line fields without control characters,
 // no Markdown heading line in the body (it would split the entry in the
-// Markdown files), no comma in a tag, a source url that is http(s), an
-// updated_at that is an ISO 8601 date or date-time, and the size limits above.
+// Markdown files), no comma in a tag, a source url without spaces (kb lint
+// checks that it is http or https), an updated_at that is an ISO 8601 date or
+// date-time, and the size limits above.
 std::vector<FieldProblem> ValidateEntry(const bot::Entry& e);
 
 // True when every field is equal.

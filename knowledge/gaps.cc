@@ -68,7 +68,7 @@ struct Group {
 };
 
 // Fills in the entry most likely meant.
-void FindLikely(Store* store, bot::Answerer* likely, Gap* gap) {
+void FindLikely(Store* store, bot::Answerer* likely, double min_confidence, Gap* gap) {
   if (!likely) return;
   bot::Question q;
   q.text = gap->example;
@@ -84,7 +84,7 @@ void FindLikely(Store* store, bot::Answerer* likely, Gap* gap) {
     id = ex.runner_up_id;
     confidence = ex.runner_up_confidence;
   }
-  if (id.empty()) return;
+  if (id.empty() || confidence < min_confidence) return;
   auto entry = store->GetEntry(id);
   if (!entry.ok()) return;
   gap->likely_entry_id = id;
@@ -237,7 +237,7 @@ bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, cons
     return a.id < b.id;
   });
   if (gaps.size() > options.limit) gaps.resize(options.limit);
-  for (Gap& g : gaps) FindLikely(store, likely, &g);
+  for (Gap& g : gaps) FindLikely(store, likely, options.min_likely, &g);
   return gaps;
 }
 
@@ -255,7 +255,7 @@ bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer
   accepted.gap = *gap;
   accepted.entry_id = entry_id;
   if (accepted.entry_id.empty()) {
-    FindLikely(store, likely, &accepted.gap);
+    FindLikely(store, likely, options.min_likely, &accepted.gap);
     accepted.entry_id = accepted.gap.likely_entry_id;
     if (accepted.entry_id.empty()) {
       return bot::Status::InvalidArgument("entry_id: no entry is likely meant by this gap; name the entry");

@@ -23,6 +23,7 @@ struct GapOptions {
   double low_confidence = 0.65;  // answers below this confidence are weak (the decline threshold is 0.54)
   double merge_overlap = 0.6;    // wordings whose terms overlap this much (Jaccard) are one gap
   size_t limit = 50;             // gaps returned, most asked first
+  double min_likely = 0.1;       // a likely entry below this confidence is no guess at all
 };
 
 struct Gap {

@@ -84,6 +84,14 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
   for (size_t i = 0; i < entries->size(); i++) {
     const bot::Entry& e = (*entries)[i];
     for (const auto& p : ValidateEntry(e)) add(Severity::kError, "invalid", e.id, p.ToString());
+    const std::string& url = e.source.url;
+    if (!url.empty()) {
+      size_t host = url.find("://");
+      bool http = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+      if (!http || host + 3 >= url.size() || url.find_first_of(" <>\"") != std::string::npos) {
+        add(Severity::kError, "source", e.id, "source.url: '" + url + "' is not an http(s) link");
+      }
+    }
     if (e.source.article.empty()) {
       add(Severity::kError, "source", e.id, "source.article: empty; every answer names where it comes from");
     } else if (e.source.section.empty()) {

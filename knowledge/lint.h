@@ -17,7 +17,8 @@ struct LintFinding {
   enum class Severity { kError, kWarning };
   Severity severity = Severity::kWarning;
   // invalid             the entry fails validation (error)
-  // source              no source article (error), no section (warning)
+  // source              no source article or a url that is not http(s)
+  //                     (error), no section (warning)
   // duplicate-question  two entries hold the same phrasing (error)
   // confusion           an entry's own alternate question is answered by
   //                     another entry (error), or by both together (warning)

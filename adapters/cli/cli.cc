@@ -18,6 +18,7 @@
 
 #include "adapters/chat_config.h"
 #include "adapters/cli/eval.h"
+#include "adapters/cli/kb_commands.h"
 #include "adapters/discord/discord.h"
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"
@@ -139,8 +140,12 @@ const char kMainHelp[] =
     "  ask QUESTION          answer one question on the terminal\n"
     "  eval FILE.jsonl       score the bot on a set of questions with expected answers\n"
     "  kb build              build the knowledge base from the shipped knowledge files\n"
-    "  kb import FILE...     add articles (.md, .txt) to the knowledge base\n"
-    "  kb list | kb show ID  list entries, show one\n"
+    "  kb import FILE...     add or replace entries (.jsonl, .json, .md) or articles (.md, .txt)\n"
+    "  kb export             write every entry as JSONL or Markdown (--format, --out)\n"
+    "  kb list | kb show ID  list entries, show one; kb search TEXT finds them\n"
+    "  kb add | edit ID | rm ID   curate one entry (recorded; kb history ID, kb revert ID)\n"
+    "  kb gaps               what the bot could not answer well, from the question log\n"
+    "  kb lint               check the knowledge base (exits 1 on errors)\n"
     "  kb test               run the knowledge base's own test questions\n"
     "  discord register      register the /ask command with Discord (--guild ID for one server)\n"
     "\n"
@@ -198,8 +203,9 @@ int Serve(int argc, char** argv) {
         "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n"
         "  SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_BASE      POST /slack/events, /slack/commands, "
         "/slack/interactions\n"
+        "  SLACK_PUBLIC_KEYWORD (default public)                      `/ask public ...` answers in the channel\n"
         "  DISCORD_PUBLIC_KEY, DISCORD_API_BASE                       POST /discord/interactions\n"
-        "  MATTERMOST_TOKEN                                           POST /mattermost/commands\n");
+        "  MATTERMOST_TOKEN, MATTERMOST_PUBLIC_KEYWORD                POST /mattermost/commands\n");
     return 0;
   }
   if (!args.positional.empty()) {
@@ -216,6 +222,7 @@ int Serve(int argc, char** argv) {
 
   http::HttpOptions options;
   options.chat = ChatConfigFromEnv();  // SLACK_*, DISCORD_*, MATTERMOST_TOKEN
+  options.admin = admin::AdminOptionsFromEnv();  // CAREERBOT_ADMIN_TOKEN(_LABEL): /v1/admin/ and /admin
   options.host = args.Get("host", Env("CAREERBOT_HOST", "127.0.0.1"));
   long port = 0, threads = 0;
   std::string port_text = args.Get("port", Env("CAREERBOT_PORT", "8080"));
@@ -494,76 +501,6 @@ int KbBuild(int argc, char** argv) {
   return 0;
 }
 
-int KbImport(int argc, char** argv) {
-  const std::vector<FlagSpec> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
-                                       {"help", false, "show this help"}};
-  Args args;
-  if (!ParseArgs(argc, argv, 3, specs, "kb import", &args)) return 2;
-  if (args.Has("help") || args.positional.empty()) {
-    std::printf("usage: careerbot kb import [--db PATH] FILE...\n\nAdds articles to the knowledge base: Markdown "
-                "(.md, one entry per heading) or plain text\n(.txt, headings detected), each section an entry. An "
-                "entry with an id that exists replaces it.\n\n");
-    PrintFlags(specs);
-    return args.Has("help") ? 0 : 2;
-  }
-  std::vector<bot::Entry> incoming;
-  for (const auto& path : args.positional) {
-    std::string text;
-    if (!ReadFile(path, &text)) {
-      std::fprintf(stderr, "careerbot kb import: cannot read '%s'\n", path.c_str());
-      return 1;
-    }
-    std::string ext = path.size() > 4 ? path.substr(path.find_last_of('.') + 1) : "";
-    std::string article = knowledge::TitleFromFileName(path);
-    std::vector<bot::Entry> entries;
-    if (ext == "md" || ext == "markdown") {
-      std::vector<knowledge::ParseIssue> issues;
-      entries = knowledge::ParseMarkdown(text, article, &issues);
-      for (auto& i : issues) std::fprintf(stderr, "warning: %s:%zu: %s\n", path.c_str(), i.line, i.message.c_str());
-    } else if (ext == "txt" || ext == "text") {
-      entries = knowledge::ParsePlainText(text, article);
-    } else {
-      std::fprintf(stderr, "careerbot kb import: '%s': unknown file type (use .md or .txt)\n", path.c_str());
-      return 1;
-    }
-    std::printf("%s: %zu sections\n", path.c_str(), entries.size());
-    for (auto& e : entries) incoming.push_back(std::move(e));
-  }
-  std::string db = args.Get("db", DefaultDbPath());
-  auto store = OpenForCommand(db, "kb import");
-  if (!store) return 1;
-  auto existing = store->ListEntries();
-  auto synonyms = store->GetMeta("synonyms");
-  if (!existing.ok()) {
-    std::fprintf(stderr, "careerbot kb import: %s\n", existing.status().message().c_str());
-    return 1;
-  }
-  std::map<std::string, bot::Entry> merged;
-  for (auto& e : *existing) merged[e.id] = e;
-  int added = 0, changed = 0, unchanged = 0;
-  for (auto& e : incoming) {
-    auto it = merged.find(e.id);
-    if (it == merged.end()) {
-      added++;
-    } else if (it->second.body == e.body && it->second.title == e.title && it->second.questions == e.questions) {
-      unchanged++;
-    } else {
-      changed++;
-    }
-    merged[e.id] = e;
-  }
-  std::vector<bot::Entry> all;
-  for (auto& [id, e] : merged) all.push_back(e);
-  bot::Status s = store->ReplaceAll(all, synonyms.ok() ? *synonyms : "", "curated");
-  if (!s.ok()) {
-    std::fprintf(stderr, "careerbot kb import: %s\n", s.message().c_str());
-    return 1;
-  }
-  std::printf("imported into %s: %d added, %d changed, %d unchanged (%zu entries)\n", db.c_str(), added, changed,
-              unchanged, all.size());
-  return 0;
-}
-
 int KbListShow(int argc, char** argv, bool show) {
   const std::vector<FlagSpec> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
                                        {"json", false, "print JSON"},
@@ -645,12 +582,15 @@ int KbTest(int argc, char** argv) {
 int Kb(int argc, char** argv) {
   std::string sub = argc > 2 ? argv[2] : "";
   if (sub == "build") return KbBuild(argc, argv);
-  if (sub == "import") return KbImport(argc, argv);
+  // Curation commands (adapters/cli/kb_commands.cc): search, add, edit, rm,
+  // export, import, lint, history, revert, gaps.
+  if (IsKbCurationCommand(sub)) return RunKbCurationCommand(argc, argv);
   if (sub == "list") return KbListShow(argc, argv, false);
   if (sub == "show") return KbListShow(argc, argv, true);
   if (sub == "test") return KbTest(argc, argv);
   if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
-    std::printf("usage: careerbot kb build|import|list|show|test [FLAGS]\n");
+    std::printf("usage: careerbot kb build|list|show|search|add|edit|rm|export|import|lint|history|revert|gaps|test "
+                "[FLAGS]\n");
     return sub.empty() ? 2 : 0;
   }
   std::fprintf(stderr, "careerbot kb: unknown command '%s' (see careerbot --help)\n", sub.c_str());
