@@ -272,9 +272,14 @@ struct Ranking {
 Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts, const Lexicon& lexicon,
                      size_t candidates) {
   Ranking r;
+  // The search looks for the question's topic words; weak words ("explain",
+  // "best") only when there is nothing else, or they would bring in entries
+  // that merely share them and crowd out the ones about the topic.
+  bool has_topic = std::any_of(concepts.begin(), concepts.end(),
+                               [](const Concept& c) { return c.doc_freq > 0 && !c.weak; });
   std::vector<std::pair<double, std::string>> known;
   for (const Concept& c : concepts) {
-    if (c.doc_freq > 0) known.emplace_back(c.weight, c.term);
+    if (c.doc_freq > 0 && (!c.weak || !has_topic)) known.emplace_back(c.weight, c.term);
   }
   if (known.empty()) return r;
   // Most selective terms first; the store may bound how many it uses.
