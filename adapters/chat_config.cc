@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "adapters/secrets.h"
+
 namespace adapters {
 namespace {
 
@@ -12,16 +14,21 @@ void ReadEnv(const char* name, std::string* out) {
 
 }  // namespace
 
-ChatConfig ChatConfigFromEnv() {
+ChatConfig ChatConfigFromEnv(bot::Status* status) {
   ChatConfig c;
-  ReadEnv("SLACK_SIGNING_SECRET", &c.slack.signing_secret);
-  ReadEnv("SLACK_BOT_TOKEN", &c.slack.bot_token);
+  // Secrets: $NAME, or the owner-only file $NAME_FILE (adapters/secrets.h).
+  auto secret = [status](const char* name, std::string* out) {
+    bot::Status s = ReadSecret(name, out);
+    if (!s.ok() && status && status->ok()) *status = s;
+  };
+  secret("SLACK_SIGNING_SECRET", &c.slack.signing_secret);
+  secret("SLACK_BOT_TOKEN", &c.slack.bot_token);
   ReadEnv("SLACK_API_BASE", &c.slack.api_base);
-  ReadEnv("DISCORD_PUBLIC_KEY", &c.discord.public_key);
+  secret("DISCORD_PUBLIC_KEY", &c.discord.public_key);
   ReadEnv("DISCORD_APPLICATION_ID", &c.discord.application_id);
-  ReadEnv("DISCORD_BOT_TOKEN", &c.discord.bot_token);
+  secret("DISCORD_BOT_TOKEN", &c.discord.bot_token);
   ReadEnv("DISCORD_API_BASE", &c.discord.api_base);
-  ReadEnv("MATTERMOST_TOKEN", &c.mattermost.token);
+  secret("MATTERMOST_TOKEN", &c.mattermost.token);
   // The word that makes `/ask WORD question` answer in the channel for all to see.
   ReadEnv("SLACK_PUBLIC_KEYWORD", &c.slack.public_keyword);
   ReadEnv("MATTERMOST_PUBLIC_KEYWORD", &c.mattermost.public_keyword);

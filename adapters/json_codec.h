@@ -2,7 +2,9 @@
 // what POST /v1/ask returns). Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -16,5 +18,11 @@ nlohmann::json AnswerToJson(const bot::Answer& answer);
 nlohmann::json EntryToJson(const bot::Entry& entry);
 // {"error": {"code": code, "message": message}}
 nlohmann::json ErrorJson(const std::string& code, const std::string& message);
+
+// False when the JSON text `text` nests arrays and objects deeper than
+// `max_depth` (brackets inside strings do not count). Checked before parsing
+// untrusted bodies: the parser itself does not limit depth, and printing a
+// value nested thousands deep recurses as deep.
+bool JsonNestingWithin(std::string_view text, size_t max_depth);
 
 }  // namespace adapters

@@ -1,16 +1,64 @@
 #include "adapters/service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 namespace adapters {
 
+namespace {
+
+const char* const kMetricChannels[] = {"http", "web", "slack", "discord", "mattermost", "cli", "other"};
+const char* const kOutcomeNames[] = {"answered", "declined", "smalltalk", "failed"};
+
+}  // namespace
+
+AnswerMetrics::AnswerMetrics() : latency_(metrics::LatencyBuckets()) {
+  for (auto& channel : counts_) {
+    for (auto& c : channel) c.store(0, std::memory_order_relaxed);
+  }
+}
+
+void AnswerMetrics::Record(const std::string& channel, Outcome outcome, double seconds) {
+  size_t c = kChannels - 1;
+  for (size_t i = 0; i + 1 < kChannels; i++) {
+    if (channel == kMetricChannels[i]) c = i;
+  }
+  counts_[c][outcome].fetch_add(1, std::memory_order_relaxed);
+  latency_.Observe(seconds);
+}
+
+void AnswerMetrics::Render(std::string* out) const {
+  metrics::AppendHeader(out, "careerbot_answers_total", "counter",
+                        "Questions answered by Service::Ask, by channel and outcome (answered from the knowledge "
+                        "base, declined, small talk, failed).");
+  for (size_t c = 0; c < kChannels; c++) {
+    for (size_t o = 0; o < kOutcomes; o++) {
+      *out += std::string("careerbot_answers_total{channel=\"") + kMetricChannels[c] + "\",outcome=\"" +
+              kOutcomeNames[o] + "\"} " + std::to_string(counts_[c][o].load(std::memory_order_relaxed)) + "\n";
+    }
+  }
+  metrics::AppendHeader(out, "careerbot_answer_duration_seconds", "histogram",
+                        "Time Service::Ask takes to answer, every channel, without HTTP.");
+  latency_.Render("careerbot_answer_duration_seconds", "", out);
+}
+
 Service::Service(knowledge::Store* store, bot::AnswererOptions options, bot::Clock* clock, bot::IdGenerator* ids)
-    : store_(store), clock_(clock), answerer_(store, options, clock, ids), retention_days_(LogRetentionDaysFromEnv()) {
+    : Service(std::make_shared<knowledge::StoreHandle>(std::shared_ptr<knowledge::Store>(store, [](knowledge::Store*) {})),
+              nullptr, options, clock, ids) {}
+
+Service::Service(std::shared_ptr<knowledge::StoreHandle> knowledge, std::shared_ptr<knowledge::Store> log_store,
+                 bot::AnswererOptions options, bot::Clock* clock, bot::IdGenerator* ids)
+    : knowledge_(std::move(knowledge)),
+      log_store_(std::move(log_store)),
+      clock_(clock),
+      answerer_(knowledge_.get(), options, clock, ids),
+      retention_days_(LogRetentionDaysFromEnv()) {
   auto pruned = PruneLog();
   if (!pruned.ok()) spdlog::warn("question log: {}", pruned.status().ToString());
 }
@@ -20,13 +68,24 @@ bot::Result<int64_t> Service::PruneLog() {
   last_prune_ = now;
   int days = retention_days_;
   if (days <= 0) return int64_t{0};
-  auto pruned = store_->PruneQuestionLog(now - static_cast<int64_t>(days) * 86400);
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  auto pruned = LogStore().PruneQuestionLog(now - static_cast<int64_t>(days) * 86400);
   if (pruned.ok() && *pruned > 0) spdlog::info("question log: deleted {} lines older than {} days", *pruned, days);
   return pruned;
 }
 
 bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
+  // One knowledge-base version for the whole question, even if a reload
+  // swaps the store meanwhile.
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  auto started = std::chrono::steady_clock::now();
   auto answer = answerer_.Ask(question);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  AnswerMetrics::Outcome outcome = !answer.ok()                ? AnswerMetrics::kFailed
+                                   : answer->kind == "smalltalk" ? AnswerMetrics::kSmallTalk
+                                   : answer->answered            ? AnswerMetrics::kAnswered
+                                                                 : AnswerMetrics::kDeclined;
+  metrics_.Record(question.channel, outcome, seconds);
   if (!answer.ok() || !logging_) return answer;
   knowledge::LoggedQuestion q;
   q.answer_id = answer->answer_id;
@@ -42,21 +101,66 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
   q.normalized = answer->normalized_question;
   if (q.question != question.text) {
     // The index terms would carry the secret too: take them from the redacted text.
-    auto lexicon = store_->GetLexicon();
+    auto lexicon = knowledge_->GetLexicon();
     q.normalized = lexicon.ok() ? (*lexicon)->normalizer.IndexText(q.question) : "";
   }
   q.answered = answer->answered;
   q.kind = answer->kind;
   q.confidence = answer->confidence;
   q.entry_id = answer->entry_id;
-  bot::Status s = store_->LogQuestion(q);
+  bot::Status s = LogGrouped(&LogStore(), q);
   // Losing a log line must not lose the answer.
   if (!s.ok()) spdlog::warn("question log: {}", s.ToString());
   return answer;
 }
 
+struct Service::PendingLog {
+  knowledge::Store* store;  // kept alive by the waiting thread's pin
+  const knowledge::LoggedQuestion* line;
+  bot::Status status;
+  bool done = false;
+};
+
+bot::Status Service::LogGrouped(knowledge::Store* store, const knowledge::LoggedQuestion& q) {
+  PendingLog me{store, &q, bot::Status::Ok()};
+  std::unique_lock<std::mutex> lock(log_mu_);
+  log_queue_.push_back(&me);
+  while (!me.done) {
+    if (log_writing_) {
+      log_cv_.wait(lock);
+      continue;
+    }
+    // Lead a commit: every queued line for the store of the oldest one (a
+    // reload may leave lines for two stores queued for a moment).
+    log_writing_ = true;
+    knowledge::Store* target = log_queue_.front()->store;
+    std::vector<PendingLog*> batch;
+    std::vector<knowledge::LoggedQuestion> lines;
+    for (auto it = log_queue_.begin(); it != log_queue_.end();) {
+      if ((*it)->store == target) {
+        batch.push_back(*it);
+        lines.push_back(*(*it)->line);
+        it = log_queue_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    lock.unlock();
+    bot::Status s = target->LogQuestions(lines);
+    lock.lock();
+    for (PendingLog* p : batch) {
+      p->status = s;
+      p->done = true;
+    }
+    log_writing_ = false;
+    log_cv_.notify_all();
+  }
+  return me.status;
+}
+
 bot::Status Service::Feedback(const std::string& answer_id, bool helpful, const std::string& comment) {
-  return store_->RecordFeedback(answer_id, helpful, comment, clock_->NowSeconds());
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  return LogStore().RecordFeedback(answer_id, helpful, comment, clock_->NowSeconds());
 }
 
 int LogRetentionDaysFromEnv() {
@@ -135,7 +239,11 @@ std::string RedactSecrets(const std::string& text) {
     // "token=abc..." and "password:abc...": the value after the key.
     size_t eq = core.find_first_of("=:");
     bool keyed = eq != std::string::npos && eq + 1 < core.size() && IsSecretKeyWord(core.substr(0, eq + 1));
-    if (redact_next && !core.empty()) {
+    std::string lower = core;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (redact_next && (lower == "bearer" || lower == "basic" || lower == "token")) {
+      out += word;  // "Authorization: Bearer xyz": the secret is the word after the scheme
+    } else if (redact_next && !core.empty()) {
       out += word.substr(0, a) + "[redacted]" + word.substr(b);
       redact_next = false;
     } else if (keyed) {

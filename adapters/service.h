@@ -4,20 +4,48 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "bot/answer.h"
 #include "bot/answerer.h"
 #include "bot/clock.h"
 #include "bot/status.h"
+#include "adapters/metrics.h"
 #include "knowledge/store.h"
+#include "knowledge/store_handle.h"
 
 namespace adapters {
 
+// What Service::Ask has answered, for GET /metrics: counts by channel and
+// outcome, and a histogram of the answering time. Lock-free.
+class AnswerMetrics {
+ public:
+  AnswerMetrics();
+  enum Outcome { kAnswered, kDeclined, kSmallTalk, kFailed, kOutcomes };
+  void Record(const std::string& channel, Outcome outcome, double seconds);
+  // careerbot_answers_total{channel,outcome}, careerbot_answer_duration_seconds.
+  void Render(std::string* out) const;
+
+ private:
+  static constexpr size_t kChannels = 7;  // http web slack discord mattermost cli other
+  std::atomic<uint64_t> counts_[kChannels][kOutcomes];
+  metrics::Histogram latency_;
+};
+
 class Service {
  public:
+  // Answers from `store` (not owned; it must outlive the Service).
   Service(knowledge::Store* store, bot::AnswererOptions options = {}, bot::Clock* clock = bot::Clock::Real(),
+          bot::IdGenerator* ids = bot::IdGenerator::Random());
+  // Answers from whatever `knowledge` serves (it may be reloaded meanwhile).
+  // The question log and feedback go to `log_store` when given, else into
+  // the knowledge base served (a read-only snapshot keeps none).
+  Service(std::shared_ptr<knowledge::StoreHandle> knowledge, std::shared_ptr<knowledge::Store> log_store,
+          bot::AnswererOptions options = {}, bot::Clock* clock = bot::Clock::Real(),
           bot::IdGenerator* ids = bot::IdGenerator::Random());
 
   // Answers and logs the question (channel from question.channel).
@@ -33,19 +61,43 @@ class Service {
   // Deletes the log lines older than the retention now; returns how many.
   bot::Result<int64_t> PruneLog();
 
-  knowledge::Store& store() { return *store_; }
+  // The Store answered from: the one pinned on this thread (see
+  // knowledge::StoreHandle::Pin; Ask pins one), else the current one, which
+  // a reload may replace: hold a Pin to keep it.
+  knowledge::Store& store() { return *knowledge_->Current(); }
+  knowledge::StoreHandle& knowledge() { return *knowledge_; }
+  const AnswerMetrics& metrics() const { return metrics_; }
   bot::Answerer& answerer() { return answerer_; }
   bot::Clock& clock() { return *clock_; }
   // Turns off the question log (for evaluation runs, which are not users).
   void set_logging(bool on) { logging_ = on; }
 
  private:
-  knowledge::Store* store_;
+  // Where the question log goes: log_store_, else the pinned knowledge base.
+  knowledge::Store& LogStore() { return log_store_ ? *log_store_ : store(); }
+
+  std::shared_ptr<knowledge::StoreHandle> knowledge_;
+  std::shared_ptr<knowledge::Store> log_store_;
   bot::Clock* clock_;
   bot::Answerer answerer_;
   std::atomic<bool> logging_{true};
   std::atomic<int> retention_days_;
   std::atomic<int64_t> last_prune_{0};  // clock seconds
+  AnswerMetrics metrics_;
+
+  // Group commit of the question log. Every answer's line used to be its own
+  // transaction behind the store's write mutex: with 64 request threads that
+  // mutex (unfair) left some waiting over a second (POST /v1/ask p99 1.1 s
+  // at 64 connections) and capped answers at the rate of single commits.
+  // Now the first thread to find no write in progress writes every line
+  // queued so far in one transaction (Store::LogQuestions); the others wait
+  // for theirs. An answer still returns only once its line is committed.
+  struct PendingLog;
+  bot::Status LogGrouped(knowledge::Store* store, const knowledge::LoggedQuestion& q);
+  std::mutex log_mu_;
+  std::condition_variable log_cv_;
+  std::deque<PendingLog*> log_queue_;  // guarded by log_mu_
+  bool log_writing_ = false;           // guarded by log_mu_
 };
 
 // $CAREERBOT_LOG_RETENTION_DAYS as a number of days (0 or more), else 90.

@@ -8,7 +8,9 @@
 // Each size runs in its own process (fork) so peak memory is per size.
 // Output: one CSV line per size:
 //   entries,build_ms,startup_ms,asks,median_us,p99_us,peak_rss_mb
-//   scale_bench [--sizes 137,1000,10000,100000] [--seconds 3] [--dir /tmp]
+//   scale_bench [--sizes 137,1000,10000,100000] [--seconds 3] [--dir /tmp] [--keep]
+// --keep leaves each knowledge base in DIR as careerbot-scale-N.db (bench/run.sh
+// serves them to measure the server's start-up time and peak memory).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,7 +84,7 @@ std::vector<bot::Entry> Generate(size_t n, const std::vector<bot::Entry>& real) 
   return out;
 }
 
-int RunOne(size_t n, double seconds, const std::string& dir) {
+int RunOne(size_t n, double seconds, const std::string& dir, bool keep) {
   knowledge::KnowledgeFiles files = knowledge::BuiltinKnowledge();
   std::vector<bot::Entry> entries = Generate(n, files.entries);
   std::string path = dir + "/careerbot-scale-" + std::to_string(n) + ".db";
@@ -129,7 +131,7 @@ int RunOne(size_t n, double seconds, const std::string& dir) {
               micros[micros.size() / 2], micros[std::min(micros.size() - 1, micros.size() * 99 / 100)],
               static_cast<double>(ru.ru_maxrss) / 1024.0);
   std::fflush(stdout);
-  std::remove(path.c_str());
+  if (!keep) std::remove(path.c_str());
   return 0;
 }
 
@@ -139,6 +141,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes = {137, 1000, 10000, 100000};
   double seconds = 3;
   std::string dir = "/tmp";
+  bool keep = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--sizes" && i + 1 < argc) {
@@ -150,13 +153,15 @@ int main(int argc, char** argv) {
       seconds = std::atof(argv[++i]);
     } else if (a == "--dir" && i + 1 < argc) {
       dir = argv[++i];
+    } else if (a == "--keep") {
+      keep = true;
     }
   }
   std::printf("entries,build_ms,startup_ms,asks,median_us,p99_us,peak_rss_mb\n");
   std::fflush(stdout);
   for (size_t n : sizes) {
     pid_t pid = fork();
-    if (pid == 0) _exit(RunOne(n, seconds, dir));
+    if (pid == 0) _exit(RunOne(n, seconds, dir, keep));
     int status = 0;
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -10,6 +10,7 @@
 
 #include "bot/text.h"
 #include "embedded.h"
+#include "knowledge/snapshot.h"
 
 namespace careerbot {
 extern const EmbeddedFile kKnowledgeFiles[];
@@ -100,6 +101,12 @@ bot::Result<std::unique_ptr<Store>> OpenOrBuild(const std::string& path, bool* b
   struct stat st;
   if (path == ":memory:" || ::stat(path.c_str(), &st) != 0) {
     need_build = true;
+  } else if (st.st_size > 0) {
+    // Never write into a file that is not a careerbot knowledge base, nor
+    // into a published snapshot (knowledge/snapshot.h): that one is read-only.
+    auto info = InspectKnowledgeBase(path);
+    if (!info.ok()) return info.status();
+    if (info->published) return Store::Open(path, Store::Mode::kReadOnly);
   }
   if (path != ":memory:") {
     std::error_code ec;

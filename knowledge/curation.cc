@@ -367,7 +367,8 @@ Result<std::vector<ImportItem>> ParseImportText(const std::string& text, const s
       // Problems of returned entries show up again as rejections; keep the rest.
       std::set<size_t> entry_lines(lines.begin(), lines.end());
       for (const auto& issue : issues) {
-        if (!entry_lines.count(issue.line)) warnings->push_back(name + ":" + std::to_string(issue.line) + ": " + issue.message);
+        if (!entry_lines.count(issue.line))
+          warnings->push_back(name + ":" + std::to_string(issue.line) + ": " + issue.message);
       }
     }
     return items;
@@ -381,8 +382,7 @@ Result<std::vector<ImportItem>> ParseImportText(const std::string& text, const s
     }
     return items;
   }
-  return Status::InvalidArgument("'" + name +
-                                 "': unknown file type (use .jsonl, .json, .md or .txt)");
+  return Status::InvalidArgument("'" + name + "': unknown file type (use .jsonl, .json, .md or .txt)");
 }
 
 std::string ExportJsonl(const std::vector<Entry>& entries) {

@@ -24,8 +24,8 @@ namespace knowledge {
 
 // One entry read from an import file, or why it could not be read.
 struct ImportItem {
-  std::string where;               // "FILE:LINE" (or "FILE")
-  std::optional<bot::Entry> entry; // nullopt: unreadable, see error
+  std::string where;                // "FILE:LINE" (or "FILE")
+  std::optional<bot::Entry> entry;  // nullopt: unreadable, see error
   std::string error;
 };
 

@@ -222,10 +222,12 @@ void NormalizeEntry(bot::Entry* e) {
 std::vector<FieldProblem> ValidateEntry(const bot::Entry& e) {
   std::vector<FieldProblem> out;
   if (e.id.empty()) {
-    out.push_back({"id", "is missing (and the title makes no slug)"});
+    // With no title either, the title's problem says it all.
+    if (!bot::Trim(e.title).empty()) out.push_back({"id", "is missing (and the title makes no slug)"});
   } else if (!bot::IsValidSlug(e.id)) {
-    out.push_back({"id", "'" + e.id + "' is not a slug: lower-case letters a-z, digits and single hyphens, at most "
-                                    "80 characters"});
+    out.push_back({"id", "'" + e.id +
+                             "' is not a slug: lower-case letters a-z, digits and single hyphens, at most "
+                             "80 characters"});
   }
   CheckLine(e.title, "title", kMaxTitleBytes, true, &out);
   if (e.title.size() >= 2 && e.title.back() == '#') {
@@ -283,8 +285,8 @@ std::vector<FieldProblem> ValidateEntry(const bot::Entry& e) {
 
 bool SameEntry(const bot::Entry& a, const bot::Entry& b) {
   return a.id == b.id && a.title == b.title && a.body == b.body && a.questions == b.questions && a.tags == b.tags &&
-         a.source.article == b.source.article && a.source.section == b.source.section &&
-         a.source.url == b.source.url && a.updated_at == b.updated_at;
+         a.source.article == b.source.article && a.source.section == b.source.section && a.source.url == b.source.url &&
+         a.updated_at == b.updated_at;
 }
 
 std::string EntryFingerprint(const bot::Entry& e) {

@@ -242,8 +242,8 @@ bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, cons
 }
 
 bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer* likely, const GapOptions& options,
-                                   const std::string& gap_id, const std::string& entry_id,
-                                   const std::string& question, const std::string& who, int64_t now) {
+                                   const std::string& gap_id, const std::string& entry_id, const std::string& question,
+                                   const std::string& who, int64_t now) {
   GapOptions all = options;
   all.limit = SIZE_MAX;
   // The likely entry is only needed when none is given.
@@ -271,8 +271,8 @@ bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer
   return accepted;
 }
 
-bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::string& gap_id,
-                            const std::string& who, int64_t now) {
+bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::string& gap_id, const std::string& who,
+                            int64_t now) {
   GapOptions all = options;
   all.limit = SIZE_MAX;
   auto gaps = FindGaps(store, nullptr, all);

@@ -30,10 +30,10 @@ struct Gap {
   std::string id;    // 12 hex digits, stable while the gap's main wording is asked
   size_t count = 0;  // questions in the gap
   size_t declined = 0, low_confidence = 0, unhelpful = 0;  // why (a question may count twice)
-  std::string example;                // the wording asked most (the latest on a tie)
-  std::vector<std::string> examples;  // its distinct wordings, most asked first (at most 5)
-  std::string terms;                  // the main wording's index terms
-  std::vector<std::string> keys;      // every wording key in the gap (see GapKey)
+  std::string example;                                     // the wording asked most (the latest on a tie)
+  std::vector<std::string> examples;                       // its distinct wordings, most asked first (at most 5)
+  std::string terms;                                       // the main wording's index terms
+  std::vector<std::string> keys;                           // every wording key in the gap (see GapKey)
   std::vector<std::string> channels;
   int64_t first_asked = 0, last_asked = 0;
   std::string answered_by;  // the entry that gave the weak or unhelpful answers, if any
@@ -70,11 +70,11 @@ struct AcceptedGap {
 // "accept-gap", and resolves the gap. kNotFound for an unknown gap or entry,
 // kInvalidArgument when no entry is given and none is likely.
 bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer* likely, const GapOptions& options,
-                                   const std::string& gap_id, const std::string& entry_id,
-                                   const std::string& question, const std::string& who, int64_t now);
+                                   const std::string& gap_id, const std::string& entry_id, const std::string& question,
+                                   const std::string& who, int64_t now);
 
 // Resolves gap `gap_id` without changing the knowledge (spam, out of scope).
-bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::string& gap_id,
-                            const std::string& who, int64_t now);
+bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::string& gap_id, const std::string& who,
+                            int64_t now);
 
 }  // namespace knowledge

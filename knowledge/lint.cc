@@ -108,7 +108,9 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
               std::to_string(options.max_answer_chars) + " (the bot sends only its best sentences)");
     }
     for (const auto& q : e.questions) {
-      std::string terms = normalizer.IndexText(q);
+      // The same terms in another order are the same phrasing to the ranker.
+      std::string terms;
+      for (const auto& t : TermSet(normalizer.IndexText(q))) terms += (terms.empty() ? "" : " ") + t;
       if (!terms.empty()) phrasings[terms].emplace_back(e.id, q);
     }
     body_terms[i] = TermSet(normalizer.IndexText(e.title + "\n" + e.body));
@@ -146,8 +148,9 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
       double overlap = Jaccard(body_terms[i], body_terms[j]);
       if (overlap >= options.near_duplicate) {
         add(Severity::kWarning, "near-duplicate", a.id,
-            "says nearly the same as '" + b.id + "' (" + Percent(overlap) + " of their words in common); merge them "
-            "or make each one distinct");
+            "says nearly the same as '" + b.id + "' (" + Percent(overlap) +
+                " of their words in common); merge them "
+                "or make each one distinct");
       } else if (Lower(a.title) == Lower(b.title)) {
         add(Severity::kWarning, "near-duplicate", a.id, "has the same title as '" + b.id + "'");
       }
@@ -176,9 +179,9 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
         if (answer->kind == "fallback" && answer->entry_id.empty()) {
           std::string why = answer->explanation && answer->explanation->winner_id == e.id
                                 ? " (it wins, with confidence " + confidence + ", under the threshold)"
-                                : answer->explanation && !answer->explanation->winner_id.empty()
-                                      ? " (closest: '" + answer->explanation->winner_id + "')"
-                                      : "";
+                            : answer->explanation && !answer->explanation->winner_id.empty()
+                                ? " (closest: '" + answer->explanation->winner_id + "')"
+                                : "";
           add(Severity::kWarning, "declined-question", e.id, "question '" + q + "' is declined" + why);
         } else if (shown) {
           add(Severity::kWarning, "confusion", e.id,

@@ -745,6 +745,37 @@ Status Store::LogQuestion(const LoggedQuestion& q) {
   return Status::Ok();
 }
 
+Status Store::LogQuestions(const std::vector<LoggedQuestion>& qs) {
+  if (mode_ != Mode::kReadWrite || qs.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  sqlite3* db = writer_->db;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin log");
+  Status status;
+  {
+    Stmt s(db,
+           "INSERT OR IGNORE INTO question_log(answer_id, asked_at, channel, question, normalized, answered, kind, "
+           "confidence, entry_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!s.ok()) status = SqlError(db, "prepare log");
+    for (size_t i = 0; status.ok() && i < qs.size(); i++) {
+      const LoggedQuestion& q = qs[i];
+      sqlite3_reset(s.get());
+      s.Bind(1, q.answer_id);
+      s.Bind(2, q.asked_at);
+      s.Bind(3, q.channel);
+      s.Bind(4, std::string(bot::TruncateUtf8(q.question, 2000)));
+      s.Bind(5, q.normalized);
+      s.Bind(6, static_cast<int64_t>(q.answered ? 1 : 0));
+      s.Bind(7, q.kind);
+      s.BindDouble(8, q.confidence);
+      s.Bind(9, q.entry_id);
+      if (s.Step() != SQLITE_DONE) status = SqlError(db, "log question");
+    }
+  }
+  if (status.ok() && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) status = SqlError(db, "commit log");
+  if (!status.ok()) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return status;
+}
+
 Status Store::RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment, int64_t at) {
   if (mode_ != Mode::kReadWrite) return Status::Unavailable("the knowledge base is open read-only");
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -925,6 +956,7 @@ Result<std::vector<HistoryRecord>> Store::ApplyEntryChanges(const std::vector<En
   bool changed = false;
   using Op = EntryChange::Op;
   for (size_t i = 0; i < changes.size(); i++) {
+    if (progress && i > 0 && i % 50 == 0) progress(i, changes.size());
     const EntryChange& c = changes[i];
     HistoryRecord r;
     r.at = at;
@@ -1006,11 +1038,10 @@ Result<std::vector<HistoryRecord>> Store::ApplyEntryChanges(const std::vector<En
     hash = Fnv1a(c.action + "\x1f" + r.entry_id + "\x1f" + (r.after ? EntryRecord(*r.after) : "-") + "\x1e", hash);
     changed = true;
     records.push_back(std::move(r));
-    if (progress && ((i + 1) % 50 == 0 || i + 1 == changes.size())) progress(i + 1, changes.size());
   }
+  if (progress && !changes.empty()) progress(changes.size(), changes.size());
   if (!changed) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (progress) progress(changes.size(), changes.size());
     return records;
   }
   std::string new_version = "kb-" + Hex64(hash);

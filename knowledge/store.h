@@ -121,6 +121,9 @@ class Store : public bot::Retriever {
 
   // The question log. Never stores secrets: only what LoggedQuestion holds.
   bot::Status LogQuestion(const LoggedQuestion& q);
+  // Logs `qs` in one transaction (group commit: one WAL commit for many
+  // answers under load); all or none.
+  bot::Status LogQuestions(const std::vector<LoggedQuestion>& qs);
   // Records feedback on a logged answer; kNotFound for an unknown answer id.
   bot::Status RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
                              int64_t at);

@@ -20,3 +20,8 @@ add_test(NAME eval_dev_breadth COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBO
 add_test(NAME kb_test COMMAND careerbot kb test --db ${EVAL_DB}
          --min-answerable ${CAREERBOT_GATE_KB_ANSWER} --min-decline ${CAREERBOT_GATE_KB_DECLINE} --min-smalltalk 1.0)
 set_tests_properties(eval_dev eval_dev_breadth kb_test PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+
+# kb lint on the shipped knowledge: fails on more errors than the gate holds
+# (warnings never fail).
+add_test(NAME kb_lint COMMAND careerbot kb lint --db ${EVAL_DB} --max-errors ${CAREERBOT_GATE_LINT_ERRORS})
+set_tests_properties(kb_lint PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)

@@ -17,6 +17,7 @@
 
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"
+#include "adapters/secrets.h"
 #include "adapters/service.h"
 #include "adapters/web/web.h"
 #include "bot/answerer.h"
@@ -34,12 +35,6 @@ namespace adapters::admin {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char kApiPrefix[] = "/v1/admin";
-
-bool IsApiPath(const std::string& path) {
-  return path == kApiPrefix || path.rfind(std::string(kApiPrefix) + "/", 0) == 0;
-}
 
 std::array<unsigned char, 32> Sha256(const std::string& data) {
   std::array<unsigned char, 32> digest{};
@@ -216,10 +211,10 @@ std::string Embedded(const char* name) {
 
 }  // namespace
 
-AdminOptions AdminOptionsFromEnv() {
+AdminOptions AdminOptionsFromEnv(bot::Status* status) {
   AdminOptions o;
-  const char* token = std::getenv("CAREERBOT_ADMIN_TOKEN");
-  if (token) o.token = token;
+  bot::Status s = ReadSecret("CAREERBOT_ADMIN_TOKEN", &o.token);
+  if (!s.ok() && status) *status = s;
   const char* label = std::getenv("CAREERBOT_ADMIN_TOKEN_LABEL");
   if (label && *label) o.label = label;
   return o;
@@ -244,8 +239,7 @@ class AdminApi {
   AdminApi(Service& service, AdminOptions options)
       : service_(service),
         options_(std::move(options)),
-        curator_(&service.store(), &service.clock()),
-        likely_(&service.store(), LikelyOptions(service)) {
+        likely_(&service.knowledge(), LikelyOptions(service)) {
     Route("/v1/admin/entries", {{"GET", &AdminApi::ListEntries}, {"POST", &AdminApi::CreateEntry}});
     Route("/v1/admin/entries/([^/]+)", {{"GET", &AdminApi::GetEntry},
                                         {"PUT", &AdminApi::ReplaceEntry},
@@ -258,6 +252,7 @@ class AdminApi {
     Route("/v1/admin/gaps/dismiss", {{"POST", &AdminApi::DismissGap}});
     Route("/v1/admin/import", {{"POST", &AdminApi::Import}});
     Route("/v1/admin/export", {{"GET", &AdminApi::Export}});
+    Route("/v1/admin/ask", {{"POST", &AdminApi::Ask}});
   }
 
   bool Authorized(const httplib::Request& req) const {
@@ -266,6 +261,7 @@ class AdminApi {
 
   // Every /v1/admin request: the token first, then the route and method.
   void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    knowledge::StoreHandle::Pin pin(service_.knowledge());
     if (!Authorized(req)) {
       Unauthorized(req, res);
       return;
@@ -316,7 +312,10 @@ class AdminApi {
     routes_.push_back({std::regex(pattern), std::move(methods)});
   }
 
+  // The knowledge base this request works on: Dispatch pins one for the
+  // whole request (a reload may swap the server's knowledge base meanwhile).
   knowledge::Store& store() { return service_.store(); }
+  knowledge::Curator Curator() { return knowledge::Curator(&store(), &service_.clock()); }
   const std::string& who() const { return options_.label; }
 
   void Changed(const std::string& action, const std::string& id) {
@@ -363,7 +362,7 @@ class AdminApi {
     if (!knowledge::EntryFromJson(body, &e, &problem)) {
       return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
     }
-    auto change = curator_.Add(std::move(e), who());
+    auto change = Curator().Add(std::move(e), who());
     if (!change.ok()) return SendFailure(res, change.status());
     Changed("added", change->entry_id);
     res.set_header("Location", "/v1/admin/entries/" + change->entry_id);
@@ -399,7 +398,7 @@ class AdminApi {
     if (!knowledge::EntryFromJson(body, &e, &problem)) {
       return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
     }
-    SendChanged(res, curator_.Replace(id, std::move(e), who(), IfMatch(req)), id);
+    SendChanged(res, Curator().Replace(id, std::move(e), who(), IfMatch(req)), id);
   }
 
   void PatchEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
@@ -412,13 +411,13 @@ class AdminApi {
     if (!knowledge::EntryFromJson(body, &probe, &problem)) {
       return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
     }
-    SendChanged(res, curator_.Patch(id, body, who(), IfMatch(req)), id);
+    SendChanged(res, Curator().Patch(id, body, who(), IfMatch(req)), id);
   }
 
   void DeleteEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
-    auto change = curator_.Delete(id, who(), IfMatch(req));
+    auto change = Curator().Delete(id, who(), IfMatch(req));
     if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
     Changed("deleted", id);
     SendJson(res, 200, {{"deleted", id},
@@ -455,7 +454,7 @@ class AdminApi {
       }
       change_id = c->get<int64_t>();
     }
-    auto change = curator_.Revert(id, who(), change_id);
+    auto change = Curator().Revert(id, who(), change_id);
     if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
     if (change->id != 0) Changed("reverted", id);
     SendJson(res, 200, {{"entry_id", id},
@@ -511,7 +510,8 @@ class AdminApi {
     }
     knowledge::GapOptions o;
     if (!GapOptionsFrom(req, res, &o)) return;
-    auto accepted = knowledge::AcceptGap(&store(), &curator_, &likely_, o, gap_id, entry_id, question, who(),
+    knowledge::Curator curator = Curator();
+    auto accepted = knowledge::AcceptGap(&store(), &curator, &likely_, o, gap_id, entry_id, question, who(),
                                          service_.clock().NowSeconds());
     if (!accepted.ok()) return SendFailure(res, accepted.status(), false, "invalid_request");
     Changed("accepted a gap into", accepted->entry_id);
@@ -533,6 +533,23 @@ class AdminApi {
     auto gap = knowledge::DismissGap(&store(), o, gap_id, who(), service_.clock().NowSeconds());
     if (!gap.ok()) return SendFailure(res, gap.status(), false, "invalid_request");
     SendJson(res, 200, {{"gap_id", gap->id}, {"dismissed", gap->count}});
+  }
+
+  // A curator trying a question: answered as /v1/ask would, with the
+  // explanation, and not logged (it is not a user's question).
+  void Ask(const httplib::Request& req, httplib::Response& res, const Params&) {
+    json body;
+    if (!DecodeJsonObject(req, res, &body)) return;
+    std::string text;
+    if (!StringField(body, "question", res, &text, true)) return;
+    if (bot::Trim(text).empty()) return SendError(res, 400, "empty_question", "'question' is empty", "question");
+    bot::Question q;
+    q.text = text;
+    q.channel = "web";
+    q.explain = true;
+    auto answer = service_.answerer().Ask(q);
+    if (!answer.ok()) return SendFailure(res, answer.status());
+    SendJson(res, 200, AnswerToJson(*answer));
   }
 
   // ---- import and export ----
@@ -568,7 +585,7 @@ class AdminApi {
     options.strict = ParamTrue(req, "strict");
     options.replace = ParamTrue(req, "replace");
     options.dry_run = ParamTrue(req, "dry_run");
-    auto report = curator_.Import(*items, options, who());
+    auto report = Curator().Import(*items, options, who());
     if (!report.ok()) return SendFailure(res, report.status());
     json body = ReportToJson(*report);
     body["warnings"] = warnings;
@@ -601,7 +618,6 @@ class AdminApi {
 
   Service& service_;
   AdminOptions options_;
-  knowledge::Curator curator_;
   bot::Answerer likely_;  // threshold 0; its answers are never logged
   std::vector<RouteSpec> routes_;
 };
@@ -616,34 +632,9 @@ std::shared_ptr<AdminApi> RegisterAdminRoutes(httplib::Server& server, Service& 
   auto api = std::make_shared<AdminApi>(service, options);
   AdminApi* a = api.get();
 
-  // Imports can be large, every other body stays within 16 KiB. The limits
-  // are checked before a body is read, and an admin body over 16 KiB is only
-  // read for a caller with the token.
-  server.set_payload_max_length(kMaxAdminBodyBytes);
-  server.set_pre_routing_handler([a](const httplib::Request& req, httplib::Response& res) {
-    bool admin = IsApiPath(req.path);
-    if (req.has_header("Content-Length")) {
-      unsigned long long length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-      if (admin && length > http::kMaxBodyBytes && !a->Authorized(req)) {
-        a->Unauthorized(req, res);
-        res.set_header("Connection", "close");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      size_t limit = admin ? kMaxAdminBodyBytes : http::kMaxBodyBytes;
-      if (length > limit) {
-        res.set_header("Connection", "close");
-        SendError(res, 413, "payload_too_large",
-                  admin ? "the body is larger than 8 MiB" : "the body is larger than 16 KiB");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    } else if (!admin && Lower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos) {
-      // A chunked body's size is only known once read: ask for a length.
-      res.set_header("Connection", "close");
-      SendError(res, 411, "length_required", "send the body with a Content-Length (at most 16 KiB)");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  // Imports can be large, every other body stays within 16 KiB: the server
+  // checks the limits before a body is read, and reads an admin body over
+  // 16 KiB only for a caller with the token (adapters/http/guard.h).
 
   auto dispatch = [a](const httplib::Request& req, httplib::Response& res) { a->Dispatch(req, res); };
   const std::string api_pattern = "/v1/admin(/.*)?";

@@ -12,9 +12,13 @@
 #include <memory>
 #include <string>
 
+#include "bot/status.h"
+
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace adapters {
 class Service;
@@ -28,8 +32,11 @@ struct AdminOptions {
   bool enabled() const { return !token.empty(); }
 };
 
-// $CAREERBOT_ADMIN_TOKEN and $CAREERBOT_ADMIN_TOKEN_LABEL (default "admin").
-AdminOptions AdminOptionsFromEnv();
+// $CAREERBOT_ADMIN_TOKEN (or the owner-only file $CAREERBOT_ADMIN_TOKEN_FILE,
+// adapters/secrets.h) and $CAREERBOT_ADMIN_TOKEN_LABEL (default "admin"). A
+// token file that cannot be used sets *status (when given) and leaves the
+// admin API off.
+AdminOptions AdminOptionsFromEnv(bot::Status* status = nullptr);
 
 // Admin requests may carry bodies this large (imports); every other path
 // keeps the server's 16 KiB limit.
@@ -44,8 +51,9 @@ bool BearerMatches(const std::string& authorization, const std::string& token);
 class AdminApi;
 
 // Adds the admin API and page to `server` when options.enabled(); register
-// before any catch-all route. Also raises the server's body limit for
-// /v1/admin/ requests only (a pre-routing handler keeps 16 KiB elsewhere).
+// before any catch-all route. The body limits (kMaxAdminBodyBytes only for a
+// caller with the token, 16 KiB otherwise) are the server's, checked before
+// routing (adapters/http/guard.h).
 // Returns the object the handlers use (hold it as long as the server runs),
 // or nullptr when off.
 std::shared_ptr<AdminApi> RegisterAdminRoutes(httplib::Server& server, Service& service,

@@ -3,8 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -20,12 +23,16 @@
 #include "adapters/cli/eval.h"
 #include "adapters/cli/kb_commands.h"
 #include "adapters/discord/discord.h"
+#include "adapters/http/guard.h"
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"
+#include "adapters/logging.h"
 #include "adapters/service.h"
 #include "knowledge/builtin.h"
 #include "knowledge/markdown.h"
+#include "knowledge/snapshot.h"
 #include "knowledge/store.h"
+#include "knowledge/store_handle.h"
 
 namespace adapters::cli {
 namespace {
@@ -147,6 +154,7 @@ const char kMainHelp[] =
     "  kb gaps               what the bot could not answer well, from the question log\n"
     "  kb lint               check the knowledge base (exits 1 on errors)\n"
     "  kb test               run the knowledge base's own test questions\n"
+    "  kb publish --out FILE write an immutable snapshot for serving replicas (hot reload)\n"
     "  discord register      register the /ask command with Discord (--guild ID for one server)\n"
     "\n"
     "Every command takes --help. The knowledge base file is --db PATH, or $CAREERBOT_DB, or\n"
@@ -183,79 +191,201 @@ bot::AnswererOptions AnswererOptionsFrom(const Args& args, bool* ok) {
 
 // ---- serve ----
 
+// A value from its flag, else its environment variable, else `def`; *from
+// says which, for error messages ("--port" or "$CAREERBOT_PORT").
+std::string FlagOrEnv(const Args& args, const char* flag, const char* env, const std::string& def, std::string* from) {
+  if (args.Has(flag)) {
+    *from = std::string("--") + flag;
+    return args.Get(flag);
+  }
+  std::string v = Env(env);
+  if (!v.empty()) {
+    *from = std::string("$") + env;
+    return v;
+  }
+  *from = "default";
+  return def;
+}
+
+// Why these defaults (see also adapters/http/server.h HttpOptions):
+// cpp-httplib serves each connection on one pool thread for as long as the
+// connection stays open (keep-alive), and queues every other connection until
+// a thread is free. Measured here with its default 8 threads and 64 keep-alive
+// clients, the slowest requests waited 850 ms in that queue. So the pool is
+// larger than the keep-alive clients we expect at once (128: chat pages, a
+// proxy's upstream pool, Slack/Discord callbacks); idle threads cost a few
+// KiB of memory and nothing else, answering is CPU-bound and short (about
+// 0.1 ms), so more threads than cores does not slow answers down.
+constexpr long kDefaultThreads = 128;
+constexpr long kDefaultReloadIntervalS = 1;
+constexpr long kDefaultDrainTimeoutS = 10;
+
+const char kServeEnvHelp[] =
+    "\nEnvironment (a flag wins over its variable):\n"
+    "  CAREERBOT_HOST             --host (default 127.0.0.1)\n"
+    "  CAREERBOT_PORT             --port (default 8080)\n"
+    "  CAREERBOT_DB               --db (default $XDG_DATA_HOME/careerbot/careerbot.db,\n"
+    "                             XDG_DATA_HOME defaulting to ~/.local/share)\n"
+    "  CAREERBOT_LOG_DB           --log-db (default: none, the question log goes into --db)\n"
+    "  CAREERBOT_THREADS          --threads (default 128)\n"
+    "  CAREERBOT_THRESHOLD        --threshold (default 0.54)\n"
+    "  CAREERBOT_LOG_LEVEL        --log-level (default info)\n"
+    "  CAREERBOT_LOG_FORMAT       --log-format (default text)\n"
+    "  CAREERBOT_RELOAD_INTERVAL  --reload-interval (default 1)\n"
+    "  CAREERBOT_DRAIN_TIMEOUT    --drain-timeout (default 10)\n"
+    "  CAREERBOT_LOG_RETENTION_DAYS  days the question log keeps a line (default 90, 0 forever)\n"
+    "\nLimits (SECURITY.md):\n"
+    "  CAREERBOT_RATE_LIMIT       requests a minute per client on /v1/ask, /v1/feedback (by IP) and the\n"
+    "                             chat webhooks (by platform user); past it 429 (default 60, 0 off)\n"
+    "  CAREERBOT_TRUST_PROXY      1: behind a local reverse proxy, count X-Forwarded-For's client\n"
+    "  CAREERBOT_CORS_ORIGINS     origins whose pages may call the JSON API, comma-separated\n"
+    "                             (default: none, CORS closed)\n"
+    "\nCurators' admin API and page (/v1/admin/, /admin; off unless the token is set):\n"
+    "  CAREERBOT_ADMIN_TOKEN        the bearer token (default: unset, admin off)\n"
+    "  CAREERBOT_ADMIN_TOKEN_LABEL  who the history records for its changes (default admin)\n"
+    "\nEach secret below (tokens, signing secret, public key) comes from its variable, or from a file\n"
+    "only its owner can read (mode 0600 or 0400) named by the variable + _FILE (SECURITY.md).\n"
+    "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n"
+    "  SLACK_SIGNING_SECRET       verifies /slack/* requests (default: unset, Slack off: 503)\n"
+    "  SLACK_BOT_TOKEN            answers mentions and DMs via chat.postMessage (default: unset)\n"
+    "  SLACK_API_BASE             (default https://slack.com/api)\n"
+    "  SLACK_PUBLIC_KEYWORD       `/ask public ...` answers in the channel (default public)\n"
+    "  DISCORD_PUBLIC_KEY         verifies /discord/interactions (default: unset, Discord off: 503)\n"
+    "  DISCORD_APPLICATION_ID     for `careerbot discord register` (default: unset)\n"
+    "  DISCORD_BOT_TOKEN          for `careerbot discord register` (default: unset)\n"
+    "  DISCORD_API_BASE           (default https://discord.com/api/v10)\n"
+    "  MATTERMOST_TOKEN           the slash command's token (default: unset, Mattermost off: 503)\n"
+    "  MATTERMOST_PUBLIC_KEYWORD  (default public)\n"
+    "\nSignals: SIGTERM or SIGINT stop accepting, finish the requests in flight (for at\n"
+    "most the drain timeout) and exit 0; SIGHUP reloads the knowledge base from --db.\n"
+    "Replacing the --db file (by rename, e.g. `careerbot kb publish --out`) reloads it too.\n";
+
 int Serve(int argc, char** argv) {
   const std::vector<FlagSpec> specs = {
       {"host", true, "address to listen on ($CAREERBOT_HOST, default 127.0.0.1)"},
       {"port", true, "port to listen on, 0 for any free one ($CAREERBOT_PORT, default 8080)"},
       {"db", true, "knowledge base file ($CAREERBOT_DB, default ~/.local/share/careerbot/careerbot.db)"},
-      {"threads", true, "worker threads ($CAREERBOT_THREADS, default 32)"},
+      {"log-db", true, "keep the question log and feedback in this file ($CAREERBOT_LOG_DB, default: in --db)"},
+      {"threads", true, "worker threads, at least the keep-alive clients at once ($CAREERBOT_THREADS, default 128)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54)"},
-      {"log-level", true, "trace, debug, info, warn, error ($CAREERBOT_LOG_LEVEL, default info)"},
+      {"log-level", true, "trace, debug, info, warn, error, off ($CAREERBOT_LOG_LEVEL, default info)"},
+      {"log-format", true, "text or json, one line per event ($CAREERBOT_LOG_FORMAT, default text)"},
+      {"reload-interval", true,
+       "seconds between checks that --db was replaced, 0 for none ($CAREERBOT_RELOAD_INTERVAL, default 1)"},
+      {"drain-timeout", true,
+       "seconds to finish requests in flight on SIGTERM ($CAREERBOT_DRAIN_TIMEOUT, default 10)"},
       {"help", false, "show this help"}};
   Args args;
   if (!ParseArgs(argc, argv, 2, specs, "serve", &args)) return 2;
   if (args.Has("help")) {
     std::printf(
-        "usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz) and "
-        "the web chat page at /.\n\n");
+        "usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz, GET "
+        "/metrics,\nGET /openapi.json), the web chat page at / and the enabled chat platforms' webhooks.\n\n");
     PrintFlags(specs);
-    std::printf(
-        "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n"
-        "  SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_BASE      POST /slack/events, /slack/commands, "
-        "/slack/interactions\n"
-        "  SLACK_PUBLIC_KEYWORD (default public)                      `/ask public ...` answers in the channel\n"
-        "  DISCORD_PUBLIC_KEY, DISCORD_API_BASE                       POST /discord/interactions\n"
-        "  MATTERMOST_TOKEN, MATTERMOST_PUBLIC_KEYWORD                POST /mattermost/commands\n");
+    std::printf("%s", kServeEnvHelp);
     return 0;
   }
   if (!args.positional.empty()) {
     std::fprintf(stderr, "careerbot serve: unexpected argument '%s'\n", args.positional[0].c_str());
     return 2;
   }
-  std::string level = args.Get("log-level", Env("CAREERBOT_LOG_LEVEL", "info"));
-  auto lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off") {
-    std::fprintf(stderr, "careerbot serve: unknown log level '%s'\n", level.c_str());
+  // Every value is checked before anything starts: a bad one is one line on
+  // stderr and exit 2.
+  std::string from;
+  auto bad = [&](const std::string& what, const std::string& value, const std::string& expected) {
+    std::fprintf(stderr, "careerbot serve: invalid %s '%s' from %s (%s)\n", what.c_str(), value.c_str(),
+                 from.c_str(), expected.c_str());
     return 2;
-  }
-  spdlog::set_level(lvl);
+  };
+  std::string level = FlagOrEnv(args, "log-level", "CAREERBOT_LOG_LEVEL", "info", &from);
+  auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off") return bad("log level", level, "trace, debug, info, warn, error, off");
+  LogFormat log_format;
+  std::string format_text = FlagOrEnv(args, "log-format", "CAREERBOT_LOG_FORMAT", "text", &from);
+  if (!ParseLogFormat(format_text, &log_format)) return bad("log format", format_text, "text or json");
 
   http::HttpOptions options;
-  options.chat = ChatConfigFromEnv();  // SLACK_*, DISCORD_*, MATTERMOST_TOKEN
-  options.admin = admin::AdminOptionsFromEnv();  // CAREERBOT_ADMIN_TOKEN(_LABEL): /v1/admin/ and /admin
-  options.host = args.Get("host", Env("CAREERBOT_HOST", "127.0.0.1"));
-  long port = 0, threads = 0;
-  std::string port_text = args.Get("port", Env("CAREERBOT_PORT", "8080"));
-  if (!ParseInt(port_text, &port) || port < 0 || port > 65535) {
-    std::fprintf(stderr, "careerbot serve: invalid port '%s' (0-65535)\n", port_text.c_str());
-    return 2;
-  }
+  options.host = FlagOrEnv(args, "host", "CAREERBOT_HOST", "127.0.0.1", &from);
+  if (options.host.empty()) return bad("host", options.host, "an address such as 127.0.0.1");
+  long port = 0, threads = 0, reload_s = 0, drain_s = 0;
+  std::string port_text = FlagOrEnv(args, "port", "CAREERBOT_PORT", "8080", &from);
+  if (!ParseInt(port_text, &port) || port < 0 || port > 65535) return bad("port", port_text, "0-65535");
   options.port = static_cast<int>(port);
-  std::string threads_text = args.Get("threads", Env("CAREERBOT_THREADS", "32"));
+  std::string threads_text = FlagOrEnv(args, "threads", "CAREERBOT_THREADS", std::to_string(kDefaultThreads), &from);
   if (!ParseInt(threads_text, &threads) || threads < 1 || threads > 1024) {
-    std::fprintf(stderr, "careerbot serve: invalid thread count '%s' (1-1024)\n", threads_text.c_str());
-    return 2;
+    return bad("thread count", threads_text, "1-1024");
   }
   options.threads = static_cast<size_t>(threads);
+  std::string reload_text =
+      FlagOrEnv(args, "reload-interval", "CAREERBOT_RELOAD_INTERVAL", std::to_string(kDefaultReloadIntervalS), &from);
+  if (!ParseInt(reload_text, &reload_s) || reload_s < 0 || reload_s > 86400) {
+    return bad("reload interval", reload_text, "seconds, 0-86400");
+  }
+  std::string drain_text =
+      FlagOrEnv(args, "drain-timeout", "CAREERBOT_DRAIN_TIMEOUT", std::to_string(kDefaultDrainTimeoutS), &from);
+  if (!ParseInt(drain_text, &drain_s) || drain_s < 1 || drain_s > 3600) {
+    return bad("drain timeout", drain_text, "seconds, 1-3600");
+  }
   bool ok;
   bot::AnswererOptions answerer_options = AnswererOptionsFrom(args, &ok);
   if (!ok) return 2;
-
+  // Secrets from the environment or owner-only files (adapters/secrets.h),
+  // the rate limit and the CORS origins: a bad one stops the start.
+  bot::Status config_status;
+  options.chat = ChatConfigFromEnv(&config_status);            // SLACK_*, DISCORD_*, MATTERMOST_*
+  options.admin = admin::AdminOptionsFromEnv(&config_status);  // CAREERBOT_ADMIN_TOKEN(_LABEL): /v1/admin/ and /admin
+  if (config_status.ok()) config_status = RateLimitFromEnv(&options.rate_limit_per_minute);  // CAREERBOT_RATE_LIMIT
+  if (config_status.ok()) config_status = http::CorsOriginsFromEnv(&options.cors_origins);   // CAREERBOT_CORS_ORIGINS
+  options.trust_forwarded_for = http::TrustProxyFromEnv();                                    // CAREERBOT_TRUST_PROXY
+  if (!config_status.ok()) {
+    std::fprintf(stderr, "careerbot serve: %s\n", config_status.message().c_str());
+    return 2;
+  }
   std::string db = args.Get("db", DefaultDbPath());
-  auto store = OpenForCommand(db, "serve");
-  if (!store) return 1;
-  Service service(store.get(), answerer_options);
-  auto lexicon = store->GetLexicon();
+  std::string log_db = FlagOrEnv(args, "log-db", "CAREERBOT_LOG_DB", "", &from);
+
+  ConfigureLogging(lvl, log_format);
+  // The question log first: a bad --log-db must not leave a knowledge base built.
+  std::shared_ptr<knowledge::Store> log_store;
+  if (!log_db.empty()) {
+    auto info = knowledge::InspectKnowledgeBase(log_db);
+    if (!info.ok() && info.status().code() != bot::Status::Code::kNotFound) {
+      std::fprintf(stderr, "careerbot serve: question log: %s\n", info.status().message().c_str());
+      return 1;
+    }
+    auto opened_log = knowledge::Store::Open(log_db);
+    if (!opened_log.ok()) {
+      std::fprintf(stderr, "careerbot serve: question log: %s\n", opened_log.status().message().c_str());
+      return 1;
+    }
+    log_store = std::move(*opened_log);
+  }
+  bool built = false;
+  auto opened = knowledge::StoreHandle::Open(db, &built);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "careerbot serve: %s\n", opened.status().message().c_str());
+    return 1;
+  }
+  std::shared_ptr<knowledge::StoreHandle> kb = std::move(*opened);
+  if (built) spdlog::info("built the knowledge base at {} from the shipped knowledge", db);
+  auto lexicon = kb->GetLexicon();
   if (!lexicon.ok()) {
     std::fprintf(stderr, "careerbot serve: %s\n", lexicon.status().message().c_str());
     return 1;
   }
+  if (log_db.empty() && kb->read_only()) {
+    spdlog::warn("{} is a published snapshot, served read-only: questions are not logged and feedback is refused; "
+                 "give the log a file of its own with --log-db",
+                 db);
+  }
+  Service service(kb, log_store, answerer_options);
 
-  // SIGINT/SIGTERM are taken by a dedicated thread, which stops the server.
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload) are taken by a dedicated thread.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   http::HttpServer server(service, options);
@@ -264,20 +394,58 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "careerbot serve: %s\n", s.message().c_str());
     return 1;
   }
+  auto log_reload = [](const bot::Result<bool>& r, const knowledge::StoreHandle& handle) {
+    if (!r.ok()) {
+      spdlog::error("knowledge base not reloaded, still serving the previous one: {}", r.status().message());
+      return;
+    }
+    auto lex = const_cast<knowledge::StoreHandle&>(handle).GetLexicon();
+    spdlog::info("knowledge base reloaded from {}: {} entries, version {}", handle.path(),
+                 lex.ok() ? (*lex)->entry_count : 0, lex.ok() ? (*lex)->version : "?");
+  };
+  kb->set_listener(log_reload);
+  kb->StartWatching(std::chrono::seconds(reload_s));
+
+  std::atomic<bool> stopping{false};
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("signal {}: stopping", sig);
-    server.Stop();
+    while (true) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        if (stopping) return;
+        spdlog::info("SIGHUP: reloading the knowledge base from {}", db);
+        log_reload(kb->Reload(/*force=*/true), *kb);
+        continue;
+      }
+      if (stopping) return;  // woken by Run() returning
+      stopping = true;
+      spdlog::info("{}: no new connections; finishing the requests in flight (at most {} s)",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", drain_s);
+      server.Stop();
+      // Bounded: a request still running after the drain timeout is not waited for.
+      std::thread([drain_s] {
+        std::this_thread::sleep_for(std::chrono::seconds(drain_s));
+        spdlog::error("requests still in flight after {} s; exiting", drain_s);
+        spdlog::default_logger()->flush();
+        std::_Exit(1);
+      }).detach();
+      return;
+    }
   });
-  spdlog::info("careerbot listening on http://{}:{} (knowledge base {}: {} entries, version {}; adapters: {})",
-               options.host, server.port(), db, (*lexicon)->entry_count, (*lexicon)->version,
-               EnabledAdapters(options.chat));
+  std::string adapters = EnabledAdapters(options.chat) + (options.admin.enabled() ? ", admin" : "");
+  spdlog::info(
+      "careerbot listening on http://{}:{} (knowledge base {}: {} entries, version {}, {}; question log {}; "
+      "{} threads; adapters: {})",
+      options.host, server.port(), db, (*lexicon)->entry_count, (*lexicon)->version,
+      kb->read_only() ? "read-only snapshot" : "writable", log_db.empty() ? (kb->read_only() ? "off" : "in the knowledge base") : log_db,
+      options.threads, adapters);
   server.Run();
+  kb->StopWatching();
   // Wake the signal thread if the server stopped on its own.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  if (!stopping.exchange(true)) pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   spdlog::info("stopped");
+  spdlog::default_logger()->flush();
   return 0;
 }
 
@@ -579,9 +747,45 @@ int KbTest(int argc, char** argv) {
   return RunEval("kb test", "knowledge tests", jsonl, args, store.get(), options);
 }
 
+int KbPublish(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {"db", true, "the knowledge base to publish ($CAREERBOT_DB)"},
+      {"out", true, "the snapshot file to write (replaced atomically)"},
+      {"help", false, "show this help"}};
+  Args args;
+  if (!ParseArgs(argc, argv, 3, specs, "kb publish", &args)) return 2;
+  if (args.Has("help")) {
+    std::printf("usage: careerbot kb publish [--db PATH] --out FILE\n\nWrites a consistent, immutable snapshot of the "
+                "knowledge base (VACUUM INTO a temporary file\nbeside FILE, without the question log, fsync, then "
+                "renamed over FILE). A `careerbot serve`\nwhose --db is FILE reloads it within a second, or on "
+                "SIGHUP. See docs/operations.md.\n\n");
+    PrintFlags(specs);
+    return 0;
+  }
+  if (!args.positional.empty()) {
+    std::fprintf(stderr, "careerbot kb publish: unexpected argument '%s'\n", args.positional[0].c_str());
+    return 2;
+  }
+  if (args.Get("out").empty()) {
+    std::fprintf(stderr, "careerbot kb publish: give the snapshot file with --out FILE\n");
+    return 2;
+  }
+  std::string db = args.Get("db", DefaultDbPath());
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  auto info = knowledge::PublishSnapshot(db, args.Get("out"), now);
+  if (!info.ok()) {
+    std::fprintf(stderr, "careerbot kb publish: %s\n", info.status().message().c_str());
+    return 1;
+  }
+  std::printf("published %s: %zu entries, version %s\n", args.Get("out").c_str(), info->entries,
+              info->version.c_str());
+  return 0;
+}
+
 int Kb(int argc, char** argv) {
   std::string sub = argc > 2 ? argv[2] : "";
   if (sub == "build") return KbBuild(argc, argv);
+  if (sub == "publish") return KbPublish(argc, argv);
   // Curation commands (adapters/cli/kb_commands.cc): search, add, edit, rm,
   // export, import, lint, history, revert, gaps.
   if (IsKbCurationCommand(sub)) return RunKbCurationCommand(argc, argv);
@@ -589,7 +793,7 @@ int Kb(int argc, char** argv) {
   if (sub == "show") return KbListShow(argc, argv, true);
   if (sub == "test") return KbTest(argc, argv);
   if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
-    std::printf("usage: careerbot kb build|list|show|search|add|edit|rm|export|import|lint|history|revert|gaps|test "
+    std::printf("usage: careerbot kb build|publish|list|show|search|add|edit|rm|export|import|lint|history|revert|gaps|test "
                 "[FLAGS]\n");
     return sub.empty() ? 2 : 0;
   }
@@ -617,7 +821,12 @@ int DiscordRegister(int argc, char** argv) {
     std::fprintf(stderr, "careerbot discord register: unexpected argument '%s'\n", args.positional[0].c_str());
     return 2;
   }
-  ChatConfig config = ChatConfigFromEnv();
+  bot::Status config_status;
+  ChatConfig config = ChatConfigFromEnv(&config_status);
+  if (!config_status.ok()) {
+    std::fprintf(stderr, "careerbot discord register: %s\n", config_status.message().c_str());
+    return 2;
+  }
   int status = 0;
   std::string body;
   bot::Status s = discord::RegisterDiscordCommand(config.discord, args.Get("guild"), &status, &body);

@@ -354,11 +354,12 @@ int Add(int argc, char** argv) {
   json fields;
   bool has_fields = FieldsAsJson(args, &fields);
   if (args.Has("help") || !args.positional.empty() || (!has_fields && !args.Has("file"))) {
-    Usage("kb add [--db PATH] (--title T --body B [--question Q]... [--tag T]... [--article A] [--section S] "
-          "[--url U] | --file FILE)",
-          "Adds a new entry, recorded in the history as made by $USER. A running server answers from it at "
-          "once.",
-          specs);
+    Usage(
+        "kb add [--db PATH] (--title T --body B [--question Q]... [--tag T]... [--article A] [--section S] "
+        "[--url U] | --file FILE)",
+        "Adds a new entry, recorded in the history as made by $USER. A running server answers from it at "
+        "once.",
+        specs);
     return args.Has("help") ? 0 : 2;
   }
   bot::Entry e;
@@ -422,7 +423,8 @@ int EditInEditor(knowledge::Store& store, const std::string& id) {
     change = curator.Replace(id, *edited, Who(), knowledge::EntryFingerprint(*current));
   }
   if (!change.ok()) {
-    std::fprintf(stderr, "careerbot kb edit: %s\nyour edit is kept in %s; fix it and run\n  careerbot kb edit %s --file %s\n",
+    std::fprintf(stderr,
+                 "careerbot kb edit: %s\nyour edit is kept in %s; fix it and run\n  careerbot kb edit %s --file %s\n",
                  change.status().message().c_str(), path.c_str(), id.c_str(), path.c_str());
     return 1;
   }
@@ -440,12 +442,13 @@ int Edit(int argc, char** argv) {
   KbArgs args;
   if (!Parse(argc, argv, specs, "kb edit", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
-    Usage("kb edit [--db PATH] ID [--title T] [--body B] [--question Q]... [--add-question Q]... [--tag T]... "
-          "[--article A] [--section S] [--url U] [--file FILE]",
-          "Changes entry ID: the fields given as flags (--question and --tag replace the lists), or the whole\n"
-          "entry from --file; with neither, opens the entry's Markdown in $VISUAL or $EDITOR. Recorded in the\n"
-          "history as made by $USER; a running server answers from the change at once.",
-          specs);
+    Usage(
+        "kb edit [--db PATH] ID [--title T] [--body B] [--question Q]... [--add-question Q]... [--tag T]... "
+        "[--article A] [--section S] [--url U] [--file FILE]",
+        "Changes entry ID: the fields given as flags (--question and --tag replace the lists), or the whole\n"
+        "entry from --file; with neither, opens the entry's Markdown in $VISUAL or $EDITOR. Recorded in the\n"
+        "history as made by $USER; a running server answers from the change at once.",
+        specs);
     return args.Has("help") ? 0 : 2;
   }
   const std::string id = args.positional[0];
@@ -701,8 +704,8 @@ int Import(int argc, char** argv) {
     auto parsed = knowledge::ParseImportText(text, path, &warnings);
     if (!parsed.ok()) return FailStatus("kb import", parsed.status());
     for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    bool article = path.size() > 4 && (path.compare(path.size() - 4, 4, ".txt") == 0 ||
-                                       path.compare(path.size() - 3, 3, ".md") == 0);
+    bool article = path.size() > 4 &&
+                   (path.compare(path.size() - 4, 4, ".txt") == 0 || path.compare(path.size() - 3, 3, ".md") == 0);
     std::printf("%s: %zu %s\n", path.c_str(), parsed->size(), article ? "sections" : "entries");
     for (auto& item : *parsed) items.push_back(std::move(item));
   }
@@ -808,8 +811,10 @@ int Lint(int argc, char** argv) {
                           {"entry_id", f.entry_id},
                           {"message", f.message}});
     }
-    json out = {{"entries", report->entries},   {"questions_asked", report->questions_asked},
-                {"errors", report->errors},     {"warnings", report->warnings},
+    json out = {{"entries", report->entries},
+                {"questions_asked", report->questions_asked},
+                {"errors", report->errors},
+                {"warnings", report->warnings},
                 {"findings", findings}};
     std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
@@ -847,14 +852,15 @@ int Gaps(int argc, char** argv) {
   if (!Parse(argc, argv, specs, "kb gaps", &args)) return 2;
   bool accept = args.Has("accept"), dismiss = args.Has("dismiss");
   if (args.Has("help") || (accept && dismiss) || args.positional.size() > (accept ? 1u : 0u)) {
-    Usage("kb gaps [--db PATH] [--days N] [--limit N] [--json]\n"
-          "       careerbot kb gaps --accept N [ENTRY] [--question TEXT]\n"
-          "       careerbot kb gaps --dismiss N",
-          "Lists what the bot could not answer well, from the question log: declined questions, weak answers\n"
-          "and answers marked not helpful, grouped by wording, most asked first, each with the entry it most\n"
-          "likely meant. --accept adds a gap's question to an entry in one step (recorded as made by $USER);\n"
-          "--dismiss drops a gap. Nothing changes otherwise.",
-          specs);
+    Usage(
+        "kb gaps [--db PATH] [--days N] [--limit N] [--json]\n"
+        "       careerbot kb gaps --accept N [ENTRY] [--question TEXT]\n"
+        "       careerbot kb gaps --dismiss N",
+        "Lists what the bot could not answer well, from the question log: declined questions, weak answers\n"
+        "and answers marked not helpful, grouped by wording, most asked first, each with the entry it most\n"
+        "likely meant. --accept adds a gap's question to an entry in one step (recorded as made by $USER);\n"
+        "--dismiss drops a gap. Nothing changes otherwise.",
+        specs);
     return args.Has("help") ? 0 : 2;
   }
   knowledge::GapOptions options;
@@ -911,15 +917,23 @@ int Gaps(int argc, char** argv) {
       const auto& g = (*gaps)[i];
       json likely_entry;
       if (!g.likely_entry_id.empty()) {
-        likely_entry = {{"id", g.likely_entry_id}, {"title", g.likely_entry_title}, {"confidence", g.likely_confidence}};
+        likely_entry = {
+            {"id", g.likely_entry_id}, {"title", g.likely_entry_title}, {"confidence", g.likely_confidence}};
       }
-      list.push_back({{"position", i + 1},        {"id", g.id},
-                      {"count", g.count},         {"declined", g.declined},
-                      {"low_confidence", g.low_confidence}, {"unhelpful", g.unhelpful},
-                      {"example", g.example},     {"examples", g.examples},
-                      {"terms", g.terms},         {"channels", g.channels},
-                      {"first_asked", g.first_asked}, {"last_asked", g.last_asked},
-                      {"answered_by", g.answered_by}, {"likely_entry", likely_entry}});
+      list.push_back({{"position", i + 1},
+                      {"id", g.id},
+                      {"count", g.count},
+                      {"declined", g.declined},
+                      {"low_confidence", g.low_confidence},
+                      {"unhelpful", g.unhelpful},
+                      {"example", g.example},
+                      {"examples", g.examples},
+                      {"terms", g.terms},
+                      {"channels", g.channels},
+                      {"first_asked", g.first_asked},
+                      {"last_asked", g.last_asked},
+                      {"answered_by", g.answered_by},
+                      {"likely_entry", likely_entry}});
     }
     std::printf("%s\n", list.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     return 0;
@@ -955,8 +969,8 @@ int Gaps(int argc, char** argv) {
 }  // namespace
 
 bool IsKbCurationCommand(const std::string& sub) {
-  static const std::set<std::string> kCommands = {"search", "add",    "edit", "rm",      "export",
-                                                  "import", "lint",   "history", "revert", "gaps"};
+  static const std::set<std::string> kCommands = {"search", "add",  "edit",    "rm",     "export",
+                                                  "import", "lint", "history", "revert", "gaps"};
   return kCommands.count(sub) > 0;
 }
 

@@ -29,6 +29,19 @@ bool AllDigits(const std::string& s) {
   return true;
 }
 
+// member.user.id in a guild, user.id in a direct message, else "".
+std::string InteractionUserId(const json& interaction) {
+  auto field = [](const json& j, const char* name) -> const json* {
+    if (!j.is_object()) return nullptr;
+    auto it = j.find(name);
+    return it == j.end() ? nullptr : &*it;
+  };
+  const json* member = field(interaction, "member");
+  const json* user = member ? field(*member, "user") : field(interaction, "user");
+  const json* id = user ? field(*user, "id") : nullptr;
+  return id && id->is_string() ? id->get<std::string>() : "";
+}
+
 constexpr char kHelp[] =
     "Ask me about backend-developer careers, for example `/ask question: How much do backend developers earn?` "
     "(set `private` to True so only you see the answer).";
@@ -61,13 +74,24 @@ void DiscordAdapter::HandleInteraction(const httplib::Request& req, httplib::Res
     SendJson(res, 401, ErrorJson("unauthorized", "invalid request signature"));
     return;
   }
-  json interaction = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  // Interactions nest a few levels (options of subcommands); deeper is not Discord's.
+  json interaction = JsonNestingWithin(req.body, 64) ? json::parse(req.body, nullptr, /*allow_exceptions=*/false)
+                                                     : json(json::value_t::discarded);
   if (interaction.is_discarded() || !interaction.is_object()) {
     SendJson(res, 400, ErrorJson("invalid_json", "the body is not a JSON object"));
     return;
   }
   auto type_it = interaction.find("type");
   int type = type_it != interaction.end() && type_it->is_number_integer() ? type_it->get<int>() : -1;
+  // Discord's PINGs are not a user's; everything else counts against its user.
+  if (type != kPing && limiter_ && limiter_->enabled()) {
+    RateLimiter::Decision d = limiter_->Take("discord:" + InteractionUserId(interaction));
+    if (!d.allowed) {
+      res.set_header("Retry-After", std::to_string(d.retry_after_s));
+      SendJson(res, 429, ErrorJson("rate_limited", RateLimitedMessage(limiter_->per_minute(), d.retry_after_s)));
+      return;
+    }
+  }
   switch (type) {
     case kPing:
       SendJson(res, 200, PongResponse());

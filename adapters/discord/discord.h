@@ -8,9 +8,11 @@
 // adapter must outlive the httplib::Server it registered on.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "adapters/chat_config.h"
+#include "adapters/rate_limit.h"
 #include "adapters/service.h"
 #include "bot/status.h"
 
@@ -29,10 +31,14 @@ class DiscordAdapter {
   // Adds POST /discord/interactions; 503 not_configured without DISCORD_PUBLIC_KEY.
   void RegisterRoutes(httplib::Server& server);
   void HandleInteraction(const httplib::Request& req, httplib::Response& res);
+  // Limits each Discord user (once the request is verified): past the
+  // limit, 429 with Retry-After. Null or off: no limit. Set before serving.
+  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
 
  private:
   Service& service_;
   DiscordConfig config_;
+  std::shared_ptr<RateLimiter> limiter_;
 };
 
 // Registers (overwrites) the application's commands with the `ask` command:

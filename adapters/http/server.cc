@@ -3,14 +3,27 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "adapters/discord/discord.h"
+#include "adapters/http/connection.h"
+#include "adapters/http/guard.h"
+#include "adapters/http/observability.h"
+#include "adapters/http/request_decode.h"
 #include "adapters/json_codec.h"
 #include "adapters/slack/slack.h"
 #include "adapters/web/web.h"
 #include "bot/text.h"
+#include "embedded.h"
+
+namespace careerbot {
+extern const EmbeddedFile kOpenApiFiles[];
+}
 
 namespace adapters::http {
 namespace {
@@ -19,6 +32,8 @@ using nlohmann::json;
 
 void SendJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
+  // An error message may quote the request: never let a browser read it as anything but JSON.
+  res.set_header("X-Content-Type-Options", "nosniff");
   // Replace invalid UTF-8 rather than throw: answer text is always valid, but
   // an error message may quote the request.
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
@@ -26,6 +41,31 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
   SendJson(res, status, ErrorJson(code, message));
+}
+
+// Debian's cpp-httplib is a compiled library that listens with a backlog of
+// 5 (CPPHTTPLIB_LISTEN_BACKLOG is fixed inside libcpp-httplib.so). Under a
+// burst of new connections, e.g. a load balancer opening its keep-alive pool,
+// the kernel drops the SYNs past 5; clients retry only after a second and a
+// proxy with a 1 s connect timeout marks the replica down. Linux lets listen()
+// be called again on a listening socket to change its backlog, so find ours
+// (the listening socket bound to `port`) and widen it. The kernel caps the
+// value at net.core.somaxconn.
+void WidenListenBacklog(int port, int backlog) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    int accepting = 0;
+    socklen_t len = sizeof(accepting);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof(addr);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound != port) continue;
+    if (::listen(fd, backlog) != 0) spdlog::warn("could not widen the listen backlog of port {}", port);
+    return;
+  }
 }
 
 int HttpStatusFor(const bot::Status& s) {
@@ -44,101 +84,102 @@ void SendStatus(httplib::Response& res, const bot::Status& s) {
   SendError(res, HttpStatusFor(s), bot::Status::CodeName(s.code()), s.message());
 }
 
-bool IsJsonContentType(const httplib::Request& req) {
-  std::string type = req.get_header_value("Content-Type");
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  size_t semi = type.find(';');
-  std::string media(bot::Trim(type.substr(0, semi)));
-  return media == "application/json";
+// Splits "/a/b" into {"a", "b"}.
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
-// Decodes a JSON object body, or answers the error and returns false.
-bool DecodeJsonObject(const httplib::Request& req, httplib::Response& res, json* out) {
-  if (!IsJsonContentType(req)) {
-    SendError(res, 415, "unsupported_media_type", "send the body as Content-Type: application/json");
-    return false;
-  }
-  // JSON must be UTF-8; a client that sends other bytes inside a string still
-  // gets an answer, with those bytes read as U+FFFD.
-  *out = bot::IsValidUtf8(req.body) ? json::parse(req.body, nullptr, /*allow_exceptions=*/false)
-                                    : json::parse(bot::RepairUtf8(req.body), nullptr, /*allow_exceptions=*/false);
-  if (out->is_discarded()) {
-    SendError(res, 400, "invalid_json", "the body is not valid JSON");
-    return false;
-  }
-  if (!out->is_object()) {
-    SendError(res, 400, "invalid_request", "the body must be a JSON object");
-    return false;
+bool PathMatches(const std::string& pattern, const std::string& path) {
+  if (pattern == path) return true;
+  if (pattern.find('{') == std::string::npos) return false;
+  std::vector<std::string> want = Segments(pattern), got = Segments(path);
+  if (want.size() != got.size()) return false;
+  for (size_t i = 0; i < want.size(); i++) {
+    bool param = !want[i].empty() && want[i].front() == '{' && want[i].back() == '}';
+    if (param ? got[i].empty() : want[i] != got[i]) return false;
   }
   return true;
 }
-
-// Reads an optional string field; false (and the error sent) when it has the wrong type.
-bool OptionalString(const json& body, const char* field, size_t max_bytes, httplib::Response& res,
-                    std::string* out) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return true;
-  if (!it->is_string()) {
-    SendError(res, 400, "invalid_request", std::string("'") + field + "' must be a string");
-    return false;
-  }
-  *out = it->get<std::string>();
-  if (out->size() > max_bytes) {
-    SendError(res, 400, "invalid_request",
-              std::string("'") + field + "' is longer than " + std::to_string(max_bytes) + " bytes");
-    return false;
-  }
-  return true;
-}
-
-struct Route {
-  const char* method;
-  const char* path;
-};
-const Route kRoutes[] = {{"POST", "/v1/ask"}, {"POST", "/v1/feedback"}, {"GET", "/healthz"},
-                         {"GET", "/"},          {"GET", "/app.css"},       {"GET", "/app.js"},
-                         // Chat platforms (adapters/slack, adapters/discord).
-                         {"POST", "/slack/events"}, {"POST", "/slack/commands"}, {"POST", "/slack/interactions"},
-                         {"POST", "/discord/interactions"}, {"POST", "/mattermost/commands"}};
-// The admin paths (/v1/admin/..., /admin; adapters/admin) are not listed:
-// they answer 405 themselves when on, and must stay 404 when off.
 
 }  // namespace
 
-void RegisterRoutes(httplib::Server& server, Service& service) {
-  server.Post("/v1/ask", [&service](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!DecodeJsonObject(req, res, &body)) return;
-    auto q = body.find("question");
-    if (q == body.end() || q->is_null()) {
-      SendError(res, 400, "missing_question", "the body needs a 'question' string");
-      return;
-    }
-    if (!q->is_string()) {
-      SendError(res, 400, "invalid_question", "'question' must be a string");
-      return;
-    }
-    bot::Question question;
-    question.text = q->get<std::string>();
-    if (bot::Trim(question.text).empty()) {
-      SendError(res, 400, "empty_question", "'question' is empty");
-      return;
-    }
-    if (!OptionalString(body, "conversation_id", 128, res, &question.conversation_id)) return;
-    std::string channel = "http";
-    if (!OptionalString(body, "channel", 16, res, &channel)) return;
-    if (channel != "http" && channel != "web") {
-      SendError(res, 400, "invalid_request", "'channel' must be \"http\" or \"web\"");
-      return;
-    }
-    question.channel = channel;
-    auto explain = body.find("explain");
-    if (explain != body.end() && !explain->is_null()) {
-      if (!explain->is_boolean()) {
-        SendError(res, 400, "invalid_request", "'explain' must be true or false");
-        return;
+const std::string& OpenApiDocument() {
+  static const std::string* doc = [] {
+    for (const careerbot::EmbeddedFile* f = careerbot::kOpenApiFiles; f->path; f++) {
+      if (std::string(f->path) == "openapi.json") {
+        return new std::string(reinterpret_cast<const char*>(f->data), f->size);
       }
-      question.explain = explain->get<bool>();
+    }
+    return new std::string("{}");
+  }();
+  return *doc;
+}
+
+const std::vector<RouteInfo>& Routes() {
+  static const std::vector<RouteInfo> routes = {
+      {"POST", "/v1/ask", "api"},
+      {"POST", "/v1/feedback", "api"},
+      {"GET", "/healthz", "api"},
+      {"GET", "/metrics", "ops"},
+      {"GET", "/openapi.json", "ops"},
+      // The chat page (adapters/web).
+      {"GET", "/", "web"},
+      {"GET", "/app.css", "web"},
+      {"GET", "/app.js", "web"},
+      // Chat platforms (adapters/slack, adapters/discord).
+      {"POST", "/slack/events", "slack"},
+      {"POST", "/slack/commands", "slack"},
+      {"POST", "/slack/interactions", "slack"},
+      {"POST", "/discord/interactions", "discord"},
+      {"POST", "/mattermost/commands", "mattermost"},
+      // The curators' admin API and page (adapters/admin); they exist only
+      // when an admin token is set, and answer their own 405s.
+      {"GET", "/admin", "admin"},
+      {"GET", "/admin/admin.css", "admin"},
+      {"GET", "/admin/admin.js", "admin"},
+      {"GET", "/v1/admin/entries", "admin"},
+      {"POST", "/v1/admin/entries", "admin"},
+      {"GET", "/v1/admin/entries/{id}", "admin"},
+      {"PUT", "/v1/admin/entries/{id}", "admin"},
+      {"PATCH", "/v1/admin/entries/{id}", "admin"},
+      {"DELETE", "/v1/admin/entries/{id}", "admin"},
+      {"GET", "/v1/admin/entries/{id}/history", "admin"},
+      {"POST", "/v1/admin/entries/{id}/revert", "admin"},
+      {"GET", "/v1/admin/gaps", "admin"},
+      {"POST", "/v1/admin/gaps/accept", "admin"},
+      {"POST", "/v1/admin/gaps/dismiss", "admin"},
+      {"POST", "/v1/admin/import", "admin"},
+      {"GET", "/v1/admin/export", "admin"},
+      {"POST", "/v1/admin/ask", "admin"},
+  };
+  return routes;
+}
+
+const RouteInfo* FindRoutePath(const std::string& path) {
+  std::string p = path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
+  for (const RouteInfo& r : Routes()) {
+    if (PathMatches(r.path, p)) return &r;
+  }
+  return nullptr;
+}
+
+void RegisterRoutes(httplib::Server& server, Service& service) {
+  // The bodies are decoded by pure functions (request_decode.h); the body
+  // limits, the rate limit and CORS were checked before routing (guard.h).
+  server.Post("/v1/ask", [&service](const httplib::Request& req, httplib::Response& res) {
+    bot::Question question;
+    RequestError error;
+    if (!DecodeAskRequest(req.get_header_value("Content-Type"), req.body, kMaxApiBodyBytes, &question, &error)) {
+      SendError(res, error.status, error.code, error.message);
+      return;
     }
     auto answer = service.Ask(question);
     if (!answer.ok()) {
@@ -149,21 +190,14 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
   });
 
   server.Post("/v1/feedback", [&service](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!DecodeJsonObject(req, res, &body)) return;
-    auto id = body.find("answer_id");
-    if (id == body.end() || !id->is_string() || id->get<std::string>().empty()) {
-      SendError(res, 400, "invalid_request", "'answer_id' must be a non-empty string");
+    FeedbackRequest feedback;
+    RequestError error;
+    if (!DecodeFeedbackRequest(req.get_header_value("Content-Type"), req.body, kMaxApiBodyBytes, &feedback,
+                               &error)) {
+      SendError(res, error.status, error.code, error.message);
       return;
     }
-    auto helpful = body.find("helpful");
-    if (helpful == body.end() || !helpful->is_boolean()) {
-      SendError(res, 400, "invalid_request", "'helpful' must be true or false");
-      return;
-    }
-    std::string comment;
-    if (!OptionalString(body, "comment", 2000, res, &comment)) return;
-    bot::Status s = service.Feedback(id->get<std::string>(), helpful->get<bool>(), comment);
+    bot::Status s = service.Feedback(feedback.answer_id, feedback.helpful, feedback.comment);
     if (!s.ok()) {
       SendStatus(res, s);
       return;
@@ -173,7 +207,7 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
 
   server.Get("/healthz", [&service](const httplib::Request&, httplib::Response& res) {
     // Answers from memory: the lexicon is cached and only re-read after a change.
-    auto lexicon = service.store().GetLexicon();
+    auto lexicon = service.knowledge().GetLexicon();
     if (!lexicon.ok()) {
       SendError(res, 503, "unavailable", lexicon.status().message());
       return;
@@ -183,7 +217,53 @@ void RegisterRoutes(httplib::Server& server, Service& service) {
 }
 
 HttpServer::HttpServer(Service& service, HttpOptions options)
-    : service_(service), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {}
+    : service_(service),
+      options_(std::move(options)),
+      metrics_(std::make_unique<HttpMetrics>()),
+      server_(std::make_unique<GuardedServer>()),
+      started_(std::chrono::steady_clock::now()),
+      started_unix_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
+
+std::string HttpServer::RenderMetrics() {
+  std::string out;
+  out.reserve(16384);
+  metrics_->Render(&out);
+  service_.metrics().Render(&out);
+  knowledge::StoreHandle& kb = service_.knowledge();
+  auto lexicon = kb.GetLexicon();
+  metrics::AppendHeader(&out, "careerbot_knowledge_entries", "gauge", "Entries in the knowledge base answered from.");
+  out += "careerbot_knowledge_entries " + std::to_string(lexicon.ok() ? (*lexicon)->entry_count : 0) + "\n";
+  metrics::AppendHeader(&out, "careerbot_knowledge_snapshot_info", "gauge",
+                        "The knowledge base answered from: its content version (1 for the current one).");
+  if (lexicon.ok()) {
+    out += "careerbot_knowledge_snapshot_info{version=\"" + metrics::EscapeLabel((*lexicon)->version) + "\",read_only=\"" +
+           (kb.read_only() ? "true" : "false") + "\"} 1\n";
+  }
+  metrics::AppendHeader(&out, "careerbot_knowledge_reloads_total", "counter",
+                        "Knowledge-base reloads (SIGHUP or the file replaced), by result.");
+  out += "careerbot_knowledge_reloads_total{result=\"ok\"} " + std::to_string(kb.reloads()) + "\n";
+  out += "careerbot_knowledge_reloads_total{result=\"failed\"} " + std::to_string(kb.reload_failures()) + "\n";
+  metrics::AppendHeader(&out, "careerbot_uptime_seconds", "gauge", "Seconds since this server started.");
+  out += "careerbot_uptime_seconds " +
+         metrics::FormatValue(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()) +
+         "\n";
+  metrics::AppendHeader(&out, "careerbot_start_time_seconds", "gauge", "When this server started, Unix seconds.");
+  out += "careerbot_start_time_seconds " + metrics::FormatValue(started_unix_) + "\n";
+  metrics::AppendHeader(&out, "careerbot_http_threads", "gauge", "Worker threads of the HTTP server.");
+  out += "careerbot_http_threads " + std::to_string(options_.threads) + "\n";
+  return out;
+}
+
+void HttpServer::RegisterOpsRoutes(httplib::Server& s) {
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  s.Get("/openapi\\.json", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(OpenApiDocument(), "application/json");
+  });
+}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -195,7 +275,9 @@ bot::Status HttpServer::Bind() {
   // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small
   // keep-alive responses back (~300 requests/s measured, ~20,000 with it).
   s.set_tcp_nodelay(true);
-  s.set_payload_max_length(kMaxBodyBytes);
+  // The largest body any route takes; each route's own limit is checked
+  // before its body is read (RequestGuard, below).
+  s.set_payload_max_length(kMaxAdminImportBodyBytes);
   s.set_keep_alive_timeout(options_.keep_alive_timeout_s);
   s.set_keep_alive_max_count(options_.keep_alive_max_count);
   s.set_read_timeout(options_.read_timeout_s, 0);
@@ -207,20 +289,47 @@ bot::Status HttpServer::Bind() {
   // The chat page (GET /, /app.css, /app.js); before the catch-all routes below.
   web::RegisterWebRoutes(s);
   // The chat platforms' webhooks; each answers 503 until its secret is set.
+  // One rate limiter for every channel: by IP address for the JSON API, by
+  // platform user for the webhooks (each adapter knows its users).
+  auto limiter = std::make_shared<RateLimiter>(options_.rate_limit_per_minute, &service_.clock());
   slack_ = std::make_unique<slack::SlackAdapter>(service_, options_.chat.slack);
+  slack_->set_rate_limiter(limiter);
   slack_->RegisterRoutes(s);
   mattermost_ = std::make_unique<slack::MattermostAdapter>(service_, options_.chat.mattermost);
+  mattermost_->set_rate_limiter(limiter);
   mattermost_->RegisterRoutes(s);
   discord_ = std::make_unique<discord::DiscordAdapter>(service_, options_.chat.discord);
+  discord_->set_rate_limiter(limiter);
   discord_->RegisterRoutes(s);
   // The curators' admin API (/v1/admin/...) and page (/admin): absent unless
   // a token is set; answers its own 401s and 405s.
   admin_ = admin::RegisterAdminRoutes(s, service_, options_.admin);
+  RegisterOpsRoutes(s);
+  // The access log, request ids and request metrics; in the same
+  // pre-routing handler, the checks every request passes before its body is
+  // read (methods, body framing and size per route, the JSON API's rate
+  // limit, CORS), admin API on or off.
+  GuardOptions guard_options;
+  guard_options.admin_token = options_.admin.token;
+  guard_options.limiter = limiter;
+  guard_options.cors_origins = options_.cors_origins;
+  guard_options.trust_forwarded_for = options_.trust_forwarded_for;
+  guard_options.read_timeout_s = options_.read_timeout_s;
+  auto guard = std::make_shared<const RequestGuard>(std::move(guard_options));
+  InstallObservability(s, metrics_.get(), [guard](const httplib::Request& req, httplib::Response& res) {
+    return guard->BeforeRouting(req, res);
+  });
+  // A client that waits for "100 Continue" before sending its body is told
+  // at once when the body would be refused.
+  s.set_expect_100_continue_handler(
+      [guard](const httplib::Request& req, httplib::Response& res) { return guard->ExpectContinue(req, res); });
 
   // A known path asked with another method is 405; anything else is 404.
   auto not_routed = [](const httplib::Request& req, httplib::Response& res) {
     std::string allowed;
-    for (const Route& r : kRoutes) {
+    for (const RouteInfo& r : Routes()) {
+      // The admin paths answer their own 405s when on, and stay 404 when off.
+      if (std::string(r.adapter) == "admin") continue;
       if (req.path == r.path && req.method != r.method) allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
     }
     if (!allowed.empty()) {
@@ -239,9 +348,26 @@ bot::Status HttpServer::Bind() {
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
+    // cpp-httplib answers 400 when a read fails; say why when the connection
+    // layer cut the request short (connection.h).
+    if (const Connection* c = Connection::Current(); c && res.status == 400) {
+      if (c->timed_out()) {
+        SendError(res, 408, "request_timeout", "the request did not arrive in time");
+        return;
+      }
+      if (c->over_budget() && c->reading_body()) {
+        SendError(res, 413, "payload_too_large",
+                  "the body is larger than " + SizeText(BodyLimitFor(req.path, false)));
+        return;
+      }
+      if (c->over_budget()) {
+        SendError(res, 431, "headers_too_large", "the request line and headers are larger than 64 KiB");
+        return;
+      }
+    }
     switch (res.status) {
       case 413:
-        SendError(res, 413, "payload_too_large", "the body is larger than 16 KiB");
+        SendError(res, 413, "payload_too_large", "the body is larger than " + SizeText(BodyLimitFor(req.path, false)));
         break;
       case 414:
         SendError(res, 414, "uri_too_long", "the request URI is too long");
@@ -281,6 +407,7 @@ bot::Status HttpServer::Bind() {
     }
     port_ = options_.port;
   }
+  WidenListenBacklog(port_, 1024);
   return bot::Status::Ok();
 }
 

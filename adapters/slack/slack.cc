@@ -32,6 +32,22 @@ void SendUnauthorized(httplib::Response& res) {
   SendJson(res, 401, ErrorJson("unauthorized", "invalid request signature"));
 }
 
+// Takes one request from `key`'s bucket; when there is none left, sends the
+// 429 and returns true.
+bool TakeOrRefuse(RateLimiter* limiter, const std::string& key, httplib::Response& res) {
+  if (!limiter || !limiter->enabled()) return false;
+  RateLimiter::Decision d = limiter->Take(key);
+  if (d.allowed) return false;
+  res.set_header("Retry-After", std::to_string(d.retry_after_s));
+  // Slack retries an event that did not get a 2xx; this one is dropped.
+  res.set_header("X-Slack-No-Retry", "1");
+  SendJson(res, 429, ErrorJson("rate_limited", RateLimitedMessage(limiter->per_minute(), d.retry_after_s)));
+  return true;
+}
+
+// JSON bodies from the platforms nest a few levels; deeper is not theirs.
+constexpr size_t kMaxJsonDepth = 64;
+
 std::string StringField(const json& object, const char* name) {
   if (!object.is_object()) return "";
   auto it = object.find(name);
@@ -221,6 +237,10 @@ void SlackAdapter::RegisterRoutes(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { HandleInteractions(req, res); });
 }
 
+bool SlackAdapter::RateLimited(const std::string& team, const std::string& user, httplib::Response& res) {
+  return TakeOrRefuse(limiter_.get(), "slack:" + team + ":" + user, res);
+}
+
 bool SlackAdapter::Verify(const httplib::Request& req, httplib::Response& res) {
   bot::Status s = VerifySignature(config_.signing_secret, req.get_header_value("X-Slack-Request-Timestamp"), req.body,
                                   req.get_header_value("X-Slack-Signature"), clock_->NowSeconds());
@@ -233,7 +253,8 @@ bool SlackAdapter::Verify(const httplib::Request& req, httplib::Response& res) {
 void SlackAdapter::HandleEvents(const httplib::Request& req, httplib::Response& res) {
   if (!config_.enabled()) return SendNotConfigured(res, "SLACK_SIGNING_SECRET", "Slack");
   if (!Verify(req, res)) return;
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  json body = JsonNestingWithin(req.body, kMaxJsonDepth) ? json::parse(req.body, nullptr, /*allow_exceptions=*/false)
+                                                         : json(json::value_t::discarded);
   if (body.is_discarded() || !body.is_object()) {
     SendJson(res, 400, ErrorJson("invalid_json", "the body is not a JSON object"));
     return;
@@ -259,6 +280,10 @@ void SlackAdapter::HandleEvents(const httplib::Request& req, httplib::Response& 
   std::string reason = IgnoreReason(event, bot_user_id);
   if (!reason.empty()) {
     spdlog::debug("slack: event {} ignored: {}", event_id, reason);
+    return;
+  }
+  if (RateLimited(StringField(body, "team_id"), StringField(event, "user"), res)) {
+    spdlog::warn("slack: event {} dropped: its user asks too often", event_id);
     return;
   }
   EventJob job;
@@ -356,6 +381,7 @@ void SlackAdapter::HandleCommands(const httplib::Request& req, httplib::Response
   }
   if (!Verify(req, res)) return;
   auto form = ParseForm(req.body);
+  if (RateLimited(FormField(form, "team_id"), FormField(form, "user_id"), res)) return;
   SendJson(res, 200, AnswerSlashCommand(service_, form, "slack", config_.public_keyword, Markup::kSlack));
 }
 
@@ -363,11 +389,16 @@ void SlackAdapter::HandleInteractions(const httplib::Request& req, httplib::Resp
   if (!config_.enabled()) return SendNotConfigured(res, "SLACK_SIGNING_SECRET", "Slack");
   if (!Verify(req, res)) return;
   auto form = ParseForm(req.body);
-  json payload = json::parse(FormField(form, "payload"), nullptr, false);
+  const std::string payload_text = FormField(form, "payload");
+  json payload = JsonNestingWithin(payload_text, kMaxJsonDepth) ? json::parse(payload_text, nullptr, false)
+                                                                : json(json::value_t::discarded);
   if (payload.is_discarded() || !payload.is_object()) {
     SendJson(res, 400, ErrorJson("invalid_request", "the body needs a payload= field with a JSON object"));
     return;
   }
+  const json& user = payload.contains("user") ? payload["user"] : json();
+  const json& team = payload.contains("team") ? payload["team"] : json();
+  if (RateLimited(StringField(team, "id"), StringField(user, "id"), res)) return;
   res.status = 200;
   if (StringField(payload, "type") != "block_actions") return;
   auto actions = payload.find("actions");
@@ -416,6 +447,10 @@ void MattermostAdapter::HandleCommands(const httplib::Request& req, httplib::Res
   if (token.empty() || !ConstantTimeEquals(token, config_.token)) {
     spdlog::warn("mattermost: refused {} {} from {}: wrong or missing token", req.method, req.path, req.remote_addr);
     SendJson(res, 401, ErrorJson("unauthorized", "invalid token"));
+    return;
+  }
+  if (TakeOrRefuse(limiter_.get(), "mattermost:" + FormField(form, "team_id") + ":" + FormField(form, "user_id"),
+                   res)) {
     return;
   }
   SendJson(res, 200, AnswerSlashCommand(service_, form, "mattermost", config_.public_keyword, Markup::kMattermost));

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/chat_config.h"
+#include "adapters/rate_limit.h"
 #include "adapters/service.h"
 #include "bot/clock.h"
 
@@ -65,6 +67,10 @@ class SlackAdapter {
   // Adds POST /slack/events, /slack/commands and /slack/interactions. When no
   // signing secret is configured they answer 503 not_configured.
   void RegisterRoutes(httplib::Server& server);
+  // Limits each Slack user (team and user id, once the request is verified):
+  // past the limit, 429 with Retry-After (and X-Slack-No-Retry: an event is
+  // dropped, not retried). Null or off: no limit. Set before serving.
+  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
 
   void HandleEvents(const httplib::Request& req, httplib::Response& res);
   void HandleCommands(const httplib::Request& req, httplib::Response& res);
@@ -82,6 +88,8 @@ class SlackAdapter {
     std::string team, channel, thread_ts, text, bot_user_id;
   };
   bool Verify(const httplib::Request& req, httplib::Response& res);
+  // True (and the 429 sent) when `team`/`user` asked too often.
+  bool RateLimited(const std::string& team, const std::string& user, httplib::Response& res);
   bool Enqueue(std::function<void()> job);
   void WorkerLoop();
   void AnswerEvent(const EventJob& job);
@@ -97,6 +105,7 @@ class SlackAdapter {
   SlackConfig config_;
   bot::Clock* clock_;
   EventDeduper deduper_;
+  std::shared_ptr<RateLimiter> limiter_;
   std::string api_origin_, api_prefix_;  // from config_.api_base; empty when invalid
 
   std::mutex mu_;
@@ -116,10 +125,13 @@ class MattermostAdapter {
   MattermostAdapter(Service& service, MattermostConfig config) : service_(service), config_(std::move(config)) {}
   void RegisterRoutes(httplib::Server& server);
   void HandleCommands(const httplib::Request& req, httplib::Response& res);
+  // Limits each Mattermost user (team and user id); see SlackAdapter.
+  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
 
  private:
   Service& service_;
   MattermostConfig config_;
+  std::shared_ptr<RateLimiter> limiter_;
 };
 
 }  // namespace adapters::slack

@@ -46,6 +46,7 @@ class WebTestServer {
     adapters::http::HttpOptions options;
     options.port = 0;
     options.threads = 4;
+    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
     server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
     bot::Status s = server_->Bind();
     INFO(s.ToString());

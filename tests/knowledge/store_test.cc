@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <random>
 #include <set>
@@ -602,7 +603,15 @@ void CheckReadsDuringRebuilds(knowledge::Store* store) {
   other[0].body += " More.";
   int write_failures = 0;
   std::string first_write_error;
+  // Wait for reads between writes, so that they overlap even when the
+  // machine is busy and the readers are scheduled late.
+  auto wait_for_reads = [&] {
+    int seen = searches.load();
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (searches.load() < seen + 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  };
   for (int i = 0; i < 30; i++) {
+    wait_for_reads();
     bot::Status s = store->ReplaceAll(i % 2 ? other : SampleEntries(), kSynonyms, "test");
     if (!s.ok()) {
       write_failures++;

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# careerbot's benchmarks, one command (README, Performance):
+#   bench/run.sh [--quick]
+# 1. a Release build of careerbot, answer_bench and scale_bench (build-bench/);
+# 2. in-process answer time (median, p99) on the shipped knowledge base
+#    (answer_bench) and on generated ones of 1k, 10k and 100k entries, with
+#    each one's knowledge-base build time, start-up time (open + index load)
+#    and peak memory (scale_bench);
+# 3. the server at each size: start-up until GET /healthz answers, and peak
+#    resident memory (VmHWM) after serving POST /v1/ask with wrk;
+# 4. HTTP on the shipped knowledge base: wrk against POST /v1/ask and
+#    GET /healthz, at 8 and 64 connections, in the same run;
+# then writes bench/results/*.csv, bench/results/summary.md and the chart
+# docs/bench-scale.png (gnuplot). It reports, it never fails on a target.
+# Installs wrk, gnuplot-nox and curl with apt-get when missing. Loopback only.
+# Takes about 10 minutes on 2 cores (plus the build); --quick: shorter runs.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+ask_seconds=5; scale_seconds=3; wrk_seconds=10
+if [[ $quick -eq 1 ]]; then ask_seconds=2; scale_seconds=1; wrk_seconds=3; fi
+
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "bench: installing ${missing[*]}"
+  sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+bash scripts/install-deps.sh
+
+build="$root/build-bench"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAREERBOT_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench >/dev/null
+bin="$build/careerbot"
+
+out="$root/bench/results"
+mkdir -p "$out"
+work="$(mktemp -d /tmp/careerbot-bench-XXXXXX)"
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+machine="$(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(date -u +%Y-%m-%d)"
+echo "bench: $machine"
+
+# ---- 2. in process ----
+echo "bench: answer_bench on the shipped knowledge base (${ask_seconds}s)"
+echo "entries,asks,median_us,p90_us,p99_us" >"$out/answer.csv"
+"$build/answer_bench" --seconds "$ask_seconds" --csv >>"$out/answer.csv"
+sizes="137,1000,10000,100000"
+echo "bench: scale_bench over $sizes entries (${scale_seconds}s of questions each)"
+"$build/scale_bench" --sizes "$sizes" --seconds "$scale_seconds" --dir "$work" --keep >"$out/scale.csv"
+cat "$out/scale.csv"
+
+# ---- 3 and 4. the server ----
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "no free port" >&2; exit 1
+}
+now_ms() { date +%s%3N; }
+start_server() {  # start_server DB: sets server_pid, port, startup_ms
+  port="$(free_port)"
+  local t0; t0="$(now_ms)"
+  # No per-client rate limit: wrk is one client asking as fast as it can.
+  CAREERBOT_RATE_LIMIT=0 "$bin" serve --port "$port" --db "$1" --log-level warn --reload-interval 0 "${@:2}" \
+    >"$work/serve.out" 2>"$work/serve.err" &
+  server_pid=$!
+  until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz"; do
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
+    sleep 0.002
+  done
+  startup_ms=$(($(now_ms) - t0))
+}
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid" || true
+  server_pid=""
+}
+run_wrk() {  # run_wrk MODE CONNECTIONS SECONDS: prints the WRK_RESULT json
+  wrk -t2 -c"$2" -d"$3s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$port" -- "$1" |
+    sed -n 's/^WRK_RESULT //p'
+}
+field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
+
+echo "entries,startup_ms,peak_rss_mb,ask_rps_c8" >"$out/server.csv"
+for n in ${sizes//,/ }; do
+  db="$work/careerbot-scale-$n.db"
+  # Cold-ish start: the file is in the page cache, the process is new.
+  start_server "$db"
+  r="$(run_wrk ask 8 "$scale_seconds")"
+  rss_kb="$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$server_pid/status")"
+  stop_server
+  printf '%s,%s,%.1f,%s\n' "$n" "$startup_ms" "$(awk -v k="$rss_kb" 'BEGIN {print k / 1024}')" "$(field "$r" rps)" >>"$out/server.csv"
+done
+cat "$out/server.csv"
+
+echo "bench: HTTP on the shipped knowledge base (${wrk_seconds}s per run)"
+"$bin" kb build --db "$work/shipped.db" >/dev/null
+start_server "$work/shipped.db"
+echo "endpoint,connections,rps,p50_ms,p90_ms,p99_ms,max_ms,errors" >"$out/http.csv"
+for c in 8 64; do
+  for mode in healthz ask; do
+    # A short warm-up, then the measured run.
+    run_wrk "$mode" "$c" 1 >/dev/null
+    r="$(run_wrk "$mode" "$c" "$wrk_seconds")"
+    errors=$(($(field "$r" errors_connect) + $(field "$r" errors_read) + $(field "$r" errors_write) +
+              $(field "$r" errors_timeout) + $(field "$r" errors_status)))
+    route=$([[ $mode == ask ]] && echo "POST /v1/ask" || echo "GET /healthz")
+    echo "$route,$c,$(field "$r" rps),$(field "$r" p50_ms),$(field "$r" p90_ms),$(field "$r" p99_ms),$(field "$r" max_ms),$errors" >>"$out/http.csv"
+  done
+done
+stop_server
+cat "$out/http.csv"
+
+# ---- the chart and the summary ----
+gnuplot <<GP
+set terminal pngcairo size 960,420 font "DejaVu Sans,10"
+set output "$root/docs/bench-scale.png"
+set datafile separator ","
+set multiplot layout 1,2 title "careerbot scale curve ($machine)"
+set logscale xy
+set key top left
+set grid
+set xlabel "knowledge-base entries"
+set ylabel "answer time, in process (µs)"
+set xrange [80:150000]
+plot "$out/scale.csv" every ::1 using 1:5 with linespoints lw 2 pt 7 title "median", \
+     "" every ::1 using 1:6 with linespoints lw 2 pt 5 title "p99", \
+     2000 with lines dt 2 lc rgb "gray" title "2 ms target (100k)"
+unset logscale y
+set logscale x
+set ylabel "MB / ms"
+plot "$out/server.csv" every ::1 using 1:3 with linespoints lw 2 pt 7 title "server peak memory (MB)", \
+     "" every ::1 using 1:2 with linespoints lw 2 pt 5 title "server start-up (ms)", \
+     "$out/scale.csv" every ::1 using 1:(\$2/1000) with linespoints lw 2 pt 9 title "knowledge-base build (s)"
+unset multiplot
+GP
+
+{
+  echo "Measured on $machine, by \`bench/run.sh\`."
+  echo
+  echo "| entries | KB build | start-up (in process) | server start-up | server peak memory | answer median | answer p99 |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  tail -n +2 "$out/scale.csv" | while IFS=, read -r entries build_ms startup_ms asks median p99 rss; do
+    IFS=, read -r _ s_start s_rss _ < <(grep "^${entries}," "$out/server.csv" || grep "^137," "$out/server.csv")
+    printf '| %s | %.0f ms | %.0f ms | %s ms | %s MB | %.0f µs | %.0f µs |\n' "$entries" "$build_ms" "$startup_ms" \
+      "$s_start" "$s_rss" "$median" "$p99"
+  done
+  echo
+  echo "| HTTP, shipped knowledge base | connections | requests/s | p50 | p99 | errors |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  tail -n +2 "$out/http.csv" | while IFS=, read -r ep c rps p50 p90 p99 max errors; do
+    printf '| %s | %s | %.0f | %.2f ms | %.2f ms | %s |\n' "$ep" "$c" "$rps" "$p50" "$p99" "$errors"
+  done
+  for c in 8 64; do
+    a="$(awk -F, -v c="$c" '$1=="POST /v1/ask" && $2==c {print $3}' "$out/http.csv")"
+    h="$(awk -F, -v c="$c" '$1=="GET /healthz" && $2==c {print $3}' "$out/http.csv")"
+    printf '\n/v1/ask throughput / /healthz throughput at %s connections: %.2f' "$c" "$(awk -v a="$a" -v h="$h" 'BEGIN {print a / h}')"
+  done
+  echo
+  echo
+  echo "In process, shipped knowledge base (answer_bench, ${ask_seconds}s): $(tail -n 1 "$out/answer.csv" |
+    awk -F, '{printf "%d entries, %d asks, median %.0f µs, p90 %.0f µs, p99 %.0f µs", $1, $2, $3, $4, $5}')"
+} >"$out/summary.md"
+cat "$out/summary.md"
+echo "bench: wrote $out/*.csv, $out/summary.md and docs/bench-scale.png"

@@ -1,0 +1,52 @@
+-- wrk script for careerbot: POSTs /v1/ask with a rotating set of questions
+-- (answered, small talk and declined ones), or GETs /healthz when given the
+-- argument "healthz":
+--   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080
+--   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080 -- healthz
+-- At the end it prints one line "WRK_RESULT {json}" with the request count,
+-- throughput, latency percentiles (ms) and every kind of error; errors_status
+-- counts the responses with a status of 400 or more.
+local questions = {
+  "How much do backend developers earn?",
+  "Which databases should I learn?",
+  "What does a backend developer do?",
+  "pyhton or java for backend?",
+  "Is Docker worth learning?",
+  "hello",
+  "How do I prepare for a backend interview?",
+  "How much does a firefighter earn?",
+  "What is REST?",
+  "Can I work remotely as a backend developer?",
+}
+local mode = "ask"
+local bodies = {}
+local counter = 0
+
+function init(args)
+  if args[1] then mode = args[1] end
+  for i, q in ipairs(questions) do
+    bodies[i] = '{"question":"' .. q .. '"}'
+  end
+  counter = math.random(#questions)
+end
+
+function request()
+  if mode == "healthz" then
+    return wrk.format("GET", "/healthz")
+  end
+  counter = counter + 1
+  return wrk.format("POST", "/v1/ask", {["Content-Type"] = "application/json"},
+                    bodies[(counter % #questions) + 1])
+end
+
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"mode":"%s","requests":%d,"duration_s":%.3f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,' ..
+    '"p99_ms":%.3f,"max_ms":%.3f,"errors_connect":%d,"errors_read":%d,"errors_write":%d,' ..
+    '"errors_timeout":%d,"errors_status":%d}\n',
+    mode, summary.requests, seconds, summary.requests / seconds,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, e.connect, e.read, e.write, e.timeout, e.status))
+end
