@@ -61,6 +61,9 @@ Service::Service(std::shared_ptr<knowledge::StoreHandle> knowledge, std::shared_
       retention_days_(LogRetentionDaysFromEnv()) {
   auto pruned = PruneLog();
   if (!pruned.ok()) spdlog::warn("question log: {}", pruned.status().ToString());
+  if (knowledge::QuestionLogQueue* queue = LogStore().question_log_queue()) {
+    queue->set_on_error([](const bot::Status& s) { spdlog::warn("question log: {}", s.ToString()); });
+  }
 }
 
 bot::Result<int64_t> Service::PruneLog() {
@@ -108,59 +111,32 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
   q.kind = answer->kind;
   q.confidence = answer->confidence;
   q.entry_id = answer->entry_id;
-  bot::Status s = LogGrouped(&LogStore(), q);
-  // Losing a log line must not lose the answer.
-  if (!s.ok()) spdlog::warn("question log: {}", s.ToString());
+  // Queued, never waited for: losing a log line must not lose (or delay) the answer.
+  if (!LogStore().EnqueueQuestion(std::move(q))) {
+    uint64_t dropped = log_dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
+    // Once, then every 10,000th: a full queue must not flood the log too.
+    if (dropped % 10000 == 1) {
+      spdlog::warn("question log: the write queue is full; {} lines dropped so far", dropped);
+    }
+  }
   return answer;
 }
 
-struct Service::PendingLog {
-  knowledge::Store* store;  // kept alive by the waiting thread's pin
-  const knowledge::LoggedQuestion* line;
-  bot::Status status;
-  bool done = false;
-};
+void Service::FlushLog() {
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  LogStore().FlushQuestionLog();
+}
 
-bot::Status Service::LogGrouped(knowledge::Store* store, const knowledge::LoggedQuestion& q) {
-  PendingLog me{store, &q, bot::Status::Ok()};
-  std::unique_lock<std::mutex> lock(log_mu_);
-  log_queue_.push_back(&me);
-  while (!me.done) {
-    if (log_writing_) {
-      log_cv_.wait(lock);
-      continue;
-    }
-    // Lead a commit: every queued line for the store of the oldest one (a
-    // reload may leave lines for two stores queued for a moment).
-    log_writing_ = true;
-    knowledge::Store* target = log_queue_.front()->store;
-    std::vector<PendingLog*> batch;
-    std::vector<knowledge::LoggedQuestion> lines;
-    for (auto it = log_queue_.begin(); it != log_queue_.end();) {
-      if ((*it)->store == target) {
-        batch.push_back(*it);
-        lines.push_back(*(*it)->line);
-        it = log_queue_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    lock.unlock();
-    bot::Status s = target->LogQuestions(lines);
-    lock.lock();
-    for (PendingLog* p : batch) {
-      p->status = s;
-      p->done = true;
-    }
-    log_writing_ = false;
-    log_cv_.notify_all();
-  }
-  return me.status;
+knowledge::QuestionLogQueue::Stats Service::LogStats() {
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  knowledge::QuestionLogQueue* queue = LogStore().question_log_queue();
+  return queue ? queue->stats() : knowledge::QuestionLogQueue::Stats{};
 }
 
 bot::Status Service::Feedback(const std::string& answer_id, bool helpful, const std::string& comment) {
   knowledge::StoreHandle::Pin pin(*knowledge_);
-  return LogStore().RecordFeedback(answer_id, helpful, comment, clock_->NowSeconds());
+  // A comment is free text like a question: no credential is stored either.
+  return LogStore().RecordFeedback(answer_id, helpful, RedactSecrets(comment), clock_->NowSeconds());
 }
 
 int LogRetentionDaysFromEnv() {

@@ -291,10 +291,22 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   // count in the re-ranking below, which reads every candidate's terms.
   std::vector<std::string> terms;
   const double common = 0.25 * static_cast<double>(lexicon.entry_count);
+  bool only_common = true;
   for (auto& k : known) {
     auto df = lexicon.doc_freq.find(k.second);
     bool is_common = df != lexicon.doc_freq.end() && df->second > common;
+    if (!is_common) only_common = false;
     if (!is_common || terms.empty()) terms.push_back(k.second);
+  }
+  // When the topic is only words most entries hold ("is backend hard to
+  // learn?": "backend"), the search alone would draw near-random candidates
+  // from most of the knowledge base. Then the question's other words, weak as
+  // they are, say which of those entries it means: search for them too.
+  if (has_topic && only_common) {
+    for (const Concept& c : concepts) {
+      if (!c.weak || c.doc_freq == 0 || static_cast<double>(c.doc_freq) > common) continue;
+      if (std::find(terms.begin(), terms.end(), c.term) == terms.end()) terms.push_back(c.term);
+    }
   }
   auto hits = retriever->Search(terms, candidates);
   if (!hits.ok()) return hits.status();

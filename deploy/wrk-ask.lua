@@ -5,7 +5,9 @@
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080 -- healthz
 -- At the end it prints one line "WRK_RESULT {json}" with the request count,
 -- throughput, latency percentiles (ms) and every kind of error; errors_status
--- counts the responses with a status of 400 or more.
+-- counts the responses with a status of 400 or more (wrk's own count).
+-- done() runs in wrk's main Lua state, which never sees init()'s arguments:
+-- the mode it reports is read back from the first thread.
 local questions = {
   "How much do backend developers earn?",
   "Which databases should I learn?",
@@ -18,9 +20,14 @@ local questions = {
   "What is REST?",
   "Can I work remotely as a backend developer?",
 }
-local mode = "ask"
+mode = "ask"  -- a global: done() reads it back from a thread (thread:get)
 local bodies = {}
 local counter = 0
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
 
 function init(args)
   if args[1] then mode = args[1] end
@@ -40,6 +47,7 @@ function request()
 end
 
 function done(summary, latency, requests)
+  if threads[1] then mode = threads[1]:get("mode") or mode end
   local seconds = summary.duration / 1e6
   local e = summary.errors
   io.write(string.format(

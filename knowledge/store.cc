@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 #include <cmath>
 #include <unordered_map>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -78,7 +81,22 @@ CREATE TABLE IF NOT EXISTS gap_resolution(
 const char kQuestionSeparator[] = " | ";
 
 Status SqlError(sqlite3* db, const std::string& what) {
-  return Status::Unavailable(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+  if (!db) return Status::Unavailable(what + ": out of memory");
+  // Storage that refuses writes says so plainly (adapters answer 503 with
+  // it; no file name, it may reach a public client).
+  std::string why;
+  switch (sqlite3_extended_errcode(db) & 0xff) {
+    case SQLITE_FULL: why = "the disk is full"; break;
+    case SQLITE_READONLY: why = "the knowledge base file is read-only"; break;
+    case SQLITE_IOERR: why = "the disk refused to read or write (a read-only or failing file system?)"; break;
+    case SQLITE_BUSY: why = "another writer holds the knowledge base's lock"; break;
+    default: break;
+  }
+  std::string message = what + ": ";
+  if (!why.empty()) message += why + " (";
+  message += sqlite3_errmsg(db);
+  if (!why.empty()) message += ")";
+  return Status::Unavailable(message);
 }
 
 // A prepared statement, finalized on scope exit.
@@ -223,6 +241,8 @@ struct Store::Conn {
 
 Store::Store(std::string path, Mode mode) : path_(std::move(path)), mode_(mode) {}
 Store::~Store() {
+  // Write what the question log still has queued, through writer_.
+  log_queue_.reset();
   // Close every connection before removing a temporary store's files.
   writer_.reset();
   watcher_.reset();
@@ -237,7 +257,12 @@ Result<std::unique_ptr<Store::Conn>> Store::Connect(bool write) {
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   flags |= (write && mode_ == Mode::kReadWrite) ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
   int rc = sqlite3_open_v2(path_.c_str(), &conn->db, flags, nullptr);
-  if (rc != SQLITE_OK) return SqlError(conn->db, "cannot open knowledge base '" + path_ + "'");
+  if (rc != SQLITE_OK) {
+    // SQLite says only "unable to open database file": add the system's why.
+    int err = conn->db ? sqlite3_system_errno(conn->db) : 0;
+    Status s = SqlError(conn->db, "cannot open knowledge base '" + path_ + "'");
+    return err ? Status::Unavailable(s.message() + ": " + std::strerror(err)) : s;
+  }
   sqlite3_busy_timeout(conn->db, 5000);
   sqlite3_extended_result_codes(conn->db, 1);
   return conn;
@@ -298,6 +323,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Mode mode) {
     }
   }
   store->writer_ = std::move(*writer);
+  if (mode == Mode::kReadWrite) {
+    Store* raw = store.get();
+    store->log_queue_ = std::make_unique<QuestionLogQueue>(
+        [raw](const std::vector<LoggedQuestion>& lines) { return raw->LogQuestions(lines); });
+  }
   auto watcher = store->Connect(false);
   if (!watcher.ok()) return watcher.status();
   store->watcher_ = std::move(*watcher);
@@ -470,24 +500,105 @@ Result<size_t> Store::CountEntries() {
   return (*lexicon)->entry_count;
 }
 
-// The whole index in memory: every entry ready to be returned as a Hit, and
-// its term frequencies per field for BM25F.
+// The index in memory, compact: what ranking needs for every entry (its
+// terms' counts per field, field lengths, rowid and id), and nothing it does
+// not. The Hits returned (entry text and indexed terms) are read from SQLite
+// by rowid for the few best candidates of a search, and kept in a bounded
+// cache (HitCache). At 100k entries the full Hits took ~300 MB; the
+// compact index takes a tenth of that (bench/run.sh, scale_bench).
+//
+// Each entry's terms are one byte string, the terms in ascending id order:
+//   varint(term id - previous term id), then a byte: bits 0-3 say which
+//   fields (title, questions, tags, body) hold the term; bit 4 set means
+//   counts follow, one varint per field present, else each count is 1.
 struct Store::Snapshot {
-  struct Doc {
-    bot::Hit hit;
-    std::vector<std::pair<uint32_t, uint16_t>> tf[4];  // (term id, count) per field, sorted by id
-    uint32_t length[4] = {0, 0, 0, 0};
-  };
   std::shared_ptr<const bot::Lexicon> lexicon;
   std::unordered_map<std::string, uint32_t> term_ids;
   std::vector<uint32_t> doc_freq;  // by term id
-  std::vector<Doc> docs;
-  std::unordered_map<int64_t, uint32_t> by_rowid;  // rowid -> index in docs
+  // By entry, in rowid order (an entry's index is its position):
+  std::vector<int64_t> rowids;         // ascending
+  std::vector<uint32_t> lengths;       // 4 per entry: terms per field
+  std::vector<uint32_t> term_offsets;  // entries + 1 offsets into terms
+  std::vector<uint8_t> terms;          // the encoded terms of every entry
+  std::vector<uint32_t> id_offsets;    // entries + 1 offsets into ids
+  std::string ids;                     // every entry id, one after another
   double avg_length[4] = {1, 1, 1, 1};
+
+  size_t size() const { return rowids.size(); }
+  std::string_view id(uint32_t d) const { return std::string_view(ids).substr(id_offsets[d], id_offsets[d + 1] - id_offsets[d]); }
+  // The index of the entry with `rowid`, or -1.
+  int64_t Find(int64_t rowid) const {
+    auto it = std::lower_bound(rowids.begin(), rowids.end(), rowid);
+    return it != rowids.end() && *it == rowid ? it - rowids.begin() : -1;
+  }
+  // Sum of Idf() over the distinct terms of `phrasing` (space-separated).
+  double PhrasingIdf(const std::string& phrasing) const {
+    std::vector<uint32_t> found;
+    size_t start = 0;
+    while (start < phrasing.size()) {
+      size_t end = phrasing.find(' ', start);
+      if (end == std::string::npos) end = phrasing.size();
+      auto it = term_ids.find(phrasing.substr(start, end - start));
+      if (it != term_ids.end()) found.push_back(it->second);
+      start = end + 1;
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    double sum = 0;
+    for (uint32_t t : found) sum += bot::Idf(size(), doc_freq[t]);
+    return sum;
+  }
+
+  // Hits read from SQLite, by entry index: every entry when there are at
+  // most kCacheSlots (the shipped knowledge base: no read after warm-up),
+  // else direct-mapped (slot = index % kCacheSlots), so memory stays
+  // bounded (a few MB) however large the knowledge base is.
+  static constexpr size_t kCacheSlots = 4096;
+  static constexpr size_t kCacheStripes = 16;
+  struct Slot {
+    uint32_t doc = UINT32_MAX;
+    std::shared_ptr<const bot::Hit> hit;
+  };
+  mutable std::vector<Slot> cache;
+  mutable std::mutex cache_mu[kCacheStripes];
+  std::shared_ptr<const bot::Hit> Cached(uint32_t d) const {
+    size_t slot = d % cache.size();
+    std::lock_guard<std::mutex> lock(cache_mu[slot % kCacheStripes]);
+    return cache[slot].doc == d ? cache[slot].hit : nullptr;
+  }
+  void Remember(uint32_t d, std::shared_ptr<const bot::Hit> hit) const {
+    size_t slot = d % cache.size();
+    std::lock_guard<std::mutex> lock(cache_mu[slot % kCacheStripes]);
+    cache[slot].doc = d;
+    cache[slot].hit = std::move(hit);
+  }
 };
 
 namespace {
 
+void PutVarint(std::vector<uint8_t>* out, uint32_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<uint8_t>(v));
+}
+
+inline uint32_t GetVarint(const uint8_t** p) {
+  uint32_t v = 0;
+  int shift = 0;
+  while (**p & 0x80) {
+    v |= static_cast<uint32_t>(**p & 0x7f) << shift;
+    shift += 7;
+    (*p)++;
+  }
+  v |= static_cast<uint32_t>(**p) << shift;
+  (*p)++;
+  return v;
+}
+
+// The terms of one field's index text: (term id, count) sorted by id, and
+// the number of terms. New terms get the next id.
 void CountTerms(const std::string& text, std::unordered_map<std::string, uint32_t>* ids,
                 std::vector<uint32_t>* doc_freq, std::vector<std::pair<uint32_t, uint16_t>>* tf, uint32_t* length) {
   std::vector<uint32_t> seen;
@@ -512,9 +623,42 @@ void CountTerms(const std::string& text, std::unordered_map<std::string, uint32_
   }
 }
 
-uint16_t TermCount(const std::vector<std::pair<uint32_t, uint16_t>>& tf, uint32_t id) {
-  auto it = std::lower_bound(tf.begin(), tf.end(), std::make_pair(id, uint16_t{0}));
-  return it != tf.end() && it->first == id ? it->second : 0;
+// Appends one entry's terms (per field, each sorted by id) to `out`, in the
+// encoding Store::Snapshot describes; counts each term once in doc_freq and
+// marks the terms of the head fields (all but the body).
+void EncodeTerms(const std::vector<std::pair<uint32_t, uint16_t>> (&tf)[4], std::vector<uint8_t>* out,
+                 std::vector<uint32_t>* doc_freq, std::vector<char>* head) {
+  size_t pos[4] = {0, 0, 0, 0};
+  uint32_t previous = 0;
+  while (true) {
+    uint32_t term = UINT32_MAX;
+    for (int f = 0; f < 4; f++) {
+      if (pos[f] < tf[f].size()) term = std::min(term, tf[f][pos[f]].first);
+    }
+    if (term == UINT32_MAX) break;
+    uint16_t counts[4] = {0, 0, 0, 0};
+    uint8_t mask = 0;
+    bool more = false;
+    for (int f = 0; f < 4; f++) {
+      if (pos[f] < tf[f].size() && tf[f][pos[f]].first == term) {
+        counts[f] = tf[f][pos[f]].second;
+        mask |= static_cast<uint8_t>(1u << f);
+        more = more || counts[f] > 1;
+        pos[f]++;
+      }
+    }
+    PutVarint(out, term - previous);
+    previous = term;
+    out->push_back(static_cast<uint8_t>(mask | (more ? 0x10 : 0)));
+    if (more) {
+      for (int f = 0; f < 4; f++) {
+        if (mask & (1u << f)) PutVarint(out, counts[f]);
+      }
+    }
+    (*doc_freq)[term]++;
+    if (term >= head->size()) head->resize(term + 1, 0);
+    if (mask & 0x7) (*head)[term] = 1;
+  }
 }
 
 }  // namespace
@@ -524,6 +668,8 @@ Result<std::shared_ptr<const Store::Snapshot>> Store::LoadSnapshot(Conn* conn, c
   auto lexicon = std::make_shared<bot::Lexicon>();
   lexicon->version = version;
   sqlite3* db = conn->db;
+  std::vector<char> head;
+  double total[4] = {0, 0, 0, 0};
   // One read transaction, so the snapshot is one consistent version.
   if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return SqlError(db, "begin read");
   Status status;
@@ -536,78 +682,48 @@ Result<std::shared_ptr<const Store::Snapshot>> Store::LoadSnapshot(Conn* conn, c
       if (key == "synonyms") synonyms = meta.Text(1);
     }
     lexicon->normalizer = bot::Normalizer(bot::SynonymTable::Parse(synonyms));
-    Stmt rows(db, (std::string("SELECT f.rowid, f.title, f.questions, f.tags, f.body, ") + kEntryColumnsE +
-                   " FROM entries_fts f JOIN entries e ON e.rowid = f.rowid ORDER BY f.rowid")
-                      .c_str());
+    Stmt rows(db,
+              "SELECT f.rowid, f.title, f.questions, f.tags, f.body, e.id"
+              " FROM entries_fts f JOIN entries e ON e.rowid = f.rowid ORDER BY f.rowid");
     if (!rows.ok()) {
       status = SqlError(db, "read the index");
     } else {
       int rc;
+      snap->term_offsets.push_back(0);
+      snap->id_offsets.push_back(0);
+      std::vector<std::pair<uint32_t, uint16_t>> tf[4];
       while ((rc = rows.Step()) == SQLITE_ROW) {
-        Snapshot::Doc doc;
-        doc.hit.rowid = rows.Int(0);
-        std::string fields[4] = {rows.Text(1), rows.Text(2), rows.Text(3), rows.Text(4)};
+        snap->rowids.push_back(rows.Int(0));
         for (int f = 0; f < 4; f++) {
-          CountTerms(fields[f], &snap->term_ids, &snap->doc_freq, &doc.tf[f], &doc.length[f]);
+          tf[f].clear();
+          uint32_t length = 0;
+          CountTerms(rows.Text(1 + f), &snap->term_ids, &snap->doc_freq, &tf[f], &length);
+          snap->lengths.push_back(length);
+          total[f] += length;
         }
-        doc.hit.title_terms = fields[0];
-        doc.hit.question_terms = SplitOn(fields[1], kQuestionSeparator);
-        doc.hit.tag_terms = fields[2];
-        doc.hit.body_terms = fields[3];
-        doc.hit.entry = ReadEntry(rows, 5);
-        // One string per question, also when a question has no index terms
-        // at all ("What is it?"): an empty field splits into nothing.
-        doc.hit.question_terms.resize(doc.hit.entry.questions.size());
-        snap->by_rowid.emplace(doc.hit.rowid, static_cast<uint32_t>(snap->docs.size()));
-        snap->docs.push_back(std::move(doc));
+        EncodeTerms(tf, &snap->terms, &snap->doc_freq, &head);
+        snap->term_offsets.push_back(static_cast<uint32_t>(snap->terms.size()));
+        snap->ids += rows.Text(5);
+        snap->id_offsets.push_back(static_cast<uint32_t>(snap->ids.size()));
       }
       if (rc != SQLITE_DONE) status = SqlError(db, "read the index");
     }
   }
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   if (!status.ok()) return status;
-
-  // Document frequencies and the head terms, from the rows themselves.
-  std::vector<char> head(snap->term_ids.size(), 0);
-  double total[4] = {0, 0, 0, 0};
-  for (const auto& doc : snap->docs) {
-    std::vector<uint32_t> ids;
-    for (int f = 0; f < 4; f++) {
-      total[f] += doc.length[f];
-      for (const auto& [id, count] : doc.tf[f]) {
-        ids.push_back(id);
-        if (f != 3) head[id] = 1;
-      }
-    }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    for (uint32_t id : ids) snap->doc_freq[id]++;
-  }
+  snap->terms.shrink_to_fit();
+  snap->lengths.shrink_to_fit();
+  snap->rowids.shrink_to_fit();
+  snap->term_offsets.shrink_to_fit();
+  snap->id_offsets.shrink_to_fit();
+  snap->ids.shrink_to_fit();
+  const size_t n = snap->size();
   for (int f = 0; f < 4; f++) {
-    snap->avg_length[f] = snap->docs.empty() ? 1.0 : std::max(1.0, total[f] / static_cast<double>(snap->docs.size()));
+    snap->avg_length[f] = n == 0 ? 1.0 : std::max(1.0, total[f] / static_cast<double>(n));
   }
-  lexicon->entry_count = snap->docs.size();
-  // Each phrasing's rarity sum, which the ranker's similarity needs.
-  auto phrasing_idf = [&](const std::string& phrasing) {
-    std::vector<uint32_t> ids;
-    size_t start = 0;
-    while (start < phrasing.size()) {
-      size_t end = phrasing.find(' ', start);
-      if (end == std::string::npos) end = phrasing.size();
-      auto it = snap->term_ids.find(phrasing.substr(start, end - start));
-      if (it != snap->term_ids.end()) ids.push_back(it->second);
-      start = end + 1;
-    }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    double sum = 0;
-    for (uint32_t id : ids) sum += bot::Idf(snap->docs.size(), snap->doc_freq[id]);
-    return sum;
-  };
-  for (auto& doc : snap->docs) {
-    doc.hit.title_idf = phrasing_idf(doc.hit.title_terms);
-    for (const auto& q : doc.hit.question_terms) doc.hit.question_idf.push_back(phrasing_idf(q));
-  }
+  snap->cache.resize(std::max<size_t>(1, std::min(n, Snapshot::kCacheSlots)));
+  lexicon->entry_count = n;
+  head.resize(snap->term_ids.size(), 0);
   lexicon->doc_freq.reserve(snap->term_ids.size());
   for (const auto& [term, id] : snap->term_ids) {
     lexicon->doc_freq.emplace(term, snap->doc_freq[id]);
@@ -652,10 +768,21 @@ Result<std::shared_ptr<const bot::Lexicon>> Store::GetLexicon() {
 Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& terms, size_t limit) {
   std::vector<bot::Hit> hits;
   if (terms.empty() || limit == 0) return hits;
-  auto current = CurrentSnapshot();
-  if (!current.ok()) return current.status();
-  const Snapshot& snap = **current;
+  // A commit that changes the content between reading the candidates and
+  // reading their Hits is seen (the version read with them differs): then
+  // search again on the new snapshot.
+  for (int attempt = 0;; attempt++) {
+    auto current = CurrentSnapshot();
+    if (!current.ok()) return current.status();
+    bool stale = false;
+    auto found = SearchSnapshot(**current, terms, limit, &stale);
+    if (!stale || attempt == 3) return found;
+  }
+}
 
+Result<std::vector<bot::Hit>> Store::SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
+                                                    size_t limit, bool* stale) {
+  std::vector<bot::Hit> hits;
   // The terms to look up: the rarest first (the caller orders them so),
   // while the candidates they bring stay within kMaxCandidates.
   std::vector<uint32_t> ids;
@@ -684,28 +811,52 @@ Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& term
     s.Bind(2, static_cast<int64_t>(kMaxCandidates));
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
-      auto it = snap.by_rowid.find(s.Int(0));
-      if (it != snap.by_rowid.end()) candidates.push_back(it->second);
+      int64_t d = snap.Find(s.Int(0));
+      if (d >= 0) candidates.push_back(static_cast<uint32_t>(d));
     }
     if (rc != SQLITE_DONE) return SqlError(conn->db, "search");
   }
-  ReleaseReader(std::move(conn));
 
   // BM25F: per term, the field-weighted, length-normalized frequency.
   constexpr double kK1 = 1.2, kB = 0.75;
   const double weights[4] = {kTitleWeight, kQuestionsWeight, kTagsWeight, kBodyWeight};
   std::vector<double> idf;
-  for (uint32_t id : ids) idf.push_back(bot::Idf(snap.docs.size(), snap.doc_freq[id]));
+  for (uint32_t id : ids) idf.push_back(bot::Idf(snap.size(), snap.doc_freq[id]));
+  // The distinct query terms in id order, and where each of `ids` is among them.
+  std::vector<uint32_t> unique_ids = ids;
+  std::sort(unique_ids.begin(), unique_ids.end());
+  unique_ids.erase(std::unique(unique_ids.begin(), unique_ids.end()), unique_ids.end());
+  std::vector<size_t> position(ids.size());
+  for (size_t k = 0; k < ids.size(); k++) {
+    position[k] = static_cast<size_t>(std::lower_bound(unique_ids.begin(), unique_ids.end(), ids[k]) - unique_ids.begin());
+  }
+  std::vector<std::array<uint16_t, 4>> counts(unique_ids.size());
   std::vector<std::pair<double, uint32_t>> scored;
   scored.reserve(candidates.size());
   for (uint32_t c : candidates) {
-    const Snapshot::Doc& doc = snap.docs[c];
+    for (auto& cnt : counts) cnt = {0, 0, 0, 0};
+    const uint8_t* p = snap.terms.data() + snap.term_offsets[c];
+    const uint8_t* end = snap.terms.data() + snap.term_offsets[c + 1];
+    uint32_t term = 0;
+    size_t j = 0;
+    while (p < end && j < unique_ids.size()) {
+      term += GetVarint(&p);
+      uint8_t flags = *p++;
+      std::array<uint16_t, 4> cnt = {0, 0, 0, 0};
+      for (int f = 0; f < 4; f++) {
+        if (flags & (1u << f)) cnt[f] = (flags & 0x10) ? static_cast<uint16_t>(GetVarint(&p)) : 1;
+      }
+      while (j < unique_ids.size() && unique_ids[j] < term) j++;
+      if (j < unique_ids.size() && unique_ids[j] == term) counts[j++] = cnt;
+    }
+    const uint32_t* length = &snap.lengths[static_cast<size_t>(c) * 4];
     double score = 0;
     for (size_t k = 0; k < ids.size(); k++) {
+      const std::array<uint16_t, 4>& cnt = counts[position[k]];
       double tf = 0;
       for (int f = 0; f < 4; f++) {
-        uint16_t count = TermCount(doc.tf[f], ids[k]);
-        if (count) tf += weights[f] * count / (1.0 - kB + kB * doc.length[f] / snap.avg_length[f]);
+        uint16_t count = cnt[f];
+        if (count) tf += weights[f] * count / (1.0 - kB + kB * length[f] / snap.avg_length[f]);
       }
       if (tf > 0) score += idf[k] * tf * (kK1 + 1) / (tf + kK1);
     }
@@ -713,16 +864,92 @@ Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& term
   }
   auto better = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
     if (a.first != b.first) return a.first > b.first;
-    return snap.docs[a.second].hit.entry.id < snap.docs[b.second].hit.entry.id;
+    return snap.id(a.second) < snap.id(b.second);
   };
   size_t k = std::min(limit, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(), better);
+
+  // The best candidates' Hits: from the cache, else from SQLite by rowid, in
+  // one read transaction that also checks the content version is the
+  // snapshot's.
+  std::vector<std::shared_ptr<const bot::Hit>> best(k);
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < k; i++) {
+    best[i] = snap.Cached(scored[i].second);
+    if (!best[i]) missing.push_back(i);
+  }
+  if (!missing.empty()) {
+    Status s = ReadHits(conn.get(), snap, scored, missing, &best, stale);
+    if (!s.ok()) return s;
+    if (*stale) {
+      ReleaseReader(std::move(conn));
+      return hits;
+    }
+  }
+  ReleaseReader(std::move(conn));
   hits.reserve(k);
   for (size_t i = 0; i < k; i++) {
-    hits.push_back(snap.docs[scored[i].second].hit);
+    hits.push_back(*best[i]);
     hits.back().bm25 = scored[i].first;
   }
   return hits;
+}
+
+Status Store::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
+                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::Hit>>* best,
+                       bool* stale) {
+  static const char kBegin[] = "BEGIN";
+  static const char kCommit[] = "COMMIT";
+  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
+  static const char kRow[] =
+      "SELECT f.title, f.questions, f.tags, f.body, e.id, e.title, e.body, e.questions, e.tags, e.article, e.section,"
+      " e.url, e.updated_at FROM entries e, entries_fts f WHERE e.rowid = ?1 AND f.rowid = ?1";
+  sqlite3* db = conn->db;
+  {
+    Stmt begin(db, conn->Cached(kBegin));
+    if (!begin.ok() || begin.Step() != SQLITE_DONE) return SqlError(db, "begin read");
+  }
+  auto finish = [&](Status s) {
+    Stmt commit(db, conn->Cached(kCommit));
+    if (!commit.ok() || commit.Step() != SQLITE_DONE) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return s;
+  };
+  {
+    Stmt v(db, conn->Cached(kVersion));
+    if (!v.ok()) return finish(SqlError(db, "read version"));
+    std::string version = v.Step() == SQLITE_ROW ? v.Text(0) : std::string();
+    if (version != snap.lexicon->version) {
+      *stale = true;
+      return finish(Status::Ok());
+    }
+  }
+  for (size_t i : missing) {
+    uint32_t d = scored[i].second;
+    Stmt row(db, conn->Cached(kRow));
+    if (!row.ok()) return finish(SqlError(db, "prepare entry read"));
+    row.Bind(1, snap.rowids[d]);
+    int rc = row.Step();
+    if (rc != SQLITE_ROW) {
+      // The version matched, so the row is there: anything else is an error.
+      return finish(rc == SQLITE_DONE ? Status::Unavailable("the index and the entries disagree; rebuild the knowledge base")
+                                      : SqlError(db, "read entry"));
+    }
+    auto hit = std::make_shared<bot::Hit>();
+    hit->rowid = snap.rowids[d];
+    hit->title_terms = row.Text(0);
+    hit->question_terms = SplitOn(row.Text(1), kQuestionSeparator);
+    hit->tag_terms = row.Text(2);
+    hit->body_terms = row.Text(3);
+    hit->entry = ReadEntry(row, 4);
+    // One string per question, also when a question has no index terms at
+    // all ("What is it?"): an empty field splits into nothing.
+    hit->question_terms.resize(hit->entry.questions.size());
+    hit->title_idf = snap.PhrasingIdf(hit->title_terms);
+    for (const auto& q : hit->question_terms) hit->question_idf.push_back(snap.PhrasingIdf(q));
+    snap.Remember(d, hit);
+    (*best)[i] = std::move(hit);
+  }
+  return finish(Status::Ok());
 }
 
 Status Store::LogQuestion(const LoggedQuestion& q) {
@@ -776,8 +1003,19 @@ Status Store::LogQuestions(const std::vector<LoggedQuestion>& qs) {
   return status;
 }
 
+bool Store::EnqueueQuestion(LoggedQuestion q) {
+  if (!log_queue_) return true;  // a read-only snapshot keeps no log
+  return log_queue_->Push(std::move(q));
+}
+
+void Store::FlushQuestionLog() {
+  if (log_queue_) log_queue_->Flush();
+}
+
 Status Store::RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment, int64_t at) {
   if (mode_ != Mode::kReadWrite) return Status::Unavailable("the knowledge base is open read-only");
+  // The answer's line may still be queued: write it first.
+  FlushQuestionLog();
   std::lock_guard<std::mutex> lock(write_mu_);
   Stmt s(writer_->db, "UPDATE question_log SET helpful = ?2, comment = ?3, feedback_at = ?4 WHERE answer_id = ?1");
   if (!s.ok()) return SqlError(writer_->db, "prepare feedback");
@@ -845,6 +1083,7 @@ HistoryRecord ReadHistoryRow(Stmt& s) {
 
 Result<int64_t> Store::PruneQuestionLog(int64_t before) {
   if (mode_ != Mode::kReadWrite) return int64_t{0};  // a read-only store keeps no log
+  FlushQuestionLog();
   std::lock_guard<std::mutex> lock(write_mu_);
   Stmt s(writer_->db, "DELETE FROM question_log WHERE asked_at < ?1");
   if (!s.ok()) return SqlError(writer_->db, "prepare prune");
@@ -854,6 +1093,7 @@ Result<int64_t> Store::PruneQuestionLog(int64_t before) {
 }
 
 Result<std::vector<LoggedQuestion>> Store::ListGapQuestions(int64_t since, double low_confidence) {
+  FlushQuestionLog();  // the lines answered so far, also those still queued
   auto conn = AcquireReader();
   if (!conn) return Status::Unavailable("cannot open a connection to '" + path_ + "'");
   std::vector<LoggedQuestion> out;

@@ -20,6 +20,7 @@
 #include "bot/entry.h"
 #include "bot/retriever.h"
 #include "bot/status.h"
+#include "knowledge/question_log.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -124,6 +125,17 @@ class Store : public bot::Retriever {
   // Logs `qs` in one transaction (group commit: one WAL commit for many
   // answers under load); all or none.
   bot::Status LogQuestions(const std::vector<LoggedQuestion>& qs);
+  // Queues `q` for the asynchronous writer (knowledge/question_log.h): never
+  // waits for the disk. False only when the queue is full and the line was
+  // dropped. A read-only store keeps no log (true, nothing queued).
+  // RecordFeedback, ListGapQuestions and PruneQuestionLog flush the queue
+  // first, and closing the store flushes it.
+  bool EnqueueQuestion(LoggedQuestion q);
+  // Waits until every line queued so far is written.
+  void FlushQuestionLog();
+  // The writer of a writable store (nullptr for a read-only one).
+  QuestionLogQueue* question_log_queue() { return log_queue_.get(); }
+  bool writable() const { return mode_ == Mode::kReadWrite; }
   // Records feedback on a logged answer; kNotFound for an unknown answer id.
   bot::Status RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
                              int64_t at);
@@ -178,6 +190,15 @@ class Store : public bot::Retriever {
   // commit changed the version (a question-log write does not).
   bot::Result<std::shared_ptr<const Snapshot>> CurrentSnapshot();
   bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version);
+  // Search on one snapshot; *stale when the content changed under it.
+  bot::Result<std::vector<bot::Hit>> SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
+                                                    size_t limit, bool* stale);
+  // Reads the Hits of scored[i] for i in `missing` into (*best)[i] (and the
+  // snapshot's cache), unless the content version is no longer the
+  // snapshot's (*stale).
+  bot::Status ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
+                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::Hit>>* best,
+                       bool* stale);
 
   std::string path_;
   Mode mode_;
@@ -190,6 +211,9 @@ class Store : public bot::Retriever {
   std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
   int64_t data_version_ = -1;      // guarded by lexicon_mu_
   std::shared_ptr<const Snapshot> snapshot_;  // guarded by lexicon_mu_
+  // The question log's writer; declared last so it is destroyed (flushed)
+  // first, while the connections it writes through still exist.
+  std::unique_ptr<QuestionLogQueue> log_queue_;
 };
 
 // Quotes index terms into an FTS5 MATCH expression: each term becomes a

@@ -9,6 +9,9 @@ packages=(cmake g++ make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-j
 if [[ "${1:-}" == "--test" ]]; then
   # chromium, nodejs, npm and sqlite3: the web chat's browser test (tests/browser).
   packages+=(catch2 chromium nodejs npm sqlite3)
+  # clang and its runtimes (libFuzzer, ASan/UBSan for clang): scripts/fuzz.sh.
+  # g++'s own ASan, UBSan and TSan runtimes come with g++ (scripts/sanitize.sh).
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

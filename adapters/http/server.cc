@@ -243,6 +243,22 @@ std::string HttpServer::RenderMetrics() {
                         "Knowledge-base reloads (SIGHUP or the file replaced), by result.");
   out += "careerbot_knowledge_reloads_total{result=\"ok\"} " + std::to_string(kb.reloads()) + "\n";
   out += "careerbot_knowledge_reloads_total{result=\"failed\"} " + std::to_string(kb.reload_failures()) + "\n";
+  // The question log's asynchronous writer (knowledge/question_log.h).
+  knowledge::QuestionLogQueue::Stats log = service_.LogStats();
+  metrics::AppendHeader(&out, "careerbot_question_log_dropped_total", "counter",
+                        "Question-log lines dropped because the write queue was full (answers never wait for it).");
+  out += "careerbot_question_log_dropped_total " + std::to_string(service_.log_dropped()) + "\n";
+  metrics::AppendHeader(&out, "careerbot_question_log_written_total", "counter",
+                        "Question-log lines written by the log store answered into now.");
+  out += "careerbot_question_log_written_total " + std::to_string(log.written) + "\n";
+  metrics::AppendHeader(&out, "careerbot_question_log_retried_total", "counter",
+                        "Question-log lines whose write failed (logged as warnings) and were queued again.");
+  out += "careerbot_question_log_retried_total " + std::to_string(log.retried) + "\n";
+  metrics::AppendHeader(&out, "careerbot_question_log_failed_total", "counter",
+                        "Question-log lines given up on: their write failed while shutting down.");
+  out += "careerbot_question_log_failed_total " + std::to_string(log.failed) + "\n";
+  metrics::AppendHeader(&out, "careerbot_question_log_queued", "gauge", "Question-log lines waiting to be written.");
+  out += "careerbot_question_log_queued " + std::to_string(log.queued) + "\n";
   metrics::AppendHeader(&out, "careerbot_uptime_seconds", "gauge", "Seconds since this server started.");
   out += "careerbot_uptime_seconds " +
          metrics::FormatValue(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()) +
@@ -267,10 +283,9 @@ void HttpServer::RegisterOpsRoutes(httplib::Server& s) {
 
 HttpServer::~HttpServer() { Stop(); }
 
-bot::Status HttpServer::Bind() {
-  if (options_.port < 0 || options_.port > 65535) {
-    return bot::Status::InvalidArgument("port must be between 0 and 65535, got " + std::to_string(options_.port));
-  }
+void HttpServer::Configure() {
+  if (configured_) return;
+  configured_ = true;
   httplib::Server& s = *server_;
   // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small
   // keep-alive responses back (~300 requests/s measured, ~20,000 with it).
@@ -396,7 +411,19 @@ bot::Status HttpServer::Bind() {
     spdlog::error("unhandled exception on {} {}: {}", req.method, req.path, what);
     SendError(res, 500, "internal", "internal error");
   });
+}
 
+void HttpServer::ServeStream(httplib::Stream& stream) {
+  Configure();
+  server_->ServeStream(stream);
+}
+
+bot::Status HttpServer::Bind() {
+  if (options_.port < 0 || options_.port > 65535) {
+    return bot::Status::InvalidArgument("port must be between 0 and 65535, got " + std::to_string(options_.port));
+  }
+  Configure();
+  httplib::Server& s = *server_;
   if (options_.port == 0) {
     port_ = s.bind_to_any_port(options_.host);
     if (port_ <= 0) return bot::Status::Unavailable("cannot bind " + options_.host + " on any port");

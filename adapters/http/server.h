@@ -18,6 +18,7 @@
 
 namespace httplib {
 class Server;
+class Stream;
 }
 
 namespace adapters::slack {
@@ -31,6 +32,7 @@ class DiscordAdapter;
 namespace adapters::http {
 
 class HttpMetrics;
+class GuardedServer;
 
 constexpr size_t kMaxBodyBytes = 16 * 1024;
 
@@ -47,6 +49,14 @@ struct HttpOptions {
   //   platforms' callbacks). An idle thread costs a few KiB; answering is
   //   CPU-bound and short (~0.1 ms), so threads beyond the cores do not slow
   //   it. `careerbot serve` defaults to 128 (CAREERBOT_THREADS).
+  //   Checked again with bench/run.sh (2 cores, the listen backlog widened
+  //   to 1024, below): at 64 keep-alive clients GET /healthz has a p99 of
+  //   ~10 ms (an earlier run measured 2.2 s, most likely SYNs dropped past
+  //   httplib's backlog of 5 and retried a second later; not seen since),
+  //   and POST /v1/ask's p99 (~50 ms) is CPU
+  //   queueing: 64 clients at ~7,000 answers/s wait ~9 ms on average
+  //   (Little's law) whatever the thread count. Fewer threads than clients
+  //   would only add the keep-alive queueing described above.
   size_t threads = 128;
   // - keep_alive_timeout_s: an idle connection gives its thread back after
   //   2 s (cpp-httplib's default is 5 s), so idle browsers do not starve
@@ -109,6 +119,12 @@ class HttpServer {
   // Binds the listening socket; fails with kUnavailable (port in use,
   // permission) or kInvalidArgument (bad port).
   bot::Status Bind();
+  // Registers every route and handler Bind() serves with (Bind() calls it;
+  // later calls do nothing).
+  void Configure();
+  // Serves the raw requests in `stream` as one connection would, with every
+  // route, no socket (for the fuzzers; adapters/http/connection.h).
+  void ServeStream(httplib::Stream& stream);
   int port() const { return port_; }
   // Serves until Stop(); returns when the server has stopped.
   void Run();
@@ -128,7 +144,8 @@ class HttpServer {
   std::unique_ptr<discord::DiscordAdapter> discord_;
   std::shared_ptr<admin::AdminApi> admin_;
   std::unique_ptr<HttpMetrics> metrics_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<GuardedServer> server_;
+  bool configured_ = false;
   std::chrono::steady_clock::time_point started_;
   double started_unix_ = 0;
   int port_ = 0;

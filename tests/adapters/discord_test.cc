@@ -430,6 +430,7 @@ TEST_CASE("a tampered Discord request gets 401 and has no other effect", "[disco
     auto ok = server.Post("/discord/interactions", body, "application/json", headers);
     REQUIRE(ok);
     CHECK(ok->status == 200);
+    server.service().FlushLog();  // the question log is written asynchronously
     CHECK(CountLogged(db, "discord") == 1);
   }
 }

@@ -545,7 +545,9 @@ TEST_CASE("clients that send a byte a second are cut off at the read timeout whi
         std::string head = slow_body_request.substr(0, head_end);
         std::string body = slow_body_request.substr(head_end);
         int fd = Connect(port);
-        REQUIRE(fd >= 0);
+        // No Catch2 assertion on this thread (Catch2 is not thread-safe): a
+        // failed connect leaves status -1, which the checks below refuse.
+        if (fd < 0) return;
         auto start = Clock::now();
         ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
         std::string raw;

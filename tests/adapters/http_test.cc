@@ -582,7 +582,7 @@ TEST_CASE("a store that cannot be read gives 503 and a live server", "[adapters]
   CheckErrorBody(PostJson(server, "/v1/ask", AskBody("Which databases should I learn?")), 503);
 }
 
-TEST_CASE("concurrent clients all get answers", "[adapters][http]") {
+TEST_CASE("concurrent clients all get answers", "[adapters][http][concurrency]") {
   LiveServer server;
   std::vector<std::thread> clients;
   std::vector<int> ok(6, 0);

@@ -5,6 +5,7 @@
 // the security headers of the pages.
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -123,6 +124,36 @@ TEST_CASE("the rate limiter allows a minute's worth, then the steady rate", "[ad
     for (int i = 0; i < 100000; i++) bounded.Take("client-" + std::to_string(i));
     CHECK(bounded.tracked() <= 1600);
   }
+}
+
+// Many threads take from the same buckets at once: a bucket is never spent
+// twice, and a flood of new clients from many threads stays within the bound.
+TEST_CASE("the rate limiter allows exactly a minute's worth across threads", "[adapters][limits][concurrency]") {
+  fakes::FakeClock clock(1700000000);  // time stands still: no refill
+  adapters::RateLimiter limiter(60, &clock);
+  std::atomic<int> allowed_a{0}, allowed_b{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; i++) {
+        if (limiter.Take("a").allowed) allowed_a++;
+        if (limiter.Take("b").allowed) allowed_b++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(allowed_a.load() == 60);
+  CHECK(allowed_b.load() == 60);
+
+  adapters::RateLimiter bounded(10, &clock, 1600);
+  threads.clear();
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5000; i++) bounded.Take("client-" + std::to_string(t) + "-" + std::to_string(i));
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(bounded.tracked() <= 1600);
 }
 
 TEST_CASE("CAREERBOT_RATE_LIMIT and CAREERBOT_CORS_ORIGINS are read strictly", "[adapters][limits]") {

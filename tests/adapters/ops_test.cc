@@ -353,7 +353,7 @@ TEST_CASE("a file that is not a careerbot knowledge base is refused and left as 
   CHECK_FALSE(built);
 }
 
-TEST_CASE("the knowledge base swaps under load with no failed or mixed answer", "[knowledge][ops]") {
+TEST_CASE("the knowledge base swaps under load with no failed or mixed answer", "[knowledge][ops][concurrency]") {
   TempDir dir;
   const std::string served = dir.File("served.db");
   BuildKnowledge(dir.File("v1.db"));
@@ -395,13 +395,18 @@ TEST_CASE("the knowledge base swaps under load with no failed or mixed answer", 
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  // Under load: wait until the askers are going (slow under sanitizers), not a fixed time.
+  auto WaitAsked = [&](int n) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (asked < n && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  WaitAsked(6);
   auto v2 = knowledge::PublishSnapshot(dir.File("v2.db"), served, 2);
   REQUIRE(v2.ok());
   auto reloaded = kb->Reload();
   REQUIRE(reloaded.ok());
   CHECK(*reloaded);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  WaitAsked(asked + 6);
   stop = true;
   for (auto& t : askers) t.join();
   CHECK(failures == 0);

@@ -323,7 +323,7 @@ TEST_CASE("SIGINT with nothing in flight exits 0 at once", "[adapters][serve]") 
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 }
 
-TEST_CASE("a replaced knowledge-base file is served within seconds with no failed request", "[adapters][serve]") {
+TEST_CASE("a replaced knowledge-base file is served within seconds with no failed request", "[adapters][serve][concurrency]") {
   TempDir dir;
   REQUIRE(Careerbot(dir, {"kb", "build", "--db", dir.File("writer.db")}).code == 0);
   Run published = Careerbot(dir, {"kb", "publish", "--db", dir.File("writer.db"), "--out", dir.File("served.db")});
@@ -353,7 +353,12 @@ TEST_CASE("a replaced knowledge-base file is served within seconds with no faile
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Under load: wait until the clients are going (slow under sanitizers), not a fixed time.
+  auto wait_ok = [&](int n) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (ok < n && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  wait_ok(6);
   REQUIRE(testing_helpers::WriteWholeFile(dir.File("zorblax.md"), kZorblaxMd));
   REQUIRE(Careerbot(dir, {"kb", "import", "--db", dir.File("writer.db"), dir.File("zorblax.md")}).code == 0);
   REQUIRE(Careerbot(dir, {"kb", "publish", "--db", dir.File("writer.db"), "--out", dir.File("served.db")}).code == 0);
@@ -362,7 +367,7 @@ TEST_CASE("a replaced knowledge-base file is served within seconds with no faile
   while ((v2 = Version(s.port)) == v1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  wait_ok(ok + 6);
   stop = true;
   for (auto& t : clients) t.join();
   CHECK(v2 != v1);

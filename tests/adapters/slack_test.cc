@@ -362,7 +362,7 @@ TEST_CASE("answers Slack's url_verification challenge, signed requests only", "[
   }
 }
 
-TEST_CASE("answers a mention delivered three times once, in its thread, after one 429", "[slack][e2e]") {
+TEST_CASE("answers a mention delivered three times once, in its thread, after one 429", "[slack][e2e][concurrency]") {
   FakeApi api(/*rate_limited=*/1);
   ChatServer server(SlackConfigFor(api));
   json envelope =
@@ -499,7 +499,7 @@ TEST_CASE("answers /ask ephemerally, in the channel with 'public', and with help
   }
 }
 
-TEST_CASE("records feedback from the buttons and thanks through response_url", "[slack][e2e]") {
+TEST_CASE("records feedback from the buttons and thanks through response_url", "[slack][e2e][concurrency]") {
   FakeApi api;
   ChatServer server(SlackConfigFor(api));
   auto asked = PostForm(server, "/slack/commands",

@@ -2,6 +2,8 @@
 #include "bot/answerer.h"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -415,7 +417,7 @@ TEST_CASE("suggestions are at most three, unique and never the winning entry", "
   }
 }
 
-TEST_CASE("many threads may ask at once", "[bot][answerer]") {
+TEST_CASE("many threads may ask at once", "[bot][answerer][concurrency]") {
   Fixture f;
   const std::string expected = f.Ask("Should I learn Python?").text;
   std::vector<std::string> got(8);
@@ -432,6 +434,65 @@ TEST_CASE("many threads may ask at once", "[bot][answerer]") {
   }
   for (auto& t : threads) t.join();
   for (const auto& g : got) CHECK(g == expected);
+}
+
+// Follow-ups on many threads at once, each in its own conversation, while a
+// bounded store evicts: each follow-up is read with its own conversation only.
+TEST_CASE("conversations stay apart when many threads follow up at once", "[bot][answerer][conversation][concurrency]") {
+  Fixture f;
+  REQUIRE(f.Ask("and what about Go?").entry_id == "golang");
+  std::atomic<int> wrong{0};
+  std::mutex mu;
+  std::string first_wrong;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; t++) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 10; k++) {
+        bot::Question q;
+        q.conversation_id = "conv-" + std::to_string(t) + "-" + std::to_string(k);
+        // Even threads ask about pay first, so their follow-up means Go pay;
+        // odd threads only follow up, in a conversation nobody else used.
+        std::string want = "golang";
+        if (t % 2 == 0) {
+          q.text = "How much do backend developers earn?";
+          if (!f.answerer.Ask(q).ok()) wrong++;
+          want = "go-salary";
+        }
+        q.text = "and what about Go?";
+        auto follow = f.answerer.Ask(q);
+        std::string got = follow.ok() ? follow->entry_id + " in " + follow->conversation_id : "error";
+        if (got != want + " in " + q.conversation_id) {
+          wrong++;
+          std::lock_guard<std::mutex> lock(mu);
+          if (first_wrong.empty()) first_wrong = "wanted " + want + " in " + q.conversation_id + ", got " + got;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  INFO(first_wrong);
+  CHECK(wrong.load() == 0);
+}
+
+TEST_CASE("ConversationStore stays within its bound while many threads add and read", "[bot][conversation][concurrency]") {
+  fakes::FakeClock clock;
+  bot::ConversationStore store(&clock, /*max_conversations=*/8, /*ttl_seconds=*/60);
+  std::vector<std::thread> threads;
+  std::atomic<int> too_many_turns{0};
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 500; k++) {
+        std::string id = "c" + std::to_string((t * 7 + k) % 20);
+        store.Add(id, bot::Turn{{"term"}, "e" + std::to_string(k)});
+        if (store.Recent(id).size() > bot::ConversationStore::kMaxTurns) too_many_turns++;
+        if (k % 100 == 0) clock.Advance(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(too_many_turns.load() == 0);
+  CHECK(store.size() <= 8);
+  CHECK(store.size() > 0);
 }
 
 TEST_CASE("ConversationStore keeps at most max_conversations, dropping the least recently used", "[bot][conversation]") {
@@ -537,4 +598,33 @@ TEST_CASE("a follow-up question is read with the conversation's previous questio
     REQUIRE(other.explanation);
     CHECK(other.explanation->context_terms.empty());
   }
+}
+
+TEST_CASE("a question whose only topic word most entries hold is found by its other words", "[bot][answerer]") {
+  // Ten entries about backend work in general, where "backend" weighs most,
+  // and one about how hard it is to learn, where it is said once. "Is backend
+  // hard to learn?" names no rarer topic than "backend"; searching for that
+  // alone would draw the ten general ones as the candidates.
+  std::vector<bot::Entry> entries;
+  for (int i = 0; i < 10; i++) {
+    std::string n = std::to_string(i);
+    entries.push_back(MakeEntry("general-" + n, "Backend topic " + n,
+                                "Backend developers and backend systems, part " + n + " of the backend overview.",
+                                {"What is backend part " + n + "?"}, {"backend"}));
+  }
+  entries.push_back(MakeEntry("difficulty", "How hard the work is to learn",
+                              "Backend work is hard to learn at first; steady practice makes it easier.",
+                              {"How hard is it to learn?"}, {"learning"}));
+  fakes::FakeRetriever retriever{entries, kTestSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::AnswererOptions options;
+  options.candidates = 4;
+  bot::Answerer answerer(&retriever, options, &clock, &ids);
+  bot::Question q;
+  q.text = "Is backend hard to learn?";
+  auto a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  CHECK(a->answered);
+  CHECK(a->entry_id == "difficulty");
 }

@@ -13,124 +13,24 @@
 // Usage: node admin.test.mjs PATH/TO/careerbot [ARTIFACTS_DIR]
 // Prints one line per check and closes with "N passed, N failed".
 
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { askApi as ask, assert, check, log, openBrowser, run, setup, sleep, startServer } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TEST_TIMEOUT_MS = 180_000;
 const TOKEN = 'browser-test-token-' + Math.random().toString(16).slice(2) + Date.now().toString(16);
 
-const binary = process.argv[2];
-if (!binary || !fs.existsSync(binary)) {
-  console.error('usage: node admin.test.mjs PATH/TO/careerbot [ARTIFACTS_DIR]');
-  process.exit(2);
-}
-const artifacts = path.resolve(process.argv[3] || path.join(path.dirname(binary), 'artifacts'));
-fs.mkdirSync(artifacts, { recursive: true });
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'careerbot-admin-'));
+const { binary, artifacts, tmp } = setup('admin.test.mjs');
 const dbPath = path.join(tmp, 'careerbot.db');
 let server = null;
-let context = null;
-let passed = 0;
-let failed = 0;
-let serverLog = '';
 
-function log(line) {
-  process.stdout.write(line + '\n');
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// Runs one named check; the checks build on each other, so the first failure
-// ends the run.
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
-    throw new StopRun();
-  }
-}
-class StopRun extends Error {}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Starts `careerbot serve` with the admin token and waits until /healthz
-// answers; retries on another port when the one picked was taken meanwhile.
-async function startServer() {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', String(port), '--db', dbPath,
-      '--threads', '8', '--log-level', 'info'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CAREERBOT_ADMIN_TOKEN: TOKEN, CAREERBOT_ADMIN_TOKEN_LABEL: 'browser-curator' },
-    });
-    child.stdout.on('data', (d) => { serverLog += d; });
-    child.stderr.on('data', (d) => { serverLog += d; });
-    let exited = false;
-    child.on('exit', () => { exited = true; });
-    const deadline = Date.now() + 60_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-        if (r.ok) return { child, port, base: `http://127.0.0.1:${port}` };
-      } catch (e) {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    if (!exited) child.kill('SIGKILL');
-  }
-  throw new Error('careerbot serve did not come up');
-}
-
-function stopServer() {
-  if (!server || server.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.child.kill('SIGKILL'), 5000);
-    server.child.once('exit', () => { clearTimeout(timer); resolve(); });
-    server.child.kill('SIGTERM');
-  });
-}
-
-async function askApi(question) {
-  const r = await fetch(`${server.base}/v1/ask`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ question }) });
-  return r.json();
+function askApi(question) {
+  return ask(server, question);
 }
 
 async function main() {
-  const watchdog = setTimeout(() => {
-    log('not ok - the test did not finish within its time limit');
-    process.exit(1);
-  }, TEST_TIMEOUT_MS);
-  watchdog.unref();
-
-  server = await startServer();
+  server = await startServer(binary, dbPath, {
+    logLevel: 'info',
+    env: { CAREERBOT_ADMIN_TOKEN: TOKEN, CAREERBOT_ADMIN_TOKEN_LABEL: 'browser-curator' },
+  });
   const { base } = server;
   log(`# careerbot serve on ${base} with an admin token, knowledge base ${dbPath}`);
   // Questions the knowledge does not cover: the gaps a curator will see.
@@ -140,25 +40,8 @@ async function main() {
     assert(a.kind === 'fallback', `"${q}" was answered (${a.kind}); the test needs a gap`);
   }
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  const outside = [];
-  const urls = [];
-  context.on('request', (req) => {
-    const url = req.url();
-    urls.push(url);
-    if (url.startsWith('data:') || url === 'about:blank') return;
-    const u = new URL(url);
-    if (u.hostname !== '127.0.0.1' || u.port !== String(server.port)) outside.push(url);
-  });
-  const consoleErrors = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  const { context, page, urls, outside, consoleErrors } = await openBrowser(tmp, server, { width: 1280, height: 900 },
+    path.join(artifacts, 'admin-failure.png'));
 
   await check('the page loads with its security headers and asks for the token', async () => {
     const response = await page.goto(base + '/admin');
@@ -278,7 +161,7 @@ async function main() {
     assert(!urls.some((u) => u.includes(TOKEN)), 'a URL carries the token');
     const unexpected = consoleErrors.filter((m) => !/401/.test(m));  // the refused sign-in logs one
     assert(unexpected.length === 0, `console errors: ${unexpected.join(' | ')}`);
-    assert(!serverLog.includes(TOKEN), 'the server logged the token');
+    assert(!server.output().includes(TOKEN), 'the server logged the token');
   });
 
   await check('screenshots on desktop and on a phone', async () => {
@@ -302,22 +185,4 @@ async function main() {
   });
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  if (!(e instanceof StopRun)) {
-    failed++;
-    log(`not ok - ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
-  }
-  if (context && context.pages()[0]) {
-    await context.pages()[0].screenshot({ path: path.join(artifacts, 'admin-failure.png') }).catch(() => {});
-  }
-  exitCode = 1;
-} finally {
-  if (context) await context.close().catch(() => {});
-  await stopServer();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : exitCode);
+await run(main);

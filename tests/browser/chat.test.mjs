@@ -12,32 +12,14 @@
 //   ARTIFACTS_DIR defaults to artifacts/ beside the binary (build/artifacts).
 // Prints one line per check and closes with "N passed, N failed".
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { askApi as ask, assert, check, log, openBrowser, run, setup, sleep, startServer, stopServer } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TEST_TIMEOUT_MS = 180_000;
-
-const binary = process.argv[2];
-if (!binary || !fs.existsSync(binary)) {
-  console.error('usage: node chat.test.mjs PATH/TO/careerbot [ARTIFACTS_DIR]');
-  process.exit(2);
-}
-const artifacts = path.resolve(process.argv[3] || path.join(path.dirname(binary), 'artifacts'));
-fs.mkdirSync(artifacts, { recursive: true });
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'careerbot-browser-'));
+const { binary, artifacts, tmp } = setup('chat.test.mjs');
 const dbPath = path.join(tmp, 'careerbot.db');
 let server = null;
-let context = null;
-let passed = 0;
-let failed = 0;
 
 // Markup in every field the page shows; none of it may run or become an element.
 const PROBE_MD = `# Browser test fixture
@@ -55,121 +37,25 @@ questions:
 Markup probe text: <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script> stay plain characters.
 `;
 
-function log(line) {
-  process.stdout.write(line + '\n');
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// Runs one named check; the checks build on each other, so the first failure
-// ends the run.
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
-    throw new StopRun();
-  }
-}
-class StopRun extends Error {}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Starts `careerbot serve` and waits until /healthz answers; retries on
-// another port when the one picked was taken meanwhile.
-async function startServer() {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', String(port), '--db', dbPath,
-      '--threads', '8', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    let exited = false;
-    child.on('exit', () => { exited = true; });
-    const deadline = Date.now() + 60_000;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-        if (r.ok) return { child, port, base: `http://127.0.0.1:${port}` };
-      } catch (e) {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    if (!exited) child.kill('SIGKILL');
-  }
-  throw new Error('careerbot serve did not come up');
-}
-
-function stopServer() {
-  if (!server || server.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.child.kill('SIGKILL'), 5000);
-    server.child.once('exit', () => { clearTimeout(timer); resolve(); });
-    server.child.kill('SIGTERM');
-  });
-}
-
 function sql(query) {
   return execFileSync('sqlite3', ['-readonly', '-separator', '|', dbPath, query], { encoding: 'utf8' }).trim();
 }
 
-async function askApi(question, conversationId) {
-  const body = { question };
-  if (conversationId) body.conversation_id = conversationId;
-  const r = await fetch(`${server.base}/v1/ask`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return r.json();
+function askApi(question, conversationId) {
+  return ask(server, question, conversationId);
 }
 
 async function main() {
-  const watchdog = setTimeout(() => {
-    log('not ok - the test did not finish within its time limit');
-    process.exit(1);
-  }, TEST_TIMEOUT_MS);
-  watchdog.unref();
-
   const probe = path.join(tmp, 'probe.md');
   fs.writeFileSync(probe, PROBE_MD);
   execFileSync(binary, ['kb', 'import', '--db', dbPath, probe], { stdio: ['ignore', 'ignore', 'inherit'] });
-  server = await startServer();
+  server = await startServer(binary, dbPath);
   const { base } = server;
   log(`# careerbot serve on ${base}, knowledge base ${dbPath}`);
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-  });
-  const page = context.pages()[0] || (await context.newPage());
-
   // Every request the page makes must stay on this machine's server.
-  const outside = [];
-  context.on('request', (req) => {
-    const url = req.url();
-    if (url.startsWith('data:') || url === 'about:blank') return;
-    const u = new URL(url);
-    if (u.hostname !== '127.0.0.1' || u.port !== String(server.port)) outside.push(url);
-  });
-  const consoleErrors = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  const { page, outside, consoleErrors } = await openBrowser(tmp, server, { width: 1280, height: 860 },
+    path.join(artifacts, 'chat-failure.png'));
 
   const input = page.getByLabel('Your question');
   const answers = page.locator('#log .msg.bot:not(.welcome):not(.error)');
@@ -367,7 +253,7 @@ async function main() {
   });
 
   await check('a server that cannot be reached is explained', async () => {
-    await stopServer();
+    await stopServer(server);
     await input.fill('Is Go used for backend development?');
     await input.press('Enter');
     const error = page.locator('#log .msg.error').last();
@@ -378,22 +264,4 @@ async function main() {
   });
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  if (!(e instanceof StopRun)) {
-    failed++;
-    log(`not ok - ${String(e && e.stack ? e.stack : e).split('\n').join('\n  ')}`);
-  }
-  if (context && context.pages()[0]) {
-    await context.pages()[0].screenshot({ path: path.join(artifacts, 'chat-failure.png') }).catch(() => {});
-  }
-  exitCode = 1;
-} finally {
-  if (context) await context.close().catch(() => {});
-  await stopServer();
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : exitCode);
+await run(main);

@@ -629,14 +629,14 @@ void CheckReadsDuringRebuilds(knowledge::Store* store) {
 
 }  // namespace
 
-TEST_CASE("searches may run while a file-backed knowledge base is replaced", "[knowledge][store]") {
+TEST_CASE("searches may run while a file-backed knowledge base is replaced", "[knowledge][store][concurrency]") {
   testing_helpers::TempDir dir;
   auto store = knowledge::Store::Open(dir.File("kb.db"));
   REQUIRE(store.ok());
   CheckReadsDuringRebuilds(store->get());
 }
 
-TEST_CASE("searches may run while an in-memory knowledge base is replaced", "[knowledge][store]") {
+TEST_CASE("searches may run while an in-memory knowledge base is replaced", "[knowledge][store][concurrency]") {
   auto store = OpenMemory();
   CheckReadsDuringRebuilds(store.get());
 }
