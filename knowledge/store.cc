@@ -952,25 +952,7 @@ Status Store::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::
   return finish(Status::Ok());
 }
 
-Status Store::LogQuestion(const LoggedQuestion& q) {
-  if (mode_ != Mode::kReadWrite) return Status::Ok();  // a read-only snapshot keeps no log
-  std::lock_guard<std::mutex> lock(write_mu_);
-  Stmt s(writer_->db,
-         "INSERT OR IGNORE INTO question_log(answer_id, asked_at, channel, question, normalized, answered, kind, "
-         "confidence, entry_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  if (!s.ok()) return SqlError(writer_->db, "prepare log");
-  s.Bind(1, q.answer_id);
-  s.Bind(2, q.asked_at);
-  s.Bind(3, q.channel);
-  s.Bind(4, std::string(bot::TruncateUtf8(q.question, 2000)));
-  s.Bind(5, q.normalized);
-  s.Bind(6, static_cast<int64_t>(q.answered ? 1 : 0));
-  s.Bind(7, q.kind);
-  s.BindDouble(8, q.confidence);
-  s.Bind(9, q.entry_id);
-  if (s.Step() != SQLITE_DONE) return SqlError(writer_->db, "log question");
-  return Status::Ok();
-}
+Status Store::LogQuestion(const LoggedQuestion& q) { return LogQuestions({q}); }
 
 Status Store::LogQuestions(const std::vector<LoggedQuestion>& qs) {
   if (mode_ != Mode::kReadWrite || qs.empty()) return Status::Ok();
