@@ -1,6 +1,7 @@
 #include "adapters/json_codec.h"
 
 #include <cmath>
+#include <ctime>
 
 #include "knowledge/entry_json.h"
 
@@ -75,6 +76,36 @@ bool JsonNestingWithin(std::string_view text, size_t max_depth) {
     }
   }
   return true;
+}
+
+std::string IsoTime(int64_t seconds) {
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm_utc;
+  gmtime_r(&t, &tm_utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
+  return buf;
+}
+
+nlohmann::json GapToJson(const knowledge::Gap& g, size_t position) {
+  nlohmann::json likely;
+  if (!g.likely_entry_id.empty()) {
+    likely = {{"id", g.likely_entry_id}, {"title", g.likely_entry_title}, {"confidence", g.likely_confidence}};
+  }
+  return {{"id", g.id},
+          {"position", position},
+          {"count", g.count},
+          {"declined", g.declined},
+          {"low_confidence", g.low_confidence},
+          {"unhelpful", g.unhelpful},
+          {"example", g.example},
+          {"examples", g.examples},
+          {"terms", g.terms},
+          {"channels", g.channels},
+          {"first_asked", IsoTime(g.first_asked)},
+          {"last_asked", IsoTime(g.last_asked)},
+          {"answered_by", g.answered_by},
+          {"likely_entry", likely}};
 }
 
 }  // namespace adapters

@@ -11,6 +11,7 @@
 #include "bot/answer.h"
 #include "bot/entry.h"
 #include "bot/status.h"
+#include "knowledge/gaps.h"
 
 namespace adapters {
 
@@ -24,5 +25,11 @@ nlohmann::json ErrorJson(const std::string& code, const std::string& message);
 // untrusted bodies: the parser itself does not limit depth, and printing a
 // value nested thousands deep recurses as deep.
 bool JsonNestingWithin(std::string_view text, size_t max_depth);
+
+// `seconds` since the epoch as UTC ISO 8601: "2026-11-29T09:03:16Z".
+std::string IsoTime(int64_t seconds);
+// A gap of the question log (knowledge/gaps.h) as `kb gaps --json` and
+// GET /v1/admin/gaps show it; `position` is its 1-based place in the list.
+nlohmann::json GapToJson(const knowledge::Gap& gap, size_t position);
 
 }  // namespace adapters

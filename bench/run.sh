@@ -22,20 +22,7 @@ quick=0
 ask_seconds=5; scale_seconds=3; wrk_seconds=10
 if [[ $quick -eq 1 ]]; then ask_seconds=2; scale_seconds=1; wrk_seconds=3; fi
 
-missing=()
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "bench: installing ${missing[*]}"
-  sudo=()
-  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-    "${sudo[@]}" apt-get update -q
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-fi
+bash scripts/install-deps.sh --only wrk gnuplot-nox curl
 bash scripts/install-deps.sh
 
 build="$root/build-bench"

@@ -16,24 +16,7 @@ binary="$(realpath "${1:?usage: scaleout-test.sh PATH/TO/careerbot [SECONDS]}")"
 seconds="${2:-20}"
 
 # ---- Debian packages ----
-missing=()
-command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "scaleout: installing ${missing[*]}"
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  # Try the cached package lists first; refresh them only when that fails.
-  if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-    "${sudo[@]}" apt-get update -q
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-fi
+bash "$here/../scripts/install-deps.sh" --only nginx wrk curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 work="$(mktemp -d /tmp/careerbot-scaleout-XXXXXX)"

@@ -2,11 +2,16 @@
 # Installs the Debian packages careerbot needs that are missing.
 #   scripts/install-deps.sh          build and run
 #   scripts/install-deps.sh --test   also what the test suite needs
+#   scripts/install-deps.sh --only PACKAGE...   just these (the browser test,
+#                                    the scale-out test and the benchmarks' tools)
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
           libssl-dev wamerican)
-if [[ "${1:-}" == "--test" ]]; then
+if [[ "${1:-}" == "--only" ]]; then
+  shift
+  packages=("$@")
+elif [[ "${1:-}" == "--test" ]]; then
   # chromium, nodejs, npm and sqlite3: the web chat's browser test (tests/browser).
   packages+=(catch2 chromium nodejs npm sqlite3)
   # clang and its runtimes (libFuzzer, ASan/UBSan for clang): scripts/fuzz.sh.

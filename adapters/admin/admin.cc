@@ -43,15 +43,6 @@ std::array<unsigned char, 32> Sha256(const std::string& data) {
   return digest;
 }
 
-std::string IsoTime(int64_t seconds) {
-  time_t t = static_cast<time_t>(seconds);
-  struct tm tm_utc;
-  gmtime_r(&t, &tm_utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
-  return buf;
-}
-
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -148,27 +139,6 @@ json HistoryToJson(const knowledge::HistoryRecord& r) {
           {"before", r.before ? knowledge::EntryToJson(*r.before) : json()},
           {"after", r.after ? knowledge::EntryToJson(*r.after) : json()},
           {"version", r.version}};
-}
-
-json GapToJson(const knowledge::Gap& g, size_t position) {
-  json likely;
-  if (!g.likely_entry_id.empty()) {
-    likely = {{"id", g.likely_entry_id}, {"title", g.likely_entry_title}, {"confidence", g.likely_confidence}};
-  }
-  return {{"id", g.id},
-          {"position", position},
-          {"count", g.count},
-          {"declined", g.declined},
-          {"low_confidence", g.low_confidence},
-          {"unhelpful", g.unhelpful},
-          {"example", g.example},
-          {"examples", g.examples},
-          {"terms", g.terms},
-          {"channels", g.channels},
-          {"first_asked", IsoTime(g.first_asked)},
-          {"last_asked", IsoTime(g.last_asked)},
-          {"answered_by", g.answered_by},
-          {"likely_entry", likely}};
 }
 
 json ReportToJson(const knowledge::ImportReport& r) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/json_codec.h"
 #include "bot/answerer.h"
 #include "bot/text.h"
 #include "knowledge/builtin.h"
@@ -913,28 +914,7 @@ int Gaps(int argc, char** argv) {
   if (!gaps.ok()) return FailStatus("kb gaps", gaps.status());
   if (args.Has("json")) {
     json list = json::array();
-    for (size_t i = 0; i < gaps->size(); i++) {
-      const auto& g = (*gaps)[i];
-      json likely_entry;
-      if (!g.likely_entry_id.empty()) {
-        likely_entry = {
-            {"id", g.likely_entry_id}, {"title", g.likely_entry_title}, {"confidence", g.likely_confidence}};
-      }
-      list.push_back({{"position", i + 1},
-                      {"id", g.id},
-                      {"count", g.count},
-                      {"declined", g.declined},
-                      {"low_confidence", g.low_confidence},
-                      {"unhelpful", g.unhelpful},
-                      {"example", g.example},
-                      {"examples", g.examples},
-                      {"terms", g.terms},
-                      {"channels", g.channels},
-                      {"first_asked", g.first_asked},
-                      {"last_asked", g.last_asked},
-                      {"answered_by", g.answered_by},
-                      {"likely_entry", likely_entry}});
-    }
+    for (size_t i = 0; i < gaps->size(); i++) list.push_back(GapToJson((*gaps)[i], i + 1));
     std::printf("%s\n", list.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     return 0;
   }

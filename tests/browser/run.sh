@@ -11,34 +11,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 binary="$(realpath "${1:?usage: run.sh PATH/TO/careerbot [ARTIFACTS_DIR]}")"
 artifacts="${2:-$(dirname "$binary")/artifacts}"
 
-# ---- Debian packages: a package counts as present when its command is ----
-# (Node.js from another source, such as NodeSource, brings its own npm, and
-# Debian's npm package would conflict with it.)
-missing=()
-need() {  # need PACKAGE COMMAND
-  command -v "$2" >/dev/null 2>&1 || missing+=("$1")
-}
-need chromium chromium
-need nodejs node
-need npm npm
-need sqlite3 sqlite3
-if ! dpkg-query -W -f='${Status}' fonts-noto-color-emoji 2>/dev/null | grep -q "install ok installed"; then
-  missing+=(fonts-noto-color-emoji)
-fi
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "browser test: installing ${missing[*]}"
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  # Try the cached package lists first; refresh them only when that fails.
-  if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-    "${sudo[@]}" apt-get update -q
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-fi
+# ---- Debian packages (scripts/install-deps.sh: Node.js from another source,
+# such as NodeSource, counts as present) and an emoji font for the screenshots ----
+bash "$here/../../scripts/install-deps.sh" --only chromium nodejs npm sqlite3 fonts-noto-color-emoji
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if [[ "$node_major" -lt 20 ]]; then
