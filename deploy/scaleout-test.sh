@@ -45,10 +45,14 @@ fail() {
 }
 
 # A loopback port nothing listens on (bash's /dev/tcp: a refused connect).
+# Below Linux's ephemeral range (32768-60999): there, a connection of an
+# earlier run still in TIME_WAIT (nginx's to a replica) holds its local port
+# and a replica's bind fails. Never one of the ports already picked.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % 22000))
+    [[ " ${ports[*]:-} " == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return
