@@ -308,7 +308,7 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
       if (std::find(terms.begin(), terms.end(), c.term) == terms.end()) terms.push_back(c.term);
     }
   }
-  auto hits = retriever->Search(terms, candidates);
+  auto hits = retriever->SearchIn(lexicon, terms, candidates);
   if (!hits.ok()) return hits.status();
   r.hits = std::move(*hits);
   if (r.hits.empty()) return r;
@@ -324,19 +324,31 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   }
   double max_bm25 = 0;
   for (const Hit& h : r.hits) max_bm25 = std::max(max_bm25, h.bm25);
-  const size_t n = lexicon.entry_count;
 
+  std::vector<uint64_t> hashes;
+  std::vector<double> idfs;  // Idf of each concept's term (0 for unknown terms, which never match)
+  for (const Concept& c : concepts) {
+    hashes.push_back(TermHash(c.term));
+    idfs.push_back(c.doc_freq > 0 ? Idf(lexicon.entry_count, c.doc_freq) : 0.0);
+  }
   for (const Hit& h : r.hits) {
     Ranked rk;
     rk.hit = &h;
+    // The term sets of the hit: the retriever's, or made here.
+    const IndexedEntry* doc = h.doc.get();
+    IndexedEntry local;
+    if (!doc->sets_ready) {
+      local = *doc;
+      PrepareTermSets(&local);
+      doc = &local;
+    }
     double covered = 0;
-    for (const Concept& c : concepts) {
+    for (size_t i = 0; i < concepts.size(); i++) {
+      const Concept& c = concepts[i];
       if (c.weak && !all_weak) continue;
-      bool head = ContainsTerm(h.title_terms, c.term) || ContainsTerm(h.tag_terms, c.term);
-      for (size_t q = 0; !head && q < h.question_terms.size(); q++) head = ContainsTerm(h.question_terms[q], c.term);
-      if (head) {
+      if (Has(doc->head_set, hashes[i])) {
         covered += c.weight * kHeadStrength;
-      } else if (ContainsTerm(h.body_terms, c.term)) {
+      } else if (Has(doc->body_set, hashes[i])) {
         covered += c.weight * kBodyStrength;
       }
     }
@@ -345,22 +357,23 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     // Dice coefficient, so extra words on either side lower it.
     // The phrasing's own terms count at half their rarity when the question
     // lacks them, at the question's weight when it has them.
-    auto similarity = [&](const std::string& phrasing, double phrasing_idf) {
+    auto similarity = [&](const std::string& phrasing, const TermSet& set, double phrasing_idf) {
       if (phrasing_idf < 0) phrasing_idf = PhrasingIdf(phrasing, lexicon);
       double matched = 0, matched_idf = 0;
-      for (const Concept& c : concepts) {
-        if (c.doc_freq > 0 && ContainsTerm(phrasing, c.term)) {
+      for (size_t i = 0; i < concepts.size(); i++) {
+        const Concept& c = concepts[i];
+        if (c.doc_freq > 0 && Has(set, hashes[i])) {
           matched += c.weight;
-          matched_idf += Idf(n, c.doc_freq);
+          matched_idf += idfs[i];
         }
       }
       double denom = total_weight + matched + 0.5 * std::max(0.0, phrasing_idf - matched_idf);
       return denom > 0 ? 2 * matched / denom : 0;
     };
-    rk.question_sim = similarity(h.title_terms, h.title_idf);
-    for (size_t q = 0; q < h.question_terms.size(); q++) {
-      double idf = q < h.question_idf.size() ? h.question_idf[q] : -1;
-      rk.question_sim = std::max(rk.question_sim, similarity(h.question_terms[q], idf));
+    rk.question_sim = similarity(doc->title_terms, doc->title_set, doc->title_idf);
+    for (size_t q = 0; q < doc->question_terms.size() && q < doc->question_sets.size(); q++) {
+      double idf = q < doc->question_idf.size() ? doc->question_idf[q] : -1;
+      rk.question_sim = std::max(rk.question_sim, similarity(doc->question_terms[q], doc->question_sets[q], idf));
     }
     double bm = max_bm25 > 0 ? h.bm25 / max_bm25 : 0;
     rk.score = kCoverageWeight * rk.coverage + kQuestionWeight * rk.question_sim + kBm25Weight * bm;
@@ -375,7 +388,7 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   }
   std::sort(r.ranked.begin(), r.ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.score != b.score) return a.score > b.score;
-    return a.hit->entry.id < b.hit->entry.id;
+    return a.hit->entry().id < b.hit->entry().id;
   });
   return r;
 }
@@ -500,8 +513,8 @@ Result<Answer> Answerer::Ask(const Question& question) {
         // reading with context that would only repeat the previous answer
         // gives way to its best other candidate, or else to the reading alone.
         const std::string& previous = history.back().entry_id;
-        if (better && !weak_alone && !previous.empty() && with_context->ranked[0].hit->entry.id == previous &&
-            ranking->ranked[0].hit->entry.id != previous) {
+        if (better && !weak_alone && !previous.empty() && with_context->ranked[0].hit->entry().id == previous &&
+            ranking->ranked[0].hit->entry().id != previous) {
           auto& ranked = with_context->ranked;
           auto next = std::find_if(ranked.begin() + 1, ranked.end(),
                                    [&](const Ranked& r) { return r.confidence >= options_.threshold; });
@@ -536,8 +549,8 @@ Result<Answer> Answerer::Ask(const Question& question) {
   // Curators mark entries that record what the knowledge does NOT hold
   // ("no reliable figure for pay in India") with the tag "no-answer": they
   // decline, but say why and cite where that was checked.
-  if (answer.answered && IsNoAnswer(winner->hit->entry)) {
-    const Entry& e = winner->hit->entry;
+  if (answer.answered && IsNoAnswer(winner->hit->entry())) {
+    const Entry& e = winner->hit->entry();
     answer.answered = false;
     answer.kind = "fallback";
     answer.entry_id = e.id;
@@ -548,7 +561,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
       answer.suggestions.emplace_back(q);
     }
   } else if (answer.answered) {
-    const Entry& e = winner->hit->entry;
+    const Entry& e = winner->hit->entry();
     answer.kind = "kb";
     answer.entry_id = e.id;
     answer.text = Compose(e, concepts, lexicon.normalizer, options_.max_answer_chars);
@@ -559,15 +572,15 @@ Result<Answer> Answerer::Ask(const Question& question) {
     // source, rather than betting on one.
     const Entry* second = nullptr;
     if (ranked.size() > 1 && winner->score - ranked[1].score < options_.tie_margin &&
-        ranked[1].confidence >= options_.threshold && !IsNoAnswer(ranked[1].hit->entry)) {
-      second = &ranked[1].hit->entry;
+        ranked[1].confidence >= options_.threshold && !IsNoAnswer(ranked[1].hit->entry())) {
+      second = &ranked[1].hit->entry();
       answer.text += "\n\n" + Compose(*second, concepts, lexicon.normalizer, options_.max_second_chars);
       answer.sources.push_back({second->id, second->title, second->source.article, second->source.section,
                                 second->source.url, std::round(ranked[1].confidence * 10000) / 10000});
     }
     std::string asked = Lower(std::string(Trim(text)));
     for (size_t i = 1; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
-      const Entry& other = ranked[i].hit->entry;
+      const Entry& other = ranked[i].hit->entry();
       if (&other == second) continue;
       if (ranked[i].confidence < options_.threshold * 0.6) continue;
       std::string s = other.questions.empty() ? other.title : other.questions[0];
@@ -582,7 +595,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
     // Near misses: offer the closest topics the knowledge base does have.
     for (size_t i = 0; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
       if (ranked[i].coverage < 0.34) break;
-      const Entry& other = ranked[i].hit->entry;
+      const Entry& other = ranked[i].hit->entry();
       answer.suggestions.push_back(other.questions.empty() ? other.title : other.questions[0]);
     }
     for (const char* q : kStarterQuestions) {
@@ -610,7 +623,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
     ex.kb_version = lexicon.version;
     if (winner) {
       const Hit& h = *winner->hit;
-      ex.winner_id = h.entry.id;
+      ex.winner_id = h.entry().id;
       ex.winner_score = winner->score;
       ex.coverage = winner->coverage;
       ex.question_similarity = winner->question_sim;
@@ -623,15 +636,15 @@ Result<Answer> Answerer::Ask(const Question& question) {
         }
         if (!fm.terms.empty()) ex.matches.push_back(std::move(fm));
       };
-      field("title", [&](const std::string& t) { return ContainsTerm(h.title_terms, t); });
+      field("title", [&](const std::string& t) { return ContainsTerm(h.doc->title_terms, t); });
       field("questions", [&](const std::string& t) {
-        return std::any_of(h.question_terms.begin(), h.question_terms.end(),
+        return std::any_of(h.doc->question_terms.begin(), h.doc->question_terms.end(),
                            [&](const std::string& q) { return ContainsTerm(q, t); });
       });
-      field("tags", [&](const std::string& t) { return ContainsTerm(h.tag_terms, t); });
-      field("body", [&](const std::string& t) { return ContainsTerm(h.body_terms, t); });
+      field("tags", [&](const std::string& t) { return ContainsTerm(h.doc->tag_terms, t); });
+      field("body", [&](const std::string& t) { return ContainsTerm(h.doc->body_terms, t); });
       if (ranked.size() > 1) {
-        ex.runner_up_id = ranked[1].hit->entry.id;
+        ex.runner_up_id = ranked[1].hit->entry().id;
         ex.runner_up_score = ranked[1].score;
         ex.runner_up_confidence = ranked[1].confidence;
         ex.margin = winner->score - ranked[1].score;

@@ -30,11 +30,19 @@ class RandomIds : public IdGenerator {
   std::string NewId() override {
     static const char kHex[] = "0123456789abcdef";
     std::string id(32, '0');
-    std::lock_guard<std::mutex> lock(mu_);
-    for (int i = 0; i < 32; i += 16) {
-      uint64_t v = engine_();
-      for (int k = 0; k < 16; k++) id[i + k] = kHex[(v >> (4 * k)) & 0xF];
+    const uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count());
+    // Most significant digit first, so that ids compare as their times do.
+    for (int k = 0; k < 12; k++) id[k] = kHex[(ms >> (4 * (11 - k))) & 0xF];
+    uint64_t r1, r2;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      r1 = engine_();
+      r2 = engine_();
     }
+    for (int k = 0; k < 16; k++) id[12 + k] = kHex[(r1 >> (4 * k)) & 0xF];
+    for (int k = 0; k < 4; k++) id[28 + k] = kHex[(r2 >> (4 * k)) & 0xF];
     return id;
   }
 

@@ -2,7 +2,12 @@
 // follow-up ("and how much do they earn?") can be read against the topic
 // before it. Bounded (at most max_conversations, least recently used evicted;
 // at most kMaxTurns turns each) and expiring (ttl_seconds after the last turn).
-// Thread-safe.
+// Thread-safe. A large store (max_conversations >= kMinPerShard * kShards,
+// the server's 10,000) spreads conversations over kShards shards by id, each
+// with its own lock and an equal share of max_conversations (least recently
+// used is then per shard), so answers on many threads do not queue on one
+// lock: every answer adds a turn, and under load most of them start a new
+// conversation. A smaller one is a single exact LRU.
 #pragma once
 
 #include <cstdint>
@@ -33,19 +38,26 @@ class ConversationStore {
   size_t size();
 
  private:
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kMinPerShard = 64;
   struct State {
     std::vector<Turn> turns;
     int64_t last_seen = 0;
     std::list<std::string>::iterator lru;
   };
-  void EvictExpired(int64_t now);
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, State> states;  // guarded by mu
+    std::list<std::string> lru;                     // guarded by mu; most recently used at the front
+  };
+  Shard& ShardOf(const std::string& id);
+  void EvictExpired(Shard& shard, int64_t now);
 
   Clock* clock_;
-  const size_t max_conversations_;
+  const size_t shard_count_;  // kShards or 1
+  const size_t max_per_shard_;
   const int64_t ttl_seconds_;
-  std::mutex mu_;
-  std::unordered_map<std::string, State> states_;
-  std::list<std::string> lru_;  // most recently used at the front
+  Shard shards_[kShards];
 };
 
 }  // namespace bot

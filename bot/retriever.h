@@ -4,10 +4,12 @@
 // Implementations must be safe to call from many threads at once.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -36,11 +38,25 @@ inline double Idf(size_t entries, uint32_t doc_freq) {
   return std::log(1.0 + (static_cast<double>(entries) - doc_freq + 0.5) / (doc_freq + 0.5));
 }
 
-// One search result: the entry and its indexed terms per field (space-separated
-// index terms, as Normalizer::IndexText made them).
-struct Hit {
+// A set of index terms for membership tests: the distinct terms' TermHash
+// values, sorted. (64-bit hashes of a few thousand distinct terms: a false
+// match is a ~1e-12 event, and would only nudge one candidate's score.)
+using TermSet = std::vector<uint64_t>;
+uint64_t TermHash(std::string_view term);
+// The TermSet of space-separated index terms (Normalizer::IndexText's output).
+TermSet MakeTermSet(std::string_view terms);
+inline bool Has(const TermSet& set, uint64_t term_hash) {
+  // Most sets are a phrasing's few terms: a scan beats a binary search there.
+  if (set.size() <= 16) return std::find(set.begin(), set.end(), term_hash) != set.end();
+  return std::binary_search(set.begin(), set.end(), term_hash);
+}
+
+// An entry as the index holds it: the entry and its index terms per field
+// (space-separated, as Normalizer::IndexText made them). Immutable once made,
+// and shared: a retriever may keep it between searches and hand the same one
+// to every search that finds it (nothing is copied per search).
+struct IndexedEntry {
   int64_t rowid = 0;
-  double bm25 = 0;  // larger is better
   Entry entry;
   std::string title_terms;
   std::vector<std::string> question_terms;  // one string per alternate question
@@ -51,6 +67,25 @@ struct Hit {
   // left at -1 / empty, the ranker computes them.
   double title_idf = -1;
   std::vector<double> question_idf;
+  // The fields' terms as sets, which the ranker tests every question term
+  // against (searching the strings instead took a quarter of an answer).
+  // Filled by PrepareTermSets; a retriever that leaves them empty
+  // (sets_ready false) has the ranker make them per search.
+  bool sets_ready = false;
+  TermSet title_set;
+  std::vector<TermSet> question_sets;  // one per question_terms string
+  TermSet head_set;                    // title, questions and tags together
+  TermSet body_set;
+};
+
+// Fills doc's term sets from its term strings.
+void PrepareTermSets(IndexedEntry* doc);
+
+// One search result: an indexed entry and its score.
+struct Hit {
+  std::shared_ptr<const IndexedEntry> doc;  // never null
+  double bm25 = 0;  // larger is better
+  const Entry& entry() const { return doc->entry; }
 };
 
 class Retriever {
@@ -65,6 +100,16 @@ class Retriever {
   // first by weighted BM25, at most `limit`. An empty `terms` gives no hits.
   // Fails with kUnavailable when the store cannot be read.
   virtual Result<std::vector<Hit>> Search(const std::vector<std::string>& terms, size_t limit) = 0;
+  // Search, in the knowledge-base version `lexicon` describes (one that
+  // GetLexicon returned) when the retriever still has it at hand: the
+  // question is then ranked against the version it was read with, and the
+  // retriever need not check for a newer one a second time per question.
+  // Otherwise (or by default) the same as Search.
+  virtual Result<std::vector<Hit>> SearchIn(const Lexicon& lexicon, const std::vector<std::string>& terms,
+                                            size_t limit) {
+    (void)lexicon;
+    return Search(terms, limit);
+  }
 };
 
 }  // namespace bot

@@ -30,6 +30,7 @@ QuestionLogQueue::~QuestionLogQueue() {
 }
 
 bool QuestionLogQueue::Push(LoggedQuestion line) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_ || queue_.size() >= capacity_) {
@@ -38,8 +39,13 @@ bool QuestionLogQueue::Push(LoggedQuestion line) {
     }
     queue_.emplace_back(++pushed_, std::move(line));
     if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    // The writer waits for one of two things: a first line (the queue was
+    // empty), or, while it lets lines gather, a full batch. Any other push
+    // would only wake it to go back to sleep: a context switch per answer,
+    // which under load cost more than the write itself.
+    wake = queue_.size() == 1 || queue_.size() == max_batch_;
   }
-  work_cv_.notify_one();
+  if (wake) work_cv_.notify_one();
   return true;
 }
 

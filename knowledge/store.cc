@@ -557,16 +557,16 @@ struct Store::Snapshot {
   static constexpr size_t kCacheStripes = 16;
   struct Slot {
     uint32_t doc = UINT32_MAX;
-    std::shared_ptr<const bot::Hit> hit;
+    std::shared_ptr<const bot::IndexedEntry> hit;
   };
   mutable std::vector<Slot> cache;
   mutable std::mutex cache_mu[kCacheStripes];
-  std::shared_ptr<const bot::Hit> Cached(uint32_t d) const {
+  std::shared_ptr<const bot::IndexedEntry> Cached(uint32_t d) const {
     size_t slot = d % cache.size();
     std::lock_guard<std::mutex> lock(cache_mu[slot % kCacheStripes]);
     return cache[slot].doc == d ? cache[slot].hit : nullptr;
   }
-  void Remember(uint32_t d, std::shared_ptr<const bot::Hit> hit) const {
+  void Remember(uint32_t d, std::shared_ptr<const bot::IndexedEntry> hit) const {
     size_t slot = d % cache.size();
     std::lock_guard<std::mutex> lock(cache_mu[slot % kCacheStripes]);
     cache[slot].doc = d;
@@ -753,7 +753,7 @@ Result<std::shared_ptr<const Store::Snapshot>> Store::CurrentSnapshot() {
   if (!snapshot_ || snapshot_->lexicon->version != version) {
     auto loaded = LoadSnapshot(watcher_.get(), version);
     if (!loaded.ok()) return loaded.status();
-    snapshot_ = *loaded;
+    std::atomic_store(&snapshot_, std::shared_ptr<const Snapshot>(*loaded));
   }
   data_version_ = data_version;
   return snapshot_;
@@ -778,6 +778,15 @@ Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& term
     auto found = SearchSnapshot(**current, terms, limit, &stale);
     if (!stale || attempt == 3) return found;
   }
+}
+
+Result<std::vector<bot::Hit>> Store::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
+                                              size_t limit) {
+  std::shared_ptr<const Snapshot> snap = std::atomic_load(&snapshot_);
+  if (!snap || snap->lexicon.get() != &lexicon || terms.empty() || limit == 0) return Search(terms, limit);
+  bool stale = false;
+  auto found = SearchSnapshot(*snap, terms, limit, &stale);
+  return stale ? Search(terms, limit) : found;
 }
 
 Result<std::vector<bot::Hit>> Store::SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
@@ -872,7 +881,7 @@ Result<std::vector<bot::Hit>> Store::SearchSnapshot(const Snapshot& snap, const 
   // The best candidates' Hits: from the cache, else from SQLite by rowid, in
   // one read transaction that also checks the content version is the
   // snapshot's.
-  std::vector<std::shared_ptr<const bot::Hit>> best(k);
+  std::vector<std::shared_ptr<const bot::IndexedEntry>> best(k);
   std::vector<size_t> missing;
   for (size_t i = 0; i < k; i++) {
     best[i] = snap.Cached(scored[i].second);
@@ -888,15 +897,12 @@ Result<std::vector<bot::Hit>> Store::SearchSnapshot(const Snapshot& snap, const 
   }
   ReleaseReader(std::move(conn));
   hits.reserve(k);
-  for (size_t i = 0; i < k; i++) {
-    hits.push_back(*best[i]);
-    hits.back().bm25 = scored[i].first;
-  }
+  for (size_t i = 0; i < k; i++) hits.push_back({std::move(best[i]), scored[i].first});
   return hits;
 }
 
 Status Store::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
-                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::Hit>>* best,
+                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
                        bool* stale) {
   static const char kBegin[] = "BEGIN";
   static const char kCommit[] = "COMMIT";
@@ -934,7 +940,7 @@ Status Store::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::
       return finish(rc == SQLITE_DONE ? Status::Unavailable("the index and the entries disagree; rebuild the knowledge base")
                                       : SqlError(db, "read entry"));
     }
-    auto hit = std::make_shared<bot::Hit>();
+    auto hit = std::make_shared<bot::IndexedEntry>();
     hit->rowid = snap.rowids[d];
     hit->title_terms = row.Text(0);
     hit->question_terms = SplitOn(row.Text(1), kQuestionSeparator);
@@ -946,6 +952,7 @@ Status Store::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::
     hit->question_terms.resize(hit->entry.questions.size());
     hit->title_idf = snap.PhrasingIdf(hit->title_terms);
     for (const auto& q : hit->question_terms) hit->question_idf.push_back(snap.PhrasingIdf(q));
+    bot::PrepareTermSets(hit.get());
     snap.Remember(d, hit);
     (*best)[i] = std::move(hit);
   }

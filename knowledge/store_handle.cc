@@ -235,4 +235,9 @@ Result<std::vector<bot::Hit>> StoreHandle::Search(const std::vector<std::string>
   return Current()->Search(terms, limit);
 }
 
+Result<std::vector<bot::Hit>> StoreHandle::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
+                                                   size_t limit) {
+  return Current()->SearchIn(lexicon, terms, limit);
+}
+
 }  // namespace knowledge

@@ -80,6 +80,8 @@ class StoreHandle : public bot::Retriever {
   // bot::Retriever, on Current().
   bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override;
   bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override;
+  bot::Result<std::vector<bot::Hit>> SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
+                                              size_t limit) override;
 
   // Makes Current() on this thread return the Store current at construction
   // until destruction. Pins nest; stack-only (not movable).

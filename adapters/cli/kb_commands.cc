@@ -321,7 +321,7 @@ int Search(int argc, char** argv) {
   auto answer = answerer.Ask(q);
   if (args.Has("json")) {
     json list = json::array();
-    for (const auto& h : *hits) list.push_back({{"id", h.entry.id}, {"title", h.entry.title}, {"score", h.bm25}});
+    for (const auto& h : *hits) list.push_back({{"id", h.entry().id}, {"title", h.entry().title}, {"score", h.bm25}});
     json out = {{"terms", terms}, {"entries", list}};
     if (answer.ok()) {
       out["answer"] = {{"kind", answer->kind}, {"entry_id", answer->entry_id}, {"confidence", answer->confidence}};
@@ -330,7 +330,7 @@ int Search(int argc, char** argv) {
     return 0;
   }
   if (hits->empty()) std::printf("no entry holds any of the terms of '%s'\n", text.c_str());
-  for (const auto& h : *hits) std::printf("%8.2f  %-44s %s\n", h.bm25, h.entry.id.c_str(), h.entry.title.c_str());
+  for (const auto& h : *hits) std::printf("%8.2f  %-44s %s\n", h.bm25, h.entry().id.c_str(), h.entry().title.c_str());
   if (answer.ok()) {
     if (answer->kind == "kb") {
       std::printf("\nthe bot answers with %s (confidence %.2f)\n", answer->entry_id.c_str(), answer->confidence);

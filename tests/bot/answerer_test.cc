@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <string>
@@ -517,6 +518,41 @@ TEST_CASE("ConversationStore keeps at most max_conversations, dropping the least
   CHECK(store.size() == 3);
   CHECK(store.Recent("a").empty());
   CHECK(store.Recent("x99").size() == 1);
+}
+
+TEST_CASE("A large ConversationStore stays within its bound across its shards and keeps what is in use",
+          "[bot][conversation]") {
+  fakes::FakeClock clock;
+  bot::ConversationStore store(&clock, /*max_conversations=*/2048, /*ttl_seconds=*/1800);
+  auto turn = [](const std::string& entry) { return bot::Turn{{"term"}, entry}; };
+  store.Add("kept", turn("e0"));
+  for (int i = 0; i < 20000; i++) {
+    store.Add("c" + std::to_string(i), turn("e"));
+    // A conversation in use is never the least recently used of its shard.
+    if (i % 50 == 0) store.Add("kept", turn("e" + std::to_string(i)));
+  }
+  CHECK(store.size() <= 2048);
+  CHECK(store.size() >= 2048 - 16);  // each shard full, give or take rounding
+  CHECK(store.Recent("kept").size() == bot::ConversationStore::kMaxTurns);
+  CHECK(store.Recent("c19999").size() == 1);
+  CHECK(store.Recent("c0").empty());
+}
+
+TEST_CASE("Real ids are unique hex and time-ordered", "[bot]") {
+  bot::IdGenerator* ids = bot::IdGenerator::Random();
+  std::string first = ids->NewId();
+  std::set<std::string> seen{first};
+  for (int i = 0; i < 1000; i++) seen.insert(ids->NewId());
+  CHECK(seen.size() == 1001);
+  for (const auto& id : seen) {
+    REQUIRE(id.size() == 32);
+    CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  std::string later = ids->NewId();
+  CHECK(later > first);
+  // The random part differs between ids made in the same millisecond.
+  CHECK(ids->NewId().substr(12) != ids->NewId().substr(12));
 }
 
 TEST_CASE("ConversationStore keeps the last few turns and ignores empty ids", "[bot][conversation]") {

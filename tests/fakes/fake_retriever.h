@@ -61,14 +61,18 @@ class FakeRetriever : public bot::Retriever {
     int64_t rowid = 0;
     for (auto& e : entries) {
       Indexed ix;
-      ix.hit.rowid = ++rowid;
-      ix.hit.entry = e;
-      ix.hit.title_terms = n.IndexText(e.title);
-      for (const auto& q : e.questions) ix.hit.question_terms.push_back(n.IndexText(q));
+      auto doc = std::make_shared<bot::IndexedEntry>();
+      doc->rowid = ++rowid;
+      doc->entry = e;
+      doc->title_terms = n.IndexText(e.title);
+      for (const auto& q : e.questions) doc->question_terms.push_back(n.IndexText(q));
       std::string tags;
       for (size_t i = 0; i < e.tags.size(); i++) tags += (i ? " , " : "") + e.tags[i];
-      ix.hit.tag_terms = n.IndexText(tags);
-      ix.hit.body_terms = n.IndexText(e.body);
+      doc->tag_terms = n.IndexText(tags);
+      doc->body_terms = n.IndexText(e.body);
+      // Every other entry without its term sets: the ranker makes them then.
+      if (rowid % 2 == 0) bot::PrepareTermSets(doc.get());
+      ix.doc = doc;
       std::set<std::string> all;
       auto add = [&](const std::string& field, double weight) {
         for (const auto& t : SplitSpaces(field)) {
@@ -77,10 +81,10 @@ class FakeRetriever : public bot::Retriever {
           if (weight > 1.0) lexicon->head_terms.insert(t);  // every field but the body
         }
       };
-      add(ix.hit.title_terms, 4.0);
-      for (const auto& q : ix.hit.question_terms) add(q, 5.0);
-      add(ix.hit.tag_terms, 2.0);
-      add(ix.hit.body_terms, 1.0);
+      add(ix.doc->title_terms, 4.0);
+      for (const auto& q : ix.doc->question_terms) add(q, 5.0);
+      add(ix.doc->tag_terms, 2.0);
+      add(ix.doc->body_terms, 1.0);
       for (const auto& t : all) lexicon->doc_freq[t]++;
       mix(e.id + '\x1f' + e.title + '\x1f' + e.body);
       for (const auto& q : e.questions) mix(q);
@@ -117,14 +121,12 @@ class FakeRetriever : public bot::Retriever {
       if (score > 0) scored.emplace_back(score, &ix);
     }
     std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second->hit.entry.id < b.second->hit.entry.id;
+      return a.first != b.first ? a.first > b.first : a.second->doc->entry.id < b.second->doc->entry.id;
     });
     std::vector<bot::Hit> hits;
     for (const auto& [score, ix] : scored) {
       if (hits.size() >= limit) break;
-      bot::Hit h = ix->hit;
-      h.bm25 = score;
-      hits.push_back(std::move(h));
+      hits.push_back({ix->doc, score});
     }
     return hits;
   }
@@ -138,7 +140,7 @@ class FakeRetriever : public bot::Retriever {
 
  private:
   struct Indexed {
-    bot::Hit hit;
+    std::shared_ptr<const bot::IndexedEntry> doc;
     std::unordered_map<std::string, double> field_weight;  // term -> summed field weights
   };
   std::vector<Indexed> indexed_;

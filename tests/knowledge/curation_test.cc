@@ -72,7 +72,7 @@ std::vector<std::string> SearchIds(knowledge::Store& store, const std::string& t
   auto hits = store.Search(terms, 10);
   REQUIRE(hits.ok());
   std::vector<std::string> ids;
-  for (const auto& h : *hits) ids.push_back(h.entry.id);
+  for (const auto& h : *hits) ids.push_back(h.entry().id);
   return ids;
 }
 

@@ -371,24 +371,24 @@ TEST_CASE("the compact index ranks exactly as scoring every entry's full text, p
       for (size_t i = 0; i < want.size(); i++) {
         INFO("query " << q.front() << " rank " << i);
         const bot::Hit& h = (*hits)[i];
-        CHECK(h.entry.id == want[i].first);
+        CHECK(h.entry().id == want[i].first);
         CHECK(h.bm25 == want[i].second);  // the same arithmetic in the same order: equal, not just close
         const Reference::Doc& d = *std::find_if(ref.docs.begin(), ref.docs.end(),
-                                                [&](const Reference::Doc& x) { return x.id == h.entry.id; });
-        CHECK(h.rowid == d.rowid);
-        CHECK(h.title_terms == d.fields[0]);
-        CHECK(h.tag_terms == d.fields[2]);
-        CHECK(h.body_terms == d.fields[3]);
-        auto full = (*store)->GetEntry(h.entry.id);
+                                                [&](const Reference::Doc& x) { return x.id == h.entry().id; });
+        CHECK(h.doc->rowid == d.rowid);
+        CHECK(h.doc->title_terms == d.fields[0]);
+        CHECK(h.doc->tag_terms == d.fields[2]);
+        CHECK(h.doc->body_terms == d.fields[3]);
+        auto full = (*store)->GetEntry(h.entry().id);
         REQUIRE(full.ok());
-        CHECK(h.entry.title == full->title);
-        CHECK(h.entry.body == full->body);
-        CHECK(h.entry.questions == full->questions);
-        CHECK(h.entry.tags == full->tags);
-        CHECK(h.entry.source.article == full->source.article);
-        CHECK(h.question_terms.size() == full->questions.size());
-        CHECK(h.question_idf.size() == h.question_terms.size());
-        CHECK(h.title_idf >= 0);
+        CHECK(h.entry().title == full->title);
+        CHECK(h.entry().body == full->body);
+        CHECK(h.entry().questions == full->questions);
+        CHECK(h.entry().tags == full->tags);
+        CHECK(h.entry().source.article == full->source.article);
+        CHECK(h.doc->question_terms.size() == full->questions.size());
+        CHECK(h.doc->question_idf.size() == h.doc->question_terms.size());
+        CHECK(h.doc->title_idf >= 0);
         compared++;
       }
     }
@@ -404,7 +404,7 @@ TEST_CASE("a search after a curated change answers from the new content", "[know
   auto before = (*store)->Search({"salari"}, 5);
   REQUIRE(before.ok());
   REQUIRE_FALSE(before->empty());
-  const std::string id = before->front().entry.id;
+  const std::string id = before->front().entry().id;
   knowledge::EntryChange change;
   change.op = knowledge::EntryChange::Op::kEdit;
   change.id = id;
@@ -417,13 +417,13 @@ TEST_CASE("a search after a curated change answers from the new content", "[know
   auto after = (*store)->Search({"salari"}, 5);
   REQUIRE(after.ok());
   REQUIRE_FALSE(after->empty());
-  auto it = std::find_if(after->begin(), after->end(), [&](const bot::Hit& h) { return h.entry.id == id; });
+  auto it = std::find_if(after->begin(), after->end(), [&](const bot::Hit& h) { return h.entry().id == id; });
   REQUIRE(it != after->end());
-  CHECK(it->entry.body == "Rewritten: zanzibarx pays well.");
+  CHECK(it->entry().body == "Rewritten: zanzibarx pays well.");
   auto lexicon = (*store)->GetLexicon();
   REQUIRE(lexicon.ok());
   auto found = (*store)->Search({(*lexicon)->normalizer.IndexText("zanzibarx")}, 5);
   REQUIRE(found.ok());
   REQUIRE(found->size() == 1);
-  CHECK(found->front().entry.id == id);
+  CHECK(found->front().entry().id == id);
 }

@@ -69,7 +69,7 @@ std::string Version(knowledge::Store& store) {
 
 std::vector<std::string> Ids(const std::vector<bot::Hit>& hits) {
   std::vector<std::string> ids;
-  for (const auto& h : hits) ids.push_back(h.entry.id);
+  for (const auto& h : hits) ids.push_back(h.entry().id);
   return ids;
 }
 
@@ -172,7 +172,7 @@ TEST_CASE("Search finds entries by normalized terms", "[knowledge][store]") {
     auto hits = store->Search({"salari"}, 10);
     REQUIRE(hits.ok());
     REQUIRE(hits->size() == 1);
-    CHECK((*hits)[0].entry.id == "salary");
+    CHECK((*hits)[0].entry().id == "salary");
     CHECK((*hits)[0].bm25 > 0);
     auto remote = store->Search({"remot"}, 10);
     REQUIRE(remote.ok());
@@ -183,12 +183,12 @@ TEST_CASE("Search finds entries by normalized terms", "[knowledge][store]") {
     REQUIRE(hits.ok());
     REQUIRE(hits->size() == 4);
     for (const auto& h : *hits) {
-      INFO("entry " << h.entry.id);
-      CHECK(h.title_terms == n.IndexText(h.entry.title));
-      CHECK(h.body_terms == n.IndexText(h.entry.body));
-      REQUIRE(h.question_terms.size() == h.entry.questions.size());
-      for (size_t i = 0; i < h.question_terms.size(); i++) {
-        CHECK(h.question_terms[i] == n.IndexText(h.entry.questions[i]));
+      INFO("entry " << h.entry().id);
+      CHECK(h.doc->title_terms == n.IndexText(h.entry().title));
+      CHECK(h.doc->body_terms == n.IndexText(h.entry().body));
+      REQUIRE(h.doc->question_terms.size() == h.entry().questions.size());
+      for (size_t i = 0; i < h.doc->question_terms.size(); i++) {
+        CHECK(h.doc->question_terms[i] == n.IndexText(h.entry().questions[i]));
       }
     }
     for (size_t i = 1; i < hits->size(); i++) CHECK((*hits)[i - 1].bm25 >= (*hits)[i].bm25);
@@ -199,7 +199,7 @@ TEST_CASE("Search finds entries by normalized terms", "[knowledge][store]") {
     auto hits = store->Search({"backend"}, 10);
     REQUIRE(hits.ok());
     REQUIRE(hits->size() == 3);
-    CHECK(hits->back().entry.id == "remote");
+    CHECK(hits->back().entry().id == "remote");
   }
   SECTION("limits and empty queries") {
     auto none = store->Search({}, 10);
@@ -232,8 +232,8 @@ TEST_CASE("question_terms has one string per question even when a question has n
   REQUIRE(hits.ok());
   REQUIRE(hits->size() == 2);
   for (const auto& h : *hits) {
-    INFO("entry " << h.entry.id);
-    CHECK(h.question_terms.size() == h.entry.questions.size());
+    INFO("entry " << h.entry().id);
+    CHECK(h.doc->question_terms.size() == h.entry().questions.size());
   }
 }
 

@@ -1,0 +1,60 @@
+#include "bot/retriever.h"
+
+namespace bot {
+
+uint64_t TermHash(std::string_view term) {
+  // FNV-1a, then a final mix (terms differ mostly in their last bytes).
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : term) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+namespace {
+
+void AddTerms(std::string_view terms, TermSet* set) {
+  size_t start = 0;
+  while (start < terms.size()) {
+    size_t end = terms.find(' ', start);
+    if (end == std::string_view::npos) end = terms.size();
+    if (end > start) set->push_back(TermHash(terms.substr(start, end - start)));
+    start = end + 1;
+  }
+}
+
+void Finish(TermSet* set) {
+  std::sort(set->begin(), set->end());
+  set->erase(std::unique(set->begin(), set->end()), set->end());
+  set->shrink_to_fit();
+}
+
+}  // namespace
+
+TermSet MakeTermSet(std::string_view terms) {
+  TermSet set;
+  AddTerms(terms, &set);
+  Finish(&set);
+  return set;
+}
+
+void PrepareTermSets(IndexedEntry* doc) {
+  doc->title_set = MakeTermSet(doc->title_terms);
+  doc->question_sets.clear();
+  doc->head_set.clear();
+  AddTerms(doc->title_terms, &doc->head_set);
+  AddTerms(doc->tag_terms, &doc->head_set);
+  for (const auto& q : doc->question_terms) {
+    doc->question_sets.push_back(MakeTermSet(q));
+    AddTerms(q, &doc->head_set);
+  }
+  Finish(&doc->head_set);
+  doc->body_set = MakeTermSet(doc->body_terms);
+  doc->sets_ready = true;
+}
+
+}  // namespace bot
