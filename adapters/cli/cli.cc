@@ -207,16 +207,12 @@ std::string FlagOrEnv(const Args& args, const char* flag, const char* env, const
   return def;
 }
 
-// Why these defaults (see also adapters/http/server.h HttpOptions):
-// cpp-httplib serves each connection on one pool thread for as long as the
-// connection stays open (keep-alive), and queues every other connection until
-// a thread is free. Measured here with its default 8 threads and 64 keep-alive
-// clients, the slowest requests waited 850 ms in that queue. So the pool is
-// larger than the keep-alive clients we expect at once (128: chat pages, a
-// proxy's upstream pool, Slack/Discord callbacks); idle threads cost a few
-// KiB of memory and nothing else, answering is CPU-bound and short (about
-// 0.1 ms), so more threads than cores does not slow answers down.
-constexpr long kDefaultThreads = 128;
+// Worker threads (see adapters/http/server.h HttpOptions): connections wait
+// in an epoll loop and do not hold a thread, so the workers are sized to the
+// cores, not to the clients: adapters::http::DefaultHttpThreads(), twice the
+// cores, 4 to 16 (at 64 keep-alive clients on 2 cores, 4 workers answered
+// POST /v1/ask at a p99 of ~7.5 ms where 128 threads, one per connection,
+// took ~20 ms; docs/operations.md).
 constexpr long kDefaultReloadIntervalS = 1;
 constexpr long kDefaultDrainTimeoutS = 10;
 
@@ -227,7 +223,7 @@ const char kServeEnvHelp[] =
     "  CAREERBOT_DB               --db (default $XDG_DATA_HOME/careerbot/careerbot.db,\n"
     "                             XDG_DATA_HOME defaulting to ~/.local/share)\n"
     "  CAREERBOT_LOG_DB           --log-db (default: none, the question log goes into --db)\n"
-    "  CAREERBOT_THREADS          --threads (default 128)\n"
+    "  CAREERBOT_THREADS          --threads (default twice the cores, 4 to 16)\n"
     "  CAREERBOT_THRESHOLD        --threshold (default 0.54)\n"
     "  CAREERBOT_LOG_LEVEL        --log-level (default info)\n"
     "  CAREERBOT_LOG_FORMAT       --log-format (default text)\n"
@@ -266,7 +262,9 @@ int Serve(int argc, char** argv) {
       {"port", true, "port to listen on, 0 for any free one ($CAREERBOT_PORT, default 8080)"},
       {"db", true, "knowledge base file ($CAREERBOT_DB, default ~/.local/share/careerbot/careerbot.db)"},
       {"log-db", true, "keep the question log and feedback in this file ($CAREERBOT_LOG_DB, default: in --db)"},
-      {"threads", true, "worker threads, at least the keep-alive clients at once ($CAREERBOT_THREADS, default 128)"},
+      {"threads", true,
+       "worker threads serving requests; idle connections hold none ($CAREERBOT_THREADS, default twice the cores, "
+       "4 to 16)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54)"},
       {"log-level", true, "trace, debug, info, warn, error, off ($CAREERBOT_LOG_LEVEL, default info)"},
       {"log-format", true, "text or json, one line per event ($CAREERBOT_LOG_FORMAT, default text)"},
@@ -311,7 +309,8 @@ int Serve(int argc, char** argv) {
   std::string port_text = FlagOrEnv(args, "port", "CAREERBOT_PORT", "8080", &from);
   if (!ParseInt(port_text, &port) || port < 0 || port > 65535) return bad("port", port_text, "0-65535");
   options.port = static_cast<int>(port);
-  std::string threads_text = FlagOrEnv(args, "threads", "CAREERBOT_THREADS", std::to_string(kDefaultThreads), &from);
+  std::string threads_text = FlagOrEnv(args, "threads", "CAREERBOT_THREADS",
+                                       std::to_string(adapters::http::DefaultHttpThreads()), &from);
   if (!ParseInt(threads_text, &threads) || threads < 1 || threads > 1024) {
     return bad("thread count", threads_text, "1-1024");
   }

@@ -7,7 +7,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "adapters/discord/discord.h"
@@ -110,6 +113,12 @@ bool PathMatches(const std::string& pattern, const std::string& path) {
 }
 
 }  // namespace
+
+size_t DefaultHttpThreads() {
+  size_t cores = std::thread::hardware_concurrency();
+  if (cores == 0) cores = 2;
+  return std::clamp<size_t>(2 * cores, 4, 16);
+}
 
 const std::string& OpenApiDocument() {
   static const std::string* doc = [] {
@@ -267,6 +276,19 @@ std::string HttpServer::RenderMetrics() {
   out += "careerbot_start_time_seconds " + metrics::FormatValue(started_unix_) + "\n";
   metrics::AppendHeader(&out, "careerbot_http_threads", "gauge", "Worker threads of the HTTP server.");
   out += "careerbot_http_threads " + std::to_string(options_.threads) + "\n";
+  // The connections (adapters/http/event_loop.h); read lock-free.
+  const LoopStats& loop = server_->stats();
+  auto gauge = [](const std::atomic<int64_t>& v) { return std::to_string(std::max<int64_t>(v.load(), 0)); };
+  metrics::AppendHeader(&out, "careerbot_http_connections", "gauge",
+                        "Open connections, by state: idle (between requests), reading (a request partly arrived), "
+                        "serving (on a worker), closing (answered, lingering).");
+  out += "careerbot_http_connections{state=\"idle\"} " + gauge(loop.idle) + "\n";
+  out += "careerbot_http_connections{state=\"reading\"} " + gauge(loop.reading) + "\n";
+  out += "careerbot_http_connections{state=\"serving\"} " + gauge(loop.serving) + "\n";
+  out += "careerbot_http_connections{state=\"closing\"} " + gauge(loop.closing) + "\n";
+  metrics::AppendHeader(&out, "careerbot_http_connections_refused_total", "counter",
+                        "Connections answered 503 and closed at once: the most allowed were open.");
+  out += "careerbot_http_connections_refused_total " + std::to_string(loop.refused.load()) + "\n";
   return out;
 }
 
@@ -297,8 +319,13 @@ void HttpServer::Configure() {
   s.set_keep_alive_max_count(options_.keep_alive_max_count);
   s.set_read_timeout(options_.read_timeout_s, 0);
   s.set_write_timeout(options_.write_timeout_s, 0);
-  size_t threads = options_.threads == 0 ? 1 : options_.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Connections wait in an epoll loop; options_.threads workers serve the
+  // requests that have arrived (connection.h, event_loop.h).
+  server_->set_workers(options_.threads == 0 ? 1 : options_.threads);
+  server_->set_max_connections(options_.max_connections);
+  // A body up to its route's limit (without the admin token) is awaited
+  // without a worker; a larger one is refused (413) or is an admin import.
+  server_->set_awaited_body_limit([](const std::string& path) { return BodyLimitFor(path, false); });
 
   RegisterRoutes(s, service_);
   // The chat page (GET /, /app.css, /app.js); before the catch-all routes below.

@@ -36,41 +36,48 @@ class GuardedServer;
 
 constexpr size_t kMaxBodyBytes = 16 * 1024;
 
+// The default worker threads: twice the cores, at least 4, at most 16.
+size_t DefaultHttpThreads();
+
 struct HttpOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see HttpServer::port())
-  // Worker threads, keep-alive and timeouts, chosen for keep-alive clients.
-  // cpp-httplib serves a connection on one pool thread for as long as it
-  // stays open, and queues every other accepted connection until a thread is
-  // free: measured with its default 8 threads and 64 keep-alive clients, the
-  // slowest requests waited 850 ms in that queue. So:
-  // - threads: more than the keep-alive clients expected at once (the
-  //   browsers of the chat page, a proxy's upstream keep-alive pool, the chat
-  //   platforms' callbacks). An idle thread costs a few KiB; answering is
-  //   CPU-bound and short (~0.1 ms), so threads beyond the cores do not slow
-  //   it. `careerbot serve` defaults to 128 (CAREERBOT_THREADS).
-  //   Checked again with bench/run.sh (2 cores, the listen backlog widened
-  //   to 1024, below): at 64 keep-alive clients GET /healthz has a p99 of
-  //   ~10 ms (an earlier run measured 2.2 s, most likely SYNs dropped past
-  //   httplib's backlog of 5 and retried a second later; not seen since),
-  //   and POST /v1/ask's p99 (~50 ms) is CPU
-  //   queueing: 64 clients at ~7,000 answers/s wait ~9 ms on average
-  //   (Little's law) whatever the thread count. Fewer threads than clients
-  //   would only add the keep-alive queueing described above.
-  size_t threads = 128;
-  // - keep_alive_timeout_s: an idle connection gives its thread back after
-  //   2 s (cpp-httplib's default is 5 s), so idle browsers do not starve
-  //   busy clients, while a client asking again within 2 s keeps its socket.
+  // Worker threads, connections, keep-alive and timeouts.
+  // Connections are not served by a thread each: they wait in one epoll loop
+  // and `threads` workers serve the requests that have fully arrived
+  // (adapters/http/event_loop.h, connection.h). An idle keep-alive client
+  // or a slow one holds a socket, not a thread.
+  // - threads: workers. Answering is CPU-bound and short (~0.1 ms), so a few
+  //   more than the cores: enough that a handler waiting on SQLite (feedback,
+  //   admin writes) or a slow client's write does not idle a core, few enough
+  //   that the scheduler does not preempt requests midway. With a thread per
+  //   connection (128 threads, 64 keep-alive clients, 2 cores) the p99 of
+  //   POST /v1/ask was scheduling: ~20 ms at a 3.3 ms p50; with 4 workers
+  //   7.5 ms, at 15% more requests a second (2 workers: p99 ~9 ms, 25% fewer
+  //   requests; 8: p99 10-12 ms). Default DefaultHttpThreads(): twice the
+  //   cores, 4 to 16 (measurements in docs/operations.md).
+  size_t threads = DefaultHttpThreads();
+  // - max_connections: open at once, idle ones included; past it a new
+  //   connection is answered 503 and closed (logged once, counted in
+  //   careerbot_http_connections_refused_total). Lowered to the open-file
+  //   limit (ulimit -n) less a margin when that is smaller.
+  size_t max_connections = 4096;
+  // - keep_alive_timeout_s: an idle connection is closed after 2 s. It holds
+  //   no thread any more; 2 s stays above the 1 s of the nginx upstream pool
+  //   (deploy/nginx.conf) so that the proxy, not us, closes an idle
+  //   connection first (a request sent on a connection we close is lost).
   int keep_alive_timeout_s = 2;
-  // - keep_alive_max_count: after 100 requests a connection is closed (the
-  //   client reconnects: ~0.05 ms on loopback, 1% of its requests), so when
-  //   clients ever outnumber threads, queued connections get a thread within
-  //   100 requests of another client instead of waiting for it to go idle.
-  size_t keep_alive_max_count = 100;
-  // - read/write timeouts: a client that stalls mid-request or stops reading
-  //   holds its thread at most 5 s per read or write; a request's line and
-  //   headers must all arrive within read_timeout_s, its body within the time
-  //   its size allows (adapters/http/connection.h), however slowly they trickle.
+  // - keep_alive_max_count: a connection is closed after this many requests.
+  //   It was 100, so that queued connections got a thread; connections no
+  //   longer queue for threads, and each reconnect costs a handshake, so it
+  //   is only a bound for clients that never reconnect (a proxy's pool is
+  //   rebalanced when its connections close); nginx closes its own after 90.
+  size_t keep_alive_max_count = 1000;
+  // - read/write timeouts: a request's line and headers must all arrive
+  //   within read_timeout_s, its body within the time its size allows
+  //   (adapters/http/connection.h), however slowly they trickle (the wait
+  //   holds no thread; a request is answered 408 past it). A write waits at
+  //   most write_timeout_s for a client that stops reading (on a worker).
   int read_timeout_s = 5;
   int write_timeout_s = 5;
   // The chat platforms (Slack, Discord, Mattermost); each one is on when its

@@ -1,0 +1,420 @@
+// The connection layer's event loop (adapters/http/event_loop.h): idle and
+// slow connections hold no worker, the connection bound answers 503, a
+// request trickled in pieces or pipelined is answered, /metrics counts
+// connections, Stop() closes idle connections at once and finishes what is
+// in flight, and many clients at once (run under TSan: [concurrency]).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include "adapters/http/server.h"
+#include "adapters/service.h"
+#include "chat_test_server.h"
+#include "knowledge/builtin.h"
+
+namespace {
+
+using chat_testing::WaitFor;
+using Clock = std::chrono::steady_clock;
+
+class LoopServer {
+ public:
+  explicit LoopServer(std::function<void(adapters::http::HttpOptions*)> setup = nullptr) {
+    bool built = false;
+    auto store = knowledge::OpenOrBuild(":memory:", &built);
+    REQUIRE(store.ok());
+    store_ = std::move(*store);
+    service_ = std::make_unique<adapters::Service>(store_.get());
+    adapters::http::HttpOptions options;
+    options.port = 0;
+    options.threads = 2;
+    options.rate_limit_per_minute = 0;
+    if (setup) setup(&options);
+    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
+    REQUIRE(server_->Bind().ok());
+    thread_ = std::thread([this] { server_->Run(); });
+    REQUIRE(WaitFor([this] { return server_->running(); }, std::chrono::seconds(10)));
+  }
+  ~LoopServer() { Stop(); }
+  void Stop() {
+    server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return server_->port(); }
+  adapters::http::HttpServer& server() { return *server_; }
+
+ private:
+  std::unique_ptr<knowledge::Store> store_;
+  std::unique_ptr<adapters::Service> service_;
+  std::unique_ptr<adapters::http::HttpServer> server_;
+  std::thread thread_;
+};
+
+int Connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads until `responses` complete responses (Content-Length framed) came,
+// the peer closed, or `timeout` passed.
+std::string ReadResponses(int fd, int responses, std::chrono::milliseconds timeout, bool* closed = nullptr) {
+  std::string raw;
+  auto until = Clock::now() + timeout;
+  if (closed) *closed = false;
+  auto complete = [&] {
+    size_t at = 0;
+    for (int i = 0; i < responses; i++) {
+      size_t head_end = raw.find("\r\n\r\n", at);
+      if (head_end == std::string::npos) return false;
+      size_t cl = raw.find("Content-Length: ", at);
+      if (cl == std::string::npos || cl > head_end) return false;
+      size_t end = head_end + 4 + std::stoul(raw.substr(cl + 16));
+      if (raw.size() < end) return false;
+      at = end;
+    }
+    return true;
+  };
+  while (!complete()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      if (closed) *closed = true;
+      break;
+    }
+    raw.append(buf, static_cast<size_t>(n));
+  }
+  return raw;
+}
+
+// True when the peer closes `fd` within `timeout` (after any bytes).
+bool ClosedWithin(int fd, std::chrono::milliseconds timeout) {
+  auto until = Clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return true;
+  }
+}
+
+const char kHealthz[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+std::string AskRequest(const std::string& question, const std::string& extra_headers = "") {
+  std::string body = "{\"question\": \"" + question + "\"}";
+  return "POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra_headers +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string Metric(adapters::http::HttpServer& server, const std::string& line_start) {
+  std::string text = server.RenderMetrics();
+  size_t at = text.find("\n" + line_start);
+  if (at == std::string::npos) return "";
+  size_t end = text.find('\n', at + 1);
+  return text.substr(at + 1 + line_start.size(), end - at - 1 - line_start.size());
+}
+
+// A connection without a socket, as the fuzzers serve (ServeStream).
+class BufferStream : public httplib::Stream {
+ public:
+  explicit BufferStream(std::string in) : in_(std::move(in)) {}
+  bool is_readable() const override { return pos_ < in_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    size_t n = std::min(size, in_.size() - pos_);
+    std::memcpy(ptr, in_.data() + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 40000;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 8080;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  const std::string& out() const { return out_; }
+
+ private:
+  std::string in_;
+  size_t pos_ = 0;
+  std::string out_;
+};
+
+}  // namespace
+
+TEST_CASE("ServeStream serves a socketless connection's requests in order", "[adapters][connections]") {
+  bool built = false;
+  auto store = knowledge::OpenOrBuild(":memory:", &built);
+  REQUIRE(store.ok());
+  adapters::Service service(store->get());
+  adapters::http::HttpOptions options;
+  options.rate_limit_per_minute = 0;
+  adapters::http::HttpServer server(service, options);
+  BufferStream stream(std::string(kHealthz) + AskRequest("What is REST?") + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n");
+  server.ServeStream(stream);
+  const std::string& out = stream.out();
+  size_t first = out.find("HTTP/1.1 200");
+  size_t second = out.find("HTTP/1.1 200", first + 1);
+  size_t third = out.find("HTTP/1.1 404");
+  REQUIRE(first == 0);
+  REQUIRE(second != std::string::npos);
+  REQUIRE(third != std::string::npos);
+  CHECK(second < third);
+  CHECK(out.find("\"answer_id\"") != std::string::npos);
+}
+
+TEST_CASE("idle and slow connections hold no worker", "[adapters][connections][concurrency]") {
+  LoopServer server([](adapters::http::HttpOptions* o) {
+    o->threads = 2;
+    o->keep_alive_timeout_s = 30;
+  });
+  // 100 idle keep-alive connections (each served once), and 20 that sent
+  // half a head: far more than the 2 workers.
+  std::vector<int> idle, slow;
+  for (int i = 0; i < 100; i++) {
+    int fd = Connect(server.port());
+    REQUIRE(fd >= 0);
+    REQUIRE(SendAll(fd, kHealthz));
+    REQUIRE(ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0);
+    idle.push_back(fd);
+  }
+  for (int i = 0; i < 20; i++) {
+    int fd = Connect(server.port());
+    REQUIRE(fd >= 0);
+    REQUIRE(SendAll(fd, "POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Le"));
+    slow.push_back(fd);
+  }
+  REQUIRE(WaitFor([&] { return Metric(server.server(), "careerbot_http_connections{state=\"reading\"} ") == "20"; },
+                  std::chrono::seconds(10)));
+  CHECK(Metric(server.server(), "careerbot_http_connections{state=\"idle\"} ") == "100");
+  // A new client is answered at once.
+  auto started = Clock::now();
+  httplib::Client c("127.0.0.1", server.port());
+  auto res = c.Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(Clock::now() - started < std::chrono::seconds(1));
+  // The idle ones are still open and answer again; the slow ones finish.
+  for (int fd : idle) {
+    REQUIRE(SendAll(fd, kHealthz));
+    CHECK(ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0);
+  }
+  for (int fd : slow) {
+    std::string body = R"({"question": "What is REST?"})";
+    REQUIRE(SendAll(fd, "ngth: " + std::to_string(body.size()) + "\r\nContent-Type: application/json\r\n\r\n" + body));
+    CHECK(ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0);
+  }
+  for (int fd : idle) ::close(fd);
+  for (int fd : slow) ::close(fd);
+}
+
+TEST_CASE("a request in many small pieces and pipelined requests are answered in order",
+          "[adapters][connections]") {
+  LoopServer server;
+  int fd = Connect(server.port());
+  REQUIRE(fd >= 0);
+  std::string request = AskRequest("What is REST?");
+  for (char ch : request) {
+    REQUIRE(SendAll(fd, std::string(1, ch)));
+    if (ch == '\n') std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::string one = ReadResponses(fd, 1, std::chrono::seconds(10));
+  CHECK(one.find("HTTP/1.1 200") == 0);
+  CHECK(one.find("\"answer_id\"") != std::string::npos);
+  // 40 requests in one write, then more on the same connection.
+  std::string many;
+  for (int i = 0; i < 20; i++) many += kHealthz + AskRequest("What is REST?");
+  REQUIRE(SendAll(fd, many));
+  std::string raw = ReadResponses(fd, 40, std::chrono::seconds(20));
+  size_t count = 0;
+  for (size_t at = raw.find("HTTP/1.1 200"); at != std::string::npos; at = raw.find("HTTP/1.1 200", at + 1)) count++;
+  CHECK(count == 40);
+  CHECK(raw.find("HTTP/1.1 200", 0) < raw.find("\"answer_id\""));  // healthz first
+  ::close(fd);
+}
+
+TEST_CASE("past max_connections a new connection gets 503 and is closed", "[adapters][connections]") {
+  LoopServer server([](adapters::http::HttpOptions* o) { o->max_connections = 4; });
+  std::vector<int> open;
+  for (int i = 0; i < 4; i++) {
+    int fd = Connect(server.port());
+    REQUIRE(fd >= 0);
+    REQUIRE(SendAll(fd, kHealthz));
+    REQUIRE(ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0);
+    open.push_back(fd);
+  }
+  int extra = Connect(server.port());
+  REQUIRE(extra >= 0);
+  bool closed = false;
+  std::string refused = ReadResponses(extra, 1, std::chrono::seconds(10), &closed);
+  CHECK(refused.find("HTTP/1.1 503") == 0);
+  CHECK(refused.find("\"unavailable\"") != std::string::npos);
+  CHECK(ClosedWithin(extra, std::chrono::seconds(5)));
+  ::close(extra);
+  CHECK(Metric(server.server(), "careerbot_http_connections_refused_total ") == "1");
+  // Once one closes, there is room again.
+  ::close(open.back());
+  open.pop_back();
+  REQUIRE(WaitFor([&] { return Metric(server.server(), "careerbot_http_connections{state=\"idle\"} ") == "3"; },
+                  std::chrono::seconds(10)));
+  httplib::Client c("127.0.0.1", server.port());
+  auto res = c.Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  for (int fd : open) ::close(fd);
+}
+
+TEST_CASE("Stop closes idle connections at once and answers the request in flight",
+          "[adapters][connections][concurrency]") {
+  LoopServer server([](adapters::http::HttpOptions* o) { o->keep_alive_timeout_s = 60; });
+  std::vector<int> idle;
+  for (int i = 0; i < 10; i++) {
+    int fd = Connect(server.port());
+    REQUIRE(fd >= 0);
+    REQUIRE(SendAll(fd, kHealthz));
+    REQUIRE(ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0);
+    idle.push_back(fd);
+  }
+  // Headers and half the body, the rest after Stop().
+  std::string request = AskRequest("What is REST?");
+  size_t half = request.size() - 10;
+  int in_flight = Connect(server.port());
+  REQUIRE(in_flight >= 0);
+  REQUIRE(SendAll(in_flight, request.substr(0, half)));
+  REQUIRE(WaitFor([&] { return Metric(server.server(), "careerbot_http_connections{state=\"reading\"} ") == "1"; },
+                  std::chrono::seconds(10)));
+  auto started = Clock::now();
+  std::thread stopper([&] { server.Stop(); });
+  for (int fd : idle) CHECK(ClosedWithin(fd, std::chrono::seconds(2)));
+  CHECK(Clock::now() - started < std::chrono::seconds(2));
+  REQUIRE(SendAll(in_flight, request.substr(half)));
+  std::string answer = ReadResponses(in_flight, 1, std::chrono::seconds(10));
+  CHECK(answer.find("HTTP/1.1 200") == 0);
+  CHECK(answer.find("Connection: close") != std::string::npos);
+  stopper.join();
+  CHECK(Clock::now() - started < std::chrono::seconds(4));
+  for (int fd : idle) ::close(fd);
+  ::close(in_flight);
+}
+
+TEST_CASE("many clients at once: keep-alive, pipelined, closing, half-closed and abandoned",
+          "[adapters][connections][concurrency]") {
+  LoopServer server([](adapters::http::HttpOptions* o) {
+    o->threads = 3;
+    o->keep_alive_timeout_s = 1;
+    o->keep_alive_max_count = 7;
+    o->read_timeout_s = 1;
+  });
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; t++) {
+    clients.emplace_back([&, t] {
+      for (int round = 0; round < 12; round++) {
+        int fd = Connect(server.port());
+        if (fd < 0) {
+          bad++;
+          continue;
+        }
+        switch ((t + round) % 5) {
+          case 0: {  // keep-alive, one at a time (the server closes after 7)
+            for (int i = 0; i < 7; i++) {
+              if (!SendAll(fd, i % 2 ? kHealthz : AskRequest("Is Docker worth learning?"))) break;
+              (ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0 ? ok : bad)++;
+            }
+            break;
+          }
+          case 1: {  // pipelined
+            std::string all;
+            for (int i = 0; i < 5; i++) all += AskRequest("What is REST?");
+            SendAll(fd, all);
+            std::string raw = ReadResponses(fd, 5, std::chrono::seconds(10));
+            int n = 0;
+            for (size_t at = raw.find("HTTP/1.1 200"); at != std::string::npos; at = raw.find("HTTP/1.1 200", at + 1)) n++;
+            (n == 5 ? ok : bad)++;
+            break;
+          }
+          case 2: {  // Connection: close
+            SendAll(fd, AskRequest("hello", "Connection: close\r\n"));
+            bool closed = false;
+            (ReadResponses(fd, 1, std::chrono::seconds(10), &closed).find("HTTP/1.1 200") == 0 ? ok : bad)++;
+            break;
+          }
+          case 3: {  // sends, half-closes, reads
+            SendAll(fd, kHealthz);
+            ::shutdown(fd, SHUT_WR);
+            (ReadResponses(fd, 1, std::chrono::seconds(10)).find("HTTP/1.1 200") == 0 ? ok : bad)++;
+            break;
+          }
+          default:  // a partial head, abandoned (or left to time out)
+            SendAll(fd, "GET /healthz HTTP/1.1\r\nHo");
+            if (round % 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            break;
+        }
+        ::close(fd);
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  CHECK(bad == 0);
+  CHECK(ok > 50);
+  // Everything is let go: abandoned connections by their deadline.
+  CHECK(WaitFor(
+      [&] {
+        std::string text = server.server().RenderMetrics();
+        return text.find("careerbot_http_connections{state=\"idle\"} 0") != std::string::npos &&
+               text.find("careerbot_http_connections{state=\"reading\"} 0") != std::string::npos &&
+               text.find("careerbot_http_connections{state=\"closing\"} 0") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
+  httplib::Client c("127.0.0.1", server.port());
+  auto res = c.Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+}
