@@ -19,8 +19,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
-ask_seconds=5; scale_seconds=3; wrk_seconds=10
-if [[ $quick -eq 1 ]]; then ask_seconds=2; scale_seconds=1; wrk_seconds=3; fi
+ask_seconds=5; scale_seconds=3; wrk_seconds=6; http_reps=3
+if [[ $quick -eq 1 ]]; then ask_seconds=2; scale_seconds=1; wrk_seconds=2; http_reps=1; fi
 
 bash scripts/install-deps.sh --only wrk gnuplot-nox curl
 bash scripts/install-deps.sh
@@ -132,29 +132,57 @@ for n in ${sizes//,/ }; do
 done
 cat "$out/server.csv"
 
-echo "bench: HTTP on the shipped knowledge base (${wrk_seconds}s per run)"
+echo "bench: HTTP on the shipped knowledge base ($http_reps alternating runs of ${wrk_seconds}s each)"
 "$bin" kb build --db "$work/shipped.db" >/dev/null
 start_server "$work/shipped.db"
 check_answers
+# The server's CPU time so far (user + system), in clock ticks.
+server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+ticks_per_s="$(getconf CLK_TCK)"
+# Each (connections, endpoint) pair is measured $http_reps times, the two
+# endpoints alternating, so a burst of load from elsewhere on a shared
+# machine hits both alike; the summary reports the medians.
 # errors: what wrk counted (connect, read, write, timeout, and status >= 400);
 # server_non2xx: the server's own count of non-2xx answers on the route
-# during the run (from /metrics), as a cross-check.
-echo "endpoint,connections,rps,p50_ms,p90_ms,p99_ms,max_ms,errors,server_non2xx" >"$out/http.csv"
+# during the run (from /metrics), as a cross-check. cpu_us: the server's CPU
+# time (user + system, all threads: the question log's writer too) per
+# request, which wrk's own share of the 2 cores does not blur.
+runs="$work/http-runs.csv"
+: >"$runs"
 for c in 8 64; do
-  for mode in healthz ask; do
-    # A short warm-up, then the measured run.
-    run_wrk "$mode" "$c" 1 >/dev/null
-    route_path=$([[ $mode == ask ]] && echo "/v1/ask" || echo "/healthz")
-    bad_before="$(server_non2xx "$route_path")"
-    r="$(run_wrk "$mode" "$c" "$wrk_seconds")"
-    bad=$(($(server_non2xx "$route_path") - bad_before))
-    errors=$(($(field "$r" errors_connect) + $(field "$r" errors_read) + $(field "$r" errors_write) +
-              $(field "$r" errors_timeout) + $(field "$r" errors_status)))
-    route=$([[ $mode == ask ]] && echo "POST /v1/ask" || echo "GET /healthz")
-    echo "$route,$c,$(field "$r" rps),$(field "$r" p50_ms),$(field "$r" p90_ms),$(field "$r" p99_ms),$(field "$r" max_ms),$errors,$bad" >>"$out/http.csv"
+  for mode in healthz ask; do run_wrk "$mode" "$c" 1 >/dev/null; done  # warm-up
+  for rep in $(seq 1 "$http_reps"); do
+    for mode in healthz ask; do
+      route_path=$([[ $mode == ask ]] && echo "/v1/ask" || echo "/healthz")
+      bad_before="$(server_non2xx "$route_path")"
+      t0="$(server_ticks)"
+      r="$(run_wrk "$mode" "$c" "$wrk_seconds")"
+      t1="$(server_ticks)"
+      bad=$(($(server_non2xx "$route_path") - bad_before))
+      errors=$(($(field "$r" errors_connect) + $(field "$r" errors_read) + $(field "$r" errors_write) +
+                $(field "$r" errors_timeout) + $(field "$r" errors_status)))
+      cpu_us="$(awk -v d=$((t1 - t0)) -v hz="$ticks_per_s" -v n="$(field "$r" requests)" 'BEGIN {printf "%.1f", d / hz * 1e6 / n}')"
+      route=$([[ $mode == ask ]] && echo "POST /v1/ask" || echo "GET /healthz")
+      echo "$route,$c,$rep,$(field "$r" rps),$(field "$r" p50_ms),$(field "$r" p90_ms),$(field "$r" p99_ms),$(field "$r" max_ms),$errors,$bad,$cpu_us" >>"$runs"
+    done
   done
 done
 stop_server
+# The median of column $3 of the runs of endpoint $1 at $2 connections.
+median() {
+  awk -F, -v e="$1" -v c="$2" -v k="$3" '$1==e && $2==c {print $k}' "$runs" | sort -g |
+    awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+echo "endpoint,connections,runs,rps,p50_ms,p90_ms,p99_ms,max_ms,errors,server_non2xx,cpu_us_per_request" >"$out/http.csv"
+for c in 8 64; do
+  for route in "GET /healthz" "POST /v1/ask"; do
+    # Errors are summed over the runs, everything else is the median.
+    errors="$(awk -F, -v e="$route" -v c="$c" '$1==e && $2==c {n += $9} END {print n + 0}' "$runs")"
+    bad="$(awk -F, -v e="$route" -v c="$c" '$1==e && $2==c {n += $10} END {print n + 0}' "$runs")"
+    echo "$route,$c,$http_reps,$(median "$route" "$c" 4),$(median "$route" "$c" 5),$(median "$route" "$c" 6),$(median "$route" "$c" 7),$(median "$route" "$c" 8),$errors,$bad,$(median "$route" "$c" 11)" >>"$out/http.csv"
+  done
+done
+cp "$runs" "$out/http-runs.csv"
 cat "$out/http.csv"
 
 # ---- the chart and the summary ----
@@ -192,15 +220,26 @@ GP
       "$s_start" "$s_rss" "$median" "$p99"
   done
   echo
-  echo "| HTTP, shipped knowledge base | connections | requests/s | p50 | p99 | errors (wrk) | non-2xx (server) |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
-  tail -n +2 "$out/http.csv" | while IFS=, read -r ep c rps p50 p90 p99 max errors bad; do
-    printf '| %s | %s | %.0f | %.2f ms | %.2f ms | %s | %s |\n' "$ep" "$c" "$rps" "$p50" "$p99" "$errors" "$bad"
+  echo "HTTP on the shipped knowledge base: medians of $http_reps alternating runs of ${wrk_seconds} s (bench/results/http-runs.csv has each run)."
+  echo
+  echo "| endpoint | connections | requests/s | p50 | p99 | server CPU per request | errors (wrk) | non-2xx (server) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  tail -n +2 "$out/http.csv" | while IFS=, read -r ep c reps rps p50 p90 p99 max errors bad cpu; do
+    printf '| %s | %s | %.0f | %.2f ms | %.2f ms | %.0f µs | %s | %s |\n' "$ep" "$c" "$rps" "$p50" "$p99" "$cpu" "$errors" "$bad"
   done
   for c in 8 64; do
-    a="$(awk -F, -v c="$c" '$1=="POST /v1/ask" && $2==c {print $3}' "$out/http.csv")"
-    h="$(awk -F, -v c="$c" '$1=="GET /healthz" && $2==c {print $3}' "$out/http.csv")"
+    a="$(awk -F, -v c="$c" '$1=="POST /v1/ask" && $2==c {print $4}' "$out/http.csv")"
+    h="$(awk -F, -v c="$c" '$1=="GET /healthz" && $2==c {print $4}' "$out/http.csv")"
     printf '\n/v1/ask throughput / /healthz throughput at %s connections: %.2f' "$c" "$(awk -v a="$a" -v h="$h" 'BEGIN {print a / h}')"
+  done
+  # The same ratio from each run pair (healthz, then ask, same repetition).
+  for c in 8 64; do
+    printf '\nper run at %s connections:' "$c"
+    for rep in $(seq 1 "$http_reps"); do
+      a="$(awk -F, -v c="$c" -v r="$rep" '$1=="POST /v1/ask" && $2==c && $3==r {print $4}' "$runs")"
+      h="$(awk -F, -v c="$c" -v r="$rep" '$1=="GET /healthz" && $2==c && $3==r {print $4}' "$runs")"
+      printf ' %.2f' "$(awk -v a="$a" -v h="$h" 'BEGIN {print a / h}')"
+    done
   done
   echo
   echo
