@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "../helpers/files.h"
+#include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
 #include "knowledge/builtin.h"
@@ -38,58 +39,26 @@ const char kToken[] = "test-admin-token-0123456789abcdef";
 // `token` is empty; stopped and joined on scope exit.
 class AdminServer {
  public:
-  explicit AdminServer(const std::string& token = kToken) {
-    bool built = false;
-    auto store = knowledge::OpenOrBuild(":memory:", &built);
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    service_ = std::make_unique<adapters::Service>(store_.get());
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 8;
-    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
-    options.admin.token = token;
-    options.admin.label = "curator-1";
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    bot::Status s = server_->Bind();
-    INFO(s.ToString());
-    REQUIRE(s.ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_->running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    REQUIRE(server_->running());
-  }
-  ~AdminServer() {
-    server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  AdminServer(const AdminServer&) = delete;
-  AdminServer& operator=(const AdminServer&) = delete;
+  explicit AdminServer(const std::string& token = kToken) : server_(Options(token)) {}
 
-  knowledge::Store& store() { return *store_; }
-  adapters::Service& service() { return *service_; }
-
-  std::unique_ptr<httplib::Client> Client() const {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    c->set_connection_timeout(5, 0);
-    c->set_read_timeout(30, 0);
-    c->set_write_timeout(30, 0);
-    return c;
-  }
+  knowledge::Store& store() { return server_.store(); }
+  adapters::Service& service() { return server_.service(); }
+  std::unique_ptr<httplib::Client> Client() const { return server_.Client(30); }
 
   std::string Version() {
-    auto v = store_->GetMeta("version");
+    auto v = server_.store().GetMeta("version");
     REQUIRE(v.ok());
     return *v;
   }
 
  private:
-  std::unique_ptr<knowledge::Store> store_;
-  std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  static adapters::http::HttpOptions Options(const std::string& token) {
+    adapters::http::HttpOptions options = testing_helpers::TestHttpOptions(8);
+    options.admin.token = token;
+    options.admin.label = "curator-1";
+    return options;
+  }
+  testing_helpers::TestServer server_;
 };
 
 httplib::Headers Auth(const std::string& token = kToken) { return {{"Authorization", "Bearer " + token}}; }

@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include "../helpers/server.h"
 #include "adapters/chat_config.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
@@ -161,32 +162,12 @@ class Ed25519Key {
 // with the chat adapters configured by `chat`.
 class ChatServer {
  public:
-  explicit ChatServer(adapters::ChatConfig chat, const std::string& db = ":memory:") {
-    bool built = false;
-    auto store = knowledge::OpenOrBuild(db, &built);
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    service_ = std::make_unique<adapters::Service>(store_.get());
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 4;
-    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
-    options.chat = std::move(chat);
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    bot::Status s = server_->Bind();
-    INFO(s.ToString());
-    REQUIRE(s.ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    REQUIRE(WaitFor([this] { return server_->running(); }, std::chrono::seconds(10)));
-  }
-  ~ChatServer() {
-    server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  explicit ChatServer(adapters::ChatConfig chat, const std::string& db = ":memory:")
+      : server_(Options(std::move(chat)), db) {}
   ChatServer(const ChatServer&) = delete;
   ChatServer& operator=(const ChatServer&) = delete;
 
-  adapters::Service& service() { return *service_; }
+  adapters::Service& service() { return server_.service(); }
 
   httplib::Result Post(const std::string& path, const std::string& body, const std::string& content_type,
                        const httplib::Headers& headers = {}) {
@@ -196,16 +177,18 @@ class ChatServer {
 
  private:
   httplib::Client Client() {
-    httplib::Client c("127.0.0.1", server_->port());
+    httplib::Client c("127.0.0.1", server_.port());
     c.set_connection_timeout(5, 0);
     c.set_read_timeout(20, 0);
     return c;
   }
+  static adapters::http::HttpOptions Options(adapters::ChatConfig chat) {
+    adapters::http::HttpOptions options = testing_helpers::TestHttpOptions(4);
+    options.chat = std::move(chat);
+    return options;
+  }
 
-  std::unique_ptr<knowledge::Store> store_;
-  std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  testing_helpers::TestServer server_;
 };
 
 // The headers Slack sends with `body`, signed with `secret` at `timestamp`

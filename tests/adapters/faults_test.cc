@@ -44,6 +44,7 @@
 #include "../helpers/fault_vfs.h"
 #include "../helpers/files.h"
 #include "../helpers/process.h"
+#include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
 #include "knowledge/builtin.h"
@@ -74,43 +75,19 @@ std::unique_ptr<httplib::Client> ClientFor(int port, int read_timeout_s = 30) {
 // the shipped knowledge), with the admin API on and no rate limit.
 class LiveServer {
  public:
-  explicit LiveServer(const std::string& db, size_t threads = 16) {
-    bool built = false;
-    auto store = knowledge::OpenOrBuild(db, &built);
-    INFO(store.status().ToString());
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    service_ = std::make_unique<adapters::Service>(store_.get());
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = threads;
-    options.rate_limit_per_minute = 0;
-    options.admin.token = kToken;
-    options.admin.label = "faults";
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    bot::Status s = server_->Bind();
-    INFO(s.ToString());
-    REQUIRE(s.ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    while (!server_->running() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    REQUIRE(server_->running());
-  }
-  ~LiveServer() {
-    server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  LiveServer(const LiveServer&) = delete;
-  LiveServer& operator=(const LiveServer&) = delete;
-  int port() const { return server_->port(); }
-  knowledge::Store& store() { return *store_; }
-  adapters::Service& service() { return *service_; }
+  explicit LiveServer(const std::string& db, size_t threads = 16) : server_(Options(threads), db) {}
+  int port() const { return server_.port(); }
+  knowledge::Store& store() { return server_.store(); }
+  adapters::Service& service() { return server_.service(); }
 
  private:
-  std::unique_ptr<knowledge::Store> store_;
-  std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  static adapters::http::HttpOptions Options(size_t threads) {
+    adapters::http::HttpOptions options = testing_helpers::TestHttpOptions(threads);
+    options.admin.token = kToken;
+    options.admin.label = "faults";
+    return options;
+  }
+  testing_helpers::TestServer server_;
 };
 
 struct Reply {

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers/files.h"
+#include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
 #include "chat_test_server.h"
@@ -61,69 +62,38 @@ std::string Sha256Hex(const std::string& data) {
 class HostileServer {
  public:
   explicit HostileServer(const std::string& api_base, const std::string& discord_public_key, int read_timeout_s = 2,
-                         size_t threads = 8) {
-    bool built = false;
-    auto store = knowledge::OpenOrBuild(dir_.File("kb.db"), &built);
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    service_ = std::make_unique<adapters::Service>(store_.get());
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = threads;
+                         size_t threads = 8)
+      : server_(Options(api_base, discord_public_key, read_timeout_s, threads), dir_.File("kb.db")) {}
+
+  int port() const { return server_.port(); }
+
+  // A checksum of every entry and the knowledge base's version.
+  std::string Checksum() {
+    auto entries = server_.store().ListEntries();
+    REQUIRE(entries.ok());
+    auto version = server_.store().GetMeta("version");
+    REQUIRE(version.ok());
+    return Sha256Hex(knowledge::ExportJsonl(*entries) + "\n" + *version);
+  }
+
+ private:
+  static adapters::http::HttpOptions Options(const std::string& api_base, const std::string& discord_public_key,
+                                             int read_timeout_s, size_t threads) {
+    adapters::http::HttpOptions options = testing_helpers::TestHttpOptions(threads);
     options.read_timeout_s = read_timeout_s;
-    options.rate_limit_per_minute = 0;  // the limiter has its own tests
     options.chat.slack.signing_secret = kSlackSecret;
     options.chat.slack.bot_token = "xoxb-hostile-test";
     options.chat.slack.api_base = api_base;
     options.chat.discord.public_key = discord_public_key;
     options.chat.mattermost.token = kMattermostToken;
     options.admin.token = kAdminToken;
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    bot::Status s = server_->Bind();
-    INFO(s.ToString());
-    REQUIRE(s.ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    REQUIRE(WaitFor([this] { return server_->running(); }, std::chrono::seconds(10)));
+    return options;
   }
-  ~HostileServer() {
-    server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  HostileServer(const HostileServer&) = delete;
-  HostileServer& operator=(const HostileServer&) = delete;
-
-  int port() const { return server_->port(); }
-
-  // A checksum of every entry and the knowledge base's version.
-  std::string Checksum() {
-    auto entries = store_->ListEntries();
-    REQUIRE(entries.ok());
-    auto version = store_->GetMeta("version");
-    REQUIRE(version.ok());
-    return Sha256Hex(knowledge::ExportJsonl(*entries) + "\n" + *version);
-  }
-
- private:
   testing_helpers::TempDir dir_;
-  std::unique_ptr<knowledge::Store> store_;
-  std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  testing_helpers::TestServer server_;
 };
 
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using testing_helpers::Connect;
 
 struct RawReply {
   int status = -1;  // -1: no status line came back

@@ -23,6 +23,7 @@
 
 #include "adapters/service.h"
 #include "../helpers/files.h"
+#include "../helpers/server.h"
 #include "knowledge/builtin.h"
 #include "knowledge/store.h"
 
@@ -41,30 +42,14 @@ class LiveServer {
     entry_count_ = files.entries.size();
     REQUIRE(store_->ReplaceAll(files.entries, files.synonyms, "builtin:" + files.fingerprint).ok());
     service_ = std::make_unique<adapters::Service>(store_.get());
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 4;
-    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    bot::Status s = server_->Bind();
-    INFO(s.ToString());
-    REQUIRE(s.ok());
-    REQUIRE(server_->port() > 0);
-    thread_ = std::thread([this] { server_->Run(); });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_->running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    REQUIRE(server_->running());
+    running_ = std::make_unique<testing_helpers::RunningServer>(*service_, testing_helpers::TestHttpOptions(4));
+    REQUIRE(running_->port() > 0);
   }
-  ~LiveServer() {
-    if (server_) server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  ~LiveServer() { running_.reset(); }  // the server stops before the service and store go
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
 
-  int port() const { return server_->port(); }
+  int port() const { return running_->port(); }
   size_t entry_count() const { return entry_count_; }
   knowledge::Store& store() { return *store_; }
 
@@ -79,8 +64,7 @@ class LiveServer {
  private:
   std::unique_ptr<knowledge::Store> store_;
   std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  std::unique_ptr<testing_helpers::RunningServer> running_;
   size_t entry_count_ = 0;
 };
 

@@ -40,40 +40,29 @@ const char kMattermostToken[] = "limits-test-mattermost-token";
 // A live server with the chat platforms on and `options` tweaked by `setup`.
 class LimitServer {
  public:
-  LimitServer(std::function<void(adapters::http::HttpOptions*)> setup, const std::string& discord_key = "") {
-    bool built = false;
-    auto store = knowledge::OpenOrBuild(":memory:", &built);
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    service_ = std::make_unique<adapters::Service>(store_.get());
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 4;
-    options.chat.slack.signing_secret = kSlackSecret;
-    options.chat.mattermost.token = kMattermostToken;
-    options.chat.discord.public_key = discord_key;
-    setup(&options);
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    REQUIRE(server_->Bind().ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    REQUIRE(WaitFor([this] { return server_->running(); }, std::chrono::seconds(10)));
-  }
-  ~LimitServer() {
-    server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  LimitServer(std::function<void(adapters::http::HttpOptions*)> setup, const std::string& discord_key = "")
+      : server_(Options(setup, discord_key)) {}
   httplib::Client Client() {
-    httplib::Client c("127.0.0.1", server_->port());
+    httplib::Client c("127.0.0.1", server_.port());
     c.set_connection_timeout(5, 0);
     c.set_read_timeout(20, 0);
     return c;
   }
 
  private:
-  std::unique_ptr<knowledge::Store> store_;
-  std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  // The defaults (the rate limit on: these tests are about limits) with the
+  // chat platforms on, then `setup`'s changes.
+  static adapters::http::HttpOptions Options(const std::function<void(adapters::http::HttpOptions*)>& setup,
+                                             const std::string& discord_key) {
+    adapters::http::HttpOptions options;
+    options.threads = 4;
+    options.chat.slack.signing_secret = kSlackSecret;
+    options.chat.mattermost.token = kMattermostToken;
+    options.chat.discord.public_key = discord_key;
+    setup(&options);
+    return options;
+  }
+  testing_helpers::TestServer server_;
 };
 
 void Check429(const httplib::Result& r) {

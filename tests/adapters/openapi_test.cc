@@ -15,6 +15,7 @@
 
 #include "../helpers/files.h"
 #include "../helpers/json_schema.h"
+#include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
 #include "knowledge/store_handle.h"
@@ -39,27 +40,14 @@ class FullServer {
     auto kb = knowledge::StoreHandle::Open(":memory:", &built);
     REQUIRE(kb.ok());
     service_ = std::make_unique<adapters::Service>(std::shared_ptr<knowledge::StoreHandle>(std::move(*kb)), nullptr);
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 8;
-    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
+    adapters::http::HttpOptions options = testing_helpers::TestHttpOptions(8);
     options.admin.token = kToken;
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    REQUIRE(server_->Bind().ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_->running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    REQUIRE(server_->running());
+    running_ = std::make_unique<testing_helpers::RunningServer>(*service_, options);
   }
-  ~FullServer() {
-    server_->Stop();
-    thread_.join();
-  }
+  ~FullServer() { running_.reset(); }  // the server stops before the service goes
   httplib::Result Send(const std::string& method, const std::string& path, const std::string& body = "",
                        const std::string& content_type = "application/json", bool admin = true) {
-    httplib::Client c("127.0.0.1", server_->port());
+    httplib::Client c("127.0.0.1", running_->port());
     c.set_read_timeout(20, 0);
     httplib::Headers headers;
     if (admin) headers.emplace("Authorization", std::string("Bearer ") + kToken);
@@ -73,8 +61,7 @@ class FullServer {
 
  private:
   std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  std::unique_ptr<testing_helpers::RunningServer> running_;
 };
 
 const json& Document() {

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "../helpers/files.h"
+#include "../helpers/server.h"
 #include "adapters/http/observability.h"
 #include "adapters/http/server.h"
 #include "adapters/metrics.h"
@@ -35,38 +36,21 @@ using testing_helpers::TempDir;
 // A live server over a StoreHandle, stopped and joined on scope exit.
 class OpsServer {
  public:
-  explicit OpsServer(std::shared_ptr<knowledge::StoreHandle> kb, adapters::admin::AdminOptions admin = {}) {
-    service_ = std::make_unique<adapters::Service>(std::move(kb), nullptr);
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 8;
-    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
-    options.admin = std::move(admin);
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    REQUIRE(server_->Bind().ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_->running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    REQUIRE(server_->running());
-  }
-  ~OpsServer() {
-    server_->Stop();
-    thread_.join();
-  }
-  std::unique_ptr<httplib::Client> Client() const {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    c->set_connection_timeout(5, 0);
-    c->set_read_timeout(20, 0);
-    return c;
-  }
+  explicit OpsServer(std::shared_ptr<knowledge::StoreHandle> kb, adapters::admin::AdminOptions admin = {})
+      : service_(std::make_unique<adapters::Service>(std::move(kb), nullptr)),
+        running_(std::make_unique<testing_helpers::RunningServer>(*service_, Options(std::move(admin)))) {}
+  ~OpsServer() { running_.reset(); }  // the server stops before the service goes
+  std::unique_ptr<httplib::Client> Client() const { return running_->Client(); }
   adapters::Service& service() { return *service_; }
 
  private:
+  static adapters::http::HttpOptions Options(adapters::admin::AdminOptions admin) {
+    adapters::http::HttpOptions options = testing_helpers::TestHttpOptions(8);
+    options.admin = std::move(admin);
+    return options;
+  }
   std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  std::unique_ptr<testing_helpers::RunningServer> running_;
 };
 
 std::shared_ptr<knowledge::StoreHandle> BuiltinHandle() {

@@ -23,6 +23,7 @@
 
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
+#include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
 #include "bot/conversation.h"
@@ -36,36 +37,12 @@ using nlohmann::json;
 // stopped and joined on scope exit.
 class WebTestServer {
  public:
-  explicit WebTestServer(bot::Clock* clock = bot::Clock::Real()) {
-    bool built = false;
-    auto store = knowledge::OpenOrBuild(":memory:", &built);
-    REQUIRE(store.ok());
-    CHECK(built);
-    store_ = std::move(*store);
-    service_ = std::make_unique<adapters::Service>(store_.get(), bot::AnswererOptions{}, clock);
-    adapters::http::HttpOptions options;
-    options.port = 0;
-    options.threads = 4;
-    options.rate_limit_per_minute = 0;  // these tests ask many times a minute
-    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
-    bot::Status s = server_->Bind();
-    INFO(s.ToString());
-    REQUIRE(s.ok());
-    thread_ = std::thread([this] { server_->Run(); });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_->running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    REQUIRE(server_->running());
+  explicit WebTestServer(bot::Clock* clock = bot::Clock::Real())
+      : server_(testing_helpers::TestHttpOptions(4), ":memory:", clock) {
+    CHECK(server_.built());
   }
-  ~WebTestServer() {
-    server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  WebTestServer(const WebTestServer&) = delete;
-  WebTestServer& operator=(const WebTestServer&) = delete;
 
-  int port() const { return server_->port(); }
+  int port() const { return server_.port(); }
 
   httplib::Result Get(const std::string& path) const { return Client().Get(path.c_str()); }
 
@@ -91,10 +68,7 @@ class WebTestServer {
     return c;
   }
 
-  std::unique_ptr<knowledge::Store> store_;
-  std::unique_ptr<adapters::Service> service_;
-  std::unique_ptr<adapters::http::HttpServer> server_;
-  std::thread thread_;
+  testing_helpers::TestServer server_;
 };
 
 struct RawReply {
