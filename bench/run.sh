@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# careerbot's benchmarks, one command (README, Performance):
+# careerbot's benchmarks, one command (README, Speed):
 #   bench/run.sh [--quick]
 # 1. a Release build of careerbot, answer_bench and scale_bench (build-bench/);
 # 2. in-process answer time (median, p99) on the shipped knowledge base
@@ -8,12 +8,13 @@
 #    and peak memory (scale_bench);
 # 3. the server at each size: start-up until GET /healthz answers, and peak
 #    resident memory (VmHWM) after serving POST /v1/ask with wrk;
-# 4. HTTP on the shipped knowledge base: wrk against POST /v1/ask and
-#    GET /healthz, at 8 and 64 connections, in the same run;
+# 4. HTTP on the shipped knowledge base: wrk against GET /healthz and
+#    POST /v1/ask in turns, three runs each at 8 and at 64 connections, on
+#    one server: medians, per-run ratios and the server's CPU per request;
 # then writes bench/results/*.csv, bench/results/summary.md and the chart
 # docs/bench-scale.png (gnuplot). It reports, it never fails on a target.
 # Installs wrk, gnuplot-nox and curl with apt-get when missing. Loopback only.
-# Takes about 10 minutes on 2 cores (plus the build); --quick: shorter runs.
+# Takes about 5 minutes on 2 cores (plus the build); --quick: shorter runs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
