@@ -224,6 +224,7 @@ const char kServeEnvHelp[] =
     "                             XDG_DATA_HOME defaulting to ~/.local/share)\n"
     "  CAREERBOT_LOG_DB           --log-db (default: none, the question log goes into --db)\n"
     "  CAREERBOT_THREADS          --threads (default twice the cores, 4 to 16)\n"
+    "  CAREERBOT_MAX_CONNECTIONS  --max-connections (default 4096)\n"
     "  CAREERBOT_THRESHOLD        --threshold (default 0.54)\n"
     "  CAREERBOT_LOG_LEVEL        --log-level (default info)\n"
     "  CAREERBOT_LOG_FORMAT       --log-format (default text)\n"
@@ -265,6 +266,8 @@ int Serve(int argc, char** argv) {
       {"threads", true,
        "worker threads serving requests; idle connections hold none ($CAREERBOT_THREADS, default twice the cores, "
        "4 to 16)"},
+      {"max-connections", true,
+       "connections open at once, idle ones included; past it 503 ($CAREERBOT_MAX_CONNECTIONS, default 4096)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54)"},
       {"log-level", true, "trace, debug, info, warn, error, off ($CAREERBOT_LOG_LEVEL, default info)"},
       {"log-format", true, "text or json, one line per event ($CAREERBOT_LOG_FORMAT, default text)"},
@@ -315,6 +318,13 @@ int Serve(int argc, char** argv) {
     return bad("thread count", threads_text, "1-1024");
   }
   options.threads = static_cast<size_t>(threads);
+  long max_connections = 0;
+  std::string connections_text = FlagOrEnv(args, "max-connections", "CAREERBOT_MAX_CONNECTIONS",
+                                           std::to_string(options.max_connections), &from);
+  if (!ParseInt(connections_text, &max_connections) || max_connections < 1 || max_connections > 1000000) {
+    return bad("connection limit", connections_text, "1-1000000");
+  }
+  options.max_connections = static_cast<size_t>(max_connections);
   std::string reload_text =
       FlagOrEnv(args, "reload-interval", "CAREERBOT_RELOAD_INTERVAL", std::to_string(kDefaultReloadIntervalS), &from);
   if (!ParseInt(reload_text, &reload_s) || reload_s < 0 || reload_s > 86400) {

@@ -130,6 +130,9 @@ TEST_CASE("serve refuses a bad configuration with one line on stderr and a non-z
       {"flag without its value", {"--db"}, {}, "--db needs a value"},
       {"threads", {"--threads", "0"}, {}, "invalid thread count '0'"},
       {"threads from the environment", {}, {"CAREERBOT_THREADS=lots"}, "from $CAREERBOT_THREADS"},
+      {"connection limit", {"--max-connections", "0"}, {}, "invalid connection limit '0'"},
+      {"connection limit from the environment", {}, {"CAREERBOT_MAX_CONNECTIONS=many"},
+       "from $CAREERBOT_MAX_CONNECTIONS"},
       {"log level", {"--log-level", "loud"}, {}, "invalid log level 'loud'"},
       {"log format", {}, {"CAREERBOT_LOG_FORMAT=xml"}, "invalid log format 'xml' from $CAREERBOT_LOG_FORMAT"},
       {"reload interval", {"--reload-interval", "soon"}, {}, "invalid reload interval"},
@@ -210,6 +213,7 @@ TEST_CASE("serve --help lists every flag and variable with its default", "[adapt
                            "CAREERBOT_PORT",
                            "CAREERBOT_DB",
                            "CAREERBOT_THREADS",
+                           "CAREERBOT_MAX_CONNECTIONS",
                            "CAREERBOT_LOG_LEVEL",
                            "CAREERBOT_LOG_FORMAT",
                            "CAREERBOT_LOG_DB",
@@ -234,6 +238,7 @@ TEST_CASE("serve --help lists every flag and variable with its default", "[adapt
                            "--db",
                            "--log-db",
                            "--threads",
+                           "--max-connections",
                            "--threshold",
                            "--log-level",
                            "--log-format",
@@ -252,6 +257,36 @@ TEST_CASE("serve --help lists every flag and variable with its default", "[adapt
     }
     CHECK(listed);
   }
+}
+
+TEST_CASE("serve --max-connections bounds the connections open at once", "[adapters][serve]") {
+  TempDir dir;
+  Server s = StartServe(dir, {"--db", dir.File("kb.db"), "--max-connections", "1"});
+  // One idle connection takes the only place...
+  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(s.port));
+  REQUIRE(connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // ...so the next one is told so and closed.
+  auto busy = Client(s.port)->Get("/healthz");
+  REQUIRE(busy);
+  CHECK(busy->status == 503);
+  CHECK(busy->body.find("\"unavailable\"") != std::string::npos);
+  // Once it closes, there is room again (as soon as the server has seen the close).
+  close(sock);
+  bool served = false;
+  for (int i = 0; i < 200 && !served; i++) {
+    auto res = Client(s.port)->Get("/healthz");
+    served = res && res->status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  CHECK(served);
+  REQUIRE(s.process->Signal(SIGTERM));
+  CHECK(s.process->Wait(std::chrono::seconds(10)) == 0);
 }
 
 TEST_CASE("SIGTERM stops accepting, finishes the request in flight and exits 0", "[adapters][serve]") {
