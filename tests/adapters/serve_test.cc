@@ -24,6 +24,7 @@
 
 #include "../helpers/files.h"
 #include "../helpers/process.h"
+#include "../helpers/server.h"
 
 namespace {
 
@@ -263,13 +264,8 @@ TEST_CASE("serve --max-connections bounds the connections open at once", "[adapt
   TempDir dir;
   Server s = StartServe(dir, {"--db", dir.File("kb.db"), "--max-connections", "1"});
   // One idle connection takes the only place...
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  int sock = testing_helpers::Connect(s.port);
   REQUIRE(sock >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(s.port));
-  REQUIRE(connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   // ...so the next one is told so and closed.
   auto busy = Client(s.port)->Get("/healthz");
@@ -294,13 +290,8 @@ TEST_CASE("SIGTERM stops accepting, finishes the request in flight and exits 0",
   Server s = StartServe(dir, {"--db", dir.File("kb.db")});
   // A request in flight: headers and half the body sent, the rest after the signal.
   const std::string body = R"({"question": "How much do backend developers earn?"})";
-  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  int sock = testing_helpers::Connect(s.port);
   REQUIRE(sock >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(s.port));
-  REQUIRE(connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   std::string head = "POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
                      std::to_string(body.size()) + "\r\nX-Request-Id: in-flight-1\r\n\r\n" + body.substr(0, 10);
   REQUIRE(send(sock, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()));
