@@ -206,6 +206,10 @@ TEST_CASE("the request decoders are pure and say the status of each refusal", "[
                                                  std::string(60, ']') + "}",
                          16384, &q, &e));
   CHECK(adapters::JsonNestingWithin("{\"a\": \"[[[[[[[[[[[[\\\"[[[[\"}", 2));
+  // The parser stops at a NUL byte; so does the nesting check.
+  const std::string after_nul = std::string("true", 4) + std::string(1, '\0') + std::string(100, '[');
+  CHECK(adapters::JsonNestingWithin(after_nul, 64));
+  CHECK_FALSE(adapters::JsonNestingWithin(std::string(100, '[') + std::string(1, '\0'), 64));
 }
 
 TEST_CASE("POST /v1/ask and /v1/feedback are limited per client address: 429 with Retry-After",
