@@ -15,41 +15,11 @@
 #include "adapters/http/server.h"
 #include "adapters/service.h"
 #include "fuzz_support.h"
+#include "tests/helpers/buffer_stream.h"
 
 namespace {
 
-// One connection: reads the input, collects the responses.
-class BufferStream : public httplib::Stream {
- public:
-  explicit BufferStream(std::string_view in) : in_(in) {}
-  bool is_readable() const override { return pos_ < in_.size(); }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    size_t n = std::min(size, in_.size() - pos_);
-    std::memcpy(ptr, in_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char* ptr, size_t size) override {
-    out_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 40000;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 8080;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-  const std::string& out() const { return out_; }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-  std::string out_;
-};
+using testing_helpers::BufferStream;
 
 adapters::http::HttpServer* Server() {
   static adapters::http::HttpServer* server = [] {
@@ -81,7 +51,7 @@ adapters::http::HttpServer* Server() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 256 * 1024) return 0;
-  BufferStream stream(fuzz::AsView(data, size));
+  BufferStream stream{std::string(fuzz::AsView(data, size))};
   Server()->ServeStream(stream);
   const std::string& out = stream.out();
   fuzz::Check(out.empty() || out.rfind("HTTP/1.1 ", 0) == 0, "the server answers in HTTP/1.1");

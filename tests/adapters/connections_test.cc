@@ -22,6 +22,7 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include "../helpers/buffer_stream.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
@@ -126,38 +127,7 @@ std::string Metric(adapters::http::HttpServer& server, const std::string& line_s
   return text.substr(at + 1 + line_start.size(), end - at - 1 - line_start.size());
 }
 
-// A connection without a socket, as the fuzzers serve (ServeStream).
-class BufferStream : public httplib::Stream {
- public:
-  explicit BufferStream(std::string in) : in_(std::move(in)) {}
-  bool is_readable() const override { return pos_ < in_.size(); }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    size_t n = std::min(size, in_.size() - pos_);
-    std::memcpy(ptr, in_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char* ptr, size_t size) override {
-    out_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 40000;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 8080;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-  const std::string& out() const { return out_; }
-
- private:
-  std::string in_;
-  size_t pos_ = 0;
-  std::string out_;
-};
+using testing_helpers::BufferStream;
 
 }  // namespace
 

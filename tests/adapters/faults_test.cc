@@ -90,6 +90,15 @@ class LiveServer {
   testing_helpers::TestServer server_;
 };
 
+// POST /v1/ask with `question`; the answer (REQUIREs a 200).
+json AskOk(httplib::Client& c, const std::string& question) {
+  auto r = c.Post("/v1/ask", json{{"question", question}}.dump(), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  return json::parse(r->body);
+}
+
 struct Reply {
   int status = 0;  // 0: no response at all
   std::string error;
@@ -455,13 +464,7 @@ TEST_CASE("a full or read-only disk while serving: writes get 503 JSON errors, a
   }
   LiveServer server(db, 8);
   auto c = ClientFor(server.port());
-  auto ask = [&](const std::string& q) {
-    auto r = c->Post("/v1/ask", json{{"question", q}}.dump(), "application/json");
-    REQUIRE(r);
-    INFO(r->body);
-    REQUIRE(r->status == 200);
-    return json::parse(r->body);
-  };
+  auto ask = [&](const std::string& q) { return AskOk(*c, q); };
   json before = ask("How much do backend developers earn?");
   REQUIRE(before["kind"] == "kb");
   const std::string logged_id = before["answer_id"];
@@ -651,13 +654,7 @@ TEST_CASE("serve on a disk that really fills up: 503 for writes, answers go on, 
   INFO(p.Stderr());
   REQUIRE(!port_text.empty());
   auto c = ClientFor(std::stoi(port_text));
-  auto ask = [&](const std::string& q) {
-    auto r = c->Post("/v1/ask", json{{"question", q}}.dump(), "application/json");
-    REQUIRE(r);
-    INFO(r->body);
-    REQUIRE(r->status == 200);
-    return json::parse(r->body);
-  };
+  auto ask = [&](const std::string& q) { return AskOk(*c, q); };
   const std::string answer_id = ask("How much do backend developers earn?")["answer_id"];
   // The server's file system, seen through its root: fill it up.
   const std::string seen = "/proc/" + std::to_string(p.pid()) + "/root" + mnt;
