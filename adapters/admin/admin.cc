@@ -1,3 +1,4 @@
+#include "adapters/http/router.h"
 #include "adapters/admin/admin.h"
 
 #include <openssl/crypto.h>
@@ -592,7 +593,7 @@ class AdminApi {
   std::vector<RouteSpec> routes_;
 };
 
-std::shared_ptr<AdminApi> RegisterAdminRoutes(httplib::Server& server, Service& service,
+std::shared_ptr<AdminApi> RegisterAdminRoutes(http::Router& server, Service& service,
                                               const AdminOptions& options) {
   if (!options.enabled()) return nullptr;
   if (options.token.size() < 16) {

@@ -19,6 +19,9 @@ class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
+namespace adapters::http {
+class Router;
+}  // namespace adapters::http
 
 namespace adapters {
 class Service;
@@ -56,7 +59,7 @@ class AdminApi;
 // routing (adapters/http/guard.h).
 // Returns the object the handlers use (hold it as long as the server runs),
 // or nullptr when off.
-std::shared_ptr<AdminApi> RegisterAdminRoutes(httplib::Server& server, Service& service,
+std::shared_ptr<AdminApi> RegisterAdminRoutes(http::Router& server, Service& service,
                                               const AdminOptions& options);
 
 }  // namespace adapters::admin

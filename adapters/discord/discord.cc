@@ -1,3 +1,4 @@
+#include "adapters/http/router.h"
 #include "adapters/discord/discord.h"
 
 #include <httplib.h>
@@ -56,7 +57,7 @@ DiscordAdapter::DiscordAdapter(Service& service, DiscordConfig config) : service
   }
 }
 
-void DiscordAdapter::RegisterRoutes(httplib::Server& server) {
+void DiscordAdapter::RegisterRoutes(http::Router& server) {
   server.Post("/discord/interactions",
               [this](const httplib::Request& req, httplib::Response& res) { HandleInteraction(req, res); });
 }

@@ -21,6 +21,9 @@ class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
+namespace adapters::http {
+class Router;
+}  // namespace adapters::http
 
 namespace adapters::discord {
 
@@ -29,7 +32,7 @@ class DiscordAdapter {
   DiscordAdapter(Service& service, DiscordConfig config);
 
   // Adds POST /discord/interactions; 503 not_configured without DISCORD_PUBLIC_KEY.
-  void RegisterRoutes(httplib::Server& server);
+  void RegisterRoutes(http::Router& server);
   void HandleInteraction(const httplib::Request& req, httplib::Response& res);
   // Limits each Discord user (once the request is verified): past the
   // limit, 429 with Retry-After. Null or off: no limit. Set before serving.

@@ -1,24 +1,29 @@
-// The connection layer under the HTTP server: cpp-httplib's Server with its
-// per-socket loop replaced, so that a request as a whole has a deadline and a
-// byte budget. cpp-httplib 0.11 only times out single reads: a client that
-// sends one byte a second, or headers without end, would hold a worker thread
-// for as long as it likes. Here the request line and headers must arrive
-// within the read timeout and within kMaxHeadBytes, and a body within the
-// size and time the pre-routing check allows for its route (AllowBody).
+// The connection layer of the HTTP server: its own listening socket, an
+// EventLoop (event_loop.h) and, per connection, a state machine that frames
+// requests with RequestParser (request_parser.h) and answers them through a
+// Router (router.h). cpp-httplib is used for its public request and response
+// types only; why careerbot does not use cpp-httplib's server loop is in
+// docs/http-transport.md.
 //
-// Connections are not served by a thread each: GuardedServer adopts each
-// accepted socket into an EventLoop (event_loop.h), whose few worker threads
-// are handed a connection only once a whole request has arrived on it (its
-// head and a Content-Length body, checked in what was read without waiting).
-// A slow client, or an idle keep-alive one, holds a socket and no thread. A
-// request whose arrival cannot be judged that way (a chunked body, "Expect:
-// 100-continue", a body larger than its route takes without the admin token,
-// a head past kMaxHeadBytes) is served at once and its reads wait on the
-// worker, within the same deadlines as always.
+// The guarantees (tests/adapters/hostile_test.cc, smuggling_test.cc):
+// - One framing rule for every method: a request's body (Content-Length or
+//   chunked) is read in full whatever the method, or the request is refused
+//   and the connection closed. A body is never parsed as a request.
+// - No worker waits on a client. Reads and writes never block: a request is
+//   handed to a handler only once its head and whole body have arrived; a
+//   "100 Continue" is sent when the head passes its checks; a response the
+//   client does not read waits in the connection's buffer and is sent as the
+//   socket drains, holding a socket and no thread.
+// - One deadline per request: from its first byte, the read timeout for its
+//   head and body, plus a second per 32 KiB its body may have. Past it the
+//   request is answered 408 and the connection closed.
+// - A memory budget for what is still arriving: a connection's buffers grow
+//   only with bytes received and shrink back after each request; all bytes
+//   held for incomplete requests together stay under `pending_budget`, past
+//   which a request is answered 503 and its connection closed.
 //
-// Thread-safety: one worker thread serves one connection at a time;
-// Connection::Current() is that thread's connection, for the handlers that
-// run on it (nullptr on any other thread, e.g. a test calling a handler).
+// Thread-safety: Bind, Run and Stop as HttpServer documents them; requests
+// are served on the loop's workers, one connection by one worker at a time.
 #pragma once
 
 #include <atomic>
@@ -26,95 +31,100 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 
 #include "adapters/http/event_loop.h"
+#include "adapters/http/request_parser.h"
+#include "adapters/http/router.h"
+#include "bot/status.h"
 
 namespace adapters::http {
 
-// The request line and headers together may not be longer than this.
-constexpr size_t kMaxHeadBytes = 64 * 1024;
-
-class Connection {
- public:
-  // The connection the calling thread is serving, or nullptr.
-  static Connection* Current();
-
-  // Allows the current request a body of up to `bytes` on the wire (chunked
-  // framing included), read by `seconds` from now at the latest (the head's
-  // deadline stays when it is later). Called once the route is known.
-  void AllowBody(size_t bytes, std::chrono::seconds seconds);
-  // Closes the connection after the response (e.g. a body left unread).
-  void CloseAfterResponse() { close_after_response_ = true; }
-  // True when a read of this request went past its byte budget (a body
-  // larger than AllowBody allowed, or an endless head).
-  bool over_budget() const { return over_budget_; }
-  // True when this request did not arrive by its deadline.
-  bool timed_out() const { return timed_out_; }
-  // True once AllowBody was called for this request.
-  bool reading_body() const { return reading_body_; }
-
- private:
-  friend class GuardedStream;
-  friend class GuardedServer;
-  void StartRequest(std::chrono::steady_clock::time_point deadline);
-
-  std::chrono::steady_clock::time_point deadline_{};
-  bool in_request_ = false;  // reading a request (until its response starts)
-  size_t budget_ = 0;        // bytes this request may still consume
-  bool over_budget_ = false;
-  bool timed_out_ = false;
-  bool reading_body_ = false;
-  bool close_after_response_ = false;
+struct TransportOptions {
+  size_t workers = 4;
+  size_t max_connections = 4096;
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds write_timeout{5000};
+  std::chrono::milliseconds keep_alive{2000};
+  size_t keep_alive_max = 1000;
+  // The largest body any request may have (the admin import's 8 MiB); each
+  // route's own limit comes from the head check.
+  size_t max_body = 8 * 1024 * 1024;
+  // All bytes held for requests still arriving, across connections.
+  size_t pending_budget = 64 * 1024 * 1024;
+  int listen_backlog = 1024;
 };
 
-// An httplib::Server whose connections are Connection-guarded. Configure it
-// as any httplib::Server (timeouts, keep-alive, handlers); the read timeout
-// is also the deadline of a request's head.
-class GuardedServer : public httplib::Server, private EventLoop::Handler {
+// Called once a request's head has arrived, before its body is read (the
+// request has no body yet). Sets `*body_limit` for the request's route, or
+// answers the request itself and returns true: its body is then never read
+// and the connection is closed after the answer.
+using HeadCheck = std::function<bool(const httplib::Request& req, httplib::Response& res, size_t* body_limit)>;
+
+class Transport : private EventLoop::Handler {
  public:
-  GuardedServer();
-  ~GuardedServer() override;
+  Transport(const Router& router, HeadCheck head_check, TransportOptions options);
+  ~Transport() override;
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
 
-  // Worker threads (at least 1) and the most connections open at once (past
-  // it a new one is answered 503 and closed); set before listening.
-  void set_workers(size_t n) { workers_ = n; }
-  void set_max_connections(size_t n) { max_connections_ = n; }
-  // The largest Content-Length body a request to `path` may have for its
-  // arrival to be awaited without a worker (larger: served at once, the
-  // pre-routing check decides). Unset: none is awaited.
-  void set_awaited_body_limit(std::function<size_t(const std::string& path)> limit) {
-    awaited_body_limit_ = std::move(limit);
-  }
-  // Connection counts, for /metrics.
+  // Binds and listens on host:port (0: a free port); kUnavailable when the
+  // address cannot be bound.
+  bot::Status Bind(const std::string& host, int port);
+  int port() const { return port_; }
+  // Accepts and serves until Stop(); then drains (requests in flight are
+  // answered) and returns.
+  void Run();
+  // Makes Run() return (also when called before it); idempotent.
+  void Stop();
+  bool running() const { return running_.load(std::memory_order_acquire); }
+
   const LoopStats& stats() const { return stats_; }
+  // Bytes held now for requests still arriving.
+  size_t pending_bytes() const { return pending_.load(std::memory_order_relaxed); }
+  // Requests refused with 503 because the pending budget was spent.
+  uint64_t budget_refusals() const { return budget_refusals_.load(std::memory_order_relaxed); }
 
-  // Serves the requests in `stream` as a connection would (for fuzzers and
-  // tests: no socket). Returns when the stream ends or the connection would
-  // be closed.
-  void ServeStream(httplib::Stream& stream);
+  // Serves `input` as the bytes one connection receives (then the client
+  // stops sending), with no socket, and returns what the server sends back.
+  // For fuzzers and tests.
+  std::string ServeBytes(std::string_view input);
 
  private:
-  class LoopQueue;
-  struct Session;
-
-  // Adopts `sock` into the event loop (on the accept thread, through
-  // LoopQueue); it is closed there.
-  bool process_and_close_socket(socket_t sock) override;
+  struct Conn;
   EventLoop::Next Serve(EventLoop::Session& session, bool draining) override;
-  // The keep-alive loop over one connection; `wait_readable(seconds)` says
-  // whether another request has begun to arrive.
-  template <typename WaitReadable>
-  void ServeConnection(httplib::Stream& stream, Connection& connection, WaitReadable wait_readable);
+  EventLoop::Next Expire(EventLoop::Session& session) override;
 
-  size_t workers_ = 4;
-  size_t max_connections_ = 4096;
-  std::function<size_t(const std::string&)> awaited_body_limit_;
+  // Feeds what is buffered to the parser and answers a complete request;
+  // returns once a response (or a 100 Continue) is queued, the connection
+  // must close, or more bytes are needed.
+  void Advance(Conn& c, bool draining);
+  // The head check of c's request; true when it answered the request.
+  bool CheckHead(Conn& c);
+  void Dispatch(Conn& c, bool draining);
+  // Queues an error answer of the connection layer and marks c closing.
+  void Refuse(Conn& c, int status, const std::string& code, const std::string& message);
+  void BeginRequest(Conn& c, std::chrono::steady_clock::time_point now);
+  // The bytes c holds for an incomplete request, counted in pending_.
+  void Account(Conn& c);
+  httplib::Request MakeRequest(const Conn& c) const;
+
+  const Router& router_;
+  HeadCheck head_check_;
+  TransportOptions options_;
   LoopStats stats_;
-  EventLoop* loop_ = nullptr;  // while listening; used on the accept thread only
+  std::atomic<size_t> pending_{0};
+  std::atomic<size_t> pending_peak_{0};
+  std::atomic<uint64_t> budget_refusals_{0};
+  int listen_fd_ = -1;
+  int stop_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
+  std::unique_ptr<EventLoop> loop_;
 };
 
 }  // namespace adapters::http

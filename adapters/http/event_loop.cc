@@ -116,6 +116,7 @@ std::atomic<int64_t>& EventLoop::Gauge(int kind) {
   switch (kind) {
     case kIdleKind: return stats_->idle;
     case kLingerKind: return stats_->closing;
+    case kWritingKind: return stats_->writing;
     default: return stats_->reading;
   }
 }
@@ -248,8 +249,34 @@ EventLoop::Parked EventLoop::Settle(uint32_t index, uint32_t gen, const Next& ne
       return Park(index, gen, kIdleKind, next.deadline, EPOLLIN, EPOLL_CTL_MOD);
     case Next::kReading:
       return Park(index, gen, kReadingKind, next.deadline, EPOLLIN, EPOLL_CTL_MOD);
+    case Next::kWriting:
+      return Park(index, gen, kWritingKind, next.deadline, EPOLLOUT, EPOLL_CTL_MOD);
   }
   return Parked::kYes;
+}
+
+void EventLoop::SettleFromSweeper(uint32_t index, uint32_t gen, const Next& next) {
+  Slot& slot = slots_[index];
+  switch (next.kind) {
+    case Next::kClose:
+      Close(index, gen);
+      return;
+    case Next::kLinger:
+      ::shutdown(slot.fd, SHUT_WR);
+      slot.lingered = 0;
+      if (Linger(index, gen)) return;
+      Rearm(index, gen, kLingerKind, Clock::now() + options_.linger, EPOLLIN);
+      return;
+    case Next::kIdle:
+      Rearm(index, gen, kIdleKind, next.deadline, EPOLLIN);
+      return;
+    case Next::kReading:
+      Rearm(index, gen, kReadingKind, next.deadline, EPOLLIN);
+      return;
+    case Next::kWriting:
+      Rearm(index, gen, kWritingKind, next.deadline, EPOLLOUT);
+      return;
+  }
 }
 
 void EventLoop::Run(uint32_t index, uint32_t gen) {
@@ -342,12 +369,11 @@ void EventLoop::SweepOnce() {
         }
         break;
       case kReadingKind:
-        // Its deadline passed with the request incomplete: a worker answers
-        // it (408) with what came. Writable (or readable) wakes a worker at
-        // once; neither for the grace period, and it is closed below.
-        Rearm(index, gen, kForcedKind, now + options_.handover_grace, EPOLLIN | EPOLLOUT);
+        // Its deadline passed with the request incomplete: answered (408)
+        // here, without waiting, and closed.
+        SettleFromSweeper(index, gen, handler_.Expire(*slot.session));
         break;
-      default:  // kLingerKind, kForcedKind: out of time
+      default:  // kLingerKind, kWritingKind: out of time
         Close(index, gen);
         break;
     }

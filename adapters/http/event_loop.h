@@ -33,6 +33,7 @@ struct LoopStats {
   std::atomic<int64_t> idle{0};     // open, waiting for a next request
   std::atomic<int64_t> reading{0};  // a request partly arrived, waiting for the rest
   std::atomic<int64_t> serving{0};  // on a worker (workers busy)
+  std::atomic<int64_t> writing{0};  // a response waits for the client to read it
   std::atomic<int64_t> closing{0};  // lingering close: answered, draining what the client still sends
   std::atomic<uint64_t> refused{0};  // closed at once: max_connections open already
 };
@@ -45,7 +46,8 @@ class EventLoop {
   struct Next {
     enum Kind {
       kIdle,     // wait for the next request until `deadline`, then close
-      kReading,  // wait for the rest of a request until `deadline`, then serve it anyway (it times out: 408)
+      kReading,  // wait for the rest of a request until `deadline`, then Handler::Expire()
+      kWriting,  // wait until the socket is writable (a response the client has not read), until `deadline`, then close
       kLinger,   // close gracefully: shutdown(SHUT_WR), then drop what still comes for a short while
       kClose,    // close now
     };
@@ -62,10 +64,12 @@ class EventLoop {
   class Handler {
    public:
     virtual ~Handler() = default;
-    // On a worker: `session`'s socket is readable or hung up, or a kReading
-    // deadline passed (then the socket may have nothing new). Must not wait
-    // for an idle socket; returns what to do next.
+    // On a worker: `session`'s socket is readable, writable or hung up. Must
+    // never wait on the socket; returns what to do next.
     virtual Next Serve(Session& session, bool draining) = 0;
+    // On the sweeper: a kReading deadline passed. Must not wait; returns
+    // what to do next (kLinger or kClose, typically after a 408).
+    virtual Next Expire(Session& session) = 0;
   };
 
   struct Options {
@@ -75,9 +79,6 @@ class EventLoop {
     // The lingering close: at most this long and this many bytes dropped.
     std::chrono::milliseconds linger{500};
     size_t linger_bytes = 256 * 1024;
-    // A timed-out partial request is handed to a worker when its socket is
-    // readable or writable; closed when neither happens for this long.
-    Clock::duration handover_grace = std::chrono::seconds(6);
   };
 
   // Starts the workers and the sweeper; `handler` and `stats` outlive the loop.
@@ -99,9 +100,8 @@ class EventLoop {
 
  private:
   struct Slot;
-  // Internal park kinds (Next::Kind plus kForced: a timed-out partial request
-  // waiting for a worker).
-  enum Kind : int { kIdleKind = 0, kReadingKind = 1, kLingerKind = 2, kForcedKind = 3 };
+  // Internal park kinds.
+  enum Kind : int { kIdleKind = 0, kReadingKind = 1, kLingerKind = 2, kWritingKind = 3 };
 
   void Work();
   void Sweeper();
@@ -118,6 +118,9 @@ class EventLoop {
   Parked Park(uint32_t index, uint32_t gen, Kind kind, Clock::time_point deadline, uint32_t events, int op);
   // Park() for the sweeper, which does not serve: retries until parked.
   void Rearm(uint32_t index, uint32_t gen, Kind kind, Clock::time_point deadline, uint32_t events);
+  // Applies `next` on the sweeper (which never serves: an event meanwhile
+  // re-parks the connection for a worker).
+  void SettleFromSweeper(uint32_t index, uint32_t gen, const Next& next);
   // Starts or continues a lingering close; true when it closed the connection.
   bool Linger(uint32_t index, uint32_t gen);
   void Close(uint32_t index, uint32_t gen);

@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/admin/admin.h"
-#include "adapters/http/connection.h"
 #include "adapters/json_codec.h"
 #include "bot/text.h"
 
@@ -37,31 +36,22 @@ const char* CorsMethods(const std::string& path) {
   return nullptr;
 }
 
-// Answers an error as the rest of the server does; `close`: the body is
-// left unread, so the connection cannot carry another request.
-bool Refuse(const httplib::Request& req, httplib::Response& res, int status, const std::string& code,
-            const std::string& message, bool close) {
+// Answers an error as the rest of the server does.
+bool Refuse(httplib::Response& res, int status, const std::string& code, const std::string& message) {
   res.status = status;
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_content(ErrorJson(code, message).dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-  if (close) {
-    res.set_header("Connection", "close");
-    if (Connection* c = Connection::Current()) c->CloseAfterResponse();
-  }
-  (void)req;
   return true;
 }
 
-// Digits only, no sign, no overflow.
-bool ParseLength(const std::string& text, unsigned long long* out) {
-  if (text.empty() || text.size() > 18) return false;
+// The (validated) Content-Length: digits, possibly repeated as "5, 5".
+unsigned long long ContentLength(const std::string& text) {
   unsigned long long n = 0;
   for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + static_cast<unsigned long long>(c - '0');
+    if (c == ',') break;
+    if (c >= '0' && c <= '9') n = n * 10 + static_cast<unsigned long long>(c - '0');
   }
-  *out = n;
-  return true;
+  return n;
 }
 
 bool IsLoopback(const std::string& ip) {
@@ -83,15 +73,30 @@ std::string SizeText(size_t bytes) {
 }
 
 std::string ClientAddress(const httplib::Request& req, bool trust_forwarded_for) {
-  if (trust_forwarded_for && IsLoopback(req.remote_addr)) {
-    std::string xff = req.get_header_value("X-Forwarded-For");
-    size_t comma = xff.rfind(',');
-    std::string last(bot::Trim(comma == std::string::npos ? xff : xff.substr(comma + 1)));
-    bool sane = !last.empty() && last.size() <= 64;
-    for (char c : last) {
+  if (!trust_forwarded_for || !IsLoopback(req.remote_addr)) return req.remote_addr;
+  // Every X-Forwarded-For line, in order, as one list: the proxy appends its
+  // own entry last (a client can send lines of its own before it). From the
+  // right, the first address that is not a trusted (loopback) proxy is the
+  // client the proxy saw.
+  std::vector<std::string> addresses;
+  for (size_t i = 0, n = req.get_header_value_count("X-Forwarded-For"); i < n; i++) {
+    std::string line = req.get_header_value("X-Forwarded-For", i);
+    size_t start = 0;
+    while (start <= line.size()) {
+      size_t comma = line.find(',', start);
+      if (comma == std::string::npos) comma = line.size();
+      addresses.emplace_back(bot::Trim(line.substr(start, comma - start)));
+      start = comma + 1;
+    }
+  }
+  for (auto it = addresses.rbegin(); it != addresses.rend(); ++it) {
+    const std::string& a = *it;
+    bool sane = !a.empty() && a.size() <= 64;
+    for (char c : a) {
       if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == ':')) sane = false;
     }
-    if (sane) return last;
+    if (!sane) return req.remote_addr;  // a mangled list: the proxy itself is the client we know
+    if (!IsLoopback(a)) return a;
   }
   return req.remote_addr;
 }
@@ -105,14 +110,7 @@ bool RequestGuard::CorsAllowed(const std::string& origin) const {
   return false;
 }
 
-int RequestGuard::ExpectContinue(const httplib::Request& req, httplib::Response& res) const {
-  bool body_coming = false;
-  return CheckMethodAndBody(req, res, &body_coming) ? res.status : 100;
-}
-
 bool RequestGuard::BeforeRouting(const httplib::Request& req, httplib::Response& res) const {
-  bool body_coming = false;
-  if (CheckMethodAndBody(req, res, &body_coming)) return true;
   const std::string& m = req.method;
 
   // ---- CORS: closed unless the origin is allowed ----
@@ -126,10 +124,6 @@ bool RequestGuard::BeforeRouting(const httplib::Request& req, httplib::Response&
       res.set_header("Access-Control-Allow-Headers", "Content-Type");
       res.set_header("Access-Control-Max-Age", "600");
       res.status = 204;
-      if (body_coming) {
-        res.set_header("Connection", "close");
-        if (Connection* c = Connection::Current()) c->CloseAfterResponse();
-      }
       return true;
     }
   }
@@ -140,59 +134,32 @@ bool RequestGuard::BeforeRouting(const httplib::Request& req, httplib::Response&
     RateLimiter::Decision d = options_.limiter->Take("ip:" + ClientAddress(req, options_.trust_forwarded_for));
     if (!d.allowed) {
       res.set_header("Retry-After", std::to_string(d.retry_after_s));
-      return Refuse(req, res, 429, "rate_limited", RateLimitedMessage(options_.limiter->per_minute(), d.retry_after_s),
-                    body_coming);
+      return Refuse(res, 429, "rate_limited", RateLimitedMessage(options_.limiter->per_minute(), d.retry_after_s));
     }
   }
   return false;
 }
 
-bool RequestGuard::CheckMethodAndBody(const httplib::Request& req, httplib::Response& res, bool* body_coming) const {
+bool RequestGuard::CheckHead(const httplib::Request& req, httplib::Response& res, size_t* body_limit) const {
   const std::string& m = req.method;
-  // cpp-httplib parses CONNECT, TRACE and PRI too; nothing here answers them.
+  // Nothing here answers CONNECT, TRACE, PRI or other methods.
   if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE" && m != "OPTIONS") {
     res.set_header("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-    return Refuse(req, res, 405, "method_not_allowed", m + " is not allowed", true);
+    return Refuse(res, 405, "method_not_allowed", m + " is not allowed");
   }
-
-  // ---- the body's framing ----
-  bool chunked = false;
-  bool has_length = req.has_header("Content-Length");
-  if (req.has_header("Transfer-Encoding")) {
-    std::string te = Lower(std::string(bot::Trim(req.get_header_value("Transfer-Encoding"))));
-    if (te != "chunked" || req.get_header_value_count("Transfer-Encoding") != 1) {
-      return Refuse(req, res, 400, "bad_request", "only Transfer-Encoding: chunked is understood", true);
-    }
-    if (has_length) {
-      // Which one frames the body? A proxy and we might disagree: refuse.
-      return Refuse(req, res, 400, "bad_request", "send Content-Length or Transfer-Encoding, not both", true);
-    }
-    chunked = true;
-  }
+  // The framing (Content-Length, chunked, Host) was checked by the parser.
+  const bool chunked = req.has_header("Transfer-Encoding");
   unsigned long long length = 0;
-  if (has_length) {
-    std::string first = req.get_header_value("Content-Length");
-    for (size_t i = 1; i < req.get_header_value_count("Content-Length"); i++) {
-      if (req.get_header_value("Content-Length", i) != first) {
-        return Refuse(req, res, 400, "bad_request", "conflicting Content-Length headers", true);
-      }
-    }
-    if (!ParseLength(first, &length)) {
-      return Refuse(req, res, 400, "bad_request", "Content-Length must be a number of bytes", true);
-    }
-  } else if (!chunked) {
-    // A request without either has no body (RFC 9112, 6.3); cpp-httplib
-    // would wait for the connection to close instead.
-    const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
-  }
-  if (Lower(req.get_header_value("Content-Type")).find("multipart/") != std::string::npos) {
-    // No route takes multipart bodies; cpp-httplib would parse them first.
-    return Refuse(req, res, 415, "unsupported_media_type", "multipart bodies are not accepted here", true);
+  if (req.has_header("Content-Length")) length = ContentLength(req.get_header_value("Content-Length"));
+  const bool body_coming = chunked || length > 0;
+  if (body_coming && Lower(req.get_header_value("Content-Type")).find("multipart/") != std::string::npos) {
+    // No route takes multipart bodies.
+    return Refuse(res, 415, "unsupported_media_type", "multipart bodies are not accepted here");
   }
   std::string encoding = Lower(std::string(bot::Trim(req.get_header_value("Content-Encoding"))));
-  if (!encoding.empty() && encoding != "identity") {
-    // cpp-httplib would inflate gzip and brotli bodies without a limit.
-    return Refuse(req, res, 415, "unsupported_content_encoding", "send the body uncompressed", true);
+  if (body_coming && !encoding.empty() && encoding != "identity") {
+    // Compressed bodies are not inflated (no bomb to defuse).
+    return Refuse(res, 415, "unsupported_content_encoding", "send the body uncompressed");
   }
 
   // ---- the body's size for its route ----
@@ -204,20 +171,14 @@ bool RequestGuard::CheckMethodAndBody(const httplib::Request& req, httplib::Resp
   if (admin_on && admin_path && !admin_authorized && (chunked || length > kMaxApiBodyBytes)) {
     // A large admin body is only read for the token's holder: a 401 now, as
     // the admin API would answer once it had read it.
-    spdlog::warn("admin: refused {} {}: {} token", req.method, req.path,
-                 req.has_header("Authorization") ? "wrong" : "no");
+    spdlog::warn("admin: refused {} {}: {} token", m, req.path, req.has_header("Authorization") ? "wrong" : "no");
     res.set_header("WWW-Authenticate", "Bearer realm=\"careerbot admin\"");
-    return Refuse(req, res, 401, "unauthorized", "this needs the admin token: send Authorization: Bearer <token>",
-                  true);
+    return Refuse(res, 401, "unauthorized", "this needs the admin token: send Authorization: Bearer <token>");
   }
   if (length > limit) {
-    return Refuse(req, res, 413, "payload_too_large", "the body is larger than " + SizeText(limit), true);
+    return Refuse(res, 413, "payload_too_large", "the body is larger than " + SizeText(limit));
   }
-  const size_t wire = chunked ? limit + kChunkFramingSlack : static_cast<size_t>(length);
-  *body_coming = chunked || length > 0;
-  if (Connection* c = Connection::Current()) {
-    c->AllowBody(wire, std::chrono::seconds(options_.read_timeout_s + static_cast<int>(wire / (32 * 1024))));
-  }
+  *body_limit = limit;
   return false;
 }
 

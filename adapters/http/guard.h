@@ -30,16 +30,12 @@ namespace adapters::http {
 constexpr size_t kMaxApiBodyBytes = 16 * 1024;
 constexpr size_t kMaxWebhookBodyBytes = 128 * 1024;
 constexpr size_t kMaxAdminImportBodyBytes = admin::kMaxAdminBodyBytes;
-// A chunked body's framing (chunk sizes, line ends) counts toward the limit,
-// with this much slack.
-constexpr size_t kChunkFramingSlack = 4 * 1024;
 
 struct GuardOptions {
   std::string admin_token;                  // empty: the admin API is off
   std::shared_ptr<RateLimiter> limiter;     // per client on POST /v1/ask and /v1/feedback; null: none
   std::vector<std::string> cors_origins;    // origins allowed to call the JSON API from a browser
   bool trust_forwarded_for = false;         // behind a local reverse proxy: the client is X-Forwarded-For's last
-  int read_timeout_s = 5;                   // a body has this long, plus a second per 32 KiB
 };
 
 // The body limit of `path`; `admin_authorized`: the request carries the admin token.
@@ -48,29 +44,29 @@ size_t BodyLimitFor(const std::string& path, bool admin_authorized);
 std::string SizeText(size_t bytes);
 
 // The client a request counts against: its peer address, or with
-// `trust_forwarded_for` and a loopback peer, the last address of
-// X-Forwarded-For (what the local proxy saw).
+// `trust_forwarded_for` and a loopback peer, the right-most address of all
+// X-Forwarded-For lines that is not loopback (what the local proxy saw; a
+// client's own lines come before the proxy's).
 std::string ClientAddress(const httplib::Request& req, bool trust_forwarded_for);
 
 class RequestGuard {
  public:
   explicit RequestGuard(GuardOptions options);
 
-  // True when it answered the request itself (405, 400, 401, 411, 413, 415,
-  // 429, or a CORS preflight's 204); the body is then never read and the
-  // connection is closed after the answer when one was coming.
+  // Once a request's head has arrived, before its body is read: the method,
+  // multipart and compressed bodies, the admin token for a large admin body,
+  // and the body's size for its route. Sets `*body_limit`, or answers (405,
+  // 401, 413, 415) and returns true; the body is then never read and the
+  // connection is closed after the answer (connection.h).
+  bool CheckHead(const httplib::Request& req, httplib::Response& res, size_t* body_limit) const;
+  // Before routing a complete request: CORS (a preflight's 204) and the
+  // JSON API's per-client rate limit (429). True when it answered.
   bool BeforeRouting(const httplib::Request& req, httplib::Response& res) const;
-  // For "Expect: 100-continue": the method, framing and size checks of
-  // BeforeRouting, so that a body that would be refused is not asked for.
-  // Returns 100 to go on, or the status it answered with.
-  int ExpectContinue(const httplib::Request& req, httplib::Response& res) const;
 
   const GuardOptions& options() const { return options_; }
 
  private:
   bool CorsAllowed(const std::string& origin) const;
-  // The method and the body's framing and size: true when it answered.
-  bool CheckMethodAndBody(const httplib::Request& req, httplib::Response& res, bool* body_coming) const;
   GuardOptions options_;
 };
 

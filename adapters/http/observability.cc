@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include "adapters/http/router.h"
 #include "adapters/http/server.h"
 #include "adapters/logging.h"
 
@@ -112,15 +113,14 @@ std::string RequestIdFor(const std::string& client_value) {
   return buf;
 }
 
-void InstallObservability(httplib::Server& server, HttpMetrics* metrics,
+void InstallObservability(Router& server, HttpMetrics* metrics,
                           std::function<bool(const httplib::Request&, httplib::Response&)> before_routing) {
   server.set_pre_routing_handler([metrics, before_routing](const httplib::Request& req, httplib::Response& res) {
     t_request.started = true;
     t_request.start = SteadyClock::now();
     t_request.id = RequestIdFor(req.get_header_value("X-Request-Id"));
     metrics->Started();
-    if (before_routing && before_routing(req, res)) return httplib::Server::HandlerResponse::Handled;
-    return httplib::Server::HandlerResponse::Unhandled;
+    return before_routing && before_routing(req, res);
   });
   server.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     // A request refused before routing (a malformed request line) has no id yet.

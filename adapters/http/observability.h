@@ -18,12 +18,13 @@
 #include "adapters/metrics.h"
 
 namespace httplib {
-class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
 
 namespace adapters::http {
+
+class Router;
 
 class HttpMetrics {
  public:
@@ -60,7 +61,7 @@ std::string RequestIdFor(const std::string& client_value);
 // `before_routing`, which answers a request itself by returning true), the
 // post-routing handler (X-Request-Id on every response) and the logger (the
 // access line and `metrics`). `metrics` must outlive the server.
-void InstallObservability(httplib::Server& server, HttpMetrics* metrics,
+void InstallObservability(Router& router, HttpMetrics* metrics,
                           std::function<bool(const httplib::Request&, httplib::Response&)> before_routing);
 
 }  // namespace adapters::http

@@ -15,6 +15,7 @@
 
 #include "adapters/discord/discord.h"
 #include "adapters/http/connection.h"
+#include "adapters/http/router.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/observability.h"
 #include "adapters/http/request_decode.h"
@@ -44,31 +45,6 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
   SendJson(res, status, ErrorJson(code, message));
-}
-
-// Debian's cpp-httplib is a compiled library that listens with a backlog of
-// 5 (CPPHTTPLIB_LISTEN_BACKLOG is fixed inside libcpp-httplib.so). Under a
-// burst of new connections, e.g. a load balancer opening its keep-alive pool,
-// the kernel drops the SYNs past 5; clients retry only after a second and a
-// proxy with a 1 s connect timeout marks the replica down. Linux lets listen()
-// be called again on a listening socket to change its backlog, so find ours
-// (the listening socket bound to `port`) and widen it. The kernel caps the
-// value at net.core.somaxconn.
-void WidenListenBacklog(int port, int backlog) {
-  for (int fd = 3; fd < 4096; ++fd) {
-    int accepting = 0;
-    socklen_t len = sizeof(accepting);
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
-    sockaddr_storage addr{};
-    socklen_t addr_len = sizeof(addr);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
-    int bound = -1;
-    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-    if (bound != port) continue;
-    if (::listen(fd, backlog) != 0) spdlog::warn("could not widen the listen backlog of port {}", port);
-    return;
-  }
 }
 
 int HttpStatusFor(const bot::Status& s) {
@@ -180,7 +156,7 @@ const RouteInfo* FindRoutePath(const std::string& path) {
   return nullptr;
 }
 
-void RegisterRoutes(httplib::Server& server, Service& service) {
+void RegisterRoutes(Router& server, Service& service) {
   // The bodies are decoded by pure functions (request_decode.h); the body
   // limits, the rate limit and CORS were checked before routing (guard.h).
   server.Post("/v1/ask", [&service](const httplib::Request& req, httplib::Response& res) {
@@ -229,7 +205,7 @@ HttpServer::HttpServer(Service& service, HttpOptions options)
     : service_(service),
       options_(std::move(options)),
       metrics_(std::make_unique<HttpMetrics>()),
-      server_(std::make_unique<GuardedServer>()),
+      router_(std::make_unique<Router>()),
       started_(std::chrono::steady_clock::now()),
       started_unix_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
@@ -277,22 +253,30 @@ std::string HttpServer::RenderMetrics() {
   metrics::AppendHeader(&out, "careerbot_http_threads", "gauge", "Worker threads of the HTTP server.");
   out += "careerbot_http_threads " + std::to_string(options_.threads) + "\n";
   // The connections (adapters/http/event_loop.h); read lock-free.
-  const LoopStats& loop = server_->stats();
+  const LoopStats& loop = transport_->stats();
   auto gauge = [](const std::atomic<int64_t>& v) { return std::to_string(std::max<int64_t>(v.load(), 0)); };
   metrics::AppendHeader(&out, "careerbot_http_connections", "gauge",
                         "Open connections, by state: idle (between requests), reading (a request partly arrived), "
-                        "serving (on a worker), closing (answered, lingering).");
+                        "serving (on a worker), writing (a response waits for the client to read it), closing "
+                        "(answered, lingering).");
   out += "careerbot_http_connections{state=\"idle\"} " + gauge(loop.idle) + "\n";
   out += "careerbot_http_connections{state=\"reading\"} " + gauge(loop.reading) + "\n";
   out += "careerbot_http_connections{state=\"serving\"} " + gauge(loop.serving) + "\n";
+  out += "careerbot_http_connections{state=\"writing\"} " + gauge(loop.writing) + "\n";
   out += "careerbot_http_connections{state=\"closing\"} " + gauge(loop.closing) + "\n";
   metrics::AppendHeader(&out, "careerbot_http_connections_refused_total", "counter",
                         "Connections answered 503 and closed at once: the most allowed were open.");
   out += "careerbot_http_connections_refused_total " + std::to_string(loop.refused.load()) + "\n";
+  metrics::AppendHeader(&out, "careerbot_http_pending_bytes", "gauge",
+                        "Bytes held for requests still arriving (their budget: --max-pending-bytes).");
+  out += "careerbot_http_pending_bytes " + std::to_string(transport_->pending_bytes()) + "\n";
+  metrics::AppendHeader(&out, "careerbot_http_budget_refusals_total", "counter",
+                        "Requests answered 503 because the bytes held for requests still arriving reached their budget.");
+  out += "careerbot_http_budget_refusals_total " + std::to_string(transport_->budget_refusals()) + "\n";
   return out;
 }
 
-void HttpServer::RegisterOpsRoutes(httplib::Server& s) {
+void HttpServer::RegisterOpsRoutes(Router& s) {
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
     res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
@@ -308,24 +292,7 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::Configure() {
   if (configured_) return;
   configured_ = true;
-  httplib::Server& s = *server_;
-  // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold small
-  // keep-alive responses back (~300 requests/s measured, ~20,000 with it).
-  s.set_tcp_nodelay(true);
-  // The largest body any route takes; each route's own limit is checked
-  // before its body is read (RequestGuard, below).
-  s.set_payload_max_length(kMaxAdminImportBodyBytes);
-  s.set_keep_alive_timeout(options_.keep_alive_timeout_s);
-  s.set_keep_alive_max_count(options_.keep_alive_max_count);
-  s.set_read_timeout(options_.read_timeout_s, 0);
-  s.set_write_timeout(options_.write_timeout_s, 0);
-  // Connections wait in an epoll loop; options_.threads workers serve the
-  // requests that have arrived (connection.h, event_loop.h).
-  server_->set_workers(options_.threads == 0 ? 1 : options_.threads);
-  server_->set_max_connections(options_.max_connections);
-  // A body up to its route's limit (without the admin token) is awaited
-  // without a worker; a larger one is refused (413) or is an admin import.
-  server_->set_awaited_body_limit([](const std::string& path) { return BodyLimitFor(path, false); });
+  Router& s = *router_;
 
   RegisterRoutes(s, service_);
   // The chat page (GET /, /app.css, /app.js); before the catch-all routes below.
@@ -348,23 +315,37 @@ void HttpServer::Configure() {
   admin_ = admin::RegisterAdminRoutes(s, service_, options_.admin);
   RegisterOpsRoutes(s);
   // The access log, request ids and request metrics; in the same
-  // pre-routing handler, the checks every request passes before its body is
-  // read (methods, body framing and size per route, the JSON API's rate
-  // limit, CORS), admin API on or off.
+  // pre-routing handler, CORS and the JSON API's rate limit. The checks
+  // every request passes before its body is read (method, body size per
+  // route, admin token for large admin bodies) are the transport's head
+  // check, below; admin API on or off.
   GuardOptions guard_options;
   guard_options.admin_token = options_.admin.token;
   guard_options.limiter = limiter;
   guard_options.cors_origins = options_.cors_origins;
   guard_options.trust_forwarded_for = options_.trust_forwarded_for;
-  guard_options.read_timeout_s = options_.read_timeout_s;
   auto guard = std::make_shared<const RequestGuard>(std::move(guard_options));
   InstallObservability(s, metrics_.get(), [guard](const httplib::Request& req, httplib::Response& res) {
     return guard->BeforeRouting(req, res);
   });
-  // A client that waits for "100 Continue" before sending its body is told
-  // at once when the body would be refused.
-  s.set_expect_100_continue_handler(
-      [guard](const httplib::Request& req, httplib::Response& res) { return guard->ExpectContinue(req, res); });
+  // Connections wait in an epoll loop; options_.threads workers serve the
+  // requests that have fully arrived (connection.h, event_loop.h). The head
+  // check runs once a request's head is in, before its body is read.
+  TransportOptions transport;
+  transport.workers = options_.threads == 0 ? 1 : options_.threads;
+  transport.max_connections = options_.max_connections;
+  transport.read_timeout = std::chrono::seconds(options_.read_timeout_s);
+  transport.write_timeout = std::chrono::seconds(options_.write_timeout_s);
+  transport.keep_alive = std::chrono::seconds(options_.keep_alive_timeout_s);
+  transport.keep_alive_max = options_.keep_alive_max_count;
+  transport.max_body = kMaxAdminImportBodyBytes;
+  transport.pending_budget = options_.max_pending_bytes;
+  transport_ = std::make_unique<Transport>(
+      s,
+      [guard](const httplib::Request& req, httplib::Response& res, size_t* limit) {
+        return guard->CheckHead(req, res, limit);
+      },
+      transport);
 
   // A known path asked with another method is 405; anything else is 404.
   auto not_routed = [](const httplib::Request& req, httplib::Response& res) {
@@ -390,23 +371,6 @@ void HttpServer::Configure() {
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    // cpp-httplib answers 400 when a read fails; say why when the connection
-    // layer cut the request short (connection.h).
-    if (const Connection* c = Connection::Current(); c && res.status == 400) {
-      if (c->timed_out()) {
-        SendError(res, 408, "request_timeout", "the request did not arrive in time");
-        return;
-      }
-      if (c->over_budget() && c->reading_body()) {
-        SendError(res, 413, "payload_too_large",
-                  "the body is larger than " + SizeText(BodyLimitFor(req.path, false)));
-        return;
-      }
-      if (c->over_budget()) {
-        SendError(res, 431, "headers_too_large", "the request line and headers are larger than 64 KiB");
-        return;
-      }
-    }
     switch (res.status) {
       case 413:
         SendError(res, 413, "payload_too_large", "the body is larger than " + SizeText(BodyLimitFor(req.path, false)));
@@ -440,9 +404,9 @@ void HttpServer::Configure() {
   });
 }
 
-void HttpServer::ServeStream(httplib::Stream& stream) {
+std::string HttpServer::ServeBytes(std::string_view input) {
   Configure();
-  server_->ServeStream(stream);
+  return transport_->ServeBytes(input);
 }
 
 bot::Status HttpServer::Bind() {
@@ -450,27 +414,18 @@ bot::Status HttpServer::Bind() {
     return bot::Status::InvalidArgument("port must be between 0 and 65535, got " + std::to_string(options_.port));
   }
   Configure();
-  httplib::Server& s = *server_;
-  if (options_.port == 0) {
-    port_ = s.bind_to_any_port(options_.host);
-    if (port_ <= 0) return bot::Status::Unavailable("cannot bind " + options_.host + " on any port");
-  } else {
-    if (!s.bind_to_port(options_.host, options_.port)) {
-      return bot::Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                                      " (in use, or not allowed)");
-    }
-    port_ = options_.port;
-  }
-  WidenListenBacklog(port_, 1024);
+  bot::Status s = transport_->Bind(options_.host, options_.port);
+  if (!s.ok()) return s;
+  port_ = transport_->port();
   return bot::Status::Ok();
 }
 
-void HttpServer::Run() { server_->listen_after_bind(); }
+void HttpServer::Run() { transport_->Run(); }
 
 void HttpServer::Stop() {
-  if (server_) server_->stop();
+  if (transport_) transport_->Stop();
 }
 
-bool HttpServer::running() const { return server_->is_running(); }
+bool HttpServer::running() const { return transport_ && transport_->running(); }
 
 }  // namespace adapters::http

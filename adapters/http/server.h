@@ -1,5 +1,6 @@
 // The HTTP adapter: the JSON API (POST /v1/ask, POST /v1/feedback,
-// GET /healthz) over cpp-httplib. Handlers are thin: decode the request, call
+// GET /healthz), on careerbot's own connection layer (connection.h) and
+// router (router.h) with cpp-httplib's request and response types. Handlers are thin: decode the request, call
 // the Service, encode its result; every error is JSON
 // {"error": {"code", "message"}} with a 4xx/5xx status.
 // HttpServer is used from one thread (Start/Stop may be called from another).
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/admin/admin.h"
@@ -16,10 +18,6 @@
 #include "adapters/service.h"
 #include "bot/status.h"
 
-namespace httplib {
-class Server;
-class Stream;
-}
 
 namespace adapters::slack {
 class SlackAdapter;
@@ -32,7 +30,8 @@ class DiscordAdapter;
 namespace adapters::http {
 
 class HttpMetrics;
-class GuardedServer;
+class Router;
+class Transport;
 
 constexpr size_t kMaxBodyBytes = 16 * 1024;
 
@@ -73,13 +72,19 @@ struct HttpOptions {
   //   is only a bound for clients that never reconnect (a proxy's pool is
   //   rebalanced when its connections close); nginx closes its own after 90.
   size_t keep_alive_max_count = 1000;
-  // - read/write timeouts: a request's line and headers must all arrive
-  //   within read_timeout_s, its body within the time its size allows
-  //   (adapters/http/connection.h), however slowly they trickle (the wait
-  //   holds no thread; a request is answered 408 past it). A write waits at
-  //   most write_timeout_s for a client that stops reading (on a worker).
+  // - read/write timeouts: one deadline per request, from its first byte:
+  //   read_timeout_s for its line, headers and body, plus a second per
+  //   32 KiB its body may have (adapters/http/connection.h), however slowly
+  //   they trickle (the wait holds no thread; 408 past it). A response the
+  //   client does not read waits in its buffer (no thread) and the
+  //   connection is closed when the socket has not drained for
+  //   write_timeout_s.
   int read_timeout_s = 5;
   int write_timeout_s = 5;
+  // - max_pending_bytes: all bytes held for requests still arriving, over
+  //   all connections; past it a request is answered 503 and its connection
+  //   closed (a memory budget for unauthenticated input).
+  size_t max_pending_bytes = 64 * 1024 * 1024;
   // The chat platforms (Slack, Discord, Mattermost); each one is on when its
   // secret is set (see ChatConfigFromEnv), else its endpoints answer 503.
   ChatConfig chat;
@@ -116,8 +121,8 @@ const RouteInfo* FindRoutePath(const std::string& path);
 // docs/openapi.json, compiled in: what GET /openapi.json serves.
 const std::string& OpenApiDocument();
 
-// Adds the API routes to `server`.
-void RegisterRoutes(httplib::Server& server, Service& service);
+// Adds the API routes to `router`.
+void RegisterRoutes(Router& router, Service& service);
 
 class HttpServer {
  public:
@@ -129,9 +134,10 @@ class HttpServer {
   // Registers every route and handler Bind() serves with (Bind() calls it;
   // later calls do nothing).
   void Configure();
-  // Serves the raw requests in `stream` as one connection would, with every
-  // route, no socket (for the fuzzers; adapters/http/connection.h).
-  void ServeStream(httplib::Stream& stream);
+  // Serves `input` as the bytes one connection receives, with every route
+  // and no socket, and returns what it sends back (for the fuzzers and
+  // tests; adapters/http/connection.h).
+  std::string ServeBytes(std::string_view input);
   int port() const { return port_; }
   // Serves until Stop(); returns when the server has stopped.
   void Run();
@@ -141,7 +147,7 @@ class HttpServer {
   std::string RenderMetrics();
 
  private:
-  void RegisterOpsRoutes(httplib::Server& server);
+  void RegisterOpsRoutes(Router& router);
 
   Service& service_;
   HttpOptions options_;
@@ -151,7 +157,8 @@ class HttpServer {
   std::unique_ptr<discord::DiscordAdapter> discord_;
   std::shared_ptr<admin::AdminApi> admin_;
   std::unique_ptr<HttpMetrics> metrics_;
-  std::unique_ptr<GuardedServer> server_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Transport> transport_;
   bool configured_ = false;
   std::chrono::steady_clock::time_point started_;
   double started_unix_ = 0;

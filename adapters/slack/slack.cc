@@ -1,3 +1,4 @@
+#include "adapters/http/router.h"
 #include "adapters/slack/slack.h"
 
 #include <cstdlib>
@@ -229,7 +230,7 @@ bool SlackAdapter::SleepUnlessStopping(int seconds) {
   return !cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_; });
 }
 
-void SlackAdapter::RegisterRoutes(httplib::Server& server) {
+void SlackAdapter::RegisterRoutes(http::Router& server) {
   server.Post("/slack/events", [this](const httplib::Request& req, httplib::Response& res) { HandleEvents(req, res); });
   server.Post("/slack/commands",
               [this](const httplib::Request& req, httplib::Response& res) { HandleCommands(req, res); });
@@ -429,7 +430,7 @@ void SlackAdapter::HandleInteractions(const httplib::Request& req, httplib::Resp
 
 // ---- MattermostAdapter ----
 
-void MattermostAdapter::RegisterRoutes(httplib::Server& server) {
+void MattermostAdapter::RegisterRoutes(http::Router& server) {
   server.Post("/mattermost/commands",
               [this](const httplib::Request& req, httplib::Response& res) { HandleCommands(req, res); });
 }

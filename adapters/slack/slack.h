@@ -34,6 +34,9 @@ class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
+namespace adapters::http {
+class Router;
+}  // namespace adapters::http
 
 namespace adapters::slack {
 
@@ -66,7 +69,7 @@ class SlackAdapter {
 
   // Adds POST /slack/events, /slack/commands and /slack/interactions. When no
   // signing secret is configured they answer 503 not_configured.
-  void RegisterRoutes(httplib::Server& server);
+  void RegisterRoutes(http::Router& server);
   // Limits each Slack user (team and user id, once the request is verified):
   // past the limit, 429 with Retry-After (and X-Slack-No-Retry: an event is
   // dropped, not retried). Null or off: no limit. Set before serving.
@@ -123,7 +126,7 @@ class SlackAdapter {
 class MattermostAdapter {
  public:
   MattermostAdapter(Service& service, MattermostConfig config) : service_(service), config_(std::move(config)) {}
-  void RegisterRoutes(httplib::Server& server);
+  void RegisterRoutes(http::Router& server);
   void HandleCommands(const httplib::Request& req, httplib::Response& res);
   // Limits each Mattermost user (team and user id); see SlackAdapter.
   void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }

@@ -1,3 +1,4 @@
+#include "adapters/http/router.h"
 #include "adapters/web/web.h"
 
 #include <array>
@@ -43,7 +44,7 @@ const Page* FindPage(const std::string& url_path) {
   return nullptr;
 }
 
-void RegisterWebRoutes(httplib::Server& server) {
+void RegisterWebRoutes(http::Router& server) {
   for (const Page& p : Pages()) {
     // cpp-httplib route patterns are regular expressions matched against the
     // whole decoded path: escape the dots so "/app.css" matches only itself.

@@ -8,9 +8,9 @@
 
 #include <string>
 
-namespace httplib {
-class Server;
-}
+namespace adapters::http {
+class Router;
+}  // namespace adapters::http
 
 namespace adapters::web {
 
@@ -32,6 +32,6 @@ const Page* FindPage(const std::string& url_path);
 
 // Adds GET / (index.html), GET /app.css and GET /app.js to `server`. Register
 // them before any catch-all route, which would otherwise shadow them.
-void RegisterWebRoutes(httplib::Server& server);
+void RegisterWebRoutes(http::Router& server);
 
 }  // namespace adapters::web

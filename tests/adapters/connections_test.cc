@@ -22,7 +22,6 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
-#include "../helpers/buffer_stream.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
@@ -127,11 +126,9 @@ std::string Metric(adapters::http::HttpServer& server, const std::string& line_s
   return text.substr(at + 1 + line_start.size(), end - at - 1 - line_start.size());
 }
 
-using testing_helpers::BufferStream;
-
 }  // namespace
 
-TEST_CASE("ServeStream serves a socketless connection's requests in order", "[adapters][connections]") {
+TEST_CASE("ServeBytes serves a socketless connection's requests in order", "[adapters][connections]") {
   bool built = false;
   auto store = knowledge::OpenOrBuild(":memory:", &built);
   REQUIRE(store.ok());
@@ -139,9 +136,8 @@ TEST_CASE("ServeStream serves a socketless connection's requests in order", "[ad
   adapters::http::HttpOptions options;
   options.rate_limit_per_minute = 0;
   adapters::http::HttpServer server(service, options);
-  BufferStream stream(std::string(kHealthz) + AskRequest("What is REST?") + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n");
-  server.ServeStream(stream);
-  const std::string& out = stream.out();
+  const std::string out =
+      server.ServeBytes(std::string(kHealthz) + AskRequest("What is REST?") + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n");
   size_t first = out.find("HTTP/1.1 200");
   size_t second = out.find("HTTP/1.1 200", first + 1);
   size_t third = out.find("HTTP/1.1 404");
