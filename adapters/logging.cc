@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <spdlog/formatter.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -62,6 +63,53 @@ bool ParseLogFormat(const std::string& text, LogFormat* out) {
   return false;
 }
 
+namespace {
+
+// The text format's message with control characters written as \xNN: a
+// request path or a question may hold terminal escapes, NUL or backspace
+// (log injection). The JSON format escapes them already.
+class EscapingFormatter : public spdlog::formatter {
+ public:
+  explicit EscapingFormatter(std::unique_ptr<spdlog::formatter> inner) : inner_(std::move(inner)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    bool clean = true;
+    for (unsigned char c : payload) {
+      if (c < 0x20 || c == 0x7f) clean = false;
+    }
+    if (clean) return inner_->format(msg, dest);
+    std::string escaped;
+    escaped.reserve(payload.size() + 16);
+    for (unsigned char c : payload) {
+      if (c < 0x20 || c == 0x7f) {
+        char buf[5];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        escaped += buf;
+      } else {
+        escaped += static_cast<char>(c);
+      }
+    }
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+    inner_->format(copy, dest);
+    msg.color_range_start = copy.color_range_start;
+    msg.color_range_end = copy.color_range_end;
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<EscapingFormatter>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<spdlog::formatter> TextLogFormatter() {
+  return std::make_unique<EscapingFormatter>(
+      std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"));
+}
+
 void ConfigureLogging(spdlog::level::level_enum level, LogFormat format) {
   g_format = format;
   spdlog::sink_ptr sink;
@@ -71,7 +119,7 @@ void ConfigureLogging(spdlog::level::level_enum level, LogFormat format) {
   } else {
     // Colours only when stderr is a terminal.
     sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    sink->set_formatter(TextLogFormatter());
   }
   auto main = std::make_shared<spdlog::logger>("careerbot", sink);
   auto access = std::make_shared<spdlog::logger>(kAccessLogger, sink);

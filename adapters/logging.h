@@ -7,9 +7,11 @@
 // LogRequest may be called from any thread.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <spdlog/common.h>
+#include <spdlog/formatter.h>
 
 namespace adapters {
 
@@ -21,6 +23,9 @@ bool ParseLogFormat(const std::string& text, LogFormat* out);
 // Replaces spdlog's default logger with one writing to stderr in `format`
 // at `level`, and makes the "access" logger LogRequest uses.
 void ConfigureLogging(spdlog::level::level_enum level, LogFormat format);
+// The text format's formatter: control characters in a message (a path's
+// terminal escapes, NUL, backspace) are written as \xNN.
+std::unique_ptr<spdlog::formatter> TextLogFormatter();
 
 // One handled HTTP request, as the access log records it.
 struct RequestLogLine {

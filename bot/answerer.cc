@@ -446,7 +446,7 @@ std::string Lower(const std::string& s) {
 
 Result<Answer> Answerer::Ask(const Question& question) {
   std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
-  if (Trim(text).empty()) return Status::InvalidArgument("the question is empty");
+  if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
   auto prepared = Prepare();
   if (!prepared.ok()) return prepared.status();
   const Lexicon& lexicon = *(*prepared)->lexicon;

@@ -113,5 +113,9 @@ std::vector<std::string> SplitSentences(std::string_view text);
 
 // Trims ASCII white space at both ends.
 std::string_view Trim(std::string_view s);
+// True when `s` holds nothing but white space, ASCII or Unicode (no-break
+// and ideographic spaces, the U+2000 block, line and paragraph separators)
+// and invisible format characters (zero-width spaces and joiners, BOM).
+bool IsBlank(std::string_view s);
 
 }  // namespace bot

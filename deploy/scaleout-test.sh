@@ -111,6 +111,26 @@ nginx_pid=$!
 wait_healthy "$front"
 echo "scaleout: replicas on ${ports[*]}, nginx on $front, knowledge base $v1"
 
+# ---- Request smuggling through nginx's kept upstream connections (issue 13) ----
+# nginx forwards a GET's Content-Length body to the replica on a connection it
+# keeps and shares. A replica that does not read that body as a body would
+# run it as the next request, and hand its answer to the next client.
+smuggled=$'GET /smuggled-by-a-body HTTP/1.1\r\nHost: x\r\n\r\n'
+for i in 1 2 3 4 5 6; do
+  exec 3<>"/dev/tcp/127.0.0.1/$front"
+  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "${#smuggled}" "$smuggled" >&3
+  attacker="$(timeout 3 cat <&3 || true)"
+  exec 3<&-
+  [[ "$(grep -c '^HTTP/1.1 ' <<<"$attacker")" == "1" && "$attacker" == *'"status":"ok"'* ]] ||
+    fail "the smuggling request got other than its own one answer: $attacker"
+done
+for i in $(seq 1 30); do
+  honest="$(curl -s --max-time 3 "http://127.0.0.1:$front/healthz")"
+  [[ "$honest" == *'"status":"ok"'* ]] || fail "an honest request through nginx got another request's answer: $honest"
+done
+echo "scaleout: 6 GET requests with a smuggled body through nginx, then 30 honest ones: each got its own answer"
+
 # ---- Load through nginx, and a new snapshot in the middle of it ----
 wrk -t2 -c32 -d"${seconds}s" --timeout 5s -s "$here/wrk-ask.lua" "http://127.0.0.1:$front" >"$work/wrk.out" 2>&1 &
 wrk_pid=$!

@@ -513,7 +513,7 @@ class AdminApi {
     if (!DecodeJsonObject(req, res, &body)) return;
     std::string text;
     if (!StringField(body, "question", res, &text, true)) return;
-    if (bot::Trim(text).empty()) return SendError(res, 400, "empty_question", "'question' is empty", "question");
+    if (bot::IsBlank(text)) return SendError(res, 400, "empty_question", "'question' is empty", "question");
     bot::Question q;
     q.text = text;
     q.channel = "web";

@@ -105,7 +105,7 @@ void DiscordAdapter::HandleInteraction(const httplib::Request& req, httplib::Res
         SendJson(res, 200, TextResponse("I only know the `/ask` command.", true));
         return;
       }
-      if (bot::Trim(cmd.question).empty()) {
+      if (bot::IsBlank(cmd.question)) {
         SendJson(res, 200, TextResponse(kHelp, true));
         return;
       }

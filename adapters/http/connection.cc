@@ -164,7 +164,6 @@ void Transport::Run() {
   loop_ = std::make_unique<EventLoop>(static_cast<EventLoop::Handler&>(*this), loop_options, &stats_);
   running_.store(true, std::memory_order_release);
   pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  size_t pending_peak_seen = 0;
   while (!stop_.load(std::memory_order_acquire)) {
     int n = ::poll(fds, 2, 1000);
     if (n < 0 && errno != EINTR) {
@@ -173,12 +172,11 @@ void Transport::Run() {
     }
     if (stop_.load(std::memory_order_acquire)) break;
     // Memory given back once a burst of incomplete requests is gone.
-    size_t peak = pending_peak_.load(std::memory_order_relaxed);
-    if (peak > 8 * 1024 * 1024 && pending_.load(std::memory_order_relaxed) < 1024 * 1024 && peak != pending_peak_seen) {
+    if (pending_peak_.load(std::memory_order_relaxed) > 8 * 1024 * 1024 &&
+        pending_.load(std::memory_order_relaxed) < 1024 * 1024) {
       pending_peak_.store(0, std::memory_order_relaxed);
       ::malloc_trim(0);
     }
-    pending_peak_seen = peak;
     if (n <= 0 || !(fds[0].revents & POLLIN)) continue;
     for (;;) {
       sockaddr_storage peer{};
@@ -264,6 +262,9 @@ void Transport::Refuse(Conn& c, int status, const std::string& code, const std::
   c.closing = true;
   c.in_request = false;
   c.responses++;
+  // Nothing more is read from it: what it holds can go now.
+  std::string().swap(c.in);
+  c.parser.Release();
 }
 
 bool Transport::CheckHead(Conn& c) {
@@ -279,6 +280,8 @@ bool Transport::CheckHead(Conn& c) {
     c.closing = true;
     c.in_request = false;
     c.responses++;
+    std::string().swap(c.in);
+    c.parser.Release();
     return true;
   }
   c.body_limit = std::min(limit, options_.max_body);

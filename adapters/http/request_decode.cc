@@ -73,7 +73,7 @@ bool DecodeAskRequest(std::string_view content_type, std::string_view body, size
   if (!q->is_string()) return Fail(error, 400, "invalid_question", "'question' must be a string");
   bot::Question question;
   question.text = q->get<std::string>();
-  if (bot::Trim(question.text).empty()) return Fail(error, 400, "empty_question", "'question' is empty");
+  if (bot::IsBlank(question.text)) return Fail(error, 400, "empty_question", "'question' is empty");
   if (!OptionalString(j, "conversation_id", 128, &question.conversation_id, error)) return false;
   std::string channel = "http";
   if (!OptionalString(j, "channel", 16, &channel, error)) return false;

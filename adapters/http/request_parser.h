@@ -96,6 +96,11 @@ class RequestParser {
   void Reset();
   // Gives back memory grown for a large request (after Reset()).
   void Shrink();
+  // Frees what it holds, in any state (a refused request's buffers).
+  void Release() {
+    std::string().swap(head_buf_);
+    std::string().swap(body_);
+  }
 
  private:
   void Fail(int status, const char* code, std::string message);

@@ -112,7 +112,7 @@ json AnswerSlashCommand(Service& service, const std::map<std::string, std::strin
                         const std::string& public_keyword, Markup markup) {
   std::string text = FormField(form, "text");
   bool in_channel = TakeKeyword(&text, public_keyword);
-  if (bot::Trim(text).empty()) return CommandText(HelpText(FormField(form, "command"), public_keyword));
+  if (bot::IsBlank(text)) return CommandText(HelpText(FormField(form, "command"), public_keyword));
   bot::Question q;
   q.text = text;
   q.channel = channel;
@@ -310,7 +310,7 @@ void SlackAdapter::AnswerEvent(const EventJob& job) {
   }
   if (api_origin_.empty()) return;  // logged at start-up
   json body;
-  if (bot::Trim(job.text).empty()) {
+  if (bot::IsBlank(job.text)) {
     body = PostTextBody(job.channel, job.thread_ts,
                         "Ask me about backend-developer careers, for example: _How much do backend developers "
                         "earn?_ or _Which databases should I learn?_");

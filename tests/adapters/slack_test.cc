@@ -555,6 +555,52 @@ TEST_CASE("records feedback from the buttons and thanks through response_url", "
   }
 }
 
+// Issue 13: cpp-httplib refused form bodies over 8 KiB with 413 before the
+// handler ran; a 👍 on a long answer carries the whole message back (~10 KB).
+TEST_CASE("a 10 KB block_actions payload (a long answer's feedback click) reaches the handler", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  auto asked = PostForm(server, "/slack/commands",
+                        "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=How+much+do+backend+developers+earn");
+  REQUIRE(asked);
+  json answer = json::parse(asked->body);
+  const json* actions = FindBlock(answer["blocks"], "actions");
+  REQUIRE(actions);
+  std::string answer_id = (*actions)["elements"][1]["value"];
+  // Slack sends the message back as it shows it: a long answer, its blocks and text.
+  std::string long_text = answer["text"].get<std::string>();
+  while (long_text.size() < 4000) long_text += " " + answer["text"].get<std::string>();
+  json blocks = answer["blocks"];
+  blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", long_text}}}});
+  json payload = {{"type", "block_actions"},
+                  {"user", {{"id", "U1"}, {"username", "u"}, {"team_id", "T1"}}},
+                  {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C1"}}},
+                  {"response_url", api.base() + "/hooks/actions/T1/9/big"},
+                  {"message", {{"text", long_text}, {"blocks", blocks}}},
+                  {"actions",
+                   {{{"action_id", "feedback_up"},
+                     {"block_id", "careerbot_feedback"},
+                     {"value", answer_id},
+                     {"type", "button"},
+                     {"action_ts", "1.2"}}}}};
+  std::string body = "payload=" + httplib::detail::encode_query_param(payload.dump());
+  REQUIRE(body.size() > 9 * 1024);
+  REQUIRE(body.size() < 128 * 1024);
+  auto res = PostForm(server, "/slack/interactions", body);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  REQUIRE(WaitFor([&] { return api.CallsTo("/hooks/actions/T1/9/big").size() == 1; }, std::chrono::seconds(10)));
+  CHECK(api.CallsTo("/hooks/actions/T1/9/big")[0].body.find("Thanks") != std::string::npos);
+
+  SECTION("a form body over the webhook limit gets a 413 that states the real limit") {
+    std::string huge = "payload=" + std::string(130 * 1024, 'a');
+    auto r = server.Post("/slack/interactions", huge, "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(r->body.find("128 KiB") != std::string::npos);
+  }
+}
+
 TEST_CASE("answers the Mattermost slash command with the right token only", "[mattermost][e2e]") {
   FakeApi api;
   ChatServer server(SlackConfigFor(api));
