@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,6 +136,48 @@ TEST_CASE("a body of any method is read as its body, never run as a request", "[
       // The honest request got its own answer.
       CHECK(raw.find("\"status\":\"ok\"") != std::string::npos);
     }
+  }
+}
+
+// The status codes of the responses in `raw`, in order (100 Continue skipped).
+std::vector<int> Statuses(const std::string& raw) {
+  std::vector<int> out;
+  for (size_t at = raw.find("HTTP/1.1 "); at != std::string::npos; at = raw.find("HTTP/1.1 ", at + 1)) {
+    int status = std::atoi(raw.substr(at + 9, 3).c_str());
+    if (status >= 200) out.push_back(status);
+  }
+  return out;
+}
+
+TEST_CASE("a request stream split anywhere, at any pace, gets the same answers", "[adapters][smuggling]") {
+  testing_helpers::TestServer server(AdminOptions());
+  const std::string ask = "{\"question\": \"What is REST?\"}";
+  const std::string json = "Content-Type: application/json\r\n";
+  const std::string stream =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + Framed("POST", "/v1/ask", ask, false, json) +
+      Framed("POST", "/v1/ask", ask, true, json) + Framed("GET", "/healthz", "GET /metrics HTTP/1.1\r\n\r\n", true) +
+      "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n" + Framed("OPTIONS", "/v1/ask", "x", false) +
+      Framed("POST", "/v1/ask", "{\"question\": 1}", false, json) + "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n" +
+      Framed("POST", "/v1/feedback", "{}", false, json + "Expect: 100-continue\r\n") +
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::vector<int> expected = Statuses(server.server().ServeBytes(stream));
+  REQUIRE(expected == std::vector<int>{200, 200, 200, 200, 200, 405, 400, 404, 400, 200});
+  std::mt19937 rng(13);
+  for (int round = 0; round < 12; round++) {
+    INFO("round " << round);
+    int fd = Connect(server.port());
+    REQUIRE(fd >= 0);
+    size_t at = 0;
+    while (at < stream.size()) {
+      size_t n = 1 + rng() % (round < 4 ? 3 : 200);
+      n = std::min(n, stream.size() - at);
+      REQUIRE(SendAll(fd, stream.substr(at, n)));
+      at += n;
+      if (rng() % 8 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 5));
+    }
+    std::string raw = ReadAll(fd, std::chrono::milliseconds(1500));
+    ::close(fd);
+    CHECK(Statuses(raw) == expected);
   }
 }
 
