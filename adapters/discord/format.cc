@@ -98,6 +98,25 @@ json AnswerResponse(const bot::Answer& answer, bool ephemeral) {
   return {{"type", kChannelMessage}, {"data", AnswerMessage(answer, ephemeral)}};
 }
 
+std::string SourceLine(const std::string& title_text, const std::string& article, const std::string& source_url) {
+  constexpr size_t kMaxLine = 512;
+  std::string url = MarkdownLinkUrl(Safe(source_url));
+  // A link that long would crowd out its title: the title alone then.
+  if (Utf16Length(url) > 300) url.clear();
+  const size_t link_units = url.empty() ? 0 : Utf16Length(url) + 4;  // "[", "](", ")"
+  // The title is cut to leave the link whole: a cut inside "[title](url"
+  // would leave a broken link.
+  std::string title = CutAtSentence(EscapeMarkdown(Safe(title_text.empty() ? article : title_text)),
+                                    kMaxLine - Utf16Length(kBullet) - link_units);
+  std::string line = kBullet + (url.empty() ? title : "[" + title + "](" + url + ")");
+  if (!article.empty() && article != title_text) {
+    const std::string sep = " \xC2\xB7 ";
+    const size_t used = Utf16Length(line) + Utf16Length(sep);
+    if (used + 8 < kMaxLine) line += sep + CutAtSentence(EscapeMarkdown(Safe(article)), kMaxLine - used);
+  }
+  return line;
+}
+
 json AnswerMessage(const bot::Answer& answer, bool ephemeral) {
   std::string content = CutAtSentence(EscapeMarkdown(Safe(answer.text)), kMaxContent);
   json data = {{"content", content}, {"allowed_mentions", NoMentions()}};
@@ -109,11 +128,7 @@ json AnswerMessage(const bot::Answer& answer, bool ephemeral) {
   if (!answer.sources.empty()) {
     std::string description;
     for (const auto& s : answer.sources) {
-      std::string title = EscapeMarkdown(Safe(s.title.empty() ? s.article : s.title));
-      std::string url = MarkdownLinkUrl(Safe(s.url));
-      std::string line = kBullet + (url.empty() ? title : "[" + title + "](" + url + ")");
-      if (!s.article.empty() && s.article != s.title) line += " \xC2\xB7 " + EscapeMarkdown(Safe(s.article));
-      line = CutAtSentence(line, 512);
+      std::string line = SourceLine(s.title, s.article, s.url);
       std::string next = description.empty() ? line : description + "\n" + line;
       if (Utf16Length(next) > kMaxEmbedDescription) break;
       description = std::move(next);

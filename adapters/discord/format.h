@@ -59,6 +59,11 @@ bool DecodeFeedbackClick(const nlohmann::json& interaction, FeedbackClick* out);
 
 // ---- encode ----
 
+// One line of the sources list, at most 512 UTF-16 units: "• [title](url) · article",
+// the title and the article cut (at a sentence or word) so that the link is
+// never cut; a link over 300 units is left out.
+std::string SourceLine(const std::string& title, const std::string& article, const std::string& url);
+
 // {"type": 1}
 nlohmann::json PongResponse();
 // {"type": 4, "data": AnswerMessage(answer, ephemeral)}

@@ -1,7 +1,6 @@
 #include "adapters/http/connection.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -472,7 +471,6 @@ std::string Transport::ServeBytes(std::string_view input) {
   c.remote_port = 40000;
   c.local_port = 8080;
   c.in.assign(input.data(), input.size());
-  std::string sent;
   for (;;) {
     const size_t before = c.responses;
     const size_t out_before = c.out.size();

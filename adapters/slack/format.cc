@@ -274,10 +274,14 @@ std::string HelpText(std::string_view command, std::string_view public_keyword) 
 json FeedbackUpdate(const json& original_message, bool helpful) {
   std::string thanks =
       helpful ? "Thanks for the feedback! Glad it helped." : "Thanks for the feedback: this answer will be looked at.";
-  json out = {{"replace_original", true}, {"text", thanks}};
-  if (!original_message.is_object()) return out;
+  // Without the message to rebuild (an ephemeral /ask answer: Slack does not
+  // send it back), replacing would leave only the thanks where the answer
+  // was: the thanks comes as a message of its own instead.
+  const json own = {{"replace_original", false}, {"response_type", "ephemeral"}, {"text", thanks}};
+  if (!original_message.is_object()) return own;
   auto blocks = original_message.find("blocks");
-  if (blocks == original_message.end() || !blocks->is_array()) return out;
+  if (blocks == original_message.end() || !blocks->is_array()) return own;
+  json out = {{"replace_original", true}, {"text", thanks}};
   json kept = json::array();
   for (const auto& b : *blocks) {
     if (b.is_object() && (StringField(b, "block_id") == kFeedbackBlockId || StringField(b, "type") == "actions")) {
@@ -293,22 +297,39 @@ json FeedbackUpdate(const json& original_message, bool helpful) {
 }
 
 json MattermostCommandResponse(const bot::Answer& answer, bool in_channel) {
-  std::string text = EscapeMarkdown(SafeText(answer.text));
+  // Mattermost refuses posts over 16,383 characters, and older servers over
+  // 4,000: the whole reply stays within 4,000. The answer is cut at a
+  // sentence when it must be, pointing to its source for the rest; each
+  // source and suggestion is bounded, and dropped when there is no room.
+  constexpr size_t kMaxPost = kMaxMattermostPostChars;
+  std::string sources;
+  std::string more_url;
   if (!answer.sources.empty()) {
-    text += "\n\n";
     bool first = true;
     for (const auto& s : answer.sources) {
-      std::string title = EscapeMarkdown(SafeText(s.title.empty() ? s.article : s.title));
+      std::string title = EscapeMarkdown(bot::TruncateUtf8(SafeText(s.title.empty() ? s.article : s.title), 200));
       std::string url = MarkdownLinkUrl(SafeText(s.url));
-      text += first ? "Source: " : ", ";
-      text += url.empty() ? title : "[" + title + "](" + url + ")";
+      if (url.size() > 500) url.clear();
+      if (more_url.empty()) more_url = url;
+      std::string part = (first ? "Source: " : ", ") + (url.empty() ? title : "[" + title + "](" + url + ")");
+      if (Utf16Length(sources) + Utf16Length(part) > 1200) break;
+      sources += part;
       first = false;
     }
   }
+  std::string suggestions;
   if (!answer.suggestions.empty()) {
-    text += "\n\nYou could also ask:";
-    for (const auto& s : answer.suggestions) text += "\n* " + EscapeMarkdown(SafeText(s));
+    suggestions = "\n\nYou could also ask:";
+    for (const auto& s : answer.suggestions) suggestions += "\n* " + EscapeMarkdown(bot::TruncateUtf8(SafeText(s), 200));
   }
+  const size_t tail = (sources.empty() ? 0 : Utf16Length(sources) + 2) + Utf16Length(suggestions);
+  std::string text = EscapeMarkdown(SafeText(answer.text));
+  const std::string more = more_url.empty() ? "" : " [Read the rest](" + more_url + ")";
+  if (Utf16Length(text) + tail > kMaxPost) {
+    text = CutAtSentence(text, kMaxPost - tail - Utf16Length(more)) + more;
+  }
+  if (!sources.empty()) text += "\n\n" + sources;
+  text += suggestions;
   return {{"response_type", in_channel ? "in_channel" : "ephemeral"}, {"text", text}};
 }
 

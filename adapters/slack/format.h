@@ -5,6 +5,7 @@
 // Slack-compatible Mattermost slash command. Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -62,10 +63,15 @@ nlohmann::json CommandText(const std::string& text);
 std::string HelpText(std::string_view command, std::string_view public_keyword);
 // The body POSTed to a block_actions response_url after feedback: the
 // original message (when the payload carries it) with the buttons replaced by
-// a thanks, or just the thanks; "replace_original": true.
+// a thanks ("replace_original": true); without it (an ephemeral answer), the
+// thanks as a new ephemeral message, the answer left as it is.
 nlohmann::json FeedbackUpdate(const nlohmann::json& original_message, bool helpful);
 
 // ---- Mattermost (Markdown) ----
+
+// The most characters of a Mattermost post careerbot sends: older servers
+// refuse posts over 4,000 (newer ones over 16,383).
+constexpr size_t kMaxMattermostPostChars = 4000;
 
 // A Mattermost slash-command response: Markdown text with sources as
 // [title](url) links and the suggestions, escaped with

@@ -290,8 +290,13 @@ void SlackAdapter::HandleEvents(const httplib::Request& req, httplib::Response& 
   EventJob job;
   job.team = StringField(body, "team_id");
   job.channel = StringField(event, "channel");
+  // In a channel the answer goes in the message's thread (its own ts starts
+  // one), and the conversation is that thread. In a direct message the
+  // answer goes in the DM itself, and the conversation is the DM, unless
+  // the user wrote inside a thread there.
   job.thread_ts = StringField(event, "thread_ts");
-  if (job.thread_ts.empty()) job.thread_ts = StringField(event, "ts");
+  const bool direct = StringField(event, "channel_type") == "im";
+  if (job.thread_ts.empty() && !direct) job.thread_ts = StringField(event, "ts");
   job.bot_user_id = bot_user_id;
   // Without our user id, an app_mention loses its first mention; a direct
   // message keeps all of them ("\x01" matches no id).
@@ -318,7 +323,7 @@ void SlackAdapter::AnswerEvent(const EventJob& job) {
     bot::Question q;
     q.text = job.text;
     q.channel = "slack";
-    q.conversation_id = "slack:" + job.team + ":" + job.channel + ":" + job.thread_ts;
+    q.conversation_id = "slack:" + job.team + ":" + job.channel + (job.thread_ts.empty() ? "" : ":" + job.thread_ts);
     auto answer = service_.Ask(q);
     if (answer.ok()) {
       body = PostMessageBody(job.channel, job.thread_ts, *answer);

@@ -190,6 +190,28 @@ TEST_CASE("cuts long text at a sentence end within the limit", "[discord][format
   CHECK(slashes % 2 == 0);
 }
 
+// Issue 16: a source line was cut at 512 characters after it was built,
+// sometimes inside "[title](url", which left a broken link.
+TEST_CASE("a long source line is cut without breaking its link", "[discord][format]") {
+  const std::string url = "https://example.com/a/rather/long/path/to/the/source/page?with=query";
+  const std::string long_title = "A title that goes on. " + std::string(600, 'x');
+  const std::string long_article = "An article whose name is long too. " + std::string(700, 'y');
+  for (const auto& [title, article] : std::vector<std::pair<std::string, std::string>>{
+           {long_title, "Short article"}, {"Short title", long_article}, {long_title, long_article}}) {
+    std::string line = adapters::discord::SourceLine(title, article, url);
+    INFO(line);
+    CHECK(adapters::Utf16Length(line) <= 512);
+    CHECK(line.find("](" + url + ")") != std::string::npos);
+    CHECK(line.find('[') != std::string::npos);
+  }
+  // A link too long to leave room for its title: the title alone, never a cut link.
+  std::string huge_url = "https://example.com/" + std::string(400, 'z');
+  std::string line = adapters::discord::SourceLine(long_title, "", huge_url);
+  CHECK(adapters::Utf16Length(line) <= 512);
+  CHECK(line.find("](") == std::string::npos);
+  CHECK(line.find("https://") == std::string::npos);
+}
+
 TEST_CASE("renders an answer with <, & and @everyone safely for Discord", "[discord][format]") {
   bot::Answer a = HostileAnswer();
   json r = adapters::discord::AnswerResponse(a, false);

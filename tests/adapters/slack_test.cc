@@ -22,6 +22,7 @@
 #include "../fakes/fake_retriever.h"
 #include "adapters/chat_config.h"
 #include "adapters/slack/format.h"
+#include "adapters/markdown.h"
 #include "adapters/slack/verify.h"
 #include "chat_test_server.h"
 
@@ -229,9 +230,39 @@ TEST_CASE("a feedback click replaces the buttons with a thanks", "[slack][format
   CHECK(FindBlock(update["blocks"], "actions") == nullptr);
   CHECK(update["blocks"][0]["type"] == "section");
   CHECK(update["blocks"].back()["type"] == "context");
+  // Issue 16: an ephemeral /ask answer (Slack sends no message back) was
+  // replaced by the thanks alone; the answer stays and the thanks is added.
   json bare = adapters::slack::FeedbackUpdate(json(), false);
-  CHECK(bare["replace_original"] == true);
+  CHECK(bare["replace_original"] == false);
+  CHECK(bare["response_type"] == "ephemeral");
   CHECK(bare["text"].get<std::string>().find("Thanks") == 0);
+}
+
+// Issue 16: a long curated entry produced a 20,567-character Mattermost post
+// (Mattermost refuses posts over 16,383 characters, older servers over 4,000).
+TEST_CASE("a long Mattermost answer is cut to the post limit with a link to the rest", "[mattermost][format]") {
+  bot::Answer answer;
+  answer.answered = true;
+  answer.kind = "kb";
+  for (int i = 0; i < 500; i++) answer.text += "This is sentence number " + std::to_string(i) + " of a long entry. ";
+  REQUIRE(answer.text.size() > 20000);
+  bot::AnswerSource source;
+  source.title = "A long entry";
+  source.article = "Some article";
+  source.url = "https://example.com/long-entry";
+  answer.sources.push_back(source);
+  answer.suggestions = {"How much do backend developers earn?", "Which databases should I learn?"};
+  json r = adapters::slack::MattermostCommandResponse(answer, false);
+  const std::string text = r["text"];
+  CHECK(adapters::Utf16Length(text) <= adapters::slack::kMaxMattermostPostChars);
+  CHECK(text.find("[Read the rest](https://example.com/long-entry)") != std::string::npos);
+  CHECK(text.find("Source: [A long entry](https://example.com/long-entry)") != std::string::npos);
+  CHECK(text.find("You could also ask:") != std::string::npos);
+  // Cut at a sentence end, not inside a word.
+  CHECK(text.find("of a long entry. [Read the rest]") != std::string::npos);
+  // A short answer is left whole.
+  answer.text = "Short.";
+  CHECK(adapters::slack::MattermostCommandResponse(answer, false)["text"].get<std::string>().rfind("Short.\n\n", 0) == 0);
 }
 
 TEST_CASE("renders the Mattermost answer as Markdown that cannot mention", "[mattermost][format]") {
@@ -409,7 +440,31 @@ TEST_CASE("replies inside the thread a mention came from, and to direct messages
   CHECK(first["channel"] == "C0LAN2Q65");
   CHECK(first["thread_ts"] == "1700000000.000100");  // the thread, not the reply's ts
   CHECK(second["channel"] == "D024BE91L");
-  CHECK(second["thread_ts"] == "1700000003.000400");
+  CHECK_FALSE(second.contains("thread_ts"));  // in a DM, the answer goes in the DM itself
+}
+
+// Issue 16: a follow-up typed in the DM itself lost its context, because the
+// conversation was keyed to a thread the user never opened.
+TEST_CASE("a direct message's follow-up keeps its context in the DM", "[slack][e2e]") {
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api));
+  auto dm = [](const std::string& text, const std::string& ts) {
+    return json{{"type", "message"}, {"channel", "D024BE91L"}, {"user", "UHUMAN2"}, {"text", text},
+                {"ts", ts},          {"event_ts", ts},         {"channel_type", "im"}};
+  };
+  REQUIRE(PostEvent(server, Envelope("EvDm1", dm("What is Kubernetes?", "1700000010.000100")))->status == 200);
+  REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 1; }, std::chrono::seconds(15)));
+  REQUIRE(PostEvent(server, Envelope("EvDm2", dm("is it hard to learn?", "1700000011.000100")))->status == 200);
+  REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 2; }, std::chrono::seconds(15)));
+  json first = json::parse(api.CallsTo("/api/chat.postMessage", 200)[0].body);
+  json second = json::parse(api.CallsTo("/api/chat.postMessage", 200)[1].body);
+  CHECK_FALSE(second.contains("thread_ts"));
+  // Asked alone, "is it hard to learn?" is declined; in the DM's conversation it is about Kubernetes.
+  const std::string text = second["text"].get<std::string>();
+  INFO(text);
+  CHECK(text.find("don't know") == std::string::npos);
+  CHECK(text.find("Kubernetes") != std::string::npos);
+  (void)first;
 }
 
 TEST_CASE("ignores bots, itself, message subtypes and other events", "[slack][e2e]") {
