@@ -561,7 +561,19 @@ int RunEval(const std::string& command, const std::string& title, const std::str
                     r.smalltalk_rate(), mean, std::abs(t - threshold) < 1e-9 ? "   <- current" : "");
       }
     }
-    if (args.Has("json")) std::printf("%s\n", rows.dump(2).c_str());
+    bot::AnswererOptions zero = options;
+    zero.threshold = 0;
+    auto at_zero = AskAll(store, *cases, zero);
+    if (!at_zero.ok()) {
+      std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), at_zero.status().message().c_str());
+      return 1;
+    }
+    Calibration cal = ComputeCalibration(*cases, *at_zero);
+    if (args.Has("json")) {
+      std::printf("%s\n", json({{"sweep", rows}, {"calibration", CalibrationToJson(cal)}}).dump(2).c_str());
+    } else {
+      std::printf("%s", CalibrationToText(cal).c_str());
+    }
     return 0;
   }
   auto raw = AskAll(store, *cases, options);
@@ -570,10 +582,22 @@ int RunEval(const std::string& command, const std::string& title, const std::str
     return 1;
   }
   EvalReport report = Score(*cases, *raw, threshold);
+  // The calibration of the confidence, from the same cases asked at threshold 0.
+  bot::AnswererOptions zero = options;
+  zero.threshold = 0;
+  auto at_zero = AskAll(store, *cases, zero);
+  if (!at_zero.ok()) {
+    std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), at_zero.status().message().c_str());
+    return 1;
+  }
+  Calibration cal = ComputeCalibration(*cases, *at_zero);
   if (args.Has("json")) {
-    std::printf("%s\n", ReportToJson(report).dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    json j = ReportToJson(report);
+    j["calibration"] = CalibrationToJson(cal);
+    std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   } else {
     std::printf("%s", ReportToText(report, title).c_str());
+    std::printf("%s", CalibrationToText(cal).c_str());
   }
   bool all_pass = report.answer_pass == report.answer_total && report.decline_pass == report.decline_total &&
                   report.smalltalk_pass == report.smalltalk_total;
@@ -614,7 +638,8 @@ int Eval(int argc, char** argv) {
   if (!ParseArgs(argc, argv, 2, specs, "eval", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
     std::printf("usage: careerbot eval [FLAGS] FILE.jsonl\n\nEach line: {\"id\", \"q\", \"expect\": "
-                "\"answer\"|\"decline\"|\"smalltalk\", \"facts\": [[\"alt\", ...], ...]}\n\n");
+                "\"answer\"|\"decline\"|\"smalltalk\", \"facts\": [[\"alt\", ...], ...], \"entry\": [\"id\", ...]}\n"
+                "An answer counts when its first source is one of \"entry\" or every facts group holds.\n\n");
     PrintFlags(specs);
     return args.Has("help") ? 0 : 2;
   }
