@@ -27,6 +27,11 @@ if(EXISTS ${CAREERBOT_EVAL_DIR}/real-dev.jsonl)
   add_test(NAME eval_real_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
            --min-answerable ${CAREERBOT_GATE_REAL_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_DECLINE})
   set_tests_properties(eval_real_dev PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+  # The learned ranker (opt-in, --ranker builtin), at what it reaches today.
+  add_test(NAME eval_real_dev_learned COMMAND careerbot eval --db ${EVAL_DB} --ranker builtin
+           ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
+           --min-answerable ${CAREERBOT_GATE_REAL_LEARNED_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_LEARNED_DECLINE})
+  set_tests_properties(eval_real_dev_learned PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
 endif()
 if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl)
   add_test(NAME eval_dev_breadth2 COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl

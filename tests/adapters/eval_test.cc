@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "adapters/cli/eval.h"
+#include "adapters/cli/train.h"
 
 namespace {
 
@@ -124,4 +125,42 @@ TEST_CASE("small talk cases do not count in the calibration", "[eval]") {
   auto cal = ComputeCalibration(cases, raw);
   CHECK(cal.cases == 0);
   CHECK(cal.ece == 0);
+}
+
+TEST_CASE("training variants are generated deterministically, grouped with their question", "[eval][train]") {
+  const std::string q = "How much does a backend developer earn in Germany?";
+  auto a = adapters::cli::QuestionVariants(q);
+  auto b = adapters::cli::QuestionVariants(q);
+  CHECK(a == b);
+  REQUIRE(a.size() == 5);  // filler, Title Case, typo, lower case, cut start
+  for (const auto& v : a) CHECK(v != q);
+  CHECK(a[1] == "How Much Does A Backend Developer Earn In Germany?");
+  CHECK(a[3] == "how much does a backend developer earn in germany");
+  CHECK(a[0].find("backend developer earn in Germany") != std::string::npos);
+  CHECK(adapters::cli::QuestionVariants("").empty());
+
+  std::vector<EvalCase> written(2);
+  written[0].id = "w1";
+  written[0].question = q;
+  written[0].expect = "answer";
+  written[0].entries = {"pay"};
+  written[1].id = "w2";
+  written[1].question = "tell me a joke";
+  written[1].expect = "decline";
+  bot::Entry e;
+  e.id = "pay";
+  e.questions = {"What is the pay?", "How much?"};
+  auto qs = adapters::cli::BuildTrainingQuestions(written, {e}, true);
+  size_t w1 = 0, curated = 0;
+  for (const auto& t : qs) {
+    if (t.group == "w:w1") {
+      w1++;
+      CHECK(t.answerable);
+      CHECK(t.entries == std::vector<std::string>{"pay"});
+    }
+    if (t.source == "curated") curated++;
+  }
+  CHECK(w1 == 6);
+  CHECK(curated == 2);
+  CHECK(adapters::cli::BuildTrainingQuestions(written, {e}, false).size() == 4);
 }
