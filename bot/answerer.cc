@@ -705,7 +705,11 @@ Result<Answer> Answerer::Ask(const Question& question) {
     }
   } else {
     answer.kind = "fallback";
-    answer.text = std::string("Sorry, I don't know that one. ") + kTopicsSentence;
+    // A question in another language gets told so, not "I don't know".
+    size_t own_terms = std::count_if(concepts.begin(), concepts.end(), [](const Concept& c) { return !c.context; });
+    answer.text = own_terms >= 2 && non_english >= kNonEnglishReplyShare
+                      ? std::string("Sorry, I can only answer questions asked in English. ") + kTopicsSentence
+                      : std::string("Sorry, I don't know that one. ") + kTopicsSentence;
     // Near misses: offer the closest topics the knowledge base does have.
     for (size_t i = 0; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
       if (ranked[i].coverage < 0.34) break;

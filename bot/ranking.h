@@ -46,6 +46,10 @@ constexpr double kBm25Weight = 0.1;
 constexpr double kPhrasingShare = 0.25;
 // A question of weak words only ("is it popular?") names no topic.
 constexpr double kNoTopicFactor = 0.5;
+// A declined question with at least this share of its words neither English
+// nor known to the knowledge base is most likely in another language: the
+// reply says that the bot answers in English.
+constexpr double kNonEnglishReplyShare = 0.6;
 // Terms more than this share of the entries hold are too common to search by.
 constexpr double kCommonTermShare = 0.25;
 

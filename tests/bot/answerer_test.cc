@@ -721,3 +721,19 @@ TEST_CASE("with a learned model, its probabilities order the candidates and are 
   Fixture unsure(options);
   CHECK(unsure.Ask(q).kind == "fallback");
 }
+
+TEST_CASE("a question in another language is declined with a reply saying the bot answers in English",
+          "[bot][answerer]") {
+  Fixture f;
+  auto other = f.Ask("Bagaimana cara menjadi pengembang backend?");
+  CHECK(other.kind == "fallback");
+  CHECK(other.text.find("in English") != std::string::npos);
+  auto cyrillic = f.Ask("Какие языки нужны для бэкенда?");
+  CHECK(cyrillic.kind == "fallback");
+  CHECK(cyrillic.text.find("in English") != std::string::npos);
+  // An English question the knowledge lacks is simply not known.
+  auto english = f.Ask("How much does a plumber earn?");
+  CHECK(english.kind == "fallback");
+  CHECK(english.text.find("in English") == std::string::npos);
+  CHECK(english.text.find("don't know") != std::string::npos);
+}
