@@ -4,7 +4,8 @@
 // median, p90 and p99 in microseconds (text, or one CSV line with --csv).
 // --article-only builds a knowledge base of the source article's entries
 // only (the knowledge before the breadth entries), to compare both sizes.
-//   answer_bench [--db PATH] [--seconds N] [--csv] [--article-only] [FILE.jsonl...]
+// --learned answers with the learned ranker compiled in (knowledge/ranker.model).
+//   answer_bench [--db PATH] [--seconds N] [--csv] [--article-only] [--learned] [FILE.jsonl...]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   double seconds = 3;
   bool csv = false;
   bool article_only = false;
+  bool learned = false;
   std::vector<std::string> files;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -36,6 +38,8 @@ int main(int argc, char** argv) {
       csv = true;
     } else if (a == "--article-only") {
       article_only = true;
+    } else if (a == "--learned") {
+      learned = true;
     } else {
       files.push_back(a);
     }
@@ -78,7 +82,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "answer_bench: no questions\n");
     return 1;
   }
-  bot::Answerer answerer(store->get());
+  bot::AnswererOptions options;
+  if (learned) {
+    options.model = bot::ranking::BuiltinModel();
+    if (!options.model) {
+      std::fprintf(stderr, "answer_bench: this build has no ranker model\n");
+      return 1;
+    }
+    options.threshold = options.model->threshold;
+  }
+  bot::Answerer answerer(store->get(), options);
   // Warm up: the lexicon, the typo index and SQLite's page cache.
   for (const auto& q : questions) answerer.Ask({q, "", "bench", false});
   std::vector<double> micros;

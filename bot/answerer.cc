@@ -1,10 +1,12 @@
 #include "bot/answerer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "bot/ranking.h"
 #include "bot/smalltalk.h"
 #include "bot/text.h"
 #include "bot/words.h"
@@ -13,22 +15,7 @@ namespace bot {
 namespace {
 
 constexpr size_t kMaxQuestionBytes = 4096;
-constexpr double kWeakFactor = 0.3;
-constexpr double kCorrectedFactor = 0.8;
-constexpr double kContextFactor = 0.5;
-constexpr double kAnchoredUnknownFactor = 0.35;
-constexpr double kBodyOnlyFactor = 0.5;
-// Where a question term is found in an entry: its curated phrasings, title and
-// tags say what the entry is about; its body only mentions things.
-constexpr double kHeadStrength = 1.0;
-constexpr double kBodyStrength = 0.7;
-// How the final score mixes its parts (they sum to one, so score is in [0,1]).
-constexpr double kCoverageWeight = 0.6;
-constexpr double kQuestionWeight = 0.3;
-constexpr double kBm25Weight = 0.1;
-// How much of the confidence depends on matching a curated phrasing closely.
-constexpr double kPhrasingShare = 0.25;
-constexpr double kNoTopicFactor = 0.5;
+using namespace ranking;  // the ranking's constants and features live in bot/ranking.h
 
 const char* const kStarterQuestions[] = {
     "What does a backend developer do?",
@@ -135,6 +122,9 @@ struct Ranked {
   double confidence = 0;  // decides between answering and declining
   double coverage = 0;
   double question_sim = 0;
+  double hand_score = 0;       // the hand-set ranking's score and confidence
+  double hand_confidence = 0;
+  Features features{};
 };
 
 }  // namespace
@@ -269,8 +259,32 @@ struct Ranking {
   std::vector<Ranked> ranked;  // best first
 };
 
+// The share of the question's words that are neither English nor known to
+// the knowledge base, or of its bytes outside ASCII when that is larger: how
+// much the question looks written in another language.
+double NonEnglishShare(const std::string& text, const std::vector<Concept>& concepts) {
+  size_t high = 0, letters = 0;
+  for (unsigned char c : text) {
+    if (c >= 0x80) {
+      high++;
+      letters++;
+    } else if (std::isalpha(c)) {
+      letters++;
+    }
+  }
+  double bytes = letters ? static_cast<double>(high) / letters : 0.0;
+  size_t unknown = 0, counted = 0;
+  for (const Concept& c : concepts) {
+    if (c.context) continue;
+    counted++;
+    if (c.doc_freq == 0 && !IsEnglishWord(c.surface)) unknown++;
+  }
+  double words = counted ? static_cast<double>(unknown) / counted : 0.0;
+  return std::max(bytes, words);
+}
+
 Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts, const Lexicon& lexicon,
-                     size_t candidates) {
+                     size_t candidates, const ranking::Model* model, double non_english) {
   Ranking r;
   // The search looks for the question's topic words; weak words ("explain",
   // "best") only when there is nothing else, or they would bring in entries
@@ -290,7 +304,7 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   // visit nearly every row while telling the entries apart least; they still
   // count in the re-ranking below, which reads every candidate's terms.
   std::vector<std::string> terms;
-  const double common = 0.25 * static_cast<double>(lexicon.entry_count);
+  const double common = kCommonTermShare * static_cast<double>(lexicon.entry_count);
   bool only_common = true;
   for (auto& k : known) {
     auto df = lexicon.doc_freq.find(k.second);
@@ -327,10 +341,24 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
 
   std::vector<uint64_t> hashes;
   std::vector<double> idfs;  // Idf of each concept's term (0 for unknown terms, which never match)
+  double raw_total = 0, unknown_raw = 0;
+  size_t unknown_count = 0, corrected_count = 0, own_count = 0;
   for (const Concept& c : concepts) {
     hashes.push_back(TermHash(c.term));
     idfs.push_back(c.doc_freq > 0 ? Idf(lexicon.entry_count, c.doc_freq) : 0.0);
+    if (c.context) continue;
+    own_count++;
+    double raw = Idf(lexicon.entry_count, c.doc_freq);
+    raw_total += raw;
+    if (c.doc_freq == 0) {
+      unknown_raw += raw;
+      unknown_count++;
+    }
+    if (c.corrected) corrected_count++;
   }
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  const bool anchored =
+      std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
   for (const Hit& h : r.hits) {
     Ranked rk;
     rk.hit = &h;
@@ -342,14 +370,22 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
       PrepareTermSets(&local);
       doc = &local;
     }
-    double covered = 0;
+    double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0;
     for (size_t i = 0; i < concepts.size(); i++) {
       const Concept& c = concepts[i];
+      bool in_head = Has(doc->head_set, hashes[i]);
+      bool in_body = !in_head && Has(doc->body_set, hashes[i]);
+      if (!c.context && (in_head || in_body)) raw_covered += Idf(lexicon.entry_count, c.doc_freq);
       if (c.weak && !all_weak) continue;
-      if (Has(doc->head_set, hashes[i])) {
+      if (in_head) {
         covered += c.weight * kHeadStrength;
-      } else if (Has(doc->body_set, hashes[i])) {
+        head += c.weight;
+        if (Has(doc->title_set, hashes[i])) title += c.weight;
+      } else if (in_body) {
         covered += c.weight * kBodyStrength;
+        body_only += c.weight;
+      } else {
+        max_uncovered = std::max(max_uncovered, c.weight);
       }
     }
     rk.coverage = topic_weight > 0 ? covered / topic_weight : 0;
@@ -357,15 +393,22 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     // Dice coefficient, so extra words on either side lower it.
     // The phrasing's own terms count at half their rarity when the question
     // lacks them, at the question's weight when it has them.
+    double best_share = 0, best_recall = 0;
     auto similarity = [&](const std::string& phrasing, const TermSet& set, double phrasing_idf) {
       if (phrasing_idf < 0) phrasing_idf = PhrasingIdf(phrasing, lexicon);
-      double matched = 0, matched_idf = 0;
+      double matched = 0, matched_idf = 0, topic_matched = 0;
       for (size_t i = 0; i < concepts.size(); i++) {
         const Concept& c = concepts[i];
         if (c.doc_freq > 0 && Has(set, hashes[i])) {
           matched += c.weight;
           matched_idf += idfs[i];
+          if (all_weak || !c.weak) topic_matched += c.weight;
         }
+      }
+      double share = topic_weight > 0 ? topic_matched / topic_weight : 0;
+      if (share > best_share || (share == best_share && phrasing_idf > 0 && matched_idf / phrasing_idf > best_recall)) {
+        best_share = share;
+        best_recall = phrasing_idf > 0 ? std::min(1.0, matched_idf / phrasing_idf) : 0;
       }
       double denom = total_weight + matched + 0.5 * std::max(0.0, phrasing_idf - matched_idf);
       return denom > 0 ? 2 * matched / denom : 0;
@@ -384,7 +427,56 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     // A question made only of weak words ("is it popular?") names no topic;
     // alone it is too vague to answer (a conversation may give it one).
     if (all_weak) rk.confidence *= kNoTopicFactor;
+    rk.hand_score = rk.score;
+    rk.hand_confidence = rk.confidence;
+    Features& f = rk.features;
+    f[kCoverage] = rk.coverage;
+    f[kPhrasingSim] = rk.question_sim;
+    f[kBm25] = bm;
+    f[kHandScore] = rk.score;
+    f[kHandConfidence] = rk.confidence;
+    f[kHeadShare] = topic_weight > 0 ? head / topic_weight : 0;
+    f[kBodyOnlyShare] = topic_weight > 0 ? body_only / topic_weight : 0;
+    f[kTitleShare] = topic_weight > 0 ? title / topic_weight : 0;
+    f[kBestPhrasingShare] = best_share;
+    f[kPhrasingRecall] = best_recall;
+    f[kRawCoverage] = raw_total > 0 ? raw_covered / raw_total : 0;
+    f[kUnknownShare] = raw_total > 0 ? unknown_raw / raw_total : 0;
+    f[kMaxUncovered] = topic_weight > 0 ? max_uncovered / topic_weight : 0;
+    f[kTermCount] = std::log1p(static_cast<double>(own_count));
+    f[kUnknownCount] = static_cast<double>(std::min<size_t>(unknown_count, 5)) / 5.0;
+    f[kAnchored] = anchored ? 1 : 0;
+    f[kAllWeak] = all_weak ? 1 : 0;
+    f[kCorrectedShare] = own_count ? static_cast<double>(corrected_count) / own_count : 0;
+    f[kNonEnglish] = non_english;
+    f[kCoverageXSim] = rk.coverage * rk.question_sim;
     r.ranked.push_back(rk);
+  }
+  // How each candidate stands against the others (by the hand-set score).
+  std::vector<size_t> order(r.ranked.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (r.ranked[a].hand_score != r.ranked[b].hand_score) return r.ranked[a].hand_score > r.ranked[b].hand_score;
+    return r.ranked[a].hit->entry().id < r.ranked[b].hit->entry().id;
+  });
+  for (size_t pos = 0; pos < order.size(); pos++) {
+    Ranked& rk = r.ranked[order[pos]];
+    double best_other_score = 0, best_other_coverage = 0;
+    for (size_t j = 0; j < r.ranked.size(); j++) {
+      if (j == order[pos]) continue;
+      best_other_score = std::max(best_other_score, r.ranked[j].hand_score);
+      best_other_coverage = std::max(best_other_coverage, r.ranked[j].coverage);
+    }
+    rk.features[kScoreMargin] = rk.hand_score - best_other_score;
+    rk.features[kCoverageMargin] = rk.coverage - best_other_coverage;
+    rk.features[kHandRank] = 1.0 / (1.0 + static_cast<double>(pos));
+    if (model) {
+      // The learned ranking: one model's probability that this candidate is
+      // right orders the candidates; the other's, that answering with it is
+      // right, is the confidence.
+      rk.score = model->Score(rk.features);
+      rk.confidence = model->Confidence(rk.features);
+    }
   }
   std::sort(r.ranked.begin(), r.ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.score != b.score) return a.score > b.score;
@@ -444,6 +536,27 @@ std::string Lower(const std::string& s) {
 
 }  // namespace
 
+Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question) {
+  std::string text = SanitizeUtf8(TruncateUtf8(question, kMaxQuestionBytes));
+  auto prepared = Prepare();
+  if (!prepared.ok()) return prepared.status();
+  const Lexicon& lexicon = *(*prepared)->lexicon;
+  std::vector<Concept> concepts = BuildConcepts(text, lexicon, (*prepared)->typos, options_.max_query_terms, nullptr);
+  auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates, nullptr, NonEnglishShare(text, concepts));
+  if (!ranking.ok()) return ranking.status();
+  std::vector<Candidate> out;
+  for (const Ranked& r : ranking->ranked) {
+    Candidate c;
+    c.entry_id = r.hit->entry().id;
+    c.no_answer = IsNoAnswer(r.hit->entry());
+    c.features = r.features;
+    c.hand_score = r.hand_score;
+    c.hand_confidence = r.hand_confidence;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 Result<Answer> Answerer::Ask(const Question& question) {
   std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
   if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
@@ -479,7 +592,8 @@ Result<Answer> Answerer::Ask(const Question& question) {
   std::vector<std::string> corrections;
   std::vector<Concept> concepts =
       BuildConcepts(text, lexicon, (*prepared)->typos, options_.max_query_terms, &corrections);
-  auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates);
+  const double non_english = NonEnglishShare(text, concepts);
+  auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates, options_.model.get(), non_english);
   if (!ranking.ok()) return ranking.status();
 
   // A follow-up is read together with the previous turn's terms; the reading
@@ -504,7 +618,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
         merged.push_back(std::move(c));
       }
       if (merged.size() > concepts.size()) {
-        auto with_context = Rank(retriever_, merged, lexicon, options_.candidates);
+        auto with_context = Rank(retriever_, merged, lexicon, options_.candidates, options_.model.get(), non_english);
         if (!with_context.ok()) return with_context.status();
         bool better = !with_context->ranked.empty() && with_context->ranked[0].confidence >= options_.threshold;
         // A follow-up asks for something new ("what about Go?" after the
@@ -591,7 +705,11 @@ Result<Answer> Answerer::Ask(const Question& question) {
     }
   } else {
     answer.kind = "fallback";
-    answer.text = std::string("Sorry, I don't know that one. ") + kTopicsSentence;
+    // A question in another language gets told so, not "I don't know".
+    size_t own_terms = std::count_if(concepts.begin(), concepts.end(), [](const Concept& c) { return !c.context; });
+    answer.text = own_terms >= 2 && non_english >= kNonEnglishReplyShare
+                      ? std::string("Sorry, I can only answer questions asked in English. ") + kTopicsSentence
+                      : std::string("Sorry, I don't know that one. ") + kTopicsSentence;
     // Near misses: offer the closest topics the knowledge base does have.
     for (size_t i = 0; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
       if (ranked[i].coverage < 0.34) break;

@@ -14,6 +14,7 @@
 #include "bot/answer.h"
 #include "bot/clock.h"
 #include "bot/conversation.h"
+#include "bot/ranking.h"
 #include "bot/retriever.h"
 #include "bot/status.h"
 
@@ -31,6 +32,20 @@ struct AnswererOptions {
   double tie_margin = 0.05;
   size_t max_second_chars = 320;
   size_t max_suggestions = 3;
+  // The learned ranking (bot/ranking.h): when set, its probability orders
+  // the candidates and is the confidence; `threshold` should then be the
+  // model's. Null: the hand-set coverage ranking.
+  std::shared_ptr<const ranking::Model> model;
+};
+
+// One candidate entry for a question, as the ranking sees it (for training
+// and inspecting the learned ranking).
+struct Candidate {
+  std::string entry_id;
+  bool no_answer = false;  // the entry is tagged no-answer (it declines)
+  ranking::Features features{};
+  double hand_score = 0;
+  double hand_confidence = 0;
 };
 
 // Typo tolerance against the knowledge base's own vocabulary: the closest
@@ -61,6 +76,10 @@ class Answerer {
   // passes on the retriever's kUnavailable; anything else gets an Answer
   // (a decline is an Answer with kind "fallback").
   Result<Answer> Ask(const Question& question);
+
+  // The candidate entries for `text` (no conversation, no small talk), best
+  // first by the hand-set score, with their ranking features.
+  Result<std::vector<Candidate>> Candidates(const std::string& text);
 
   const AnswererOptions& options() const { return options_; }
   ConversationStore& conversations() { return conversations_; }

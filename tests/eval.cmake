@@ -21,6 +21,24 @@ add_test(NAME kb_test COMMAND careerbot kb test --db ${EVAL_DB}
          --min-answerable ${CAREERBOT_GATE_KB_ANSWER} --min-decline ${CAREERBOT_GATE_KB_DECLINE} --min-smalltalk 1.0)
 set_tests_properties(eval_dev eval_dev_breadth kb_test PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
 
+# The sets of real questions exist only beside the repository (../shared/eval);
+# they are gated when they are there.
+if(EXISTS ${CAREERBOT_EVAL_DIR}/real-dev.jsonl)
+  add_test(NAME eval_real_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
+           --min-answerable ${CAREERBOT_GATE_REAL_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_DECLINE})
+  set_tests_properties(eval_real_dev PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+  # The learned ranker (opt-in, --ranker builtin), at what it reaches today.
+  add_test(NAME eval_real_dev_learned COMMAND careerbot eval --db ${EVAL_DB} --ranker builtin
+           ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
+           --min-answerable ${CAREERBOT_GATE_REAL_LEARNED_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_LEARNED_DECLINE})
+  set_tests_properties(eval_real_dev_learned PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+endif()
+if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl)
+  add_test(NAME eval_dev_breadth2 COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl
+           --min-answerable ${CAREERBOT_GATE_BREADTH2_ANSWER} --min-decline ${CAREERBOT_GATE_BREADTH2_DECLINE})
+  set_tests_properties(eval_dev_breadth2 PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+endif()
+
 # kb lint on the shipped knowledge: fails on more errors than the gate holds
 # (warnings never fail).
 add_test(NAME kb_lint COMMAND careerbot kb lint --db ${EVAL_DB} --max-errors ${CAREERBOT_GATE_LINT_ERRORS})

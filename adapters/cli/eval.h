@@ -1,9 +1,13 @@
 // Evaluation: runs a set of questions with expected outcomes through the
 // answering core and scores it. The case format is ../shared/eval/dev.jsonl's:
-// {"id", "q", "expect": "answer"|"decline"|"smalltalk", "facts": [[alt, ...], ...]}.
-// An "answer" case passes when the bot answers and every facts group has one
-// alternative in the answer (case-insensitive); "decline" when kind is
-// "fallback"; "smalltalk" when kind is "smalltalk".
+// {"id", "q", "expect": "answer"|"decline"|"smalltalk", "facts": [[alt, ...], ...],
+//  "entry": [id, ...]}.
+// An "answer" case passes when the bot answers from the knowledge base and
+//  - its first source is one of the "entry" ids, or
+//  - "facts" is given and every facts group has one alternative in the answer
+//    (case-insensitive), or
+//  - the case gives neither "entry" nor "facts" (any answer counts).
+// "decline" passes when kind is "fallback"; "smalltalk" when kind is "smalltalk".
 #pragma once
 
 #include <string>
@@ -21,7 +25,11 @@ struct EvalCase {
   std::string question;
   std::string expect;
   std::vector<std::vector<std::string>> facts;
+  std::vector<std::string> entries;  // "entry": ids any of which is a right first source
 };
+
+// Whether `answer` is a right answer to the "answer" case `c` (see above).
+bool AnswerIsRight(const EvalCase& c, const bot::Answer& answer);
 
 struct EvalOutcome {
   const EvalCase* c = nullptr;
@@ -57,6 +65,29 @@ bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<Eval
 
 // Scores the answers; `threshold` is only reported.
 EvalReport Score(const std::vector<EvalCase>& cases, const RawAnswers& raw, double threshold);
+
+// How well the confidence predicts a right answer. Each answerable or decline
+// case is one prediction: the confidence of the bot's best reading (asked at
+// threshold 0), and whether answering with it would be right (an answerable
+// case answered right; a decline case only when its best reading is an entry
+// that itself declines, tagged no-answer). Reliability bins of width 0.1, the
+// expected calibration error (the bins' |accuracy - mean confidence|,
+// weighted by their share of cases) and the Brier score.
+struct CalibrationBin {
+  double lo = 0, hi = 0;
+  int count = 0;
+  double mean_confidence = 0;
+  double accuracy = 0;
+};
+struct Calibration {
+  int cases = 0;
+  double ece = 0;
+  double brier = 0;
+  std::vector<CalibrationBin> bins;  // 10 bins, empty ones included
+};
+Calibration ComputeCalibration(const std::vector<EvalCase>& cases, const RawAnswers& at_zero);
+std::string CalibrationToText(const Calibration& c);
+nlohmann::json CalibrationToJson(const Calibration& c);
 
 nlohmann::json ReportToJson(const EvalReport& report);
 std::string ReportToText(const EvalReport& report, const std::string& title);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <string>
@@ -663,4 +664,76 @@ TEST_CASE("a question whose only topic word most entries hold is found by its ot
   REQUIRE(a.ok());
   CHECK(a->answered);
   CHECK(a->entry_id == "difficulty");
+}
+
+// ---- the learned ranker (bot/ranking.h) ----
+
+TEST_CASE("candidates carry ranking features, best first by the hand-set score", "[bot][answerer][ranking]") {
+  Fixture f;
+  auto c = f.answerer.Candidates("What is the average salary of a backend developer?");
+  REQUIRE(c.ok());
+  REQUIRE(c->size() >= 2);
+  CHECK((*c)[0].entry_id == "backend-salary");
+  CHECK((*c)[0].hand_score >= (*c)[1].hand_score);
+  const auto& x = (*c)[0].features;
+  CHECK(x[bot::ranking::kHandRank] == Approx(1.0));
+  CHECK((*c)[1].features[bot::ranking::kHandRank] == Approx(0.5));
+  CHECK(x[bot::ranking::kScoreMargin] > 0);
+  CHECK((*c)[1].features[bot::ranking::kScoreMargin] <= 0);
+  CHECK(x[bot::ranking::kCoverage] > 0.9);
+  CHECK(x[bot::ranking::kUnknownShare] == Approx(0.0));
+  for (double v : x) CHECK(std::isfinite(v));
+  // An unknown word shows up as unknown share.
+  auto plumber = f.answerer.Candidates("How much does a plumber earn?");
+  REQUIRE(plumber.ok());
+  REQUIRE(!plumber->empty());
+  CHECK((*plumber)[0].features[bot::ranking::kUnknownShare] > 0.2);
+}
+
+TEST_CASE("with a learned model, its probabilities order the candidates and are the confidence",
+          "[bot][answerer][ranking]") {
+  auto model = std::make_shared<bot::ranking::Model>();
+  for (auto* l : {&model->rank, &model->confidence}) {
+    l->scale.fill(1.0);
+    l->weight.fill(0.0);
+  }
+  // Rank by the hand-set score reversed; be sure of everything.
+  model->rank.weight[bot::ranking::kHandScore] = -10;
+  model->confidence.bias = 8;
+  model->threshold = 0.5;
+  bot::AnswererOptions options;
+  options.model = model;
+  options.threshold = model->threshold;
+  Fixture learned(options);
+  Fixture hand;
+  const std::string q = "What is the average salary of a backend developer?";
+  auto by_hand = hand.Ask(q);
+  auto by_model = learned.Ask(q);
+  CHECK(by_hand.entry_id == "backend-salary");
+  // The last by hand comes first (it may be the no-answer entry, which declines).
+  CHECK(!by_model.entry_id.empty());
+  CHECK(by_model.entry_id != "backend-salary");
+  CHECK(by_model.confidence == Approx(1.0 / (1.0 + std::exp(-8.0))).epsilon(1e-3));
+  // A model sure of nothing declines even a curated phrasing.
+  auto doubtful = std::make_shared<bot::ranking::Model>(*model);
+  doubtful->confidence.bias = -8;
+  options.model = doubtful;
+  Fixture unsure(options);
+  CHECK(unsure.Ask(q).kind == "fallback");
+}
+
+TEST_CASE("a question in another language is declined with a reply saying the bot answers in English",
+          "[bot][answerer]") {
+  Fixture f;
+  auto other = f.Ask("Bagaimana cara menjadi pengembang backend?");
+  CHECK(other.kind == "fallback");
+  CHECK(other.text.find("in English") != std::string::npos);
+  auto cyrillic = f.Ask("Какие языки нужны для бэкенда?");
+  CHECK(cyrillic.kind == "fallback");
+  CHECK(cyrillic.text.find("in English") != std::string::npos);
+  // An English question the knowledge lacks is simply not known.
+  auto english = f.Ask("How much does a plumber earn?");
+  CHECK(english.kind == "fallback");
+  CHECK(english.text.find("in English") == std::string::npos);
+  CHECK(english.text.find("don't know") != std::string::npos);
 }

@@ -1,0 +1,130 @@
+// Ranking in one place: the hand-set constants of the coverage ranking, the
+// features that describe a (question, candidate entry) pair, and the learned
+// model that turns them into the probability that the candidate is the right
+// answer.
+//
+// The features never name an entry: they say how much of the question a
+// candidate's phrasings, title, tags and body hold, how close it is to its
+// nearest curated phrasing, how much of the question the knowledge base does
+// not know at all, how far it leads the other candidates, and the like. A
+// model trained on them therefore ranks a curator's new entry without being
+// retrained.
+//
+// The model is an L2-regularized logistic regression over standardized
+// features, trained by `careerbot kb train` (adapters/cli/train.cc) and
+// shipped as a small text file (knowledge/ranker.model). Without one the
+// answerer uses the hand-set ranking (the score and confidence below).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bot/status.h"
+
+namespace bot {
+namespace ranking {
+
+// ---- The hand-set ranking's constants ----
+// How much a word counts in a question.
+constexpr double kWeakFactor = 0.3;              // weak words ("best", "explain")
+constexpr double kCorrectedFactor = 0.8;         // a typo-corrected word
+constexpr double kContextFactor = 0.5;           // a word carried over from the previous turn
+constexpr double kAnchoredUnknownFactor = 0.35;  // an unknown word in a question naming the domain
+constexpr double kBodyOnlyFactor = 0.5;          // ... a word only entry bodies use
+// Where a question term is found in an entry: its curated phrasings, title and
+// tags say what the entry is about; its body only mentions things.
+constexpr double kHeadStrength = 1.0;
+constexpr double kBodyStrength = 0.7;
+// How the hand-set score mixes its parts (they sum to one, so score is in [0,1]).
+constexpr double kCoverageWeight = 0.6;
+constexpr double kQuestionWeight = 0.3;
+constexpr double kBm25Weight = 0.1;
+// How much of the hand-set confidence depends on matching a curated phrasing closely.
+constexpr double kPhrasingShare = 0.25;
+// A question of weak words only ("is it popular?") names no topic.
+constexpr double kNoTopicFactor = 0.5;
+// A declined question with at least this share of its words neither English
+// nor known to the knowledge base is most likely in another language: the
+// reply says that the bot answers in English.
+constexpr double kNonEnglishReplyShare = 0.6;
+// Terms more than this share of the entries hold are too common to search by.
+constexpr double kCommonTermShare = 0.25;
+
+// ---- Features ----
+enum Feature : size_t {
+  kCoverage = 0,       // the hand-set coverage: weighted share of topic terms the entry holds
+  kPhrasingSim,        // weighted Dice similarity to the nearest curated phrasing or title
+  kBm25,               // BM25F, relative to the best candidate's
+  kHandScore,          // the hand-set score
+  kHandConfidence,     // the hand-set confidence
+  kHeadShare,          // share of topic weight found in title, phrasings or tags
+  kBodyOnlyShare,      // share found only in the body
+  kTitleShare,         // share found in the title
+  kBestPhrasingShare,  // share found in the single best-covering phrasing
+  kPhrasingRecall,     // share of that phrasing's own rarity the question holds
+  kRawCoverage,        // share of all terms (plain IDF weights, no discounts) the entry holds
+  kUnknownShare,       // share of plain IDF weight on terms the knowledge base lacks
+  kMaxUncovered,       // the heaviest topic term the entry lacks, as a share of topic weight
+  kTermCount,          // log(1 + number of question terms)
+  kUnknownCount,       // number of terms the knowledge base lacks, capped at 5, / 5
+  kAnchored,           // 1 when the question names the domain (backend, developer, ...)
+  kAllWeak,            // 1 when the question has weak words only
+  kCorrectedShare,     // share of terms that were typo-corrected
+  kScoreMargin,        // hand score minus the best other candidate's
+  kCoverageMargin,     // coverage minus the best other candidate's
+  kHandRank,           // 1 / (1 + rank by hand score)
+  kNonEnglish,         // share of the question's words neither English nor known to the knowledge base
+  kCoverageXSim,       // coverage * phrasing similarity
+  kFeatureCount
+};
+using Features = std::array<double, kFeatureCount>;
+const char* FeatureName(size_t feature);
+
+// ---- The learned model ----
+// A logistic regression over standardized features.
+struct Linear {
+  double bias = 0;
+  Features mean{}, scale{}, weight{};
+  double Probability(const Features& x) const;
+};
+
+// Two of them: `rank` scores every candidate (is this one right?) and orders
+// them; `confidence`, trained on the candidates `rank` puts first, gives the
+// probability that answering with the first one is right.
+class Model {
+ public:
+  // Parses the text form (see Serialize). Fails with kInvalidArgument on a
+  // malformed file or one whose features are not exactly this build's.
+  static Result<Model> Parse(const std::string& text);
+  std::string Serialize() const;
+
+  double Score(const Features& x) const { return rank.Probability(x); }
+  double Confidence(const Features& x) const { return confidence.Probability(x); }
+
+  double threshold = 0.5;  // answer at or above this confidence
+  Linear rank, confidence;
+  std::vector<std::string> notes;  // "# ..." lines kept in the file (training figures)
+};
+
+// One training example: a candidate's features, whether it is a right answer,
+// and its weight.
+struct Example {
+  Features x{};
+  bool label = false;
+  double weight = 1.0;
+};
+
+// Fits a model by Newton's method (iteratively reweighted least squares) on
+// standardized features, with L2 penalty `l2` on the weights (not the bias).
+// Deterministic: the same examples in the same order give the same model.
+Linear Train(const std::vector<Example>& examples, double l2 = 1.0, int iterations = 30);
+
+// The built-in model (knowledge/ranker.model compiled in), or null when the
+// build has none or it does not parse.
+std::shared_ptr<const Model> BuiltinModel();
+
+}  // namespace ranking
+}  // namespace bot

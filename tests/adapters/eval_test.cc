@@ -1,0 +1,166 @@
+// careerbot eval's scoring: the "entry" field, the facts, and the calibration.
+#include <catch2/catch.hpp>
+
+#include "adapters/cli/eval.h"
+#include "adapters/cli/train.h"
+
+namespace {
+
+using adapters::cli::AnswerIsRight;
+using adapters::cli::ComputeCalibration;
+using adapters::cli::EvalCase;
+using adapters::cli::ParseEvalCases;
+using adapters::cli::RawAnswers;
+
+bot::Answer Kb(const std::string& id, const std::string& text, double confidence = 0.9) {
+  bot::Answer a;
+  a.kind = "kb";
+  a.answered = true;
+  a.entry_id = id;
+  a.text = text;
+  a.confidence = confidence;
+  bot::AnswerSource s;
+  s.id = id;
+  a.sources.push_back(s);
+  return a;
+}
+
+bot::Answer Fallback(double confidence, const std::string& id = "") {
+  bot::Answer a;
+  a.kind = "fallback";
+  a.confidence = confidence;
+  a.entry_id = id;
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("eval cases take an optional entry id or list of ids", "[eval]") {
+  auto cases = ParseEvalCases(
+      "{\"q\": \"a\", \"expect\": \"answer\", \"entry\": [\"x\", \"y\"]}\n"
+      "{\"q\": \"b\", \"expect\": \"answer\", \"entry\": \"z\", \"facts\": [[\"f\"]]}\n"
+      "{\"q\": \"c\", \"expect\": \"decline\"}\n");
+  REQUIRE(cases.ok());
+  REQUIRE(cases->size() == 3);
+  CHECK((*cases)[0].entries == std::vector<std::string>{"x", "y"});
+  CHECK((*cases)[1].entries == std::vector<std::string>{"z"});
+  CHECK((*cases)[2].entries.empty());
+
+  auto bad = ParseEvalCases("{\"q\": \"a\", \"expect\": \"answer\", \"entry\": [1]}\n");
+  REQUIRE(!bad.ok());
+  CHECK(bad.status().message().find("line 1") != std::string::npos);
+  CHECK(!ParseEvalCases("{\"q\": \"a\", \"expect\": \"answer\", \"entry\": {}}\n").ok());
+}
+
+TEST_CASE("an answer counts when its first source is an expected entry or every facts group holds", "[eval]") {
+  EvalCase c;
+  c.expect = "answer";
+  c.entries = {"right-entry", "other-right"};
+  c.facts = {{"alpha", "beta"}, {"gamma"}};
+  // The right entry, whatever its text says.
+  CHECK(AnswerIsRight(c, Kb("right-entry", "nothing relevant")));
+  CHECK(AnswerIsRight(c, Kb("other-right", "nothing relevant")));
+  // Another entry whose text holds every facts group.
+  CHECK(AnswerIsRight(c, Kb("wrong-entry", "BETA and Gamma")));
+  // Another entry holding only some facts groups.
+  CHECK_FALSE(AnswerIsRight(c, Kb("wrong-entry", "alpha only")));
+  // Only the first source counts as the answer's entry.
+  bot::Answer two = Kb("wrong-entry", "no facts");
+  bot::AnswerSource second;
+  second.id = "right-entry";
+  two.sources.push_back(second);
+  CHECK_FALSE(AnswerIsRight(c, two));
+  // A decline is never a right answer, even from the right entry.
+  CHECK_FALSE(AnswerIsRight(c, Fallback(0.3, "right-entry")));
+}
+
+TEST_CASE("entry without facts needs the entry; neither needs any answer", "[eval]") {
+  EvalCase only_entry;
+  only_entry.expect = "answer";
+  only_entry.entries = {"e1"};
+  CHECK(AnswerIsRight(only_entry, Kb("e1", "x")));
+  CHECK_FALSE(AnswerIsRight(only_entry, Kb("e2", "x")));
+
+  EvalCase only_facts;
+  only_facts.expect = "answer";
+  only_facts.facts = {{"server"}};
+  CHECK(AnswerIsRight(only_facts, Kb("any", "runs on a Server")));
+  CHECK_FALSE(AnswerIsRight(only_facts, Kb("any", "runs on a phone")));
+
+  EvalCase neither;
+  neither.expect = "answer";
+  CHECK(AnswerIsRight(neither, Kb("any", "")));
+  CHECK_FALSE(AnswerIsRight(neither, Fallback(0.9)));
+}
+
+TEST_CASE("calibration bins the confidence against being right", "[eval]") {
+  std::vector<EvalCase> cases(5);
+  for (auto& c : cases) c.expect = "answer";
+  for (auto& c : cases) c.entries = {"good"};
+  cases[3].expect = "decline";
+  cases[4].expect = "decline";
+  RawAnswers raw;
+  raw.answers.push_back(Kb("good", "", 0.95));   // right, bin 0.9
+  raw.answers.push_back(Kb("bad", "", 0.85));    // wrong, bin 0.8
+  raw.answers.push_back(Kb("good", "", 0.15));   // right, bin 0.1
+  raw.answers.push_back(Kb("other", "", 0.25));  // a decline case answered: wrong, bin 0.2
+  raw.answers.push_back(Fallback(0.65, "no-answer-entry"));  // declined by its no-answer entry: right
+  auto cal = ComputeCalibration(cases, raw);
+  CHECK(cal.cases == 5);
+  REQUIRE(cal.bins.size() == 10);
+  CHECK(cal.bins[9].count == 1);
+  CHECK(cal.bins[9].accuracy == Approx(1.0));
+  CHECK(cal.bins[8].accuracy == Approx(0.0));
+  CHECK(cal.bins[6].accuracy == Approx(1.0));
+  // |1-.95| + |0-.85| + |1-.15| + |0-.25| + |1-.65| = .05+.85+.85+.25+.35 = 2.35
+  CHECK(cal.ece == Approx(2.35 / 5));
+  CHECK(cal.brier == Approx((0.0025 + 0.7225 + 0.7225 + 0.0625 + 0.1225) / 5));
+}
+
+TEST_CASE("small talk cases do not count in the calibration", "[eval]") {
+  std::vector<EvalCase> cases(1);
+  cases[0].expect = "smalltalk";
+  RawAnswers raw;
+  raw.answers.push_back(Kb("x", "", 1.0));
+  auto cal = ComputeCalibration(cases, raw);
+  CHECK(cal.cases == 0);
+  CHECK(cal.ece == 0);
+}
+
+TEST_CASE("training variants are generated deterministically, grouped with their question", "[eval][train]") {
+  const std::string q = "How much does a backend developer earn in Germany?";
+  auto a = adapters::cli::QuestionVariants(q);
+  auto b = adapters::cli::QuestionVariants(q);
+  CHECK(a == b);
+  REQUIRE(a.size() == 5);  // filler, Title Case, typo, lower case, cut start
+  for (const auto& v : a) CHECK(v != q);
+  CHECK(a[1] == "How Much Does A Backend Developer Earn In Germany?");
+  CHECK(a[3] == "how much does a backend developer earn in germany");
+  CHECK(a[0].find("backend developer earn in Germany") != std::string::npos);
+  CHECK(adapters::cli::QuestionVariants("").empty());
+
+  std::vector<EvalCase> written(2);
+  written[0].id = "w1";
+  written[0].question = q;
+  written[0].expect = "answer";
+  written[0].entries = {"pay"};
+  written[1].id = "w2";
+  written[1].question = "tell me a joke";
+  written[1].expect = "decline";
+  bot::Entry e;
+  e.id = "pay";
+  e.questions = {"What is the pay?", "How much?"};
+  auto qs = adapters::cli::BuildTrainingQuestions(written, {e}, true);
+  size_t w1 = 0, curated = 0;
+  for (const auto& t : qs) {
+    if (t.group == "w:w1") {
+      w1++;
+      CHECK(t.answerable);
+      CHECK(t.entries == std::vector<std::string>{"pay"});
+    }
+    if (t.source == "curated") curated++;
+  }
+  CHECK(w1 == 6);
+  CHECK(curated == 2);
+  CHECK(adapters::cli::BuildTrainingQuestions(written, {e}, false).size() == 4);
+}

@@ -1,0 +1,94 @@
+// The learned ranker's model: its file format and its training.
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "bot/ranking.h"
+
+namespace {
+
+using bot::ranking::Example;
+using bot::ranking::Features;
+using bot::ranking::Model;
+
+bot::ranking::Linear Toy(double bias, double w0) {
+  bot::ranking::Linear l;
+  l.bias = bias;
+  for (size_t i = 0; i < bot::ranking::kFeatureCount; i++) {
+    l.mean[i] = 0.1 * i;
+    l.scale[i] = 1.0 + i;
+    l.weight[i] = i == 0 ? w0 : 0.01 * i;
+  }
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("a ranker model survives writing and reading", "[bot][ranking]") {
+  Model m;
+  m.threshold = 0.42;
+  m.rank = Toy(-1.5, 2.0);
+  m.confidence = Toy(0.25, -3.0);
+  m.notes = {"held-out: something"};
+  auto back = Model::Parse(m.Serialize());
+  REQUIRE(back.ok());
+  CHECK(back->threshold == Approx(0.42));
+  CHECK(back->rank.bias == Approx(-1.5));
+  CHECK(back->confidence.weight[0] == Approx(-3.0));
+  CHECK(back->notes == m.notes);
+  Features x{};
+  x[0] = 1.0;
+  x[3] = 0.5;
+  CHECK(back->Score(x) == Approx(m.Score(x)));
+  CHECK(back->Confidence(x) == Approx(m.Confidence(x)));
+  CHECK(m.Score(x) != Approx(m.Confidence(x)));
+}
+
+TEST_CASE("a ranker model file that does not fit this build is refused", "[bot][ranking]") {
+  Model m;
+  m.rank = Toy(0, 1);
+  m.confidence = Toy(0, 1);
+  std::string text = m.Serialize();
+  CHECK(Model::Parse(text).ok());
+  // A feature missing.
+  std::string missing = text;
+  size_t at = missing.find("confidence coverage ");
+  REQUIRE(at != std::string::npos);
+  missing.erase(at, missing.find('\n', at) - at + 1);
+  CHECK_FALSE(Model::Parse(missing).ok());
+  // Another version, an unknown feature, a zero scale, no header at all.
+  std::string version = text;
+  version.replace(version.find("careerbot-ranker 2"), 18, "careerbot-ranker 9");
+  CHECK_FALSE(Model::Parse(version).ok());
+  CHECK_FALSE(Model::Parse(text + "rank no_such_feature 0 1 0\n").ok());
+  std::string zero = text;
+  size_t line = zero.find("rank bm25 ");
+  zero.replace(line, zero.find('\n', line) - line, "rank bm25 0 0 1");
+  CHECK_FALSE(Model::Parse(zero).ok());
+  CHECK_FALSE(Model::Parse("# nothing here\n").ok());
+}
+
+TEST_CASE("training learns which feature tells right from wrong, deterministically", "[bot][ranking]") {
+  std::vector<Example> examples;
+  for (int i = 0; i < 200; i++) {
+    Example e;
+    e.x[bot::ranking::kCoverage] = (i % 20) / 20.0;
+    e.x[bot::ranking::kBm25] = ((i * 7) % 13) / 13.0;  // noise
+    e.label = e.x[bot::ranking::kCoverage] > 0.5 ? (i % 10 != 0) : (i % 10 == 0);
+    examples.push_back(e);
+  }
+  auto a = bot::ranking::Train(examples, 1.0);
+  auto b = bot::ranking::Train(examples, 1.0);
+  CHECK(a.weight[bot::ranking::kCoverage] > 1.0);
+  CHECK(std::abs(a.weight[bot::ranking::kBm25]) < a.weight[bot::ranking::kCoverage] / 4);
+  CHECK(a.weight == b.weight);
+  CHECK(a.bias == b.bias);
+  Features high{}, low{};
+  high[bot::ranking::kCoverage] = 0.9;
+  low[bot::ranking::kCoverage] = 0.1;
+  CHECK(a.Probability(high) > 0.75);
+  CHECK(a.Probability(low) < 0.25);
+  // A strong penalty pulls the weights toward zero.
+  auto flat = bot::ranking::Train(examples, 1e6);
+  CHECK(std::abs(flat.weight[bot::ranking::kCoverage]) < 0.01);
+}
