@@ -7,7 +7,9 @@
 # Each round starts both servers on the shipped knowledge base (rate limit
 # off, log level warn) and runs wrk (deploy/wrk-ask.lua) against each in turn,
 # old then new, for GET /healthz and POST /v1/ask at 8 and 64 connections.
-# Prints the median requests/s and p99 per binary and the new/old ratios.
+# Prints the median requests/s, p99 and the server's CPU time per request
+# (user + system, from /proc: the figure least disturbed by a busy machine)
+# per binary, and the new/old ratios.
 # It reports, it never fails on a figure. Needs wrk and curl; loopback only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,15 +45,23 @@ port_old=$((20000 + RANDOM % 5000))
 port_new=$((port_old + 1))
 start old "$old" "$port_old"
 start new "$new" "$port_new"
+pid_old="${pids[0]}"
+pid_new="${pids[1]}"
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system CPU of a process, in clock ticks
+hz="$(getconf CLK_TCK)"
 
-echo "binary,mode,connections,round,rps,p50_ms,p99_ms,errors" >"$work/runs.csv"
-run() {  # run NAME PORT MODE CONNECTIONS ROUND
-  local r
-  r="$(wrk -t2 -c"$4" -d"${seconds}s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$2" -- "$3" |
+echo "binary,mode,connections,round,rps,p50_ms,p99_ms,errors,cpu_us_per_request" >"$work/runs.csv"
+run() {  # run NAME PORT PID MODE CONNECTIONS ROUND
+  local r before after
+  before="$(ticks "$3")"
+  r="$(wrk -t2 -c"$5" -d"${seconds}s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$2" -- "$4" |
        sed -n 's/^WRK_RESULT //p')"
+  after="$(ticks "$3")"
   f() { echo "$r" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
   local errors=$(( $(f errors_connect) + $(f errors_read) + $(f errors_write) + $(f errors_timeout) + $(f errors_status) ))
-  echo "$1,$3,$4,$5,$(f rps),$(f p50_ms),$(f p99_ms),$errors" >>"$work/runs.csv"
+  local cpu
+  cpu="$(awk -v t=$((after - before)) -v hz="$hz" -v n="$(f requests)" 'BEGIN { printf "%.2f", (n > 0 ? t / hz / n * 1e6 : 0) }')"
+  echo "$1,$4,$5,$6,$(f rps),$(f p50_ms),$(f p99_ms),$errors,$cpu" >>"$work/runs.csv"
 }
 for mode in healthz ask; do  # warm-up
   wrk -t2 -c8 -d1s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$port_old" -- "$mode" >/dev/null
@@ -60,25 +70,28 @@ done
 for round in $(seq 1 "$rounds"); do
   for c in 8 64; do
     for mode in healthz ask; do
-      run old "$port_old" "$mode" "$c" "$round"
-      run new "$port_new" "$mode" "$c" "$round"
+      run old "$port_old" "$pid_old" "$mode" "$c" "$round"
+      run new "$port_new" "$pid_new" "$mode" "$c" "$round"
     done
   done
 done
 cp "$work/runs.csv" "$root/bench/results/compare-http.csv"
 awk -F, 'NR > 1 { key = $2 "," $3; rps[$1 "," key] = rps[$1 "," key] " " $5; p99[$1 "," key] = p99[$1 "," key] " " $7;
-                  err[$1 "," key] += $8; keys[key] = 1 }
+                  cpu[$1 "," key] = cpu[$1 "," key] " " $9; err[$1 "," key] += $8; keys[key] = 1 }
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   END {
-    printf "%-8s %-4s %12s %12s %8s %10s %10s %8s %s\n", "mode", "conn", "old req/s", "new req/s", "ratio", "old p99", "new p99", "ratio", "errors old/new"
+    printf "%-8s %-4s %10s %10s %6s %8s %8s %6s %10s %10s %6s %s\n", "mode", "conn", "old req/s", "new req/s", "ratio",
+           "old p99", "new p99", "ratio", "old cpu/req", "new cpu/req", "ratio", "errors old/new"
     for (key in keys) {
       split(key, k, ",")
       ro = median(rps["old," key]); rn = median(rps["new," key]); po = median(p99["old," key]); pn = median(p99["new," key])
-      printf "%-8s %-4s %12.0f %12.0f %8.2f %10.2f %10.2f %8.2f %d/%d\n", k[1], k[2], ro, rn, rn / ro, po, pn, pn / po, err["old," key], err["new," key]
+      co = median(cpu["old," key]); cn = median(cpu["new," key])
+      printf "%-8s %-4s %10.0f %10.0f %6.2f %8.2f %8.2f %6.2f %8.1fus %8.1fus %6.2f %d/%d\n", k[1], k[2], ro, rn, rn / ro, po, pn,
+             pn / po, co, cn, cn / co, err["old," key], err["new," key]
     }
   }' "$work/runs.csv" | sort
 echo "compare: $rounds rounds of ${seconds}s each; per-run figures in bench/results/compare-http.csv"
