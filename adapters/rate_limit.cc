@@ -33,6 +33,11 @@ RateLimiter::RateLimiter(int per_minute, bot::Clock* clock, size_t max_clients)
 RateLimiter::Decision RateLimiter::Take(const std::string& client) {
   Decision d;
   if (per_minute_ <= 0) return d;
+  if (shared_ != nullptr) {
+    if (shared_->Take(client, per_minute_, &d.allowed, &d.retry_after_s)) return d;
+    fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    d = Decision();
+  }
   const double capacity = per_minute_;
   const double per_us = per_minute_ / 60e6;  // tokens per microsecond
   int64_t now = clock_->SteadyMicros();

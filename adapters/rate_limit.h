@@ -6,6 +6,7 @@
 // Thread-safe (sharded mutexes).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,6 +27,17 @@ constexpr int kDefaultRateLimitPerMinute = 60;
 // anything but a whole number from 0 to 1,000,000.
 bot::Status RateLimitFromEnv(int* per_minute);
 
+class RateLimiter;
+
+// A rate limit kept where every replica sees it (Redis: adapters/redis/).
+// Take returns false when the shared store could not answer; the limiter
+// then decides with its own buckets (a fallback, counted).
+class SharedRateLimit {
+ public:
+  virtual ~SharedRateLimit() = default;
+  virtual bool Take(const std::string& client, int per_minute, bool* allowed, int* retry_after_s) = 0;
+};
+
 class RateLimiter {
  public:
   // `per_minute` 0 (or less) never limits.
@@ -37,6 +49,12 @@ class RateLimiter {
   };
   // Takes one request from `client`'s bucket.
   Decision Take(const std::string& client);
+
+  // Shares the buckets with other replicas through `shared` (which must
+  // outlive the limiter); set before use. Null: this process's buckets only.
+  void set_shared(SharedRateLimit* shared) { shared_ = shared; }
+  // Decisions taken locally because the shared store did not answer.
+  uint64_t fallbacks() const { return fallbacks_.load(std::memory_order_relaxed); }
 
   int per_minute() const { return per_minute_; }
   bool enabled() const { return per_minute_ > 0; }
@@ -58,6 +76,8 @@ class RateLimiter {
 
   int per_minute_;
   bot::Clock* clock_;
+  SharedRateLimit* shared_ = nullptr;
+  std::atomic<uint64_t> fallbacks_{0};
   size_t max_per_shard_;
   std::unique_ptr<Shard[]> shards_;
 };

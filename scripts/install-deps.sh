@@ -7,13 +7,15 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
-          libssl-dev wamerican)
+          libssl-dev libhiredis-dev wamerican)
 if [[ "${1:-}" == "--only" ]]; then
   shift
   packages=("$@")
 elif [[ "${1:-}" == "--test" ]]; then
   # chromium, nodejs, npm and sqlite3: the web chat's browser test (tests/browser).
   packages+=(catch2 chromium nodejs npm sqlite3)
+  # redis-server: the replicas' shared state, tested for real (tests/adapters/redis_test.cc).
+  packages+=(redis-server)
   # clang and its runtimes (libFuzzer, ASan/UBSan for clang): scripts/fuzz.sh.
   # g++'s own ASan, UBSan and TSan runtimes come with g++ (scripts/sanitize.sh).
   packages+=(clang libclang-rt-14-dev)

@@ -28,6 +28,8 @@
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"
 #include "adapters/logging.h"
+#include "adapters/redis/redis_client.h"
+#include "adapters/secrets.h"
 #include "adapters/service.h"
 #include "knowledge/builtin.h"
 #include "knowledge/markdown.h"
@@ -262,6 +264,8 @@ const char kServeEnvHelp[] =
     "  CAREERBOT_RELOAD_INTERVAL  --reload-interval (default 1)\n"
     "  CAREERBOT_DRAIN_TIMEOUT    --drain-timeout (default 10)\n"
     "  CAREERBOT_LOG_RETENTION_DAYS  days the question log keeps a line (default 90, 0 forever)\n"
+    "  CAREERBOT_REDIS_URL        --redis: state shared by replicas (default: none, this process's own);\n"
+    "                             it may hold a password, so it may also come from CAREERBOT_REDIS_URL_FILE\n"
     "\nLimits (SECURITY.md):\n"
     "  CAREERBOT_RATE_LIMIT       requests a minute per client on /v1/ask, /v1/feedback (by IP) and the\n"
     "                             chat webhooks (by platform user); past it 429 (default 60, 0 off)\n"
@@ -307,6 +311,9 @@ int Serve(int argc, char** argv) {
        "seconds between checks that --db was replaced, 0 for none ($CAREERBOT_RELOAD_INTERVAL, default 1)"},
       {"drain-timeout", true,
        "seconds to finish requests in flight on SIGTERM ($CAREERBOT_DRAIN_TIMEOUT, default 10)"},
+      {"redis", true,
+       "share rate limits and Slack event ids with other replicas through this Redis, "
+       "redis://[:password@]host[:port][/db] ($CAREERBOT_REDIS_URL, default: none)"},
       {"help", false, "show this help"}};
   Args args;
   if (!ParseArgs(argc, argv, 2, specs, "serve", &args)) return 2;
@@ -378,6 +385,16 @@ int Serve(int argc, char** argv) {
   if (config_status.ok()) config_status = RateLimitFromEnv(&options.rate_limit_per_minute);  // CAREERBOT_RATE_LIMIT
   if (config_status.ok()) config_status = http::CorsOriginsFromEnv(&options.cors_origins);   // CAREERBOT_CORS_ORIGINS
   options.trust_forwarded_for = http::TrustProxyFromEnv();                                    // CAREERBOT_TRUST_PROXY
+  // CAREERBOT_REDIS_URL (or its _FILE; it may hold a password), or --redis.
+  if (config_status.ok() && args.Has("redis")) {
+    options.redis_url = args.Get("redis", "");
+  } else if (config_status.ok()) {
+    config_status = ReadSecret("CAREERBOT_REDIS_URL", &options.redis_url);
+  }
+  if (config_status.ok() && !options.redis_url.empty()) {
+    redis::RedisOptions parsed;
+    config_status = redis::ParseRedisUrl(options.redis_url, &parsed);
+  }
   if (!config_status.ok()) {
     std::fprintf(stderr, "careerbot serve: %s\n", config_status.message().c_str());
     return 2;

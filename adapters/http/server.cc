@@ -20,6 +20,7 @@
 #include "adapters/http/observability.h"
 #include "adapters/http/request_decode.h"
 #include "adapters/json_codec.h"
+#include "adapters/redis/shared_state.h"
 #include "adapters/slack/slack.h"
 #include "adapters/web/web.h"
 #include "bot/text.h"
@@ -156,7 +157,7 @@ const RouteInfo* FindRoutePath(const std::string& path) {
   return nullptr;
 }
 
-void RegisterRoutes(Router& server, Service& service) {
+void RegisterRoutes(Router& server, Service& service, redis::SharedState* redis) {
   // The bodies are decoded by pure functions (request_decode.h); the body
   // limits, the rate limit and CORS were checked before routing (guard.h).
   server.Post("/v1/ask", [&service](const httplib::Request& req, httplib::Response& res) {
@@ -190,14 +191,21 @@ void RegisterRoutes(Router& server, Service& service) {
     SendJson(res, 200, {{"status", "recorded"}});
   });
 
-  server.Get("/healthz", [&service](const httplib::Request&, httplib::Response& res) {
+  server.Get("/healthz", [&service, redis](const httplib::Request&, httplib::Response& res) {
+    const bool redis_up = redis == nullptr || redis->Check();
     // Answers from memory: the lexicon is cached and only re-read after a change.
     auto lexicon = service.knowledge().GetLexicon();
     if (!lexicon.ok()) {
       SendError(res, 503, "unavailable", lexicon.status().message());
       return;
     }
-    SendJson(res, 200, {{"status", "ok"}, {"entries", (*lexicon)->entry_count}, {"version", (*lexicon)->version}});
+    json body = {{"status", "ok"}, {"entries", (*lexicon)->entry_count}, {"version", (*lexicon)->version}};
+    if (redis != nullptr) {
+      // Still answering (200): without Redis each replica uses its own state.
+      body["redis"] = redis_up ? "up" : "down";
+      if (!redis_up) body["status"] = "degraded";
+    }
+    SendJson(res, 200, body);
   });
 }
 
@@ -273,6 +281,20 @@ std::string HttpServer::RenderMetrics() {
   metrics::AppendHeader(&out, "careerbot_http_budget_refusals_total", "counter",
                         "Requests answered 503 because the bytes held for requests still arriving reached their budget.");
   out += "careerbot_http_budget_refusals_total " + std::to_string(transport_->budget_refusals()) + "\n";
+  if (redis_) {
+    metrics::AppendHeader(&out, "careerbot_redis_up", "gauge",
+                          "1 while the shared state (Redis) answers, 0 while this replica uses its own.");
+    out += "careerbot_redis_up " + std::string(redis_->up() ? "1" : "0") + "\n";
+    metrics::AppendHeader(&out, "careerbot_redis_failures_total", "counter",
+                          "Redis calls that failed (no connection, a timeout).");
+    out += "careerbot_redis_failures_total " + std::to_string(redis_->client().failures()) + "\n";
+    metrics::AppendHeader(&out, "careerbot_redis_fallbacks_total", "counter",
+                          "Decisions taken with this replica's own state because Redis did not answer, by what.");
+    out += "careerbot_redis_fallbacks_total{what=\"rate_limit\"} " +
+           std::to_string(limiter_ ? limiter_->fallbacks() : 0) + "\n";
+    out += "careerbot_redis_fallbacks_total{what=\"slack_event\"} " +
+           std::to_string(slack_ ? slack_->deduper().fallbacks() : 0) + "\n";
+  }
   return out;
 }
 
@@ -293,15 +315,30 @@ void HttpServer::Configure() {
   if (configured_) return;
   configured_ = true;
   Router& s = *router_;
+  if (!options_.redis_url.empty()) {
+    redis::RedisOptions redis_options;
+    bot::Status parsed = redis::ParseRedisUrl(options_.redis_url, &redis_options);
+    if (parsed.ok()) {
+      redis_options.connections = std::max<size_t>(options_.threads, 1);
+      redis_ = std::make_unique<redis::SharedState>(std::make_unique<redis::RedisClient>(redis_options));
+      spdlog::info("redis {}: rate limits and Slack event ids shared with other replicas",
+                   redis_->client().Describe());
+    } else {
+      redis_error_ = parsed;
+    }
+  }
 
-  RegisterRoutes(s, service_);
+  RegisterRoutes(s, service_, redis_.get());
   // The chat page (GET /, /app.css, /app.js); before the catch-all routes below.
   web::RegisterWebRoutes(s);
   // The chat platforms' webhooks; each answers 503 until its secret is set.
   // One rate limiter for every channel: by IP address for the JSON API, by
   // platform user for the webhooks (each adapter knows its users).
   auto limiter = std::make_shared<RateLimiter>(options_.rate_limit_per_minute, &service_.clock());
+  limiter_ = limiter;
+  if (redis_) limiter->set_shared(redis_.get());
   slack_ = std::make_unique<slack::SlackAdapter>(service_, options_.chat.slack);
+  if (redis_) slack_->set_shared_dedupe(redis_.get());
   slack_->set_rate_limiter(limiter);
   slack_->RegisterRoutes(s);
   mattermost_ = std::make_unique<slack::MattermostAdapter>(service_, options_.chat.mattermost);
@@ -414,6 +451,7 @@ bot::Status HttpServer::Bind() {
     return bot::Status::InvalidArgument("port must be between 0 and 65535, got " + std::to_string(options_.port));
   }
   Configure();
+  if (!redis_error_.ok()) return redis_error_;
   bot::Status s = transport_->Bind(options_.host, options_.port);
   if (!s.ok()) return s;
   port_ = transport_->port();

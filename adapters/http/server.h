@@ -26,6 +26,9 @@ class MattermostAdapter;
 namespace adapters::discord {
 class DiscordAdapter;
 }
+namespace adapters::redis {
+class SharedState;
+}
 
 namespace adapters::http {
 
@@ -102,6 +105,9 @@ struct HttpOptions {
   // Origins whose pages may call the JSON API (CORS); none by default
   // (CAREERBOT_CORS_ORIGINS).
   std::vector<std::string> cors_origins;
+  // The state replicas share (adapters/redis/): rate-limit buckets and Slack
+  // event ids. Empty: this process's own (CAREERBOT_REDIS_URL, serve --redis).
+  std::string redis_url;
 };
 
 // One route of the HTTP server. Routes() is the single list of them: the
@@ -121,15 +127,16 @@ const RouteInfo* FindRoutePath(const std::string& path);
 // docs/openapi.json, compiled in: what GET /openapi.json serves.
 const std::string& OpenApiDocument();
 
-// Adds the API routes to `router`.
-void RegisterRoutes(Router& router, Service& service);
+// Adds the API routes to `router`. `redis` (may be null): the shared state,
+// whose health GET /healthz reports ("degraded" while it is down).
+void RegisterRoutes(Router& router, Service& service, redis::SharedState* redis = nullptr);
 
 class HttpServer {
  public:
   HttpServer(Service& service, HttpOptions options);
   ~HttpServer();
   // Binds the listening socket; fails with kUnavailable (port in use,
-  // permission) or kInvalidArgument (bad port).
+  // permission) or kInvalidArgument (bad port, a malformed redis_url).
   bot::Status Bind();
   // Registers every route and handler Bind() serves with (Bind() calls it;
   // later calls do nothing).
@@ -157,9 +164,12 @@ class HttpServer {
   std::unique_ptr<discord::DiscordAdapter> discord_;
   std::shared_ptr<admin::AdminApi> admin_;
   std::unique_ptr<HttpMetrics> metrics_;
+  std::unique_ptr<redis::SharedState> redis_;  // null without a redis_url
+  std::shared_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Transport> transport_;
   bool configured_ = false;
+  bot::Status redis_error_;  // a malformed redis_url, reported by Bind()
   std::chrono::steady_clock::time_point started_;
   double started_unix_ = 0;
   int port_ = 0;

@@ -139,6 +139,15 @@ int RetryAfterSeconds(const std::string& header) {
 // ---- EventDeduper ----
 
 bool EventDeduper::FirstSeen(const std::string& event_id, int64_t now) {
+  if (shared_ != nullptr) {
+    bool first = false;
+    if (!shared_->FirstSeen("slack:event:" + event_id, ttl_seconds_, &first)) {
+      fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    } else if (!first) {
+      return false;  // another replica (or this one) has it
+    }
+    // First in the shared store: remembered here too, for when it is down.
+  }
   std::lock_guard<std::mutex> lock(mu_);
   while (!order_.empty() && (order_.front().first + ttl_seconds_ < now || order_.size() >= max_entries_)) {
     auto it = seen_.find(order_.front().second);

@@ -11,6 +11,7 @@
 // stops and joins the worker.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -42,15 +43,29 @@ namespace adapters::slack {
 
 // Remembers event ids for a while, so a retried delivery is answered once.
 // Bounded: past max_entries the oldest ids are forgotten. Thread-safe.
+// Event ids remembered where every replica sees them (Redis: SET NX EX).
+// FirstSeen returns false when the shared store could not answer.
+class SharedDedupe {
+ public:
+  virtual ~SharedDedupe() = default;
+  virtual bool FirstSeen(const std::string& key, int64_t ttl_seconds, bool* first) = 0;
+};
+
 class EventDeduper {
  public:
   explicit EventDeduper(size_t max_entries = 20000, int64_t ttl_seconds = 3600)
       : max_entries_(max_entries), ttl_seconds_(ttl_seconds) {}
-  // True the first time `event_id` is seen (within the TTL), false after.
+  // True the first time `event_id` is seen (within the TTL), false after:
+  // across replicas with a shared store, else in this process.
   bool FirstSeen(const std::string& event_id, int64_t now);
   size_t size();
+  // Set before use; `shared` outlives the deduper. Null: this process only.
+  void set_shared(SharedDedupe* shared) { shared_ = shared; }
+  uint64_t fallbacks() const { return fallbacks_.load(std::memory_order_relaxed); }
 
  private:
+  SharedDedupe* shared_ = nullptr;
+  std::atomic<uint64_t> fallbacks_{0};
   std::mutex mu_;
   size_t max_entries_;
   int64_t ttl_seconds_;
@@ -70,6 +85,9 @@ class SlackAdapter {
   // Adds POST /slack/events, /slack/commands and /slack/interactions. When no
   // signing secret is configured they answer 503 not_configured.
   void RegisterRoutes(http::Router& server);
+  // Remembers event ids in `shared` (all replicas) instead of this process.
+  void set_shared_dedupe(SharedDedupe* shared) { deduper_.set_shared(shared); }
+  const EventDeduper& deduper() const { return deduper_; }
   // Limits each Slack user (team and user id, once the request is verified):
   // past the limit, 429 with Retry-After (and X-Slack-No-Retry: an event is
   // dropped, not retried). Null or off: no limit. Set before serving.
