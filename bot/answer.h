@@ -13,6 +13,16 @@ struct Question {
   std::string conversation_id;  // empty: a new conversation
   std::string channel = "cli";  // http, web, slack, discord, mattermost, cli
   bool explain = false;
+  // Asks this entry directly: a choice among a clarification's options
+  // (ClarifyOption::entry_id). The text is then the option's question.
+  std::string entry_id;
+};
+
+// One choice of a clarification: one of the knowledge's own questions, and
+// the entry that choosing it asks.
+struct ClarifyOption {
+  std::string question;
+  std::string entry_id;
 };
 
 struct AnswerSource {
@@ -50,11 +60,17 @@ struct Explanation {
 struct Answer {
   std::string text;
   bool answered = false;
-  std::string kind;  // "kb", "smalltalk" or "fallback"
+  std::string kind;  // "kb", "smalltalk", "clarify" or "fallback"
   double confidence = 0;
   std::string answer_id;
   std::vector<AnswerSource> sources;
   std::vector<std::string> suggestions;
+  // kind "clarify": the entries the question most likely means, best first
+  // (at most three, one question each); choosing one asks that entry.
+  std::vector<ClarifyOption> options;
+  // This answer is a choice among the previous turn's clarification options:
+  // the question that needed the clarification (for the question log).
+  std::string clarified_question;
   std::string conversation_id;
   std::string entry_id;             // the winning entry, empty when none
   std::string normalized_question;  // the question's index terms, space-separated

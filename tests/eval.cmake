@@ -33,6 +33,12 @@ if(EXISTS ${CAREERBOT_EVAL_DIR}/real-dev.jsonl)
            --min-answerable ${CAREERBOT_GATE_REAL_LEARNED_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_LEARNED_DECLINE})
   set_tests_properties(eval_real_dev_learned PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
 endif()
+# The dialogues: each asked turn by turn in one conversation.
+if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-dialogues.jsonl)
+  add_test(NAME eval_dev_dialogues COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-dialogues.jsonl
+           --min-turns ${CAREERBOT_GATE_DIALOGUE_TURNS} --min-dialogues ${CAREERBOT_GATE_DIALOGUES})
+  set_tests_properties(eval_dev_dialogues PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+endif()
 if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl)
   add_test(NAME eval_dev_breadth2 COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl
            --min-answerable ${CAREERBOT_GATE_BREADTH2_ANSWER} --min-decline ${CAREERBOT_GATE_BREADTH2_DECLINE})

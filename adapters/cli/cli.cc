@@ -635,13 +635,18 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   bool all_pass = report.answer_pass == report.answer_total && report.decline_pass == report.decline_total &&
                   report.smalltalk_pass == report.smalltalk_total;
   // `kb test` wants every case to pass unless gates are given.
-  bool gated = args.Has("min-answerable") || args.Has("min-decline") || args.Has("min-smalltalk");
+  bool gated = args.Has("min-answerable") || args.Has("min-decline") || args.Has("min-smalltalk") ||
+               args.Has("min-turns") || args.Has("min-dialogues") || args.Has("min-answerable-or-clarified") ||
+               args.Has("max-clarify");
   if (command == "kb test" && !gated) return all_pass ? 0 : 1;
   // Accuracy gates for CI: --min-answerable 0.95 and the like.
   int status = 0;
   const std::pair<const char*, double> gates[] = {{"min-answerable", report.answer_rate()},
                                                   {"min-decline", report.decline_rate()},
-                                                  {"min-smalltalk", report.smalltalk_rate()}};
+                                                  {"min-smalltalk", report.smalltalk_rate()},
+                                                  {"min-turns", report.turn_rate()},
+                                                  {"min-dialogues", report.dialogue_rate()},
+                                                  {"min-answerable-or-clarified", report.answer_or_clarify_rate()}};
   for (const auto& [flag, rate] : gates) {
     if (!args.Has(flag)) continue;
     double min = 0;
@@ -651,6 +656,18 @@ int RunEval(const std::string& command, const std::string& title, const std::str
     }
     if (rate + 1e-9 < min) {
       std::fprintf(stderr, "careerbot %s: %s accuracy %.3f is below %.3f\n", command.c_str(), flag + 4, rate, min);
+      status = 1;
+    }
+  }
+  if (args.Has("max-clarify")) {
+    double max = 0;
+    if (!ParseDouble(args.Get("max-clarify"), &max)) {
+      std::fprintf(stderr, "careerbot %s: --max-clarify needs a number\n", command.c_str());
+      return 2;
+    }
+    if (report.clarify_rate() > max + 1e-9) {
+      std::fprintf(stderr, "careerbot %s: clarifications on %.3f of the questions, above %.3f\n", command.c_str(),
+                   report.clarify_rate(), max);
       status = 1;
     }
   }
@@ -667,13 +684,20 @@ int Eval(int argc, char** argv) {
       {"min-answerable", true, "exit 1 when the answerable accuracy is below this (for CI)"},
       {"min-decline", true, "exit 1 when the decline accuracy is below this"},
       {"min-smalltalk", true, "exit 1 when the small-talk accuracy is below this"},
+      {"min-turns", true, "exit 1 when the share of questions (dialogue turns included) judged right is below this"},
+      {"min-dialogues", true, "exit 1 when the share of dialogues with every turn right is below this"},
+      {"min-answerable-or-clarified", true,
+       "exit 1 when the share of answerable questions answered right or clarified with the right entry is below this"},
+      {"max-clarify", true, "exit 1 when clarifications are offered for more than this share of the questions"},
       {"help", false, "show this help"}};
   Args args;
   if (!ParseArgs(argc, argv, 2, specs, "eval", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
     std::printf("usage: careerbot eval [FLAGS] FILE.jsonl\n\nEach line: {\"id\", \"q\", \"expect\": "
                 "\"answer\"|\"decline\"|\"smalltalk\", \"facts\": [[\"alt\", ...], ...], \"entry\": [\"id\", ...]}\n"
-                "An answer counts when its first source is one of \"entry\" or every facts group holds.\n\n");
+                "An answer counts when its first source is one of \"entry\" or every facts group holds.\n"
+                "A line may be a dialogue, {\"id\", \"turns\": [{\"q\", \"expect\", ...}, ...]}: its turns are asked in\n"
+                "one conversation and judged one by one; the report adds turn and whole-dialogue accuracy.\n\n");
     PrintFlags(specs);
     return args.Has("help") ? 0 : 2;
   }
