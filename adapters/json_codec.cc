@@ -32,6 +32,7 @@ json AnswerToJson(const bot::Answer& a) {
     out["explain"] = {{"query_terms", e.query_terms},
                       {"corrected", e.corrected},
                       {"context_terms", e.context_terms},
+                      {"context", {{"used", e.context_used}, {"reason", e.context_reason}}},
                       {"matched_terms", matches},
                       {"winner",
                        {{"id", e.winner_id},

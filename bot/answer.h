@@ -43,6 +43,8 @@ struct Explanation {
   std::vector<std::string> query_terms;        // index terms the question became
   std::vector<std::string> corrected;          // "salery -> salari" typo corrections
   std::vector<std::string> context_terms;      // terms carried over from the conversation
+  bool context_used = false;                   // the previous turn's terms took part
+  std::string context_reason;                  // why the previous turn was used or not
   std::vector<FieldMatch> matches;             // for the winning entry
   std::string winner_id;
   double winner_score = 0;

@@ -24,6 +24,7 @@ namespace bot {
 struct Turn {
   std::vector<std::string> terms;  // the question's index terms
   std::string entry_id;            // the entry that answered it, empty if none
+  std::vector<std::string> names;  // its terms typed as names ("Express", "Kubernetes")
 };
 
 class ConversationStore {

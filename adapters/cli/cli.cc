@@ -29,6 +29,7 @@
 #include "adapters/json_codec.h"
 #include "adapters/logging.h"
 #include "adapters/service.h"
+#include "bot/text.h"
 #include "knowledge/builtin.h"
 #include "knowledge/markdown.h"
 #include "knowledge/snapshot.h"
@@ -512,6 +513,8 @@ int Ask(int argc, char** argv) {
       {"json", false, "print the answer as the JSON that POST /v1/ask returns"},
       {"explain", false, "also say why: matched terms, scores, runner-up, threshold"},
       {"conversation", true, "continue this conversation id"},
+      {"interactive", false,
+       "read questions from stdin, one a line, as one conversation (a clarification's option is picked by its number)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"help", false, "show this help"}};
@@ -522,7 +525,8 @@ int Ask(int argc, char** argv) {
     PrintFlags(specs);
     return 0;
   }
-  if (args.positional.empty()) {
+  const bool interactive = args.Has("interactive");
+  if (args.positional.empty() && !interactive) {
     std::fprintf(stderr, "careerbot ask: give a question, e.g. careerbot ask \"What does a backend developer do?\"\n");
     return 2;
   }
@@ -538,6 +542,34 @@ int Ask(int argc, char** argv) {
   q.channel = "cli";
   q.explain = args.Has("explain");
   q.conversation_id = args.Get("conversation");
+  if (interactive) {
+    // One conversation: each line is the next turn; a blank line is skipped.
+    std::string line;
+    bool first = true;
+    if (!q.text.empty()) line = q.text;
+    while (!line.empty() || std::getline(std::cin, line)) {
+      bot::Question turn = q;
+      turn.text = line;
+      line.clear();
+      if (bot::IsBlank(turn.text)) continue;
+      auto a = service.Ask(turn);
+      if (!a.ok()) {
+        std::fprintf(stderr, "careerbot ask: %s\n", a.status().message().c_str());
+        continue;
+      }
+      q.conversation_id = a->conversation_id;
+      if (args.Has("json")) {
+        std::printf("%s\n", AnswerToJson(*a).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+      } else {
+        if (!first) std::printf("\n");
+        std::printf("> %s\n", turn.text.c_str());
+        PrintAnswerText(*a);
+      }
+      std::fflush(stdout);
+      first = false;
+    }
+    return 0;
+  }
   auto answer = service.Ask(q);
   if (!answer.ok()) {
     if (args.Has("json")) {
