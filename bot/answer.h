@@ -73,6 +73,7 @@ struct Answer {
   // This answer is a choice among the previous turn's clarification options:
   // the question that needed the clarification (for the question log).
   std::string clarified_question;
+  std::string clarified_normalized;  // its index terms
   std::string conversation_id;
   std::string entry_id;             // the winning entry, empty when none
   std::string normalized_question;  // the question's index terms, space-separated

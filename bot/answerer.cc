@@ -177,6 +177,14 @@ bool IsNoAnswer(const Entry& e) {
   return std::find(e.tags.begin(), e.tags.end(), "no-answer") != e.tags.end();
 }
 
+// Options are offered down to this share of the clarification floor.
+constexpr double kOptionShare = 0.8;
+// A clarification offers entries that explain most of the question; one that
+// leaves a main word unexplained, or a question made mostly of words the
+// knowledge does not know ("How much does a firefighter earn?"), declines.
+constexpr double kClarifyMinCoverage = 0.5;
+constexpr double kClarifyMaxUnknown = 0.34;
+
 struct Ranked {
   const Hit* hit = nullptr;
   double score = 0;       // orders the candidates
@@ -618,6 +626,63 @@ Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question)
   return out;
 }
 
+namespace {
+bool Plausible(const Ranked& r) {
+  return r.coverage >= kClarifyMinCoverage && r.features[kUnknownShare] < kClarifyMaxUnknown;
+}
+}  // namespace
+
+Result<Answer> Answerer::AnswerChosen(const Question& question, const std::string& text, const std::string& entry_id,
+                                      const std::string& clarified_question, const Prepared& prepared,
+                                      const std::vector<Turn>& history, Answer answer) {
+  const Lexicon& lexicon = *prepared.lexicon;
+  std::vector<Concept> concepts = BuildConcepts(text, lexicon, prepared.typos, options_.max_query_terms, nullptr);
+  auto ranking = Rank(retriever_, concepts, lexicon, std::max<size_t>(options_.candidates, 64), options_.model.get(),
+                      NonEnglishShare(text, concepts));
+  if (!ranking.ok()) return ranking.status();
+  const Ranked* chosen = nullptr;
+  for (const Ranked& r : ranking->ranked) {
+    if (r.hit->entry().id == entry_id) chosen = &r;
+  }
+  if (!chosen) return Status::NotFound("no entry '" + entry_id + "' answers '" + text + "'");
+  const Entry& e = chosen->hit->entry();
+  answer.kind = IsNoAnswer(e) ? "fallback" : "kb";
+  answer.answered = !IsNoAnswer(e);
+  answer.confidence = std::round(chosen->confidence * 10000) / 10000;
+  answer.entry_id = e.id;
+  answer.clarified_question = clarified_question;
+  answer.text = IsNoAnswer(e) ? std::string(Trim(e.body))
+                              : Compose(e, concepts, lexicon.normalizer, options_.max_answer_chars);
+  answer.sources.push_back({e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
+  for (const Concept& c : concepts) {
+    if (!answer.normalized_question.empty()) answer.normalized_question += " ";
+    answer.normalized_question += c.term;
+  }
+  Turn turn;
+  for (const Concept& c : concepts) {
+    if (c.doc_freq > 0) turn.terms.push_back(c.term);
+  }
+  turn.entry_id = e.id;
+  turn.names = NamedTerms(text, concepts);
+  conversations_.Add(answer.conversation_id, std::move(turn));
+  if (question.explain) {
+    Explanation ex;
+    for (const Concept& c : concepts) ex.query_terms.push_back(c.term);
+    ex.threshold = options_.threshold;
+    ex.kb_version = lexicon.version;
+    ex.winner_id = e.id;
+    ex.winner_score = chosen->score;
+    ex.coverage = chosen->coverage;
+    ex.question_similarity = chosen->question_sim;
+    ex.confidence = chosen->confidence;
+    ex.context_reason = clarified_question.empty() ? "not used: the entry was chosen by id"
+                                                   : "not used: a choice among the previous turn's clarification";
+    (void)history;
+    answer.explanation = ex;
+  }
+  return answer;
+}
+
 Result<Answer> Answerer::Ask(const Question& question) {
   std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
   if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
@@ -631,6 +696,36 @@ Result<Answer> Answerer::Ask(const Question& question) {
   std::vector<Turn> history = question.conversation_id.empty()
                                   ? std::vector<Turn>{}
                                   : conversations_.Recent(question.conversation_id);
+
+  // A choice among the previous turn's clarification: the option's number
+  // ("2"), its question as offered, or its entry id (Question::entry_id, as
+  // the buttons of the chat page, Slack and Discord send it). It asks that
+  // entry, and the answer records the question that needed the clarification.
+  std::string chosen_entry = question.entry_id;
+  std::string clarified_question;
+  if (!history.empty() && !history.back().options.empty()) {
+    const Turn& last = history.back();
+    std::string trimmed(Trim(text));
+    while (!trimmed.empty() && (trimmed.back() == '.' || trimmed.back() == ')')) trimmed.pop_back();
+    if (chosen_entry.empty() && !trimmed.empty() && trimmed.size() <= 2 &&
+        std::all_of(trimmed.begin(), trimmed.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      size_t n = std::stoul(trimmed);
+      if (n >= 1 && n <= last.options.size()) chosen_entry = last.options[n - 1].entry_id;
+    }
+    for (const ClarifyOption& o : last.options) {
+      if (chosen_entry.empty() && Lower(std::string(Trim(o.question))) == Lower(std::string(Trim(text)))) {
+        chosen_entry = o.entry_id;
+      }
+      if (!chosen_entry.empty() && o.entry_id == chosen_entry) {
+        clarified_question = last.text;
+        answer.clarified_normalized = last.normalized;
+        text = o.question;  // the option asks its entry in the knowledge's own words
+      }
+    }
+  }
+  if (!chosen_entry.empty()) {
+    return AnswerChosen(question, text, chosen_entry, clarified_question, **prepared, history, std::move(answer));
+  }
 
   if (auto intent = DetectSmallTalk(text)) {
     answer.kind = "smalltalk";
@@ -842,6 +937,24 @@ Result<Answer> Answerer::Ask(const Question& question) {
         answer.suggestions.push_back(s);
       }
     }
+  } else if (winner && winner->confidence >= options_.clarify_floor && !IsNoAnswer(winner->hit->entry()) &&
+             non_english < kNonEnglishReplyShare && Plausible(*winner) &&
+             std::any_of(concepts.begin(), concepts.end(), [](const Concept& c) {
+               // A word of its own to be unsure about ("1" in "OR 1=1" is none).
+               return !c.context && c.doc_freq > 0 && !c.weak && c.surface.size() >= 2 &&
+                      std::any_of(c.surface.begin(), c.surface.end(),
+                                  [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); });
+             })) {
+    // Unsure, not lost: ask back with the likely entries' own questions.
+    answer.kind = "clarify";
+    answer.text = "I'm not sure which you mean. Did you mean one of these?";
+    for (const Ranked& r : ranked) {
+      if (answer.options.size() >= options_.max_options) break;
+      const Entry& e = r.hit->entry();
+      if (IsNoAnswer(e) || r.confidence < options_.clarify_floor * kOptionShare || !Plausible(r)) continue;
+      std::string q = e.questions.empty() ? e.title : e.questions[0];
+      answer.options.push_back({q, e.id});
+    }
   } else {
     answer.kind = "fallback";
     // A question in another language gets told so, not "I don't know".
@@ -868,6 +981,11 @@ Result<Answer> Answerer::Ask(const Question& question) {
   }
   turn.entry_id = answer.entry_id;
   turn.names = NamedTerms(text, concepts);
+  if (answer.kind == "clarify") {
+    turn.text = std::string(Trim(text));
+    turn.normalized = answer.normalized_question;
+    turn.options = answer.options;
+  }
   for (const Concept& c : concepts) {
     // Names carried over stay names ("and Express?" then "and Django?").
     if (c.context && !history.empty() &&

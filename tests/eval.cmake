@@ -25,7 +25,9 @@ set_tests_properties(eval_dev eval_dev_breadth kb_test PROPERTIES FIXTURES_REQUI
 # they are gated when they are there.
 if(EXISTS ${CAREERBOT_EVAL_DIR}/real-dev.jsonl)
   add_test(NAME eval_real_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
-           --min-answerable ${CAREERBOT_GATE_REAL_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_DECLINE})
+           --min-answerable ${CAREERBOT_GATE_REAL_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_DECLINE}
+           --min-answerable-or-clarified ${CAREERBOT_GATE_REAL_RIGHT_OR_CLARIFIED}
+           --max-clarify ${CAREERBOT_GATE_REAL_MAX_CLARIFY})
   set_tests_properties(eval_real_dev PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
   # The learned ranker (opt-in, --ranker builtin), at what it reaches today.
   add_test(NAME eval_real_dev_learned COMMAND careerbot eval --db ${EVAL_DB} --ranker builtin

@@ -208,6 +208,16 @@ bot::AnswererOptions AnswererOptionsFrom(const Args& args, bool* ok) {
     options.model = std::make_shared<const bot::ranking::Model>(std::move(*model));
   }
   if (options.model) options.threshold = options.model->threshold;
+  std::string floor = args.Get("clarify-floor", Env("CAREERBOT_CLARIFY_FLOOR"));
+  if (!floor.empty()) {
+    double v;
+    if (!ParseDouble(floor, &v) || v < 0 || v > 1) {
+      std::fprintf(stderr, "careerbot: the clarification floor must be a number in [0, 1], got '%s'\n", floor.c_str());
+      *ok = false;
+    } else {
+      options.clarify_floor = v;
+    }
+  }
   std::string t = args.Get("threshold", Env("CAREERBOT_THRESHOLD"));
   if (!t.empty()) {
     double v;
@@ -301,6 +311,7 @@ int Serve(int argc, char** argv) {
       {"max-connections", true,
        "connections open at once, idle ones included; past it 503 ($CAREERBOT_MAX_CONNECTIONS, default 4096)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54, or the learned ranker's)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"log-level", true, "trace, debug, info, warn, error, off ($CAREERBOT_LOG_LEVEL, default info)"},
       {"log-format", true, "text or json, one line per event ($CAREERBOT_LOG_FORMAT, default text)"},
@@ -495,6 +506,10 @@ int Serve(int argc, char** argv) {
 
 void PrintAnswerText(const bot::Answer& a) {
   std::printf("%s\n", a.text.c_str());
+  // A clarification: a numbered list; replying with the number (in the same
+  // conversation: --interactive, or --conversation) picks that option.
+  for (size_t i = 0; i < a.options.size(); i++) std::printf("  %zu. %s\n", i + 1, a.options[i].question.c_str());
+  if (!a.options.empty()) std::printf("Reply with a number to choose.\n");
   for (const auto& s : a.sources) {
     std::printf("\nSource: %s (%s, %s)%s%s\n", s.title.c_str(), s.article.c_str(), s.section.c_str(),
                 s.url.empty() ? "" : " ", s.url.c_str());
@@ -516,6 +531,7 @@ int Ask(int argc, char** argv) {
       {"interactive", false,
        "read questions from stdin, one a line, as one conversation (a clarification's option is picked by its number)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"help", false, "show this help"}};
   Args args;
@@ -603,6 +619,37 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   if (!cases.ok()) {
     std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), cases.status().message().c_str());
     return 2;
+  }
+  if (args.Has("sweep-clarify")) {
+    json rows = json::array();
+    if (!args.Has("json")) {
+      std::printf("%s: clarifications by floor (threshold %.2f)\nfloor  answerable  right-or-clarified  clarify-share  "
+                  "right-among-options  decline  clarify-on-decline\n",
+                  title.c_str(), threshold);
+    }
+    for (int i = 20; i <= static_cast<int>(std::lround(threshold * 100)) + 2; i += 2) {
+      double f = i / 100.0;
+      bot::AnswererOptions at = options;
+      at.clarify_floor = f;
+      auto answers = AskAll(store, *cases, at);
+      if (!answers.ok()) {
+        std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), answers.status().message().c_str());
+        return 1;
+      }
+      EvalReport r = Score(*cases, *answers, threshold);
+      if (args.Has("json")) {
+        rows.push_back({{"floor", f}, {"answerable", r.answer_rate()}, {"right_or_clarified", r.answer_or_clarify_rate()},
+                        {"clarify_share", r.clarify_rate()}, {"right_among_options", r.clarify_right_rate()},
+                        {"decline", r.decline_rate()}, {"clarify_on_decline", r.clarify_on_decline}});
+      } else {
+        std::printf("  %.2f   %.3f       %.3f               %.3f          %.3f                %.3f    %d%s\n", f,
+                    r.answer_rate(), r.answer_or_clarify_rate(), r.clarify_rate(), r.clarify_right_rate(),
+                    r.decline_rate(), r.clarify_on_decline,
+                    std::abs(f - options.clarify_floor) < 1e-9 ? "   <- current" : "");
+      }
+    }
+    if (args.Has("json")) std::printf("%s\n", json({{"sweep_clarify", rows}}).dump(2).c_str());
+    return 0;
   }
   if (args.Has("sweep")) {
     json rows = json::array();
@@ -711,7 +758,9 @@ int Eval(int argc, char** argv) {
       {"db", true, "knowledge base file ($CAREERBOT_DB)"},
       {"json", false, "print the report as JSON"},
       {"sweep", false, "print the accuracies across decline thresholds 0.20 to 0.80"},
+      {"sweep-clarify", false, "at the threshold, print the clarification rates across floors 0.20 to the threshold"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"min-answerable", true, "exit 1 when the answerable accuracy is below this (for CI)"},
       {"min-decline", true, "exit 1 when the decline accuracy is below this"},
@@ -842,6 +891,7 @@ int KbTest(int argc, char** argv) {
       {"file", true, "test questions (default: the knowledge's own tests.jsonl)"},
       {"json", false, "print the report as JSON"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"min-answerable", true, "instead of requiring every case, exit 1 below this answerable accuracy"},
       {"min-decline", true, "... below this decline accuracy"},

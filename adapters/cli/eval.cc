@@ -120,15 +120,32 @@ bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<Eval
       }
       return a.status();
     }
+    std::vector<bot::Answer> chosen;
+    for (const bot::ClarifyOption& o : a->options) {
+      bot::Question pick;
+      pick.text = o.question;
+      pick.entry_id = o.entry_id;
+      pick.channel = "eval";
+      auto answer = answerer.Ask(pick);
+      if (answer.ok()) chosen.push_back(std::move(*answer));
+    }
+    raw.chosen.resize(raw.answers.size());
+    raw.chosen.push_back(std::move(chosen));
     raw.answers.push_back(std::move(*a));
   }
+  raw.chosen.resize(raw.answers.size());
   return raw;
 }
 
-bool ClarificationHoldsRight(const EvalCase& c, const bot::Answer& a) {
+bool ClarificationHoldsRight(const EvalCase& c, const bot::Answer& a, const std::vector<bot::Answer>* chosen) {
   if (a.kind != "clarify" || c.expect != "answer") return false;
   for (const bot::ClarifyOption& o : a.options) {
     if (std::find(c.entries.begin(), c.entries.end(), o.entry_id) != c.entries.end()) return true;
+  }
+  if (chosen) {
+    for (const bot::Answer& answer : *chosen) {
+      if (AnswerIsRight(c, answer)) return true;
+    }
   }
   return false;
 }
@@ -172,7 +189,7 @@ EvalReport Score(const std::vector<EvalCase>& cases, const RawAnswers& raw, doub
       for (const auto& opt : a.options) o.options.push_back(opt.entry_id);
       r.clarify_total++;
       if (c.expect == "decline") r.clarify_on_decline++;
-      o.clarified_right = ClarificationHoldsRight(c, a);
+      o.clarified_right = ClarificationHoldsRight(c, a, i < raw.chosen.size() ? &raw.chosen[i] : nullptr);
       r.clarify_right += o.clarified_right;
     } else {
       o.kind = "fallback";

@@ -37,8 +37,10 @@ struct EvalCase {
   int turn = 0;                      // 0-based position in the dialogue
 };
 
-// Whether the clarification `answer` offers one of the case's "entry" ids.
-bool ClarificationHoldsRight(const EvalCase& c, const bot::Answer& answer);
+// Whether the clarification `answer` offers one of the case's "entry" ids,
+// or an option whose answer (in `chosen`, when given) is right.
+bool ClarificationHoldsRight(const EvalCase& c, const bot::Answer& answer,
+                             const std::vector<bot::Answer>* chosen = nullptr);
 
 // Whether `answer` is a right answer to the "answer" case `c` (see above).
 bool AnswerIsRight(const EvalCase& c, const bot::Answer& answer);
@@ -87,6 +89,10 @@ bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl);
 // decline threshold among them), as a user would get them.
 struct RawAnswers {
   std::vector<bot::Answer> answers;
+  // For each clarification: what choosing each of its options answers (asked
+  // by entry id, outside the conversation), so an option counts as right as
+  // an answer would (entry id or facts).
+  std::vector<std::vector<bot::Answer>> chosen;
 };
 bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases,
                                const bot::AnswererOptions& options);
