@@ -955,6 +955,12 @@ Result<Answer> Answerer::Ask(const Question& question) {
       std::string q = e.questions.empty() ? e.title : e.questions[0];
       answer.options.push_back({q, e.id});
     }
+    // The options in the text too, numbered: every channel can show them as
+    // they are, and replying with a number (or the question) chooses one.
+    for (size_t i = 0; i < answer.options.size(); i++) {
+      answer.text += "\n" + std::to_string(i + 1) + ". " + answer.options[i].question;
+    }
+    answer.text += "\nReply with a number to choose.";
   } else {
     answer.kind = "fallback";
     // A question in another language gets told so, not "I don't know".

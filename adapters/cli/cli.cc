@@ -506,10 +506,8 @@ int Serve(int argc, char** argv) {
 
 void PrintAnswerText(const bot::Answer& a) {
   std::printf("%s\n", a.text.c_str());
-  // A clarification: a numbered list; replying with the number (in the same
-  // conversation: --interactive, or --conversation) picks that option.
-  for (size_t i = 0; i < a.options.size(); i++) std::printf("  %zu. %s\n", i + 1, a.options[i].question.c_str());
-  if (!a.options.empty()) std::printf("Reply with a number to choose.\n");
+  // A clarification's text lists its options numbered; replying with the
+  // number (in the same conversation: --interactive) picks that option.
   for (const auto& s : a.sources) {
     std::printf("\nSource: %s (%s, %s)%s%s\n", s.title.c_str(), s.article.c_str(), s.section.c_str(),
                 s.url.empty() ? "" : " ", s.url.c_str());

@@ -75,6 +75,9 @@ TEST_CASE("unsure between plausible entries, the bot asks back with their own qu
   CHECK_FALSE(a.answered);
   CHECK(a.entry_id.empty());
   CHECK(a.text.find("Did you mean") != std::string::npos);
+  // The text lists the options numbered, for channels that show text only.
+  CHECK(a.text.find("\n1. " + a.options[0].question) != std::string::npos);
+  CHECK(a.text.find("\n2. " + a.options[1].question) != std::string::npos);
   REQUIRE(a.options.size() >= 2);
   CHECK(a.options.size() <= 3);
   std::vector<std::string> ids = OptionIds(a);
