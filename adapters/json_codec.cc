@@ -25,6 +25,9 @@ json AnswerToJson(const bot::Answer& a) {
               {"sources", sources},
               {"suggestions", a.suggestions},
               {"conversation_id", a.conversation_id}};
+  json options = json::array();
+  for (const auto& o : a.options) options.push_back({{"question", o.question}, {"entry_id", o.entry_id}});
+  out["options"] = std::move(options);
   if (a.explanation) {
     const bot::Explanation& e = *a.explanation;
     json matches = json::object();
@@ -32,6 +35,7 @@ json AnswerToJson(const bot::Answer& a) {
     out["explain"] = {{"query_terms", e.query_terms},
                       {"corrected", e.corrected},
                       {"context_terms", e.context_terms},
+                      {"context", {{"used", e.context_used}, {"reason", e.context_reason}}},
                       {"matched_terms", matches},
                       {"winner",
                        {{"id", e.winner_id},
@@ -109,6 +113,9 @@ nlohmann::json GapToJson(const knowledge::Gap& g, size_t position) {
           {"first_asked", IsoTime(g.first_asked)},
           {"last_asked", IsoTime(g.last_asked)},
           {"answered_by", g.answered_by},
+          {"clarified", g.clarified},
+          {"chosen", g.chosen_entry_id.empty() ? nlohmann::json(nullptr)
+                                               : nlohmann::json({{"id", g.chosen_entry_id}, {"count", g.chosen_count}})},
           {"likely_entry", likely}};
 }
 

@@ -109,6 +109,17 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
   }
   q.answered = answer->answered;
   q.kind = answer->kind;
+  if (!answer->clarified_question.empty()) {
+    // A choice among a clarification's options: logged as the question that
+    // needed it, resolved with the entry chosen (kb gaps shows it).
+    q.kind = "clarified";
+    q.question = RedactSecrets(answer->clarified_question);
+    q.normalized = answer->clarified_normalized;
+    if (q.question != answer->clarified_question) {
+      auto lexicon = knowledge_->GetLexicon();
+      q.normalized = lexicon.ok() ? (*lexicon)->normalizer.IndexText(q.question) : "";
+    }
+  }
   q.confidence = answer->confidence;
   q.entry_id = answer->entry_id;
   // Queued, never waited for: losing a log line must not lose (or delay) the answer.

@@ -13,6 +13,16 @@ struct Question {
   std::string conversation_id;  // empty: a new conversation
   std::string channel = "cli";  // http, web, slack, discord, mattermost, cli
   bool explain = false;
+  // Asks this entry directly: a choice among a clarification's options
+  // (ClarifyOption::entry_id). The text is then the option's question.
+  std::string entry_id;
+};
+
+// One choice of a clarification: one of the knowledge's own questions, and
+// the entry that choosing it asks.
+struct ClarifyOption {
+  std::string question;
+  std::string entry_id;
 };
 
 struct AnswerSource {
@@ -33,6 +43,8 @@ struct Explanation {
   std::vector<std::string> query_terms;        // index terms the question became
   std::vector<std::string> corrected;          // "salery -> salari" typo corrections
   std::vector<std::string> context_terms;      // terms carried over from the conversation
+  bool context_used = false;                   // the previous turn's terms took part
+  std::string context_reason;                  // why the previous turn was used or not
   std::vector<FieldMatch> matches;             // for the winning entry
   std::string winner_id;
   double winner_score = 0;
@@ -50,11 +62,18 @@ struct Explanation {
 struct Answer {
   std::string text;
   bool answered = false;
-  std::string kind;  // "kb", "smalltalk" or "fallback"
+  std::string kind;  // "kb", "smalltalk", "clarify" or "fallback"
   double confidence = 0;
   std::string answer_id;
   std::vector<AnswerSource> sources;
   std::vector<std::string> suggestions;
+  // kind "clarify": the entries the question most likely means, best first
+  // (at most three, one question each); choosing one asks that entry.
+  std::vector<ClarifyOption> options;
+  // This answer is a choice among the previous turn's clarification options:
+  // the question that needed the clarification (for the question log).
+  std::string clarified_question;
+  std::string clarified_normalized;  // its index terms
   std::string conversation_id;
   std::string entry_id;             // the winning entry, empty when none
   std::string normalized_question;  // the question's index terms, space-separated

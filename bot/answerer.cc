@@ -91,30 +91,99 @@ bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
-// A short question that leans on the one before: "and how much do they earn?",
-// "what about Go?".
-bool LooksLikeFollowUp(const std::string& text) {
+// Why a question needs the previous turn to be understood, or "" when it
+// stands on its own. It needs it when it refers back (a pronoun: "how much
+// of it ...", "do they ..."), when it is an ellipsis ("and Express?", "what
+// about Go?", "and at Google or Meta?"), or when it has no topic word of its
+// own ("how much?", "is that hard?"). A question that names its own topic is
+// read alone, however short.
+const char kNoTopicReason[] = "no topic word of its own";
+
+// The question's terms that were typed as names (capitalized: "Express",
+// "Ruby on Rails", "Kubernetes"); the first word only when it is no common
+// English word or the question is a short fragment ("Express?").
+template <typename Concepts>
+std::vector<std::string> NamedTerms(const std::string& text, const Concepts& concepts) {
+  auto word_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '#' || c == '+';
+  };
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !std::isalnum(static_cast<unsigned char>(text[i]))) i++;
+    size_t start = i;
+    while (i < text.size() && word_char(text[i])) i++;
+    if (start == i) break;
+    std::string word = text.substr(start, i - start);
+    while (!word.empty() && word.back() == '.') word.pop_back();
+    if (!word.empty()) words.push_back(word);
+  }
+  std::unordered_set<std::string> capitalized;
+  for (size_t w = 0; w < words.size(); w++) {
+    std::string lower = words[w];
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool upper = std::isupper(static_cast<unsigned char>(words[w][0])) != 0;
+    if (upper && (w > 0 || words.size() <= 3 || !IsEnglishWord(lower))) capitalized.insert(lower);
+  }
+  std::vector<std::string> names;
+  for (const auto& c : concepts) {
+    if (c.doc_freq == 0 || c.context) continue;
+    std::string first = c.surface.substr(0, c.surface.find(' '));
+    while (!first.empty() && first.back() == '.') first.pop_back();
+    if (capitalized.count(first)) names.push_back(c.term);
+  }
+  return names;
+}
+
+std::string ContextReason(const std::string& text, const std::vector<std::string>& own_topic_terms) {
   std::vector<std::string> words = Tokenize(text);
-  if (words.empty() || words.size() > 10) return false;
-  std::string lower;
-  for (auto& w : words) lower += w + " ";
-  if (StartsWith(lower, "and ") || StartsWith(lower, "what about ") || StartsWith(lower, "how about ") ||
-      StartsWith(lower, "what of ") || StartsWith(lower, "also ") || StartsWith(lower, "and what ") ||
-      StartsWith(lower, "same for ") || StartsWith(lower, "but ")) {
-    return true;
+  if (words.empty()) return "";
+  if (words.size() <= 12) {
+    static const std::unordered_set<std::string> kPronouns = {"they", "them", "their", "theirs", "it",
+                                                             "its", "those", "these", "he", "she",
+                                                             "that", "this", "one", "ones", "him", "her"};
+    for (size_t i = 0; i < words.size(); i++) {
+      const std::string& w = words[i];
+      if (!kPronouns.count(w)) continue;
+      // "that" joining two clauses ("is it true that ...") and "this/that
+      // one" are handled like the pronoun they are; "one of the ..." counts
+      // nothing ("one" as a number).
+      if (w == "one" && i + 1 < words.size() && words[i + 1] == "of") continue;
+      // A dummy "it" ("is it hard to learn Rust?", "it's worth learning
+      // Go?") refers to nothing when the question names its own topic.
+      if (w == "it" && own_topic_terms.size() >= 1 && i + 2 < words.size() &&
+          (words[i + 1] == "worth" || words[i + 2] == "to")) {
+        continue;
+      }
+      if ((w == "that" || w == "this") && i > 0 && i + 1 < words.size() && own_topic_terms.size() >= 1 &&
+          words[i + 1] != "one" && words[i + 1] != "ones") {
+        continue;  // "that" as a conjunction or determiner with its own noun
+      }
+      return "pronoun: '" + w + "'";
+    }
+    static const char* const kEllipses[] = {"and ", "what about ", "how about ", "what of ", "also ",
+                                            "same for ", "but ", "or ", "then ", "plus "};
+    std::string lower;
+    for (auto& w : words) lower += w + " ";
+    for (const char* e : kEllipses) {
+      if (StartsWith(lower, e)) return std::string("ellipsis: starts with '") + std::string(Trim(e)) + "'";
+    }
   }
-  static const std::unordered_set<std::string> kPronouns = {"they", "them", "their", "theirs", "it",
-                                                           "its", "those", "these", "he", "she",
-                                                           "that", "this", "one", "ones"};
-  for (auto& w : words) {
-    if (kPronouns.count(w)) return true;
-  }
-  return false;
+  if (own_topic_terms.empty()) return kNoTopicReason;
+  return "";
 }
 
 bool IsNoAnswer(const Entry& e) {
   return std::find(e.tags.begin(), e.tags.end(), "no-answer") != e.tags.end();
 }
+
+// Options are offered down to this share of the clarification floor.
+constexpr double kOptionShare = 0.8;
+// A clarification offers entries that explain most of the question; one that
+// leaves a main word unexplained, or a question made mostly of words the
+// knowledge does not know ("How much does a firefighter earn?"), declines.
+constexpr double kClarifyMinCoverage = 0.5;
+constexpr double kClarifyMaxUnknown = 0.34;
 
 struct Ranked {
   const Hit* hit = nullptr;
@@ -557,6 +626,63 @@ Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question)
   return out;
 }
 
+namespace {
+bool Plausible(const Ranked& r) {
+  return r.coverage >= kClarifyMinCoverage && r.features[kUnknownShare] < kClarifyMaxUnknown;
+}
+}  // namespace
+
+Result<Answer> Answerer::AnswerChosen(const Question& question, const std::string& text, const std::string& entry_id,
+                                      const std::string& clarified_question, const Prepared& prepared,
+                                      const std::vector<Turn>& history, Answer answer) {
+  const Lexicon& lexicon = *prepared.lexicon;
+  std::vector<Concept> concepts = BuildConcepts(text, lexicon, prepared.typos, options_.max_query_terms, nullptr);
+  auto ranking = Rank(retriever_, concepts, lexicon, std::max<size_t>(options_.candidates, 64), options_.model.get(),
+                      NonEnglishShare(text, concepts));
+  if (!ranking.ok()) return ranking.status();
+  const Ranked* chosen = nullptr;
+  for (const Ranked& r : ranking->ranked) {
+    if (r.hit->entry().id == entry_id) chosen = &r;
+  }
+  if (!chosen) return Status::NotFound("no entry '" + entry_id + "' answers '" + text + "'");
+  const Entry& e = chosen->hit->entry();
+  answer.kind = IsNoAnswer(e) ? "fallback" : "kb";
+  answer.answered = !IsNoAnswer(e);
+  answer.confidence = std::round(chosen->confidence * 10000) / 10000;
+  answer.entry_id = e.id;
+  answer.clarified_question = clarified_question;
+  answer.text = IsNoAnswer(e) ? std::string(Trim(e.body))
+                              : Compose(e, concepts, lexicon.normalizer, options_.max_answer_chars);
+  answer.sources.push_back({e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
+  for (const Concept& c : concepts) {
+    if (!answer.normalized_question.empty()) answer.normalized_question += " ";
+    answer.normalized_question += c.term;
+  }
+  Turn turn;
+  for (const Concept& c : concepts) {
+    if (c.doc_freq > 0) turn.terms.push_back(c.term);
+  }
+  turn.entry_id = e.id;
+  turn.names = NamedTerms(text, concepts);
+  conversations_.Add(answer.conversation_id, std::move(turn));
+  if (question.explain) {
+    Explanation ex;
+    for (const Concept& c : concepts) ex.query_terms.push_back(c.term);
+    ex.threshold = options_.threshold;
+    ex.kb_version = lexicon.version;
+    ex.winner_id = e.id;
+    ex.winner_score = chosen->score;
+    ex.coverage = chosen->coverage;
+    ex.question_similarity = chosen->question_sim;
+    ex.confidence = chosen->confidence;
+    ex.context_reason = clarified_question.empty() ? "not used: the entry was chosen by id"
+                                                   : "not used: a choice among the previous turn's clarification";
+    (void)history;
+    answer.explanation = ex;
+  }
+  return answer;
+}
+
 Result<Answer> Answerer::Ask(const Question& question) {
   std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
   if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
@@ -570,6 +696,36 @@ Result<Answer> Answerer::Ask(const Question& question) {
   std::vector<Turn> history = question.conversation_id.empty()
                                   ? std::vector<Turn>{}
                                   : conversations_.Recent(question.conversation_id);
+
+  // A choice among the previous turn's clarification: the option's number
+  // ("2"), its question as offered, or its entry id (Question::entry_id, as
+  // the buttons of the chat page, Slack and Discord send it). It asks that
+  // entry, and the answer records the question that needed the clarification.
+  std::string chosen_entry = question.entry_id;
+  std::string clarified_question;
+  if (!history.empty() && !history.back().options.empty()) {
+    const Turn& last = history.back();
+    std::string trimmed(Trim(text));
+    while (!trimmed.empty() && (trimmed.back() == '.' || trimmed.back() == ')')) trimmed.pop_back();
+    if (chosen_entry.empty() && !trimmed.empty() && trimmed.size() <= 2 &&
+        std::all_of(trimmed.begin(), trimmed.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      size_t n = std::stoul(trimmed);
+      if (n >= 1 && n <= last.options.size()) chosen_entry = last.options[n - 1].entry_id;
+    }
+    for (const ClarifyOption& o : last.options) {
+      if (chosen_entry.empty() && Lower(std::string(Trim(o.question))) == Lower(std::string(Trim(text)))) {
+        chosen_entry = o.entry_id;
+      }
+      if (!chosen_entry.empty() && o.entry_id == chosen_entry) {
+        clarified_question = last.text;
+        answer.clarified_normalized = last.normalized;
+        text = o.question;  // the option asks its entry in the knowledge's own words
+      }
+    }
+  }
+  if (!chosen_entry.empty()) {
+    return AnswerChosen(question, text, chosen_entry, clarified_question, **prepared, history, std::move(answer));
+  }
 
   if (auto intent = DetectSmallTalk(text)) {
     answer.kind = "smalltalk";
@@ -596,19 +752,40 @@ Result<Answer> Answerer::Ask(const Question& question) {
   auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates, options_.model.get(), non_english);
   if (!ranking.ok()) return ranking.status();
 
-  // A follow-up is read together with the previous turn's terms; the reading
-  // with context is kept when the question looks like a follow-up, or when it
-  // alone would be declined.
-  std::vector<Concept> context_concepts;
+  // A follow-up is read together with the previous turn's terms, and only a
+  // follow-up: a question that names its own topic is answered alone (the
+  // previous turn must not leak into it). See ContextReason.
+  std::string context_reason;  // why the context was (or would be) needed
+  bool context_used = false;
   if (!history.empty()) {
-    bool follow_up = LooksLikeFollowUp(text);
-    bool weak_alone = ranking->ranked.empty() || ranking->ranked[0].confidence < options_.threshold;
-    if ((follow_up || weak_alone) && concepts.size() <= 4) {
+    const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+    std::vector<std::string> own_topic;
+    for (const Concept& c : concepts) {
+      if (c.doc_freq > 0 && !c.weak && !domain.count(c.term)) own_topic.push_back(c.term);
+    }
+    context_reason = ContextReason(text, own_topic);
+    const std::string& previous = history.back().entry_id;
+    if (!context_reason.empty() && concepts.size() <= 10 && !history.back().terms.empty()) {
       std::vector<Concept> merged = concepts;
+      // An ellipsis swaps one name for another: in "and Express?" after a
+      // question about Ruby on Rails, Express takes Rails' place and what
+      // was asked about it (used for backend?) stays; in "what about Go?"
+      // after a pay question nothing named is replaced, and pay stays. A
+      // pronoun ("how much of it ...") refers to the previous topic instead:
+      // nothing is swapped.
+      const bool ellipsis = StartsWith(context_reason, "ellipsis");
+      const std::vector<std::string> own_names = NamedTerms(text, concepts);
+      const std::vector<std::string>& previous_names = history.back().names;
+      std::vector<std::string> swapped;
       for (const std::string& t : history.back().terms) {
         if (std::any_of(merged.begin(), merged.end(), [&](const Concept& c) { return c.term == t; })) continue;
         auto it = lexicon.doc_freq.find(t);
         if (it == lexicon.doc_freq.end()) continue;
+        if (ellipsis && !own_names.empty() &&
+            std::find(previous_names.begin(), previous_names.end(), t) != previous_names.end()) {
+          swapped.push_back(t);
+          continue;
+        }
         Concept c;
         c.term = t;
         c.surface = t;
@@ -620,27 +797,84 @@ Result<Answer> Answerer::Ask(const Question& question) {
       if (merged.size() > concepts.size()) {
         auto with_context = Rank(retriever_, merged, lexicon, options_.candidates, options_.model.get(), non_english);
         if (!with_context.ok()) return with_context.status();
-        bool better = !with_context->ranked.empty() && with_context->ranked[0].confidence >= options_.threshold;
-        // A follow-up asks for something new ("what about Go?" after the
-        // languages answer means the Go entry, not the list of languages once
-        // more). When the question alone has a confident answer elsewhere, a
-        // reading with context that would only repeat the previous answer
-        // gives way to its best other candidate, or else to the reading alone.
-        const std::string& previous = history.back().entry_id;
-        if (better && !weak_alone && !previous.empty() && with_context->ranked[0].hit->entry().id == previous &&
-            ranking->ranked[0].hit->entry().id != previous) {
-          auto& ranked = with_context->ranked;
-          auto next = std::find_if(ranked.begin() + 1, ranked.end(),
-                                   [&](const Ranked& r) { return r.confidence >= options_.threshold; });
-          if (next != ranked.end()) {
-            std::rotate(ranked.begin(), next, next + 1);
-          } else {
-            better = false;
-          }
+        auto& ranked = with_context->ranked;
+        // The follow-up's own words decide: among the readings with context,
+        // the best entry that holds one of them, and not the entry just
+        // given unless nothing else fits ("what about Go?" after the
+        // languages answer means the Go entry, not the list once more).
+        // How much of the follow-up's own words (not the context's) an
+        // entry holds: in its phrasings, title or tags fully, in its body
+        // less ("and Express?" means the Express entry, not the frameworks
+        // entry whose body lists Express among others).
+        std::vector<std::pair<uint64_t, double>> own;
+        double own_total = 0;
+        for (const Concept& c : concepts) {
+          if (c.doc_freq == 0 || (c.weak && !own_topic.empty())) continue;
+          own.emplace_back(TermHash(c.term), c.weight);
+          own_total += c.weight;
         }
-        if (better && (follow_up || weak_alone)) {
+        auto own_share = [&](const Ranked& r) {
+          if (own_total <= 0) return 1.0;
+          const IndexedEntry* doc = r.hit->doc.get();
+          IndexedEntry local;
+          if (!doc->sets_ready) {
+            local = *doc;
+            PrepareTermSets(&local);
+            doc = &local;
+          }
+          double held = 0;
+          for (const auto& [h, w] : own) {
+            if (Has(doc->head_set, h)) {
+              held += w * kHeadStrength;
+            } else if (Has(doc->body_set, h)) {
+              held += w * kBodyStrength;
+            }
+          }
+          return held / own_total;
+        };
+        auto fits = [&](const Ranked& r) { return r.confidence >= options_.threshold && own_share(r) > 0; };
+        auto best_fit = [&](bool allow_previous) {
+          auto best = ranked.end();
+          double best_share = -1;
+          for (auto it = ranked.begin(); it != ranked.end(); ++it) {
+            if (!fits(*it) || (!allow_previous && it->hit->entry().id == previous)) continue;
+            double share = own_share(*it);
+            if (share > best_share + 1e-9) {  // ties: the better score, met first
+              best = it;
+              best_share = share;
+            }
+          }
+          return best;
+        };
+        auto pick = best_fit(false);
+        if (pick == ranked.end()) pick = best_fit(true);
+        const bool alone_confident = !ranking->ranked.empty() && ranking->ranked[0].confidence >= options_.threshold;
+        // Without a topic word of its own but answered confidently alone
+        // ("How much do backend developers make?"), the question stands alone.
+        if (alone_confident && context_reason == kNoTopicReason) pick = ranked.end();
+        // Only the entry just given fits with the context, but the question
+        // alone has a confident answer elsewhere: that one ("what about Go?"
+        // after the languages answer is the Go entry).
+        if (pick != ranked.end() && pick->hit->entry().id == previous && alone_confident &&
+            ranking->ranked[0].hit->entry().id != previous) {
+          pick = ranked.end();
+        }
+        if (pick != ranked.end()) {
+          std::rotate(ranked.begin(), pick, pick + 1);
+          context_used = true;
+        } else if (!alone_confident && !ranked.empty() && context_reason != kNoTopicReason &&
+                   (ranking->ranked.empty() || ranked[0].confidence > ranking->ranked[0].confidence)) {
+          // Neither reading is confident: keep the closer one (for the
+          // decline's suggestions and a clarification).
+          context_used = true;
+        }
+        if (context_used) {
           ranking = std::move(with_context);
           concepts = std::move(merged);
+          if (!swapped.empty()) {
+            context_reason += "; replaced by the question's own words:";
+            for (const auto& t : swapped) context_reason += " " + t;
+          }
         }
       }
     }
@@ -703,6 +937,30 @@ Result<Answer> Answerer::Ask(const Question& question) {
         answer.suggestions.push_back(s);
       }
     }
+  } else if (winner && winner->confidence >= options_.clarify_floor && !IsNoAnswer(winner->hit->entry()) &&
+             non_english < kNonEnglishReplyShare && Plausible(*winner) &&
+             std::any_of(concepts.begin(), concepts.end(), [](const Concept& c) {
+               // A word of its own to be unsure about ("1" in "OR 1=1" is none).
+               return !c.context && c.doc_freq > 0 && !c.weak && c.surface.size() >= 2 &&
+                      std::any_of(c.surface.begin(), c.surface.end(),
+                                  [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); });
+             })) {
+    // Unsure, not lost: ask back with the likely entries' own questions.
+    answer.kind = "clarify";
+    answer.text = "I'm not sure which you mean. Did you mean one of these?";
+    for (const Ranked& r : ranked) {
+      if (answer.options.size() >= options_.max_options) break;
+      const Entry& e = r.hit->entry();
+      if (IsNoAnswer(e) || r.confidence < options_.clarify_floor * kOptionShare || !Plausible(r)) continue;
+      std::string q = e.questions.empty() ? e.title : e.questions[0];
+      answer.options.push_back({q, e.id});
+    }
+    // The options in the text too, numbered: every channel can show them as
+    // they are, and replying with a number (or the question) chooses one.
+    for (size_t i = 0; i < answer.options.size(); i++) {
+      answer.text += "\n" + std::to_string(i + 1) + ". " + answer.options[i].question;
+    }
+    answer.text += "\nReply with a number to choose.";
   } else {
     answer.kind = "fallback";
     // A question in another language gets told so, not "I don't know".
@@ -728,6 +986,19 @@ Result<Answer> Answerer::Ask(const Question& question) {
     if (c.doc_freq > 0) turn.terms.push_back(c.term);
   }
   turn.entry_id = answer.entry_id;
+  turn.names = NamedTerms(text, concepts);
+  if (answer.kind == "clarify") {
+    turn.text = std::string(Trim(text));
+    turn.normalized = answer.normalized_question;
+    turn.options = answer.options;
+  }
+  for (const Concept& c : concepts) {
+    // Names carried over stay names ("and Express?" then "and Django?").
+    if (c.context && !history.empty() &&
+        std::find(history.back().names.begin(), history.back().names.end(), c.term) != history.back().names.end()) {
+      turn.names.push_back(c.term);
+    }
+  }
   conversations_.Add(answer.conversation_id, std::move(turn));
 
   if (question.explain) {
@@ -739,6 +1010,11 @@ Result<Answer> Answerer::Ask(const Question& question) {
     }
     ex.threshold = options_.threshold;
     ex.kb_version = lexicon.version;
+    ex.context_used = context_used;
+    ex.context_reason = history.empty()        ? "no earlier turn in this conversation"
+                        : context_reason.empty() ? "not needed: the question names its own topic"
+                        : context_used           ? "used: " + context_reason
+                                                 : "not used (no confident reading with it): " + context_reason;
     if (winner) {
       const Hit& h = *winner->hit;
       ex.winner_id = h.entry().id;

@@ -32,6 +32,13 @@ struct AnswererOptions {
   double tie_margin = 0.05;
   size_t max_second_chars = 320;
   size_t max_suggestions = 3;
+  // Below the threshold but at or above this confidence, a question whose
+  // best entries are plausible gets a clarification (kind "clarify": "Did
+  // you mean one of these?" with up to max_options of the knowledge's own
+  // questions) instead of a decline. At or above the threshold: no
+  // clarifications. Chosen with `careerbot eval --sweep-clarify` (README).
+  double clarify_floor = 0.48;
+  size_t max_options = 3;
   // The learned ranking (bot/ranking.h): when set, its probability orders
   // the candidates and is the confidence; `threshold` should then be the
   // model's. Null: the hand-set coverage ranking.
@@ -87,6 +94,11 @@ class Answerer {
  private:
   struct Prepared;  // a lexicon with its typo corrector
   Result<std::shared_ptr<const Prepared>> Prepare();
+  // Answers with entry `entry_id`, chosen among a clarification's options;
+  // `text` is the option's question. kNotFound when no such entry.
+  Result<Answer> AnswerChosen(const Question& question, const std::string& text, const std::string& entry_id,
+                              const std::string& clarified_question, const Prepared& prepared,
+                              const std::vector<Turn>& history, Answer answer);
 
   Retriever* retriever_;
   AnswererOptions options_;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bot/answer.h"
 #include "bot/clock.h"
 
 namespace bot {
@@ -24,6 +25,10 @@ namespace bot {
 struct Turn {
   std::vector<std::string> terms;  // the question's index terms
   std::string entry_id;            // the entry that answered it, empty if none
+  std::vector<std::string> names;  // its terms typed as names ("Express", "Kubernetes")
+  std::string text;                // the question as asked (kept when it got a clarification)
+  std::string normalized;          // ... and its index terms
+  std::vector<ClarifyOption> options;  // the clarification's options, when it got one
 };
 
 class ConversationStore {

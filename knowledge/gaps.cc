@@ -190,11 +190,17 @@ bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, cons
     std::map<std::string, std::pair<size_t, int64_t>> wordings;  // lower-cased -> (count, last asked)
     std::map<std::string, std::string> shown;                    // lower-cased -> as asked (latest)
     std::map<std::string, size_t> answered_by;
+    std::map<std::string, size_t> chosen;  // resolved clarifications: entry chosen -> times
     std::set<std::string> channels;
     gap.first_asked = INT64_MAX;
     for (const Group* g : c.members) {
       gap.keys.push_back(g->key);
       for (const LoggedQuestion* q : g->rows) {
+        if (q->kind == "clarified") {
+          chosen[q->entry_id]++;
+          continue;
+        }
+        if (q->kind == "clarify") gap.clarified++;
         gap.count++;
         if (!q->answered) gap.declined++;
         if (q->answered && q->confidence < options.low_confidence) gap.low_confidence++;
@@ -229,6 +235,13 @@ bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, cons
         gap.answered_by = id;
       }
     }
+    for (const auto& [id, n] : chosen) {
+      if (n > gap.chosen_count) {
+        gap.chosen_count = n;
+        gap.chosen_entry_id = id;
+      }
+    }
+    if (gap.count == 0) continue;  // only resolved clarifications: nothing unanswered
     gaps.push_back(std::move(gap));
   }
   std::sort(gaps.begin(), gaps.end(), [](const Gap& a, const Gap& b) {
@@ -237,7 +250,16 @@ bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, cons
     return a.id < b.id;
   });
   if (gaps.size() > options.limit) gaps.resize(options.limit);
-  for (Gap& g : gaps) FindLikely(store, likely, options.min_likely, &g);
+  for (Gap& g : gaps) {
+    FindLikely(store, likely, options.min_likely, &g);
+    // What people chose when asked back beats any guess.
+    if (!g.chosen_entry_id.empty()) {
+      g.likely_entry_id = g.chosen_entry_id;
+      auto e = store->GetEntry(g.chosen_entry_id);
+      g.likely_entry_title = e.ok() ? e->title : "";
+      g.likely_confidence = 1.0;
+    }
+  }
   return gaps;
 }
 
@@ -255,7 +277,7 @@ bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer
   accepted.gap = *gap;
   accepted.entry_id = entry_id;
   if (accepted.entry_id.empty()) {
-    FindLikely(store, likely, options.min_likely, &accepted.gap);
+    if (accepted.gap.chosen_entry_id.empty()) FindLikely(store, likely, options.min_likely, &accepted.gap);
     accepted.entry_id = accepted.gap.likely_entry_id;
     if (accepted.entry_id.empty()) {
       return bot::Status::InvalidArgument("entry_id: no entry is likely meant by this gap; name the entry");

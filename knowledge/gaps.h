@@ -30,6 +30,12 @@ struct Gap {
   std::string id;    // 12 hex digits, stable while the gap's main wording is asked
   size_t count = 0;  // questions in the gap
   size_t declined = 0, low_confidence = 0, unhelpful = 0;  // why (a question may count twice)
+  // Questions that got a clarification (kind "clarify", counted in
+  // declined too), and the option people chose most (from the resolved
+  // clarifications, kind "clarified", which are not counted as questions):
+  // the curator's signal to add the wording to that entry.
+  size_t clarified = 0, chosen_count = 0;
+  std::string chosen_entry_id;
   std::string example;                                     // the wording asked most (the latest on a tie)
   std::vector<std::string> examples;                       // its distinct wordings, most asked first (at most 5)
   std::string terms;                                       // the main wording's index terms

@@ -1090,7 +1090,7 @@ Result<std::vector<LoggedQuestion>> Store::ListGapQuestions(int64_t since, doubl
     Stmt s(conn->db,
            "SELECT answer_id, asked_at, channel, question, normalized, answered, kind, confidence, entry_id, "
            "COALESCE(helpful, -1) FROM question_log WHERE asked_at >= ?1 AND kind != 'smalltalk' AND "
-           "(answered = 0 OR confidence < ?2 OR helpful = 0) ORDER BY asked_at, id");
+           "(answered = 0 OR confidence < ?2 OR helpful = 0 OR kind = 'clarified') ORDER BY asked_at, id");
     if (!s.ok()) return SqlError(conn->db, "read the question log");
     s.Bind(1, since);
     s.BindDouble(2, low_confidence);

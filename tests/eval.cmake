@@ -25,13 +25,21 @@ set_tests_properties(eval_dev eval_dev_breadth kb_test PROPERTIES FIXTURES_REQUI
 # they are gated when they are there.
 if(EXISTS ${CAREERBOT_EVAL_DIR}/real-dev.jsonl)
   add_test(NAME eval_real_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
-           --min-answerable ${CAREERBOT_GATE_REAL_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_DECLINE})
+           --min-answerable ${CAREERBOT_GATE_REAL_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_DECLINE}
+           --min-answerable-or-clarified ${CAREERBOT_GATE_REAL_RIGHT_OR_CLARIFIED}
+           --max-clarify ${CAREERBOT_GATE_REAL_MAX_CLARIFY})
   set_tests_properties(eval_real_dev PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
   # The learned ranker (opt-in, --ranker builtin), at what it reaches today.
   add_test(NAME eval_real_dev_learned COMMAND careerbot eval --db ${EVAL_DB} --ranker builtin
            ${CAREERBOT_EVAL_DIR}/real-dev.jsonl
            --min-answerable ${CAREERBOT_GATE_REAL_LEARNED_ANSWER} --min-decline ${CAREERBOT_GATE_REAL_LEARNED_DECLINE})
   set_tests_properties(eval_real_dev_learned PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+endif()
+# The dialogues: each asked turn by turn in one conversation.
+if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-dialogues.jsonl)
+  add_test(NAME eval_dev_dialogues COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-dialogues.jsonl
+           --min-turns ${CAREERBOT_GATE_DIALOGUE_TURNS} --min-dialogues ${CAREERBOT_GATE_DIALOGUES})
+  set_tests_properties(eval_dev_dialogues PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
 endif()
 if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl)
   add_test(NAME eval_dev_breadth2 COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl

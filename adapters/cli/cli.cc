@@ -31,6 +31,7 @@
 #include "adapters/redis/redis_client.h"
 #include "adapters/secrets.h"
 #include "adapters/service.h"
+#include "bot/text.h"
 #include "knowledge/builtin.h"
 #include "knowledge/markdown.h"
 #include "knowledge/snapshot.h"
@@ -209,6 +210,16 @@ bot::AnswererOptions AnswererOptionsFrom(const Args& args, bool* ok) {
     options.model = std::make_shared<const bot::ranking::Model>(std::move(*model));
   }
   if (options.model) options.threshold = options.model->threshold;
+  std::string floor = args.Get("clarify-floor", Env("CAREERBOT_CLARIFY_FLOOR"));
+  if (!floor.empty()) {
+    double v;
+    if (!ParseDouble(floor, &v) || v < 0 || v > 1) {
+      std::fprintf(stderr, "careerbot: the clarification floor must be a number in [0, 1], got '%s'\n", floor.c_str());
+      *ok = false;
+    } else {
+      options.clarify_floor = v;
+    }
+  }
   std::string t = args.Get("threshold", Env("CAREERBOT_THRESHOLD"));
   if (!t.empty()) {
     double v;
@@ -304,6 +315,7 @@ int Serve(int argc, char** argv) {
       {"max-connections", true,
        "connections open at once, idle ones included; past it 503 ($CAREERBOT_MAX_CONNECTIONS, default 4096)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54, or the learned ranker's)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"log-level", true, "trace, debug, info, warn, error, off ($CAREERBOT_LOG_LEVEL, default info)"},
       {"log-format", true, "text or json, one line per event ($CAREERBOT_LOG_FORMAT, default text)"},
@@ -511,6 +523,8 @@ int Serve(int argc, char** argv) {
 
 void PrintAnswerText(const bot::Answer& a) {
   std::printf("%s\n", a.text.c_str());
+  // A clarification's text lists its options numbered; replying with the
+  // number (in the same conversation: --interactive) picks that option.
   for (const auto& s : a.sources) {
     std::printf("\nSource: %s (%s, %s)%s%s\n", s.title.c_str(), s.article.c_str(), s.section.c_str(),
                 s.url.empty() ? "" : " ", s.url.c_str());
@@ -529,7 +543,10 @@ int Ask(int argc, char** argv) {
       {"json", false, "print the answer as the JSON that POST /v1/ask returns"},
       {"explain", false, "also say why: matched terms, scores, runner-up, threshold"},
       {"conversation", true, "continue this conversation id"},
+      {"interactive", false,
+       "read questions from stdin, one a line, as one conversation (a clarification's option is picked by its number)"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"help", false, "show this help"}};
   Args args;
@@ -539,7 +556,8 @@ int Ask(int argc, char** argv) {
     PrintFlags(specs);
     return 0;
   }
-  if (args.positional.empty()) {
+  const bool interactive = args.Has("interactive");
+  if (args.positional.empty() && !interactive) {
     std::fprintf(stderr, "careerbot ask: give a question, e.g. careerbot ask \"What does a backend developer do?\"\n");
     return 2;
   }
@@ -555,6 +573,34 @@ int Ask(int argc, char** argv) {
   q.channel = "cli";
   q.explain = args.Has("explain");
   q.conversation_id = args.Get("conversation");
+  if (interactive) {
+    // One conversation: each line is the next turn; a blank line is skipped.
+    std::string line;
+    bool first = true;
+    if (!q.text.empty()) line = q.text;
+    while (!line.empty() || std::getline(std::cin, line)) {
+      bot::Question turn = q;
+      turn.text = line;
+      line.clear();
+      if (bot::IsBlank(turn.text)) continue;
+      auto a = service.Ask(turn);
+      if (!a.ok()) {
+        std::fprintf(stderr, "careerbot ask: %s\n", a.status().message().c_str());
+        continue;
+      }
+      q.conversation_id = a->conversation_id;
+      if (args.Has("json")) {
+        std::printf("%s\n", AnswerToJson(*a).dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+      } else {
+        if (!first) std::printf("\n");
+        std::printf("> %s\n", turn.text.c_str());
+        PrintAnswerText(*a);
+      }
+      std::fflush(stdout);
+      first = false;
+    }
+    return 0;
+  }
   auto answer = service.Ask(q);
   if (!answer.ok()) {
     if (args.Has("json")) {
@@ -588,6 +634,37 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   if (!cases.ok()) {
     std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), cases.status().message().c_str());
     return 2;
+  }
+  if (args.Has("sweep-clarify")) {
+    json rows = json::array();
+    if (!args.Has("json")) {
+      std::printf("%s: clarifications by floor (threshold %.2f)\nfloor  answerable  right-or-clarified  clarify-share  "
+                  "right-among-options  decline  clarify-on-decline\n",
+                  title.c_str(), threshold);
+    }
+    for (int i = 20; i <= static_cast<int>(std::lround(threshold * 100)) + 2; i += 2) {
+      double f = i / 100.0;
+      bot::AnswererOptions at = options;
+      at.clarify_floor = f;
+      auto answers = AskAll(store, *cases, at);
+      if (!answers.ok()) {
+        std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), answers.status().message().c_str());
+        return 1;
+      }
+      EvalReport r = Score(*cases, *answers, threshold);
+      if (args.Has("json")) {
+        rows.push_back({{"floor", f}, {"answerable", r.answer_rate()}, {"right_or_clarified", r.answer_or_clarify_rate()},
+                        {"clarify_share", r.clarify_rate()}, {"right_among_options", r.clarify_right_rate()},
+                        {"decline", r.decline_rate()}, {"clarify_on_decline", r.clarify_on_decline}});
+      } else {
+        std::printf("  %.2f   %.3f       %.3f               %.3f          %.3f                %.3f    %d%s\n", f,
+                    r.answer_rate(), r.answer_or_clarify_rate(), r.clarify_rate(), r.clarify_right_rate(),
+                    r.decline_rate(), r.clarify_on_decline,
+                    std::abs(f - options.clarify_floor) < 1e-9 ? "   <- current" : "");
+      }
+    }
+    if (args.Has("json")) std::printf("%s\n", json({{"sweep_clarify", rows}}).dump(2).c_str());
+    return 0;
   }
   if (args.Has("sweep")) {
     json rows = json::array();
@@ -652,13 +729,18 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   bool all_pass = report.answer_pass == report.answer_total && report.decline_pass == report.decline_total &&
                   report.smalltalk_pass == report.smalltalk_total;
   // `kb test` wants every case to pass unless gates are given.
-  bool gated = args.Has("min-answerable") || args.Has("min-decline") || args.Has("min-smalltalk");
+  bool gated = args.Has("min-answerable") || args.Has("min-decline") || args.Has("min-smalltalk") ||
+               args.Has("min-turns") || args.Has("min-dialogues") || args.Has("min-answerable-or-clarified") ||
+               args.Has("max-clarify");
   if (command == "kb test" && !gated) return all_pass ? 0 : 1;
   // Accuracy gates for CI: --min-answerable 0.95 and the like.
   int status = 0;
   const std::pair<const char*, double> gates[] = {{"min-answerable", report.answer_rate()},
                                                   {"min-decline", report.decline_rate()},
-                                                  {"min-smalltalk", report.smalltalk_rate()}};
+                                                  {"min-smalltalk", report.smalltalk_rate()},
+                                                  {"min-turns", report.turn_rate()},
+                                                  {"min-dialogues", report.dialogue_rate()},
+                                                  {"min-answerable-or-clarified", report.answer_or_clarify_rate()}};
   for (const auto& [flag, rate] : gates) {
     if (!args.Has(flag)) continue;
     double min = 0;
@@ -671,6 +753,18 @@ int RunEval(const std::string& command, const std::string& title, const std::str
       status = 1;
     }
   }
+  if (args.Has("max-clarify")) {
+    double max = 0;
+    if (!ParseDouble(args.Get("max-clarify"), &max)) {
+      std::fprintf(stderr, "careerbot %s: --max-clarify needs a number\n", command.c_str());
+      return 2;
+    }
+    if (report.clarify_rate() > max + 1e-9) {
+      std::fprintf(stderr, "careerbot %s: clarifications on %.3f of the questions, above %.3f\n", command.c_str(),
+                   report.clarify_rate(), max);
+      status = 1;
+    }
+  }
   return status;
 }
 
@@ -679,18 +773,27 @@ int Eval(int argc, char** argv) {
       {"db", true, "knowledge base file ($CAREERBOT_DB)"},
       {"json", false, "print the report as JSON"},
       {"sweep", false, "print the accuracies across decline thresholds 0.20 to 0.80"},
+      {"sweep-clarify", false, "at the threshold, print the clarification rates across floors 0.20 to the threshold"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"min-answerable", true, "exit 1 when the answerable accuracy is below this (for CI)"},
       {"min-decline", true, "exit 1 when the decline accuracy is below this"},
       {"min-smalltalk", true, "exit 1 when the small-talk accuracy is below this"},
+      {"min-turns", true, "exit 1 when the share of questions (dialogue turns included) judged right is below this"},
+      {"min-dialogues", true, "exit 1 when the share of dialogues with every turn right is below this"},
+      {"min-answerable-or-clarified", true,
+       "exit 1 when the share of answerable questions answered right or clarified with the right entry is below this"},
+      {"max-clarify", true, "exit 1 when clarifications are offered for more than this share of the questions"},
       {"help", false, "show this help"}};
   Args args;
   if (!ParseArgs(argc, argv, 2, specs, "eval", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
     std::printf("usage: careerbot eval [FLAGS] FILE.jsonl\n\nEach line: {\"id\", \"q\", \"expect\": "
                 "\"answer\"|\"decline\"|\"smalltalk\", \"facts\": [[\"alt\", ...], ...], \"entry\": [\"id\", ...]}\n"
-                "An answer counts when its first source is one of \"entry\" or every facts group holds.\n\n");
+                "An answer counts when its first source is one of \"entry\" or every facts group holds.\n"
+                "A line may be a dialogue, {\"id\", \"turns\": [{\"q\", \"expect\", ...}, ...]}: its turns are asked in\n"
+                "one conversation and judged one by one; the report adds turn and whole-dialogue accuracy.\n\n");
     PrintFlags(specs);
     return args.Has("help") ? 0 : 2;
   }
@@ -803,6 +906,7 @@ int KbTest(int argc, char** argv) {
       {"file", true, "test questions (default: the knowledge's own tests.jsonl)"},
       {"json", false, "print the report as JSON"},
       {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
+      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
       {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
       {"min-answerable", true, "instead of requiring every case, exit 1 below this answerable accuracy"},
       {"min-decline", true, "... below this decline accuracy"},

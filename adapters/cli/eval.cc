@@ -10,6 +10,7 @@ namespace adapters::cli {
 using nlohmann::json;
 
 namespace {
+std::string ParseCase(const json& j, const std::string& default_id, EvalCase* out);
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -29,7 +30,34 @@ bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl) {
       return bot::Status::InvalidArgument("line " + std::to_string(line_no) + ": " + why);
     };
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    std::string default_id = "line-" + std::to_string(line_no);
+    if (j.contains("turns")) {
+      const json& turns = j["turns"];
+      if (!turns.is_array() || turns.empty()) return bad("'turns' must be a non-empty list of questions");
+      std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : default_id;
+      for (size_t t = 0; t < turns.size(); t++) {
+        if (!turns[t].is_object()) return bad("turn " + std::to_string(t + 1) + ": not a JSON object");
+        EvalCase c;
+        std::string why = ParseCase(turns[t], id + "#" + std::to_string(t + 1), &c);
+        if (!why.empty()) return bad("turn " + std::to_string(t + 1) + ": " + why);
+        c.dialogue = id;
+        c.turn = static_cast<int>(t);
+        cases.push_back(std::move(c));
+      }
+      continue;
+    }
     EvalCase c;
+    std::string why = ParseCase(j, default_id, &c);
+    if (!why.empty()) return bad(why);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+namespace {
+std::string ParseCase(const json& j, const std::string& default_id, EvalCase* out) {
+    auto bad = [](const std::string& why) { return why; };
+    EvalCase& c = *out;
     if (!j.contains("q") || !j["q"].is_string()) return bad("'q' must be a string");
     if (!j.contains("expect") || !j["expect"].is_string()) return bad("'expect' must be a string");
     c.question = j["q"];
@@ -37,7 +65,7 @@ bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl) {
     if (c.expect != "answer" && c.expect != "decline" && c.expect != "smalltalk") {
       return bad("'expect' must be answer, decline or smalltalk");
     }
-    c.id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "line-" + std::to_string(line_no);
+    c.id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : default_id;
     if (j.contains("facts")) {
       if (!j["facts"].is_array()) return bad("'facts' must be a list of lists of strings");
       for (const auto& group : j["facts"]) {
@@ -68,10 +96,9 @@ bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl) {
         return bad("'entry' must be an entry id or a list of them");
       }
     }
-    cases.push_back(std::move(c));
-  }
-  return cases;
+    return "";
 }
+}  // namespace
 
 bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases,
                                const bot::AnswererOptions& options) {
@@ -81,6 +108,8 @@ bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<Eval
     bot::Question q;
     q.text = c.question;
     q.channel = "eval";
+    // A dialogue's turns share one conversation; each run starts it afresh.
+    if (!c.dialogue.empty()) q.conversation_id = "eval-dialogue:" + c.dialogue;
     auto a = answerer.Ask(q);
     if (!a.ok()) {
       if (a.status().code() == bot::Status::Code::kInvalidArgument) {
@@ -91,9 +120,34 @@ bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<Eval
       }
       return a.status();
     }
+    std::vector<bot::Answer> chosen;
+    for (const bot::ClarifyOption& o : a->options) {
+      bot::Question pick;
+      pick.text = o.question;
+      pick.entry_id = o.entry_id;
+      pick.channel = "eval";
+      auto answer = answerer.Ask(pick);
+      if (answer.ok()) chosen.push_back(std::move(*answer));
+    }
+    raw.chosen.resize(raw.answers.size());
+    raw.chosen.push_back(std::move(chosen));
     raw.answers.push_back(std::move(*a));
   }
+  raw.chosen.resize(raw.answers.size());
   return raw;
+}
+
+bool ClarificationHoldsRight(const EvalCase& c, const bot::Answer& a, const std::vector<bot::Answer>* chosen) {
+  if (a.kind != "clarify" || c.expect != "answer") return false;
+  for (const bot::ClarifyOption& o : a.options) {
+    if (std::find(c.entries.begin(), c.entries.end(), o.entry_id) != c.entries.end()) return true;
+  }
+  if (chosen) {
+    for (const bot::Answer& answer : *chosen) {
+      if (AnswerIsRight(c, answer)) return true;
+    }
+  }
+  return false;
 }
 
 bool AnswerIsRight(const EvalCase& c, const bot::Answer& a) {
@@ -129,6 +183,14 @@ EvalReport Score(const std::vector<EvalCase>& cases, const RawAnswers& raw, doub
       o.kind = "kb";
       o.answered = true;
       o.answer = a.text;
+    } else if (a.kind == "clarify") {
+      o.kind = "clarify";
+      o.answer = a.text;
+      for (const auto& opt : a.options) o.options.push_back(opt.entry_id);
+      r.clarify_total++;
+      if (c.expect == "decline") r.clarify_on_decline++;
+      o.clarified_right = ClarificationHoldsRight(c, a, i < raw.chosen.size() ? &raw.chosen[i] : nullptr);
+      r.clarify_right += o.clarified_right;
     } else {
       o.kind = "fallback";
       o.answer = a.text;
@@ -149,6 +211,17 @@ EvalReport Score(const std::vector<EvalCase>& cases, const RawAnswers& raw, doub
     }
     r.outcomes.push_back(std::move(o));
   }
+  // Dialogues: right when every turn is.
+  std::vector<std::pair<std::string, bool>> dialogues;  // in file order
+  for (const EvalOutcome& o : r.outcomes) {
+    if (o.c->dialogue.empty()) continue;
+    if (dialogues.empty() || dialogues.back().first != o.c->dialogue || o.c->turn == 0) {
+      dialogues.emplace_back(o.c->dialogue, true);
+    }
+    dialogues.back().second = dialogues.back().second && o.pass;
+  }
+  r.dialogue_total = static_cast<int>(dialogues.size());
+  for (const auto& d : dialogues) r.dialogue_pass += d.second;
   return r;
 }
 
@@ -163,12 +236,22 @@ json ReportToJson(const EvalReport& r) {
                         {"kind", o.kind},
                         {"confidence", o.confidence},
                         {"entry_id", o.entry_id},
+                        {"options", o.options},
                         {"answer", o.answer}});
   }
+  json clarify = {{"offered", r.clarify_total},
+                  {"share_of_questions", r.clarify_rate()},
+                  {"with_right_entry", r.clarify_right},
+                  {"right_share", r.clarify_right_rate()},
+                  {"on_decline_cases", r.clarify_on_decline},
+                  {"answerable_right_or_clarified", r.answer_or_clarify_rate()}};
   return {{"threshold", r.threshold},
           {"answerable", {{"pass", r.answer_pass}, {"total", r.answer_total}, {"accuracy", r.answer_rate()}}},
           {"decline", {{"pass", r.decline_pass}, {"total", r.decline_total}, {"accuracy", r.decline_rate()}}},
           {"smalltalk", {{"pass", r.smalltalk_pass}, {"total", r.smalltalk_total}, {"accuracy", r.smalltalk_rate()}}},
+          {"turns", {{"pass", r.turn_pass()}, {"total", r.cases()}, {"accuracy", r.turn_rate()}}},
+          {"dialogues", {{"pass", r.dialogue_pass}, {"total", r.dialogue_total}, {"accuracy", r.dialogue_rate()}}},
+          {"clarify", clarify},
           {"failures", failures}};
 }
 
@@ -179,6 +262,16 @@ std::string ReportToText(const EvalReport& r, const std::string& title) {
   std::snprintf(line, sizeof line, "  answerable  %.3f  (%d/%d)\n  decline     %.3f  (%d/%d)\n  smalltalk   %.3f  (%d/%d)\n",
                 r.answer_rate(), r.answer_pass, r.answer_total, r.decline_rate(), r.decline_pass, r.decline_total,
                 r.smalltalk_rate(), r.smalltalk_pass, r.smalltalk_total);
+  out << line;
+  if (r.dialogue_total) {
+    std::snprintf(line, sizeof line, "  turns       %.3f  (%d/%d)\n  dialogues   %.3f  (%d/%d)\n", r.turn_rate(),
+                  r.turn_pass(), r.cases(), r.dialogue_rate(), r.dialogue_pass, r.dialogue_total);
+    out << line;
+  }
+  std::snprintf(line, sizeof line,
+                "  clarify     %.3f of questions (%d), %d with the right entry among the options, %d on decline cases\n"
+                "  answerable right or clarified with the right entry  %.3f\n",
+                r.clarify_rate(), r.clarify_total, r.clarify_right, r.clarify_on_decline, r.answer_or_clarify_rate());
   out << line;
   bool any = false;
   for (const auto& o : r.outcomes) {
@@ -195,7 +288,14 @@ std::string ReportToText(const EvalReport& r, const std::string& title) {
     std::snprintf(line, sizeof line, "  [%s] expect %s, got %s (confidence %.3f%s%s)\n", o.c->id.c_str(),
                   expected.c_str(), o.kind.c_str(), o.confidence, o.entry_id.empty() ? "" : ", entry ",
                   o.entry_id.c_str());
-    out << line << "      q: " << o.c->question << "\n      a: " << answer << "\n";
+    out << line << "      q: " << o.c->question << "\n";
+    if (!o.options.empty()) {
+      out << "      options:";
+      for (const auto& id : o.options) out << " " << id;
+      out << (o.clarified_right ? "  (right entry offered)" : "") << "\n";
+    } else {
+      out << "      a: " << answer << "\n";
+    }
   }
   return out.str();
 }

@@ -927,7 +927,8 @@ int Gaps(int argc, char** argv) {
   for (size_t i = 0; i < gaps->size(); i++) {
     const auto& g = (*gaps)[i];
     std::vector<std::string> why;
-    if (g.declined) why.push_back(std::to_string(g.declined) + " declined");
+    if (g.clarified) why.push_back(std::to_string(g.clarified) + " asked back");
+    if (g.declined > g.clarified) why.push_back(std::to_string(g.declined - g.clarified) + " declined");
     if (g.low_confidence) why.push_back(std::to_string(g.low_confidence) + " weak");
     if (g.unhelpful) why.push_back(std::to_string(g.unhelpful) + " not helpful");
     std::string reasons, channels;
@@ -937,6 +938,10 @@ int Gaps(int argc, char** argv) {
                 channels.c_str(), Time(g.last_asked).c_str(), g.id.c_str());
     for (size_t k = 1; k < g.examples.size() && k < 3; k++) std::printf("       also \"%s\"\n", g.examples[k].c_str());
     if (!g.answered_by.empty()) std::printf("       answered by %s\n", g.answered_by.c_str());
+    if (!g.chosen_entry_id.empty()) {
+      std::printf("       chose when asked back: %s (x%zu): add the wording to it\n", g.chosen_entry_id.c_str(),
+                  g.chosen_count);
+    }
     if (!g.likely_entry_id.empty()) {
       std::printf("       likely meant: %s \"%s\" (%.2f)\n", g.likely_entry_id.c_str(), g.likely_entry_title.c_str(),
                   g.likely_confidence);

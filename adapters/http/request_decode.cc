@@ -75,6 +75,7 @@ bool DecodeAskRequest(std::string_view content_type, std::string_view body, size
   question.text = q->get<std::string>();
   if (bot::IsBlank(question.text)) return Fail(error, 400, "empty_question", "'question' is empty");
   if (!OptionalString(j, "conversation_id", 128, &question.conversation_id, error)) return false;
+  if (!OptionalString(j, "entry_id", 128, &question.entry_id, error)) return false;
   std::string channel = "http";
   if (!OptionalString(j, "channel", 16, &channel, error)) return false;
   if (channel != "http" && channel != "web") {

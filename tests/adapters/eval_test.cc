@@ -164,3 +164,54 @@ TEST_CASE("training variants are generated deterministically, grouped with their
   CHECK(curated == 2);
   CHECK(adapters::cli::BuildTrainingQuestions(written, {e}, false).size() == 4);
 }
+
+TEST_CASE("a dialogue line becomes its turns, in order, sharing the dialogue id", "[eval][dialogue]") {
+  auto cases = ParseEvalCases(
+      "{\"id\": \"d1\", \"turns\": [{\"q\": \"a\", \"expect\": \"answer\", \"entry\": [\"x\"]},"
+      " {\"q\": \"b\", \"expect\": \"decline\"}]}\n"
+      "{\"id\": \"s1\", \"q\": \"c\", \"expect\": \"answer\"}\n");
+  REQUIRE(cases.ok());
+  REQUIRE(cases->size() == 3);
+  CHECK((*cases)[0].dialogue == "d1");
+  CHECK((*cases)[0].turn == 0);
+  CHECK((*cases)[0].id == "d1#1");
+  CHECK((*cases)[1].dialogue == "d1");
+  CHECK((*cases)[1].turn == 1);
+  CHECK((*cases)[1].expect == "decline");
+  CHECK((*cases)[2].dialogue.empty());
+
+  auto bad = ParseEvalCases("{\"id\": \"d\", \"turns\": [{\"q\": \"a\", \"expect\": \"maybe\"}]}\n");
+  REQUIRE(!bad.ok());
+  CHECK(bad.status().message().find("turn 1") != std::string::npos);
+  CHECK(!ParseEvalCases("{\"id\": \"d\", \"turns\": []}\n").ok());
+  CHECK(!ParseEvalCases("{\"id\": \"d\", \"turns\": \"q\"}\n").ok());
+}
+
+TEST_CASE("dialogues count as right only when every turn is; clarifications are counted", "[eval][dialogue]") {
+  auto cases = ParseEvalCases(
+      "{\"id\": \"d1\", \"turns\": [{\"q\": \"a\", \"expect\": \"answer\", \"entry\": [\"x\"]},"
+      " {\"q\": \"b\", \"expect\": \"answer\", \"entry\": [\"y\"]}]}\n"
+      "{\"id\": \"d2\", \"turns\": [{\"q\": \"c\", \"expect\": \"answer\", \"entry\": [\"z\"]},"
+      " {\"q\": \"d\", \"expect\": \"decline\"}]}\n");
+  REQUIRE(cases.ok());
+  RawAnswers raw;
+  raw.answers.push_back(Kb("x", ""));
+  bot::Answer clarify;
+  clarify.kind = "clarify";
+  clarify.options = {{"Q1?", "w"}, {"Q2?", "y"}};
+  raw.answers.push_back(clarify);
+  raw.answers.push_back(Kb("z", ""));
+  raw.answers.push_back(Fallback(0.1));
+  auto r = adapters::cli::Score(*cases, raw, 0.5);
+  CHECK(r.turn_pass() == 3);
+  CHECK(r.cases() == 4);
+  CHECK(r.dialogue_total == 2);
+  CHECK(r.dialogue_pass == 1);
+  CHECK(r.clarify_total == 1);
+  CHECK(r.clarify_right == 1);
+  CHECK(r.answer_or_clarify_rate() == Approx(1.0));
+  CHECK(r.clarify_rate() == Approx(0.25));
+  auto j = adapters::cli::ReportToJson(r);
+  CHECK(j["dialogues"]["pass"] == 1);
+  CHECK(j["clarify"]["offered"] == 1);
+}

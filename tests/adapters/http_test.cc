@@ -190,7 +190,10 @@ json CheckAnswerBody(const Reply& r) {
   REQUIRE(j.contains("kind"));
   REQUIRE(j["kind"].is_string());
   const std::string kind = j["kind"];
-  CHECK((kind == "kb" || kind == "smalltalk" || kind == "fallback"));
+  CHECK((kind == "kb" || kind == "smalltalk" || kind == "fallback" || kind == "clarify"));
+  REQUIRE(j.contains("options"));
+  REQUIRE(j["options"].is_array());
+  CHECK(j["options"].empty() == (kind != "clarify"));
   REQUIRE(j.contains("confidence"));
   REQUIRE(j["confidence"].is_number());
   CHECK(j["confidence"].get<double>() >= 0.0);

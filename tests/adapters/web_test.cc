@@ -323,13 +323,13 @@ TEST_CASE("ConversationStore is bounded in conversations and turns, and forgets 
   fakes::FakeClock clock(1000);
   bot::ConversationStore store(&clock, /*max_conversations=*/50, /*ttl_seconds=*/600);
   for (int i = 0; i < 1000; i++) {
-    store.Add("conv-" + std::to_string(i), bot::Turn{{"term"}, "entry"});
+    store.Add("conv-" + std::to_string(i), [] { bot::Turn t; t.terms = {"term"}; t.entry_id = "entry"; return t; }());
     CHECK(store.size() <= 50);
   }
   CHECK(store.size() == 50);
   CHECK(store.Recent("conv-0").empty());        // the oldest were dropped
   CHECK(store.Recent("conv-999").size() == 1);  // the newest kept
-  for (int t = 0; t < 20; t++) store.Add("chatty", bot::Turn{{"t" + std::to_string(t)}, "e"});
+  for (int t = 0; t < 20; t++) store.Add("chatty", [t] { bot::Turn turn; turn.terms = {"t" + std::to_string(t)}; turn.entry_id = "e"; return turn; }());
   auto turns = store.Recent("chatty");
   REQUIRE(turns.size() == bot::ConversationStore::kMaxTurns);
   CHECK(turns.back().terms[0] == "t19");

@@ -21,6 +21,13 @@ namespace {
 
 using fakes::MakeEntry;
 
+bot::Turn MakeTurn(const std::string& term, const std::string& entry) {
+  bot::Turn t;
+  t.terms = {term};
+  t.entry_id = entry;
+  return t;
+}
+
 const char kTestSynonyms[] =
     "@domain: backend, developer, programming, api, database\n"
     "salary, salaries, pay, earn, earns, earnings, compensation, income\n"
@@ -485,7 +492,7 @@ TEST_CASE("ConversationStore stays within its bound while many threads add and r
     threads.emplace_back([&, t] {
       for (int k = 0; k < 500; k++) {
         std::string id = "c" + std::to_string((t * 7 + k) % 20);
-        store.Add(id, bot::Turn{{"term"}, "e" + std::to_string(k)});
+        store.Add(id, MakeTurn("term", "e" + std::to_string(k)));
         if (store.Recent(id).size() > bot::ConversationStore::kMaxTurns) too_many_turns++;
         if (k % 100 == 0) clock.Advance(1);
       }
@@ -500,7 +507,7 @@ TEST_CASE("ConversationStore stays within its bound while many threads add and r
 TEST_CASE("ConversationStore keeps at most max_conversations, dropping the least recently used", "[bot][conversation]") {
   fakes::FakeClock clock;
   bot::ConversationStore store(&clock, /*max_conversations=*/3, /*ttl_seconds=*/1800);
-  auto turn = [](const std::string& entry) { return bot::Turn{{"term"}, entry}; };
+  auto turn = [](const std::string& entry) { return MakeTurn("term", entry); };
   store.Add("a", turn("e1"));
   clock.Advance(1);
   store.Add("b", turn("e1"));
@@ -525,7 +532,7 @@ TEST_CASE("A large ConversationStore stays within its bound across its shards an
           "[bot][conversation]") {
   fakes::FakeClock clock;
   bot::ConversationStore store(&clock, /*max_conversations=*/2048, /*ttl_seconds=*/1800);
-  auto turn = [](const std::string& entry) { return bot::Turn{{"term"}, entry}; };
+  auto turn = [](const std::string& entry) { return MakeTurn("term", entry); };
   store.Add("kept", turn("e0"));
   for (int i = 0; i < 20000; i++) {
     store.Add("c" + std::to_string(i), turn("e"));
@@ -559,12 +566,12 @@ TEST_CASE("Real ids are unique hex and time-ordered", "[bot]") {
 TEST_CASE("ConversationStore keeps the last few turns and ignores empty ids", "[bot][conversation]") {
   fakes::FakeClock clock;
   bot::ConversationStore store(&clock, 10, 1800);
-  for (int i = 1; i <= 6; i++) store.Add("c", bot::Turn{{"t"}, "e" + std::to_string(i)});
+  for (int i = 1; i <= 6; i++) store.Add("c", MakeTurn("t", "e" + std::to_string(i)));
   auto turns = store.Recent("c");
   REQUIRE(turns.size() == bot::ConversationStore::kMaxTurns);
   CHECK(turns.front().entry_id == "e3");
   CHECK(turns.back().entry_id == "e6");
-  store.Add("", bot::Turn{{"t"}, "e"});
+  store.Add("", MakeTurn("t", "e"));
   CHECK(store.size() == 1);
   CHECK(store.Recent("unknown").empty());
 }
@@ -572,9 +579,9 @@ TEST_CASE("ConversationStore keeps the last few turns and ignores empty ids", "[
 TEST_CASE("ConversationStore forgets a conversation ttl seconds after its last turn", "[bot][conversation]") {
   fakes::FakeClock clock(1000);
   bot::ConversationStore store(&clock, 10, /*ttl_seconds=*/60);
-  store.Add("a", bot::Turn{{"t"}, "e"});
+  store.Add("a", MakeTurn("t", "e"));
   clock.Set(1030);
-  store.Add("b", bot::Turn{{"t"}, "e"});
+  store.Add("b", MakeTurn("t", "e"));
   clock.Set(1060);
   CHECK(store.Recent("a").size() == 1);  // exactly ttl: still there
   clock.Set(1061);
@@ -585,9 +592,9 @@ TEST_CASE("ConversationStore forgets a conversation ttl seconds after its last t
   CHECK(store.Recent("b").empty());
   CHECK(store.size() == 0);
   // A turn keeps a conversation alive.
-  store.Add("c", bot::Turn{{"t"}, "e"});
+  store.Add("c", MakeTurn("t", "e"));
   clock.Advance(50);
-  store.Add("c", bot::Turn{{"t"}, "e"});
+  store.Add("c", MakeTurn("t", "e"));
   clock.Advance(50);
   CHECK(store.Recent("c").size() == 2);
 }

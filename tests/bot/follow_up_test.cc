@@ -28,10 +28,28 @@ std::vector<bot::Entry> CareerEntries() {
                 {"How much do backend developers earn?"}, {"salary"}),
       MakeEntry("databases", "Databases to learn", "Learn PostgreSQL first, then a document store.",
                 {"Which databases should I learn?"}, {"databases"}),
+      MakeEntry("kubernetes", "What Kubernetes is", "Kubernetes runs containers across many machines.",
+                {"What is Kubernetes?"}, {"kubernetes", "containers"}),
+      MakeEntry("kubernetes-needed", "How much Kubernetes a backend developer needs",
+                "Juniors need the basics of Kubernetes; seniors are expected to deploy with it.",
+                {"How much Kubernetes does a backend developer need to know?"}, {"kubernetes", "hiring"}),
+      MakeEntry("skills", "Skills a backend developer needs",
+                "A language, databases, APIs and some knowledge of deployment with Kubernetes.",
+                {"What skills does a backend developer need to know?"}, {"skills"}),
+      MakeEntry("rails", "Ruby on Rails for backend", "Yes, Ruby on Rails is a mature backend framework.",
+                {"Is Ruby on Rails used for backend?"}, {"ruby", "rails", "frameworks"}),
+      MakeEntry("express", "Express for backend", "Express is the common Node framework for backend work.",
+                {"Is Express used for backend?", "What is Express?"}, {"express", "nodejs", "frameworks"}),
+      MakeEntry("frameworks", "Backend frameworks", "Popular ones: Django, Spring, Ruby on Rails and Express.",
+                {"Which backend frameworks should I learn?"}, {"frameworks", "express", "rails"}),
+      MakeEntry("stack", "The usual backend tech stack", "A language, a framework, a database and a cloud.",
+                {"What tech stack do backend developers use?"}, {"stack"}),
   };
 }
 
-const char kSynonyms[] = "salary, pay, earn, earns, earnings\n";
+const char kSynonyms[] =
+    "@domain: backend, developer\nsalary, pay, earn, earns, earnings\nruby on rails, rails\n"
+    "developer, developers, dev, devs\n";
 
 struct Bot {
   fakes::FakeRetriever retriever{CareerEntries(), kSynonyms};
@@ -39,10 +57,11 @@ struct Bot {
   fakes::FakeIdGenerator ids;
   bot::Answerer answerer{&retriever, bot::AnswererOptions{}, &clock, &ids};
 
-  bot::Answer Ask(const std::string& text, const std::string& conversation_id = "") {
+  bot::Answer Ask(const std::string& text, const std::string& conversation_id = "", bool explain = false) {
     bot::Question q;
     q.text = text;
     q.conversation_id = conversation_id;
+    q.explain = explain;
     auto a = answerer.Ask(q);
     REQUIRE(a.ok());
     return *a;
@@ -94,4 +113,53 @@ TEST_CASE("an expired conversation gives no context", "[bot][conversation]") {
   bot::Answer next = b.Ask("and how much do they earn?", first.conversation_id);
   CHECK(next.entry_id != "cloud-engineer-pay");
   CHECK(next.conversation_id == first.conversation_id);  // the id is kept; only its memory is gone
+}
+
+TEST_CASE("a question naming its own topic is answered alone, whatever came before", "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("How much do backend developers earn?");
+  REQUIRE(first.entry_id == "backend-pay");
+  bot::Answer next = b.Ask("What tech stack do backend developers use?", first.conversation_id, true);
+  CHECK(next.entry_id == "stack");
+  REQUIRE(next.explanation);
+  CHECK_FALSE(next.explanation->context_used);
+  CHECK(next.explanation->context_terms.empty());
+  CHECK(next.explanation->context_reason.find("own topic") != std::string::npos);
+  // The same question alone gets the same answer.
+  CHECK(b.Ask("What tech stack do backend developers use?").entry_id == next.entry_id);
+}
+
+TEST_CASE("a pronoun reads the previous topic and the follow-up's own words pick the entry", "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("What is Kubernetes?");
+  REQUIRE(first.entry_id == "kubernetes");
+  bot::Answer next = b.Ask("how much of it does a backend dev need to know?", first.conversation_id, true);
+  REQUIRE(next.explanation);
+  INFO(next.explanation->context_reason << " winner " << next.explanation->winner_id << " "
+       << next.explanation->confidence << " runner-up " << next.explanation->runner_up_id << " "
+       << next.explanation->runner_up_confidence);
+  CHECK(next.entry_id == "kubernetes-needed");
+  CHECK(next.explanation->context_used);
+  CHECK(next.explanation->context_reason.find("pronoun: 'it'") != std::string::npos);
+  CHECK(next.explanation->context_terms == std::vector<std::string>{"kubernet"});
+}
+
+TEST_CASE("an ellipsis swaps the previous subject for its own: 'and Express?' after Rails", "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("Is Ruby on Rails used for backend?");
+  REQUIRE(first.entry_id == "rails");
+  bot::Answer next = b.Ask("and Express?", first.conversation_id, true);
+  CHECK(next.entry_id == "express");  // not the list of frameworks that names both
+  REQUIRE(next.explanation);
+  CHECK(next.explanation->context_used);
+  CHECK(next.explanation->context_reason.find("ellipsis") != std::string::npos);
+}
+
+TEST_CASE("a follow-up does not repeat the entry just given when another fits", "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("What is Kubernetes?");
+  REQUIRE(first.entry_id == "kubernetes");
+  bot::Answer next = b.Ask("do juniors need it?", first.conversation_id);
+  CHECK(next.answered);
+  CHECK(next.entry_id == "kubernetes-needed");
 }

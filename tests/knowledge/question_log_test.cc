@@ -188,7 +188,7 @@ TEST_CASE("the service answers without waiting for the log, and feedback on the 
   adapters::Service service(store->get());
   std::vector<std::string> ids;
   for (int i = 0; i < 50; i++) {
-    auto a = service.Ask({"How much do backend developers earn?", "", "http", false});
+    auto a = service.Ask({"How much do backend developers earn?", "", "http", false, ""});
     REQUIRE(a.ok());
     ids.push_back(a->answer_id);
   }
