@@ -247,6 +247,18 @@ httplib::Request Transport::MakeRequest(const Conn& c) const {
   return req;
 }
 
+void Transport::AnswerAndClose(Conn& c, const httplib::Request& req, httplib::Response& res) {
+  router_.Finish(req, res);
+  c.out += SerializeResponse(res, req.method == "HEAD", true);
+  c.closing = true;
+  c.in_request = false;
+  c.responses++;
+  // Nothing more is read from it (what follows cannot be framed): what it
+  // holds can go now.
+  std::string().swap(c.in);
+  c.parser.Release();
+}
+
 void Transport::Refuse(Conn& c, int status, const std::string& code, const std::string& message) {
   httplib::Request req;
   if (c.parser.state() != RequestParser::State::kHead &&
@@ -256,14 +268,7 @@ void Transport::Refuse(Conn& c, int status, const std::string& code, const std::
   httplib::Response res;
   SetErrorBody(res, status, code, message);
   res.set_header("Connection", "close");
-  router_.Finish(req, res);
-  c.out += SerializeResponse(res, req.method == "HEAD", true);
-  c.closing = true;
-  c.in_request = false;
-  c.responses++;
-  // Nothing more is read from it: what it holds can go now.
-  std::string().swap(c.in);
-  c.parser.Release();
+  AnswerAndClose(c, req, res);
 }
 
 bool Transport::CheckHead(Conn& c) {
@@ -273,14 +278,7 @@ bool Transport::CheckHead(Conn& c) {
   size_t limit = options_.max_body;
   if (head_check_ && head_check_(req, res, &limit)) {
     if (res.status == -1) res.status = 200;
-    router_.Finish(req, res);
-    // Its body is left unread: nothing after it can be framed.
-    c.out += SerializeResponse(res, req.method == "HEAD", true);
-    c.closing = true;
-    c.in_request = false;
-    c.responses++;
-    std::string().swap(c.in);
-    c.parser.Release();
+    AnswerAndClose(c, req, res);  // its body is left unread
     return true;
   }
   c.body_limit = std::min(limit, options_.max_body);

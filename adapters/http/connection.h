@@ -107,6 +107,9 @@ class Transport : private EventLoop::Handler {
   void Dispatch(Conn& c, bool draining);
   // Queues an error answer of the connection layer and marks c closing.
   void Refuse(Conn& c, int status, const std::string& code, const std::string& message);
+  // Queues `res` (after the router's error handler, post-routing and log)
+  // as c's last response, and frees what c holds.
+  void AnswerAndClose(Conn& c, const httplib::Request& req, httplib::Response& res);
   void BeginRequest(Conn& c, std::chrono::steady_clock::time_point now);
   // The bytes c holds for an incomplete request, counted in pending_.
   void Account(Conn& c);

@@ -51,15 +51,7 @@ class LoopServer {
 
 using testing_helpers::Connect;
 
-bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
+using testing_helpers::SendAll;
 
 // Reads until `responses` complete responses (Content-Length framed) came,
 // the peer closed, or `timeout` passed.

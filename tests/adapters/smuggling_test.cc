@@ -41,15 +41,7 @@ using testing_helpers::Connect;
 
 const char kAdminToken[] = "smuggling-test-admin-token-0123456789";
 
-bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
+using testing_helpers::SendAll;
 
 // Everything the server sends until it closes or is quiet for `quiet`.
 std::string ReadAll(int fd, std::chrono::milliseconds quiet = std::chrono::milliseconds(700)) {

@@ -138,4 +138,15 @@ inline int Connect(int port) {
   return fd;
 }
 
+// Sends all of `data` on `fd`; false when the connection failed.
+inline bool SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 }  // namespace testing_helpers
