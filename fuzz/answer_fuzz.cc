@@ -45,7 +45,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const bot::Answer& a = *answer;
-  fuzz::Check(a.kind == "kb" || a.kind == "smalltalk" || a.kind == "fallback", "kind is kb, smalltalk or fallback");
+  fuzz::Check(a.kind == "kb" || a.kind == "smalltalk" || a.kind == "fallback" || a.kind == "clarify",
+              "kind is kb, smalltalk, fallback or clarify");
+  if (a.kind == "clarify") {
+    // Asking back offers one to three of the knowledge's own questions.
+    fuzz::Check(!a.options.empty() && a.options.size() <= 3, "a clarification offers 1 to 3 options");
+    for (const auto& o : a.options) fuzz::Check(!o.entry_id.empty() && !o.question.empty(), "options name entries");
+  } else {
+    fuzz::Check(a.options.empty(), "only a clarification has options");
+  }
   fuzz::Check(!a.text.empty(), "an answer has text");
   fuzz::Check(bot::IsValidUtf8(a.text), "the answer text is valid UTF-8");
   fuzz::Check(std::isfinite(a.confidence) && a.confidence >= 0 && a.confidence <= 1.0 + 1e-9,
