@@ -101,6 +101,7 @@ struct Transport::Conn : EventLoop::Session {
   Clock::time_point deadline{};       // in_request: the request's one deadline
   Clock::time_point idle_deadline{};  // !in_request: closed if nothing comes by then
   size_t accounted = 0;               // bytes counted in transport->pending_
+  httplib::Request request;           // head_checked: the request as the head check saw it, without its body
 };
 
 Transport::Transport(const Router& router, HeadCheck head_check, TransportOptions options)
@@ -273,12 +274,12 @@ void Transport::Refuse(Conn& c, int status, const std::string& code, const std::
 
 bool Transport::CheckHead(Conn& c) {
   c.head_checked = true;
-  httplib::Request req = MakeRequest(c);
+  c.request = MakeRequest(c);  // Dispatch() completes it with the body
   httplib::Response res;
   size_t limit = options_.max_body;
-  if (head_check_ && head_check_(req, res, &limit)) {
+  if (head_check_ && head_check_(c.request, res, &limit)) {
     if (res.status == -1) res.status = 200;
-    AnswerAndClose(c, req, res);  // its body is left unread
+    AnswerAndClose(c, c.request, res);  // its body is left unread
     return true;
   }
   c.body_limit = std::min(limit, options_.max_body);
@@ -291,7 +292,8 @@ bool Transport::CheckHead(Conn& c) {
 }
 
 void Transport::Dispatch(Conn& c, bool draining) {
-  httplib::Request req = MakeRequest(c);
+  httplib::Request req = std::move(c.request);  // built once, by CheckHead()
+  c.request = httplib::Request();
   req.body = c.parser.TakeBody();
   const RequestHead& head = c.parser.head();
   const std::string* type = head.Find("Content-Type");

@@ -84,7 +84,6 @@ void RequestParser::Reset() {
   scanned_ = 0;
   head_ = RequestHead();
   body_.clear();
-  consumed_ = 0;
   body_limit_ = max_body_;
   chunk_state_ = Chunk::kSize;
   chunk_left_ = chunk_digits_ = chunk_line_bytes_ = trailer_bytes_ = 0;
@@ -121,7 +120,6 @@ size_t RequestParser::Feed(std::string_view in) {
       if (head_buf_.size() + take > kMaxHeadBytes) take = kMaxHeadBytes + 1 - head_buf_.size();
       head_buf_.append(rest.data(), take);
       used += take;
-      consumed_ += take;
       if (head_buf_.back() != '\n') {
         // A line still arriving.
         const size_t line_bytes = head_buf_.size() - scanned_;
@@ -167,7 +165,6 @@ size_t RequestParser::Feed(std::string_view in) {
     if (body_.empty() && body_.capacity() < head_.content_length) body_.reserve(head_.content_length);
     body_.append(rest.data(), take);
     used += take;
-    consumed_ += take;
     if (body_.size() == head_.content_length) state_ = State::kComplete;
   }
   return used;
@@ -433,7 +430,6 @@ size_t RequestParser::FeedChunked(std::string_view in) {
         break;
     }
   }
-  consumed_ += i;
   return i;
 }
 

@@ -81,9 +81,7 @@ class RequestParser {
   // Moves the body out (kComplete; before Reset()).
   std::string TakeBody() { return std::move(body_); }
   const FramingError& error() const { return error_; }
-  // Bytes of the current request consumed so far (head and body on the
-  // wire), and bytes this parser holds (the head's bytes and the body).
-  size_t consumed() const { return consumed_; }
+  // Bytes this parser holds (the head's bytes and the body).
   size_t held() const { return head_buf_.capacity() + body_.capacity(); }
   // While kBody: the body's limit for this request, once its route is known
   // (a Content-Length past it is an error at once; a chunked body, as soon
@@ -116,7 +114,6 @@ class RequestParser {
   RequestHead head_;
   std::string body_;
   FramingError error_;
-  size_t consumed_ = 0;
   // Chunked decoding.
   enum class Chunk { kSize, kExtension, kSizeLf, kData, kDataCr, kDataLf, kTrailer, kTrailerLf, kTrailerLine };
   Chunk chunk_state_ = Chunk::kSize;

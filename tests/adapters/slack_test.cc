@@ -352,6 +352,38 @@ httplib::Result PostForm(ChatServer& server, const std::string& path, const std:
   return server.Post(path, body, "application/x-www-form-urlencoded", SlackHeaders(kTestSecret, body));
 }
 
+// "/ask How much do backend developers earn" as Slack sends it: the response.
+json AskSalary(ChatServer& server) {
+  auto asked = PostForm(server, "/slack/commands",
+                        "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=How+much+do+backend+developers+earn");
+  REQUIRE(asked);
+  return json::parse(asked->body);
+}
+
+// The answer id an answer's feedback buttons carry.
+std::string FeedbackValue(const json& answer) {
+  const json* actions = FindBlock(answer["blocks"], "actions");
+  REQUIRE(actions);
+  return (*actions)["elements"][1]["value"];
+}
+
+// A block_actions payload: a click on `action_id` for `answer_id` under a
+// message with `text` and `blocks`, answered through `response_url`.
+json BlockActions(const std::string& response_url, const json& text, const json& blocks, const std::string& action_id,
+                  const std::string& answer_id) {
+  return {{"type", "block_actions"},
+          {"user", {{"id", "U1"}, {"username", "u"}, {"team_id", "T1"}}},
+          {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C1"}}},
+          {"response_url", response_url},
+          {"message", {{"text", text}, {"blocks", blocks}}},
+          {"actions",
+           {{{"action_id", action_id},
+             {"block_id", "careerbot_feedback"},
+             {"value", answer_id},
+             {"type", "button"},
+             {"action_ts", "1.2"}}}}};
+}
+
 }  // namespace
 
 TEST_CASE("answers Slack's url_verification challenge, signed requests only", "[slack][e2e]") {
@@ -557,26 +589,12 @@ TEST_CASE("answers /ask ephemerally, in the channel with 'public', and with help
 TEST_CASE("records feedback from the buttons and thanks through response_url", "[slack][e2e][concurrency]") {
   FakeApi api;
   ChatServer server(SlackConfigFor(api));
-  auto asked = PostForm(server, "/slack/commands",
-                        "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=How+much+do+backend+developers+earn");
-  REQUIRE(asked);
-  json answer = json::parse(asked->body);
-  const json* actions = FindBlock(answer["blocks"], "actions");
-  REQUIRE(actions);
-  std::string answer_id = (*actions)["elements"][1]["value"];
+  json answer = AskSalary(server);
+  std::string answer_id = FeedbackValue(answer);
   REQUIRE_FALSE(answer_id.empty());
 
-  json payload = {{"type", "block_actions"},
-                  {"user", {{"id", "U1"}, {"username", "u"}, {"team_id", "T1"}}},
-                  {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C1"}}},
-                  {"response_url", api.base() + "/hooks/actions/T1/1/abc"},
-                  {"message", {{"text", answer["text"]}, {"blocks", answer["blocks"]}}},
-                  {"actions",
-                   {{{"action_id", "feedback_down"},
-                     {"block_id", "careerbot_feedback"},
-                     {"value", answer_id},
-                     {"type", "button"},
-                     {"action_ts", "1.2"}}}}};
+  json payload = BlockActions(api.base() + "/hooks/actions/T1/1/abc", answer["text"], answer["blocks"],
+                              "feedback_down", answer_id);
   std::string body = "payload=" + httplib::detail::encode_query_param(payload.dump());
   auto res = PostForm(server, "/slack/interactions", body);
   REQUIRE(res);
@@ -615,29 +633,14 @@ TEST_CASE("records feedback from the buttons and thanks through response_url", "
 TEST_CASE("a 10 KB block_actions payload (a long answer's feedback click) reaches the handler", "[slack][e2e]") {
   FakeApi api;
   ChatServer server(SlackConfigFor(api));
-  auto asked = PostForm(server, "/slack/commands",
-                        "team_id=T1&channel_id=C1&user_id=U1&command=%2Fask&text=How+much+do+backend+developers+earn");
-  REQUIRE(asked);
-  json answer = json::parse(asked->body);
-  const json* actions = FindBlock(answer["blocks"], "actions");
-  REQUIRE(actions);
-  std::string answer_id = (*actions)["elements"][1]["value"];
+  json answer = AskSalary(server);
+  std::string answer_id = FeedbackValue(answer);
   // Slack sends the message back as it shows it: a long answer, its blocks and text.
   std::string long_text = answer["text"].get<std::string>();
   while (long_text.size() < 4000) long_text += " " + answer["text"].get<std::string>();
   json blocks = answer["blocks"];
   blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", long_text}}}});
-  json payload = {{"type", "block_actions"},
-                  {"user", {{"id", "U1"}, {"username", "u"}, {"team_id", "T1"}}},
-                  {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C1"}}},
-                  {"response_url", api.base() + "/hooks/actions/T1/9/big"},
-                  {"message", {{"text", long_text}, {"blocks", blocks}}},
-                  {"actions",
-                   {{{"action_id", "feedback_up"},
-                     {"block_id", "careerbot_feedback"},
-                     {"value", answer_id},
-                     {"type", "button"},
-                     {"action_ts", "1.2"}}}}};
+  json payload = BlockActions(api.base() + "/hooks/actions/T1/9/big", long_text, blocks, "feedback_up", answer_id);
   std::string body = "payload=" + httplib::detail::encode_query_param(payload.dump());
   REQUIRE(body.size() > 9 * 1024);
   REQUIRE(body.size() < 128 * 1024);
