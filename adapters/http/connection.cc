@@ -61,17 +61,6 @@ void SetErrorBody(httplib::Response& res, int status, const std::string& code, c
                   "application/json");
 }
 
-// The bytes a timed-out request is answered with (also by the sweeper, which
-// has no router at hand).
-const std::string& TimeoutResponse() {
-  static const std::string response = [] {
-    httplib::Response res;
-    SetErrorBody(res, 408, "request_timeout", "the request did not arrive in time");
-    return SerializeResponse(res, false, true);
-  }();
-  return response;
-}
-
 }  // namespace
 
 // One connection: what it received and has not framed yet, its parser, what
@@ -463,13 +452,13 @@ EventLoop::Next Transport::Serve(EventLoop::Session& session, bool draining) {
 
 EventLoop::Next Transport::Expire(EventLoop::Session& session) {
   Conn& c = static_cast<Conn&>(session);
-  // A request past its deadline: 408, sent without waiting (a client that
-  // does not read it loses it), then a lingering close.
-  const std::string& response = TimeoutResponse();
-  ssize_t ignored = ::send(c.fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // A request past its deadline: 408, through the router's error and logger
+  // steps like a worker's 408 (access log, metrics), sent without waiting (a
+  // client that does not read it loses it), then a lingering close.
+  Refuse(c, 408, "request_timeout", "the request did not arrive in time");
+  ssize_t ignored = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   (void)ignored;
-  c.in_request = false;
-  c.closing = true;
+  c.out.clear();
   Account(c);
   return Next{Next::kLinger, {}};
 }
