@@ -22,13 +22,13 @@
 #include <httplib.h>
 
 #include "adapters/chat_config.h"
-#include "adapters/discord/discord.h"
-#include "adapters/discord/verify.h"
+#include "adapters/chat/discord/discord.h"
+#include "adapters/chat/discord/verify.h"
 #include "adapters/markdown.h"
 #include "adapters/service.h"
-#include "adapters/slack/format.h"
-#include "adapters/slack/slack.h"
-#include "adapters/slack/verify.h"
+#include "adapters/chat/slack/format.h"
+#include "adapters/chat/slack/slack.h"
+#include "adapters/chat/slack/verify.h"
 #include "bot/text.h"
 #include "fuzz_support.h"
 

@@ -23,7 +23,7 @@
 #include "adapters/cli/eval.h"
 #include "adapters/cli/kb_commands.h"
 #include "adapters/cli/train.h"
-#include "adapters/discord/discord.h"
+#include "adapters/chat/discord/discord.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"

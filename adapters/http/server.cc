@@ -13,7 +13,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
-#include "adapters/discord/discord.h"
+#include "adapters/chat/discord/discord.h"
 #include "adapters/http/connection.h"
 #include "adapters/http/router.h"
 #include "adapters/http/guard.h"
@@ -21,7 +21,7 @@
 #include "adapters/http/request_decode.h"
 #include "adapters/json_codec.h"
 #include "adapters/redis/shared_state.h"
-#include "adapters/slack/slack.h"
+#include "adapters/chat/slack/slack.h"
 #include "adapters/web/web.h"
 #include "bot/text.h"
 #include "embedded.h"

@@ -12,7 +12,7 @@
 
 #include "adapters/rate_limit.h"
 #include "adapters/redis/redis_client.h"
-#include "adapters/slack/slack.h"
+#include "adapters/chat/slack/slack.h"
 
 namespace adapters::redis {
 

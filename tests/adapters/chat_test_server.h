@@ -24,7 +24,7 @@
 #include "adapters/chat_config.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
-#include "adapters/slack/verify.h"
+#include "adapters/chat/slack/verify.h"
 #include "knowledge/builtin.h"
 
 namespace chat_testing {

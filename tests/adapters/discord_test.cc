@@ -4,7 +4,7 @@
 // hand-built answer, and end to end against a real server: PING, the ask
 // command, the feedback buttons, tampered requests (401, nothing else), and
 // `discord register` against a fake Discord API.
-#include "adapters/discord/discord.h"
+#include "adapters/chat/discord/discord.h"
 
 #include <cctype>
 #include <string>
@@ -16,8 +16,8 @@
 
 #include "../helpers/files.h"
 #include "adapters/chat_config.h"
-#include "adapters/discord/format.h"
-#include "adapters/discord/verify.h"
+#include "adapters/chat/discord/format.h"
+#include "adapters/chat/discord/verify.h"
 #include "adapters/markdown.h"
 #include "chat_test_server.h"
 

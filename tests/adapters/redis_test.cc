@@ -26,7 +26,7 @@
 #include "adapters/rate_limit.h"
 #include "adapters/redis/redis_client.h"
 #include "adapters/redis/shared_state.h"
-#include "adapters/slack/slack.h"
+#include "adapters/chat/slack/slack.h"
 #include "chat_test_server.h"
 
 extern char** environ;

@@ -4,7 +4,7 @@
 // the event dedupe, and end to end against a real server with a fake Slack
 // Web API on loopback (retries answered once, 429 retried, bots ignored,
 // replies in the right thread, slash commands, feedback buttons).
-#include "adapters/slack/slack.h"
+#include "adapters/chat/slack/slack.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -22,9 +22,9 @@
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
 #include "adapters/chat_config.h"
-#include "adapters/slack/format.h"
+#include "adapters/chat/slack/format.h"
 #include "adapters/markdown.h"
-#include "adapters/slack/verify.h"
+#include "adapters/chat/slack/verify.h"
 #include "chat_test_server.h"
 
 namespace {

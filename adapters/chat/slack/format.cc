@@ -1,4 +1,4 @@
-#include "adapters/slack/format.h"
+#include "adapters/chat/slack/format.h"
 
 #include <cctype>
 

@@ -1,12 +1,12 @@
 #include "adapters/http/router.h"
-#include "adapters/discord/discord.h"
+#include "adapters/chat/discord/discord.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/discord/format.h"
-#include "adapters/discord/verify.h"
+#include "adapters/chat/discord/format.h"
+#include "adapters/chat/discord/verify.h"
 #include "adapters/json_codec.h"
 #include "adapters/markdown.h"
 #include "bot/text.h"

@@ -1,4 +1,4 @@
-#include "adapters/discord/format.h"
+#include "adapters/chat/discord/format.h"
 
 #include "adapters/clarify.h"
 #include "adapters/markdown.h"

@@ -28,7 +28,7 @@
 #include "adapters/chat_config.h"
 #include "adapters/rate_limit.h"
 #include "adapters/service.h"
-#include "adapters/slack/format.h"
+#include "adapters/chat/slack/format.h"
 #include "bot/clock.h"
 
 namespace httplib {

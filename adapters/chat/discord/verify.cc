@@ -1,4 +1,4 @@
-#include "adapters/discord/verify.h"
+#include "adapters/chat/discord/verify.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>

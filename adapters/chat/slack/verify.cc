@@ -1,4 +1,4 @@
-#include "adapters/slack/verify.h"
+#include "adapters/chat/slack/verify.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

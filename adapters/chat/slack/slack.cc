@@ -1,5 +1,5 @@
 #include "adapters/http/router.h"
-#include "adapters/slack/slack.h"
+#include "adapters/chat/slack/slack.h"
 
 #include <cstdlib>
 #include <map>
@@ -8,8 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/json_codec.h"
-#include "adapters/slack/format.h"
-#include "adapters/slack/verify.h"
+#include "adapters/chat/slack/format.h"
+#include "adapters/chat/slack/verify.h"
 #include "bot/text.h"
 
 namespace adapters::slack {
