@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "adapters/chat/registry.h"
 #include "adapters/secrets.h"
 
 namespace adapters {
@@ -37,9 +38,9 @@ ChatConfig ChatConfigFromEnv(bot::Status* status) {
 
 std::string EnabledAdapters(const ChatConfig& config) {
   std::string out = "http";
-  if (config.slack.enabled()) out += ", slack";
-  if (config.discord.enabled()) out += ", discord";
-  if (config.mattermost.enabled()) out += ", mattermost";
+  for (const chat::Registration& platform : chat::Registry()) {
+    if (platform.configured(config)) out += std::string(", ") + platform.spec().name;
+  }
   return out;
 }
 

@@ -1,6 +1,8 @@
-// Configuration of the chat-platform adapters (Slack, Discord, Mattermost):
-// plain values read once from the environment at start-up and handed to the
-// HTTP server. A platform whose secret is empty is "not configured": its
+// Configuration of the chat platforms (adapters/chat/: Slack, Discord,
+// Mattermost): plain values read once from the environment at start-up and
+// handed to the HTTP server. The one part of a platform outside its folder
+// until configuration is built in one place (issue 17): its struct here and
+// its variables in ChatConfigFromEnv. A platform whose secret is empty is "not configured": its
 // endpoints answer 503 saying which variable to set. Value types; the secrets
 // in here must never be logged or echoed.
 #pragma once
@@ -50,7 +52,8 @@ struct ChatConfig {
 // that platform off.
 ChatConfig ChatConfigFromEnv(bot::Status* status = nullptr);
 
-// "http, slack, discord": the adapters a server with `config` turns on.
+// "http, slack, discord": the adapters a server with `config` turns on (the
+// registered platforms whose secret is set, adapters/chat/registry.h).
 std::string EnabledAdapters(const ChatConfig& config);
 
 // Splits an API base such as "https://slack.com/api" into its origin

@@ -22,8 +22,7 @@ namespace adapters {
 // its group or to others.
 bot::Status ReadSecret(const std::string& name, std::string* out);
 
-// The secrets careerbot reads, for tests and documentation.
-inline constexpr const char* kSecretNames[] = {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN",  "DISCORD_PUBLIC_KEY",
-                                               "DISCORD_BOT_TOKEN",    "MATTERMOST_TOKEN", "CAREERBOT_ADMIN_TOKEN"};
+// The secrets careerbot reads: each chat platform's (the `secret` variables
+// of its PlatformSpec, adapters/chat/registry.h) and CAREERBOT_ADMIN_TOKEN.
 
 }  // namespace adapters

@@ -9,27 +9,31 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/chat/registry.h"
+
 namespace adapters {
 
 namespace {
 
-const char* const kMetricChannels[] = {"http", "web", "slack", "discord", "mattermost", "cli", "other"};
 const char* const kOutcomeNames[] = {"answered", "declined", "smalltalk", "failed"};
 
 }  // namespace
 
 AnswerMetrics::AnswerMetrics() : latency_(metrics::LatencyBuckets()) {
-  for (auto& channel : counts_) {
-    for (auto& c : channel) c.store(0, std::memory_order_relaxed);
-  }
+  channels_ = {"http", "web"};
+  for (std::string& name : chat::PlatformNames()) channels_.push_back(std::move(name));
+  channels_.push_back("cli");
+  channels_.push_back("other");  // last: any channel not named above
+  counts_ = std::make_unique<std::atomic<uint64_t>[]>(channels_.size() * kOutcomes);
+  for (size_t i = 0; i < channels_.size() * kOutcomes; i++) counts_[i].store(0, std::memory_order_relaxed);
 }
 
 void AnswerMetrics::Record(const std::string& channel, Outcome outcome, double seconds) {
-  size_t c = kChannels - 1;
-  for (size_t i = 0; i + 1 < kChannels; i++) {
-    if (channel == kMetricChannels[i]) c = i;
+  size_t c = channels_.size() - 1;
+  for (size_t i = 0; i + 1 < channels_.size(); i++) {
+    if (channel == channels_[i]) c = i;
   }
-  counts_[c][outcome].fetch_add(1, std::memory_order_relaxed);
+  counts_[c * kOutcomes + outcome].fetch_add(1, std::memory_order_relaxed);
   latency_.Observe(seconds);
 }
 
@@ -37,10 +41,10 @@ void AnswerMetrics::Render(std::string* out) const {
   metrics::AppendHeader(out, "careerbot_answers_total", "counter",
                         "Questions answered by Service::Ask, by channel and outcome (answered from the knowledge "
                         "base, declined, small talk, failed).");
-  for (size_t c = 0; c < kChannels; c++) {
+  for (size_t c = 0; c < channels_.size(); c++) {
     for (size_t o = 0; o < kOutcomes; o++) {
-      *out += std::string("careerbot_answers_total{channel=\"") + kMetricChannels[c] + "\",outcome=\"" +
-              kOutcomeNames[o] + "\"} " + std::to_string(counts_[c][o].load(std::memory_order_relaxed)) + "\n";
+      *out += "careerbot_answers_total{channel=\"" + channels_[c] + "\",outcome=\"" + kOutcomeNames[o] + "\"} " +
+              std::to_string(counts_[c * kOutcomes + o].load(std::memory_order_relaxed)) + "\n";
     }
   }
   metrics::AppendHeader(out, "careerbot_answer_duration_seconds", "histogram",

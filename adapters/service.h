@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "bot/answer.h"
 #include "bot/answerer.h"
@@ -31,8 +32,9 @@ class AnswerMetrics {
   void Render(std::string* out) const;
 
  private:
-  static constexpr size_t kChannels = 7;  // http web slack discord mattermost cli other
-  std::atomic<uint64_t> counts_[kChannels][kOutcomes];
+  // http, web, every chat platform (adapters/chat/registry.h), cli, other.
+  std::vector<std::string> channels_;
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // [channel * kOutcomes + outcome]
   metrics::Histogram latency_;
 };
 

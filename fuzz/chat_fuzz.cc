@@ -26,6 +26,7 @@
 #include "adapters/chat/discord/verify.h"
 #include "adapters/markdown.h"
 #include "adapters/service.h"
+#include "adapters/chat/mattermost/mattermost.h"
 #include "adapters/chat/slack/format.h"
 #include "adapters/chat/slack/slack.h"
 #include "adapters/chat/slack/verify.h"
@@ -74,9 +75,9 @@ std::string DiscordSign(const std::string& message) {
 
 struct Adapters {
   adapters::Service service{fuzz::ShippedStore(), {}, fuzz::Clock(), fuzz::Ids()};
-  std::unique_ptr<adapters::slack::SlackAdapter> slack;
-  std::unique_ptr<adapters::slack::MattermostAdapter> mattermost;
-  std::unique_ptr<adapters::discord::DiscordAdapter> discord;
+  std::unique_ptr<adapters::slack::SlackPlatform> slack;
+  std::unique_ptr<adapters::mattermost::MattermostPlatform> mattermost;
+  std::unique_ptr<adapters::discord::DiscordPlatform> discord;
   std::string discord_public_key = DiscordPublicKeyHex();
 
   Adapters() {
@@ -88,13 +89,13 @@ struct Adapters {
     // loopback, refused at once, so answering is fuzzed without a network.
     slack_config.bot_token = "xoxb-fuzz";
     slack_config.api_base = "http://127.0.0.1:9/api";
-    slack = std::make_unique<adapters::slack::SlackAdapter>(service, slack_config, fuzz::Clock());
+    slack = std::make_unique<adapters::slack::SlackPlatform>(service, slack_config, fuzz::Clock());
     adapters::MattermostConfig mm;
     mm.token = kMattermostToken;
-    mattermost = std::make_unique<adapters::slack::MattermostAdapter>(service, mm);
+    mattermost = std::make_unique<adapters::mattermost::MattermostPlatform>(service, mm);
     adapters::DiscordConfig dc;
     dc.public_key = discord_public_key;
-    discord = std::make_unique<adapters::discord::DiscordAdapter>(service, dc);
+    discord = std::make_unique<adapters::discord::DiscordPlatform>(service, dc);
   }
 };
 

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/http/server.h"
+#include "adapters/http/reply.h"
 #include "adapters/json_codec.h"
 #include "adapters/secrets.h"
 #include "adapters/service.h"
@@ -50,10 +51,9 @@ std::string Lower(std::string s) {
 }
 
 void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
   // Curated knowledge is not for shared caches.
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  http::SendJson(res, status, body);
 }
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,

@@ -24,6 +24,7 @@
 #include "adapters/cli/kb_commands.h"
 #include "adapters/cli/train.h"
 #include "adapters/chat/discord/discord.h"
+#include "adapters/chat/registry.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/server.h"
 #include "adapters/json_codec.h"
@@ -288,17 +289,10 @@ const char kServeEnvHelp[] =
     "  CAREERBOT_ADMIN_TOKEN_LABEL  who the history records for its changes (default admin)\n"
     "\nEach secret below (tokens, signing secret, public key) comes from its variable, or from a file\n"
     "only its owner can read (mode 0600 or 0400) named by the variable + _FILE (SECURITY.md).\n"
-    "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n"
-    "  SLACK_SIGNING_SECRET       verifies /slack/* requests (default: unset, Slack off: 503)\n"
-    "  SLACK_BOT_TOKEN            answers mentions and DMs via chat.postMessage (default: unset)\n"
-    "  SLACK_API_BASE             (default https://slack.com/api)\n"
-    "  SLACK_PUBLIC_KEYWORD       `/ask public ...` answers in the channel (default public)\n"
-    "  DISCORD_PUBLIC_KEY         verifies /discord/interactions (default: unset, Discord off: 503)\n"
-    "  DISCORD_APPLICATION_ID     for `careerbot discord register` (default: unset)\n"
-    "  DISCORD_BOT_TOKEN          for `careerbot discord register` (default: unset)\n"
-    "  DISCORD_API_BASE           (default https://discord.com/api/v10)\n"
-    "  MATTERMOST_TOKEN           the slash command's token (default: unset, Mattermost off: 503)\n"
-    "  MATTERMOST_PUBLIC_KEYWORD  (default public)\n"
+    "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n";
+
+// After the chat platforms' variables (from their registry, adapters/chat/registry.h).
+const char kServeSignalsHelp[] =
     "\nSignals: SIGTERM or SIGINT stop accepting, finish the requests in flight (for at\n"
     "most the drain timeout) and exit 0; SIGHUP reloads the knowledge base from --db.\n"
     "Replacing the --db file (by rename, e.g. `careerbot kb publish --out`) reloads it too.\n";
@@ -335,6 +329,10 @@ int Serve(int argc, char** argv) {
         "/metrics,\nGET /openapi.json), the web chat page at / and the enabled chat platforms' webhooks.\n\n");
     PrintFlags(specs);
     std::printf("%s", kServeEnvHelp);
+    for (const chat::Registration& platform : chat::Registry()) {
+      for (const chat::Variable& v : platform.spec().variables) std::printf("  %-27s%s\n", v.name, v.help);
+    }
+    std::printf("%s", kServeSignalsHelp);
     return 0;
   }
   if (!args.positional.empty()) {

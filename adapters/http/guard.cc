@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/admin/admin.h"
+#include "adapters/chat/registry.h"
+#include "adapters/http/reply.h"
 #include "adapters/json_codec.h"
 #include "bot/text.h"
 
@@ -25,10 +27,6 @@ std::string Lower(std::string s) {
 
 bool IsAdminApiPath(const std::string& path) { return path == "/v1/admin" || StartsWith(path, "/v1/admin/"); }
 
-bool IsWebhookPath(const std::string& path) {
-  return StartsWith(path, "/slack/") || StartsWith(path, "/discord/") || StartsWith(path, "/mattermost/");
-}
-
 // The JSON API paths a browser page elsewhere may call when its origin is allowed.
 const char* CorsMethods(const std::string& path) {
   if (path == "/v1/ask" || path == "/v1/feedback") return "POST";
@@ -38,9 +36,7 @@ const char* CorsMethods(const std::string& path) {
 
 // Answers an error as the rest of the server does.
 bool Refuse(httplib::Response& res, int status, const std::string& code, const std::string& message) {
-  res.status = status;
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_content(ErrorJson(code, message).dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  SendError(res, status, code, message);
   return true;
 }
 
@@ -61,7 +57,8 @@ bool IsLoopback(const std::string& ip) {
 }  // namespace
 
 size_t BodyLimitFor(const std::string& path, bool admin_authorized) {
-  if (IsWebhookPath(path)) return kMaxWebhookBodyBytes;
+  // A chat platform's route says its own limit (adapters/chat/registry.h).
+  if (size_t webhook = chat::WebhookBodyLimit(path)) return webhook;
   if (IsAdminApiPath(path) && admin_authorized) return kMaxAdminImportBodyBytes;
   return kMaxApiBodyBytes;
 }
@@ -129,13 +126,8 @@ bool RequestGuard::BeforeRouting(const httplib::Request& req, httplib::Response&
   }
 
   // ---- per-client rate limit of the JSON API (the webhooks limit per platform user) ----
-  if (m == "POST" && (req.path == "/v1/ask" || req.path == "/v1/feedback") && options_.limiter &&
-      options_.limiter->enabled()) {
-    RateLimiter::Decision d = options_.limiter->Take("ip:" + ClientAddress(req, options_.trust_forwarded_for));
-    if (!d.allowed) {
-      res.set_header("Retry-After", std::to_string(d.retry_after_s));
-      return Refuse(res, 429, "rate_limited", RateLimitedMessage(options_.limiter->per_minute(), d.retry_after_s));
-    }
+  if (m == "POST" && (req.path == "/v1/ask" || req.path == "/v1/feedback")) {
+    return RefuseIfLimited(options_.limiter.get(), "ip:" + ClientAddress(req, options_.trust_forwarded_for), res);
   }
   return false;
 }

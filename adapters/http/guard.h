@@ -24,11 +24,10 @@ struct Response;
 namespace adapters::http {
 
 // Body limits by route: the JSON API (and any path not listed) 16 KiB, the
-// chat platforms' webhooks 128 KiB (Slack sends whole messages back with a
-// button click), the admin API 8 MiB for a caller with the admin token (an
-// import), else 16 KiB.
+// chat platforms' webhooks what their routes say (adapters/chat/registry.h:
+// 128 KiB, Slack sends whole messages back with a button click), the admin
+// API 8 MiB for a caller with the admin token (an import), else 16 KiB.
 constexpr size_t kMaxApiBodyBytes = 16 * 1024;
-constexpr size_t kMaxWebhookBodyBytes = 128 * 1024;
 constexpr size_t kMaxAdminImportBodyBytes = admin::kMaxAdminBodyBytes;
 
 struct GuardOptions {

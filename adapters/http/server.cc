@@ -13,15 +13,16 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
-#include "adapters/chat/discord/discord.h"
+#include "adapters/chat/pipeline.h"
+#include "adapters/chat/registry.h"
 #include "adapters/http/connection.h"
 #include "adapters/http/router.h"
 #include "adapters/http/guard.h"
+#include "adapters/http/reply.h"
 #include "adapters/http/observability.h"
 #include "adapters/http/request_decode.h"
 #include "adapters/json_codec.h"
 #include "adapters/redis/shared_state.h"
-#include "adapters/chat/slack/slack.h"
 #include "adapters/web/web.h"
 #include "bot/text.h"
 #include "embedded.h"
@@ -34,19 +35,6 @@ namespace adapters::http {
 namespace {
 
 using nlohmann::json;
-
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  // An error message may quote the request: never let a browser read it as anything but JSON.
-  res.set_header("X-Content-Type-Options", "nosniff");
-  // Replace invalid UTF-8 rather than throw: answer text is always valid, but
-  // an error message may quote the request.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
-  SendJson(res, status, ErrorJson(code, message));
-}
 
 int HttpStatusFor(const bot::Status& s) {
   switch (s.code()) {
@@ -110,42 +98,47 @@ const std::string& OpenApiDocument() {
 }
 
 const std::vector<RouteInfo>& Routes() {
-  static const std::vector<RouteInfo> routes = {
-      {"POST", "/v1/ask", "api"},
-      {"POST", "/v1/feedback", "api"},
-      {"GET", "/healthz", "api"},
-      {"GET", "/metrics", "ops"},
-      {"GET", "/openapi.json", "ops"},
-      // The chat page (adapters/web).
-      {"GET", "/", "web"},
-      {"GET", "/app.css", "web"},
-      {"GET", "/app.js", "web"},
-      // Chat platforms (adapters/slack, adapters/discord).
-      {"POST", "/slack/events", "slack"},
-      {"POST", "/slack/commands", "slack"},
-      {"POST", "/slack/interactions", "slack"},
-      {"POST", "/discord/interactions", "discord"},
-      {"POST", "/mattermost/commands", "mattermost"},
-      // The curators' admin API and page (adapters/admin); they exist only
-      // when an admin token is set, and answer their own 405s.
-      {"GET", "/admin", "admin"},
-      {"GET", "/admin/admin.css", "admin"},
-      {"GET", "/admin/admin.js", "admin"},
-      {"GET", "/v1/admin/entries", "admin"},
-      {"POST", "/v1/admin/entries", "admin"},
-      {"GET", "/v1/admin/entries/{id}", "admin"},
-      {"PUT", "/v1/admin/entries/{id}", "admin"},
-      {"PATCH", "/v1/admin/entries/{id}", "admin"},
-      {"DELETE", "/v1/admin/entries/{id}", "admin"},
-      {"GET", "/v1/admin/entries/{id}/history", "admin"},
-      {"POST", "/v1/admin/entries/{id}/revert", "admin"},
-      {"GET", "/v1/admin/gaps", "admin"},
-      {"POST", "/v1/admin/gaps/accept", "admin"},
-      {"POST", "/v1/admin/gaps/dismiss", "admin"},
-      {"POST", "/v1/admin/import", "admin"},
-      {"GET", "/v1/admin/export", "admin"},
-      {"POST", "/v1/admin/ask", "admin"},
-  };
+  static const std::vector<RouteInfo> routes = [] {
+    std::vector<RouteInfo> r = {
+        {"POST", "/v1/ask", "api"},
+        {"POST", "/v1/feedback", "api"},
+        {"GET", "/healthz", "api"},
+        {"GET", "/metrics", "ops"},
+        {"GET", "/openapi.json", "ops"},
+        // The chat page (adapters/web).
+        {"GET", "/", "web"},
+        {"GET", "/app.css", "web"},
+        {"GET", "/app.js", "web"},
+    };
+    // The chat platforms (adapters/chat), from their registry.
+    for (const chat::Registration& platform : chat::Registry()) {
+      const chat::PlatformSpec& spec = platform.spec();
+      for (const chat::Route& route : spec.routes) r.push_back({route.method, route.path, spec.name});
+    }
+    // The curators' admin API and page (adapters/admin); they exist only
+    // when an admin token is set, and answer their own 405s.
+    const std::vector<RouteInfo> admin = {
+        {"GET", "/admin", "admin"},
+        {"GET", "/admin/admin.css", "admin"},
+        {"GET", "/admin/admin.js", "admin"},
+        {"GET", "/v1/admin/entries", "admin"},
+        {"POST", "/v1/admin/entries", "admin"},
+        {"GET", "/v1/admin/entries/{id}", "admin"},
+        {"PUT", "/v1/admin/entries/{id}", "admin"},
+        {"PATCH", "/v1/admin/entries/{id}", "admin"},
+        {"DELETE", "/v1/admin/entries/{id}", "admin"},
+        {"GET", "/v1/admin/entries/{id}/history", "admin"},
+        {"POST", "/v1/admin/entries/{id}/revert", "admin"},
+        {"GET", "/v1/admin/gaps", "admin"},
+        {"POST", "/v1/admin/gaps/accept", "admin"},
+        {"POST", "/v1/admin/gaps/dismiss", "admin"},
+        {"POST", "/v1/admin/import", "admin"},
+        {"GET", "/v1/admin/export", "admin"},
+        {"POST", "/v1/admin/ask", "admin"},
+    };
+    r.insert(r.end(), admin.begin(), admin.end());
+    return r;
+  }();
   return routes;
 }
 
@@ -292,8 +285,11 @@ std::string HttpServer::RenderMetrics() {
                           "Decisions taken with this replica's own state because Redis did not answer, by what.");
     out += "careerbot_redis_fallbacks_total{what=\"rate_limit\"} " +
            std::to_string(limiter_ ? limiter_->fallbacks() : 0) + "\n";
-    out += "careerbot_redis_fallbacks_total{what=\"slack_event\"} " +
-           std::to_string(slack_ ? slack_->deduper().fallbacks() : 0) + "\n";
+    for (const auto& platform : platforms_) {
+      for (const auto& [what, count] : platform->SharedFallbacks()) {
+        out += "careerbot_redis_fallbacks_total{what=\"" + what + "\"} " + std::to_string(count) + "\n";
+      }
+    }
   }
   return out;
 }
@@ -331,22 +327,18 @@ void HttpServer::Configure() {
   RegisterRoutes(s, service_, redis_.get());
   // The chat page (GET /, /app.css, /app.js); before the catch-all routes below.
   web::RegisterWebRoutes(s);
-  // The chat platforms' webhooks; each answers 503 until its secret is set.
-  // One rate limiter for every channel: by IP address for the JSON API, by
-  // platform user for the webhooks (each adapter knows its users).
+  // The chat platforms' webhooks (adapters/chat/registry.h); each answers
+  // 503 until its secret is set. One rate limiter for every channel: by IP
+  // address for the JSON API, by platform user for the webhooks (each
+  // platform knows its users).
   auto limiter = std::make_shared<RateLimiter>(options_.rate_limit_per_minute, &service_.clock());
   limiter_ = limiter;
   if (redis_) limiter->set_shared(redis_.get());
-  slack_ = std::make_unique<slack::SlackAdapter>(service_, options_.chat.slack);
-  if (redis_) slack_->set_shared_dedupe(redis_.get());
-  slack_->set_rate_limiter(limiter);
-  slack_->RegisterRoutes(s);
-  mattermost_ = std::make_unique<slack::MattermostAdapter>(service_, options_.chat.mattermost);
-  mattermost_->set_rate_limiter(limiter);
-  mattermost_->RegisterRoutes(s);
-  discord_ = std::make_unique<discord::DiscordAdapter>(service_, options_.chat.discord);
-  discord_->set_rate_limiter(limiter);
-  discord_->RegisterRoutes(s);
+  platforms_ = chat::MakePlatforms({service_, options_.chat, redis_.get()});
+  for (auto& platform : platforms_) {
+    platform->set_rate_limiter(limiter);
+    chat::RegisterRoutes(s, *platform);
+  }
   // The curators' admin API (/v1/admin/...) and page (/admin): absent unless
   // a token is set; answers its own 401s and 405s.
   admin_ = admin::RegisterAdminRoutes(s, service_, options_.admin);

@@ -19,13 +19,9 @@
 #include "bot/status.h"
 
 
-namespace adapters::slack {
-class SlackAdapter;
-class MattermostAdapter;
-}  // namespace adapters::slack
-namespace adapters::discord {
-class DiscordAdapter;
-}
+namespace adapters::chat {
+class Platform;
+}  // namespace adapters::chat
 namespace adapters::redis {
 class SharedState;
 }
@@ -88,7 +84,7 @@ struct HttpOptions {
   //   all connections; past it a request is answered 503 and its connection
   //   closed (a memory budget for unauthenticated input).
   size_t max_pending_bytes = 64 * 1024 * 1024;
-  // The chat platforms (Slack, Discord, Mattermost); each one is on when its
+  // The chat platforms (adapters/chat/registry.h); each one is on when its
   // secret is set (see ChatConfigFromEnv), else its endpoints answer 503.
   ChatConfig chat;
   // The curators' admin API and page (adapters/admin): off (404) unless a
@@ -113,11 +109,12 @@ struct HttpOptions {
 // One route of the HTTP server. Routes() is the single list of them: the
 // 405 answers, the route labels of the access log and of /metrics, and the
 // test that docs/openapi.json describes every route all read it. A route
-// added anywhere (an adapter's RegisterRoutes) must be added there too.
+// added anywhere must be added there too; a chat platform's routes come
+// from the platform registry (adapters/chat/registry.h).
 struct RouteInfo {
   const char* method;
   const char* path;     // as in docs/openapi.json; "{name}" stands for one path segment
-  const char* adapter;  // api, ops, web, slack, discord, mattermost, admin
+  const char* adapter;  // api, ops, web, admin, or a chat platform's name
 };
 const std::vector<RouteInfo>& Routes();
 // The first route whose path pattern `path` matches, whatever its method
@@ -158,10 +155,9 @@ class HttpServer {
 
   Service& service_;
   HttpOptions options_;
-  // The chat adapters; declared before server_ so they outlive its handlers.
-  std::unique_ptr<slack::SlackAdapter> slack_;
-  std::unique_ptr<slack::MattermostAdapter> mattermost_;
-  std::unique_ptr<discord::DiscordAdapter> discord_;
+  // The chat platforms, one per registration; declared before the router
+  // and transport so they outlive their handlers.
+  std::vector<std::unique_ptr<chat::Platform>> platforms_;
   std::shared_ptr<admin::AdminApi> admin_;
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<redis::SharedState> redis_;  // null without a redis_url

@@ -1,4 +1,4 @@
-// The Discord adapter (adapters/discord): Ed25519 verification against the
+// The Discord adapter (adapters/chat/discord): Ed25519 verification against the
 // RFC 8032 vectors and the Discord-shaped vector of chat-platforms.md §7 with
 // its negative cases, Markdown escaping and Discord's length limits on a
 // hand-built answer, and end to end against a real server: PING, the ask

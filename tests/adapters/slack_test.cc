@@ -1,4 +1,4 @@
-// The Slack adapter (adapters/slack) and the Mattermost slash command: request
+// The Slack adapter (adapters/chat/slack) and the Mattermost slash command: request
 // signing against Slack's published example and its negative cases, mrkdwn
 // escaping and Block Kit rendering of a hand-built answer, mention stripping,
 // the event dedupe, and end to end against a real server with a fake Slack
@@ -22,6 +22,7 @@
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
 #include "adapters/chat_config.h"
+#include "adapters/chat/mattermost/format.h"
 #include "adapters/chat/slack/format.h"
 #include "adapters/markdown.h"
 #include "adapters/chat/slack/verify.h"
@@ -253,9 +254,9 @@ TEST_CASE("a long Mattermost answer is cut to the post limit with a link to the 
   source.url = "https://example.com/long-entry";
   answer.sources.push_back(source);
   answer.suggestions = {"How much do backend developers earn?", "Which databases should I learn?"};
-  json r = adapters::slack::MattermostCommandResponse(answer, false);
+  json r = adapters::mattermost::CommandResponse(answer, false);
   const std::string text = r["text"];
-  CHECK(adapters::Utf16Length(text) <= adapters::slack::kMaxMattermostPostChars);
+  CHECK(adapters::Utf16Length(text) <= adapters::mattermost::kMaxPostChars);
   CHECK(text.find("[Read the rest](https://example.com/long-entry)") != std::string::npos);
   CHECK(text.find("Source: [A long entry](https://example.com/long-entry)") != std::string::npos);
   CHECK(text.find("You could also ask:") != std::string::npos);
@@ -263,11 +264,11 @@ TEST_CASE("a long Mattermost answer is cut to the post limit with a link to the 
   CHECK(text.find("of a long entry. [Read the rest]") != std::string::npos);
   // A short answer is left whole.
   answer.text = "Short.";
-  CHECK(adapters::slack::MattermostCommandResponse(answer, false)["text"].get<std::string>().rfind("Short.\n\n", 0) == 0);
+  CHECK(adapters::mattermost::CommandResponse(answer, false)["text"].get<std::string>().rfind("Short.\n\n", 0) == 0);
 }
 
 TEST_CASE("renders the Mattermost answer as Markdown that cannot mention", "[mattermost][format]") {
-  json r = adapters::slack::MattermostCommandResponse(HostileAnswer(), true);
+  json r = adapters::mattermost::CommandResponse(HostileAnswer(), true);
   CHECK(r["response_type"] == "in_channel");
   std::string text = r["text"];
   INFO(text);
@@ -383,7 +384,7 @@ TEST_CASE("a chosen option replaces the clarification's buttons with the choice"
 
 TEST_CASE("a Mattermost clarification is a Markdown numbered list with how to choose", "[mattermost][format][clarify]") {
   bot::Answer a = HostileClarification();
-  std::string text = adapters::slack::MattermostCommandResponse(a, false, "/careers")["text"];
+  std::string text = adapters::mattermost::CommandResponse(a, false, "/careers")["text"];
   INFO(text);
   CHECK(text.find("I'm not sure which you mean. Did you mean one of these?\n\n1. ") == 0);
   // List items as Markdown lists them, each option escaped: no markup, no mention, no heading.
@@ -397,7 +398,7 @@ TEST_CASE("a Mattermost clarification is a Markdown numbered list with how to ch
   CHECK(text.find("1\\.") == std::string::npos);
   CHECK(text.find("Reply with a number") == std::string::npos);
   // A command name cannot break out of its code span.
-  std::string odd = adapters::slack::MattermostCommandResponse(a, false, "/a`b <c>")["text"];
+  std::string odd = adapters::mattermost::CommandResponse(a, false, "/a`b <c>")["text"];
   CHECK(odd.find("`/abc 1`") != std::string::npos);
 }
 
@@ -1036,10 +1037,10 @@ TEST_CASE("a Mattermost reply with a number picks that option in the same channe
   const std::string other = command("U2", "2");
   const std::string second = expected_clarification.options[1].entry_id;
   bot::Answer expected = chat_testing::ChosenAnswer(server.service(), expected_clarification.options[1].question, second);
-  CHECK(other != adapters::slack::MattermostCommandResponse(expected, false)["text"]);
+  CHECK(other != adapters::mattermost::CommandResponse(expected, false)["text"]);
   // The asker's "2" is.
   const std::string answer = command("U1", "2");
-  CHECK(answer == adapters::slack::MattermostCommandResponse(expected, false)["text"]);
+  CHECK(answer == adapters::mattermost::CommandResponse(expected, false)["text"]);
   CHECK(answer.find(adapters::EscapeMarkdown(expected.sources[0].title)) != std::string::npos);
   server.service().FlushLog();
   auto lines = chat_testing::LoggedLines(db, "mattermost");
@@ -1149,7 +1150,7 @@ TEST_CASE("does not post to a Slack API whose certificate it cannot verify", "[s
   config.bot_token = "xoxb-test-token";
   config.api_base = "https://127.0.0.1:" + std::to_string(port) + "/api";
   {
-    adapters::slack::SlackAdapter adapter(service, config);
+    adapters::slack::SlackPlatform adapter(service, config);
     // Driven without a socket: the handler itself, with a request signed as Slack signs it.
     httplib::Request req;
     req.method = "POST";

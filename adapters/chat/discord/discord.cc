@@ -1,4 +1,3 @@
-#include "adapters/http/router.h"
 #include "adapters/chat/discord/discord.h"
 
 #include <httplib.h>
@@ -6,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/chat/discord/format.h"
+#include "adapters/chat/common.h"
 #include "adapters/chat/discord/verify.h"
+#include "adapters/chat/pipeline.h"
 #include "adapters/json_codec.h"
 #include "adapters/markdown.h"
 #include "bot/text.h"
@@ -16,11 +17,6 @@ namespace adapters::discord {
 using nlohmann::json;
 
 namespace {
-
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
 
 bool AllDigits(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
@@ -47,9 +43,25 @@ constexpr char kHelp[] =
     "Ask me about backend-developer careers, for example `/ask question: How much do backend developers earn?` "
     "(set `private` to True so only you see the answer).";
 
+constexpr char kSorryMinute[] = "Sorry, I cannot answer right now. Please try again in a minute.";
+
 }  // namespace
 
-DiscordAdapter::DiscordAdapter(Service& service, DiscordConfig config) : service_(service), config_(std::move(config)) {
+const chat::PlatformSpec& DiscordPlatform::Spec() {
+  static const chat::PlatformSpec spec = {
+      "discord", "Discord", "DISCORD_PUBLIC_KEY", "invalid request signature",
+      {{"POST", "/discord/interactions", chat::kDefaultWebhookBodyBytes,
+        "interactions: the ask command, feedback and clarification buttons"}},
+      {{"DISCORD_PUBLIC_KEY", "verifies /discord/interactions (default: unset, Discord off: 503)", true},
+       {"DISCORD_APPLICATION_ID", "for `careerbot discord register` (default: unset)", false},
+       {"DISCORD_BOT_TOKEN", "for `careerbot discord register` (default: unset)", true},
+       {"DISCORD_API_BASE", "(default https://discord.com/api/v10)", false}},
+  };
+  return spec;
+}
+
+DiscordPlatform::DiscordPlatform(Service& service, DiscordConfig config)
+    : ConfiguredPlatform(service, std::move(config)) {
   if (config_.enabled() && !IsValidPublicKey(config_.public_key)) {
     spdlog::error(
         "discord: DISCORD_PUBLIC_KEY is not a 64-hex-character Ed25519 public key (the application's "
@@ -57,120 +69,93 @@ DiscordAdapter::DiscordAdapter(Service& service, DiscordConfig config) : service
   }
 }
 
-void DiscordAdapter::RegisterRoutes(http::Router& server) {
-  server.Post("/discord/interactions",
-              [this](const httplib::Request& req, httplib::Response& res) { HandleInteraction(req, res); });
+void DiscordPlatform::HandleInteraction(const httplib::Request& req, httplib::Response& res) {
+  chat::Serve(*this, Spec().routes[0], req, res);
 }
 
-void DiscordAdapter::HandleInteraction(const httplib::Request& req, httplib::Response& res) {
-  if (!config_.enabled()) {
-    SendJson(res, 503,
-             ErrorJson("not_configured", "set DISCORD_PUBLIC_KEY to turn on the Discord adapter (see the README)"));
-    return;
-  }
-  bot::Status s = VerifySignature(config_.public_key, req.get_header_value("X-Signature-Ed25519"),
-                                  req.get_header_value("X-Signature-Timestamp"), req.body);
-  if (!s.ok()) {
-    spdlog::info("discord: refused {} {} from {}: {}", req.method, req.path, req.remote_addr, s.message());
-    SendJson(res, 401, ErrorJson("unauthorized", "invalid request signature"));
-    return;
-  }
+bot::Status DiscordPlatform::Verify(const httplib::Request& req) {
+  return VerifySignature(config_.public_key, req.get_header_value("X-Signature-Ed25519"),
+                         req.get_header_value("X-Signature-Timestamp"), req.body);
+}
+
+chat::Turn DiscordPlatform::Decode(const chat::Route&, const httplib::Request& req) {
+  using chat::Turn;
   // Interactions nest a few levels (options of subcommands); deeper is not Discord's.
   json interaction = JsonNestingWithin(req.body, 64) ? json::parse(req.body, nullptr, /*allow_exceptions=*/false)
                                                      : json(json::value_t::discarded);
   if (interaction.is_discarded() || !interaction.is_object()) {
-    SendJson(res, 400, ErrorJson("invalid_json", "the body is not a JSON object"));
-    return;
+    return Turn::Send(400, ErrorJson("invalid_json", "the body is not a JSON object"));
   }
   auto type_it = interaction.find("type");
   int type = type_it != interaction.end() && type_it->is_number_integer() ? type_it->get<int>() : -1;
   // Discord's PINGs are not a user's; everything else counts against its user.
-  if (type != kPing && limiter_ && limiter_->enabled()) {
-    RateLimiter::Decision d = limiter_->Take("discord:" + InteractionUserId(interaction));
-    if (!d.allowed) {
-      res.set_header("Retry-After", std::to_string(d.retry_after_s));
-      SendJson(res, 429, ErrorJson("rate_limited", RateLimitedMessage(limiter_->per_minute(), d.retry_after_s)));
-      return;
-    }
-  }
+  if (type == kPing) return Turn::Send(200, PongResponse());
+  Turn turn;
+  turn.Limit(InteractionUserId(interaction));
   switch (type) {
-    case kPing:
-      SendJson(res, 200, PongResponse());
-      return;
     case kApplicationCommand: {
       AskCommand cmd;
       std::string error;
       if (!DecodeAskCommand(interaction, &cmd, &error)) {
         spdlog::warn("discord: {}", error);
-        SendJson(res, 200, TextResponse("I only know the `/ask` command.", true));
-        return;
+        turn.reply = {200, TextResponse("I only know the `/ask` command.", true)};
+      } else if (bot::IsBlank(cmd.question)) {
+        turn.reply = {200, TextResponse(kHelp, true)};
+      } else {
+        turn.act = Turn::Act::kAsk;
+        turn.what = "the ask command";
+        turn.question.text = cmd.question;
+        turn.conversation = cmd.channel_id + ":" + cmd.user_id;
+        turn.context = {{"private", cmd.is_private}};
       }
-      if (bot::IsBlank(cmd.question)) {
-        SendJson(res, 200, TextResponse(kHelp, true));
-        return;
-      }
-      bot::Question q;
-      q.text = cmd.question;
-      q.channel = "discord";
-      q.conversation_id = "discord:" + cmd.channel_id + ":" + cmd.user_id;
-      auto answer = service_.Ask(q);
-      if (!answer.ok()) {
-        spdlog::error("discord: answering: {}", answer.status().ToString());
-        SendJson(res, 200, TextResponse("Sorry, I cannot answer right now. Please try again in a minute.", true));
-        return;
-      }
-      SendJson(res, 200, AnswerResponse(*answer, cmd.is_private));
-      return;
+      return turn;
     }
     case kMessageComponent: {
       ClarifyClick choice;
+      FeedbackClick click;
       if (DecodeClarifyClick(interaction, &choice)) {
         // An option of a clarification: asks that entry in the conversation
         // that got the clarification (channel and user), through the same
         // Service::Ask as a typed choice.
-        bot::Question q;
-        q.text = bot::IsBlank(choice.question) ? choice.entry_id : choice.question;
-        q.entry_id = choice.entry_id;
-        q.channel = "discord";
-        q.conversation_id = "discord:" + choice.channel_id + ":" + choice.user_id;
-        auto answer = service_.Ask(q);
-        if (!answer.ok()) {
-          spdlog::warn("discord: clarification choice {}: {}", choice.entry_id, answer.status().ToString());
-          SendJson(res, 200,
-                   TextResponse(answer.status().code() == bot::Status::Code::kNotFound
-                                    ? "Sorry, that option is no longer available. Please ask your question again."
-                                    : "Sorry, I cannot answer right now. Please try again in a minute.",
-                                true));
-          return;
-        }
-        // UPDATE_MESSAGE: the clarification becomes the answer, so its
-        // buttons cannot be clicked again and the channel gets no extra message.
-        SendJson(res, 200, ChosenAnswerResponse(*answer, choice.question));
-        return;
+        turn.act = Turn::Act::kAsk;
+        turn.what = "clarification choice " + choice.entry_id;
+        turn.question.text = bot::IsBlank(choice.question) ? choice.entry_id : choice.question;
+        turn.question.entry_id = choice.entry_id;
+        turn.conversation = choice.channel_id + ":" + choice.user_id;
+        turn.context = {{"chosen", choice.question}};
+      } else if (DecodeFeedbackClick(interaction, &click)) {
+        turn.act = Turn::Act::kFeedback;
+        turn.answer_id = click.answer_id;
+        turn.helpful = click.helpful;
+      } else {
+        turn.reply = {400, ErrorJson("invalid_request", "unknown component")};
       }
-      FeedbackClick click;
-      if (!DecodeFeedbackClick(interaction, &click)) {
-        SendJson(res, 400, ErrorJson("invalid_request", "unknown component"));
-        return;
-      }
-      bot::Status f = service_.Feedback(click.answer_id, click.helpful, "");
-      if (!f.ok()) {
-        spdlog::warn("discord: feedback on {}: {}", click.answer_id, f.ToString());
-        SendJson(res, 200, TextResponse("Sorry, I could not record that: the answer is unknown.", true));
-        return;
-      }
-      SendJson(res, 200,
-               TextResponse(click.helpful ? "Thanks for the feedback! Glad it helped."
-                                          : "Thanks for the feedback: this answer will be looked at.",
-                            true));
-      return;
+      return turn;
     }
     case kAutocomplete:
-      SendJson(res, 200, {{"type", kAutocompleteResult}, {"data", {{"choices", json::array()}}}});
-      return;
+      turn.reply = {200, {{"type", kAutocompleteResult}, {"data", {{"choices", json::array()}}}}};
+      return turn;
     default:
-      SendJson(res, 400, ErrorJson("invalid_request", "unsupported interaction type"));
+      turn.reply = {400, ErrorJson("invalid_request", "unsupported interaction type")};
+      return turn;
   }
+}
+
+chat::Reply DiscordPlatform::Render(const chat::Turn& turn, const bot::Result<bot::Answer>& answer) {
+  const bool chosen = turn.context.contains("chosen");
+  if (!answer.ok()) {
+    const bool gone = chosen && answer.status().code() == bot::Status::Code::kNotFound;
+    return {200, TextResponse(gone ? chat::kOptionGone : kSorryMinute, true)};
+  }
+  // A chosen option: UPDATE_MESSAGE, the clarification becomes the answer,
+  // so its buttons cannot be clicked again and the channel gets no extra message.
+  if (chosen) return {200, ChosenAnswerResponse(*answer, turn.context.value("chosen", std::string()))};
+  return {200, AnswerResponse(*answer, turn.context.value("private", false))};
+}
+
+chat::Reply DiscordPlatform::Acknowledge(const chat::Turn& turn, const bot::Status& recorded) {
+  if (!recorded.ok()) return {200, TextResponse("Sorry, I could not record that: the answer is unknown.", true)};
+  return {200, TextResponse(chat::FeedbackThanks(turn.helpful), true)};
 }
 
 bot::Status RegisterDiscordCommand(const DiscordConfig& config, const std::string& guild_id, int* http_status,

@@ -1,6 +1,7 @@
-// The Discord adapter: POST /discord/interactions, Discord's HTTP
+// The Discord platform: POST /discord/interactions, Discord's HTTP
 // interactions endpoint. Every request's Ed25519 signature is checked over
-// the raw body first; any failure is a 401 with no other effect. PING gets
+// the raw body first (the pipeline, adapters/chat/pipeline.h); any failure
+// is a 401 with no other effect. PING gets
 // PONG; the `ask` command is answered inline (type 4); the feedback buttons
 // record feedback and answer with an ephemeral thanks; a clarification's
 // option buttons answer that entry by updating the clarification (type 7).
@@ -12,37 +13,25 @@
 #include <memory>
 #include <string>
 
+#include "adapters/chat/platform.h"
 #include "adapters/chat_config.h"
-#include "adapters/rate_limit.h"
 #include "adapters/service.h"
 #include "bot/status.h"
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
-namespace adapters::http {
-class Router;
-}  // namespace adapters::http
-
 namespace adapters::discord {
 
-class DiscordAdapter {
+class DiscordPlatform : public chat::ConfiguredPlatform<DiscordPlatform, DiscordConfig> {
  public:
-  DiscordAdapter(Service& service, DiscordConfig config);
+  DiscordPlatform(Service& service, DiscordConfig config);
+  static const chat::PlatformSpec& Spec();
 
-  // Adds POST /discord/interactions; 503 not_configured without DISCORD_PUBLIC_KEY.
-  void RegisterRoutes(http::Router& server);
+  bot::Status Verify(const httplib::Request& req) override;
+  chat::Turn Decode(const chat::Route& route, const httplib::Request& req) override;
+  chat::Reply Render(const chat::Turn& turn, const bot::Result<bot::Answer>& answer) override;
+  chat::Reply Acknowledge(const chat::Turn& turn, const bot::Status& recorded) override;
+
+  // POST /discord/interactions, through the pipeline (for tests and fuzzers).
   void HandleInteraction(const httplib::Request& req, httplib::Response& res);
-  // Limits each Discord user (once the request is verified): past the
-  // limit, 429 with Retry-After. Null or off: no limit. Set before serving.
-  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
-
- private:
-  Service& service_;
-  DiscordConfig config_;
-  std::shared_ptr<RateLimiter> limiter_;
 };
 
 // Registers (overwrites) the application's commands with the `ask` command:

@@ -1,5 +1,7 @@
 #include "adapters/chat/discord/format.h"
 
+#include "adapters/chat/common.h"
+
 #include "adapters/clarify.h"
 #include "adapters/markdown.h"
 #include "bot/text.h"
@@ -7,19 +9,14 @@
 namespace adapters::discord {
 
 using nlohmann::json;
+using chat::kThumbsDown;
+using chat::kThumbsUp;
+using chat::StringField;
 
 namespace {
 
-constexpr char kThumbsUp[] = "\xF0\x9F\x91\x8D";
-constexpr char kThumbsDown[] = "\xF0\x9F\x91\x8E";
 constexpr char kBullet[] = "\xE2\x80\xA2 ";
 constexpr char kFeedbackPrefix[] = "feedback:";
-
-std::string StringField(const json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 const json& ObjectField(const json& object, const char* name) {
   static const json kNull;

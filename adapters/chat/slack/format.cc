@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "adapters/chat/slash_command.h"
+#include "adapters/chat/common.h"
 #include "adapters/clarify.h"
 #include "adapters/markdown.h"
 #include "bot/text.h"
@@ -9,39 +11,17 @@
 namespace adapters::slack {
 
 using nlohmann::json;
+using chat::kThumbsDown;
+using chat::kThumbsUp;
+using chat::StringField;
 
 namespace {
 
-constexpr char kThumbsUp[] = "\xF0\x9F\x91\x8D";
-constexpr char kThumbsDown[] = "\xF0\x9F\x91\x8E";
 constexpr char kEllipsis[] = "\xE2\x80\xA6";
 
 // Slack caps a section's or context element's text at 3000 characters; bytes
 // are a safe upper bound.
 constexpr size_t kMaxTextBytes = 2900;
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 // Escapes `text` for mrkdwn, cut (on a character boundary, with an ellipsis)
 // so the result stays within max_bytes.
@@ -67,30 +47,7 @@ json MrkdwnSection(const std::string& text) {
 
 std::string SafeText(const std::string& text) { return bot::SanitizeUtf8(text); }
 
-std::string StringField(const json& object, const char* name) {
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 }  // namespace
-
-std::map<std::string, std::string> ParseForm(std::string_view body) {
-  std::map<std::string, std::string> out;
-  size_t pos = 0;
-  while (pos <= body.size()) {
-    size_t amp = body.find('&', pos);
-    std::string_view pair = body.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-    if (!pair.empty()) {
-      size_t eq = pair.find('=');
-      std::string name = FormDecode(pair.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
-      out.emplace(std::move(name), std::move(value));
-    }
-    if (amp == std::string_view::npos) break;
-    pos = amp + 1;
-  }
-  return out;
-}
 
 std::string UnescapeSlack(std::string_view text) {
   auto replace_all = [](std::string s, std::string_view from, std::string_view to) {
@@ -158,40 +115,7 @@ bool DecodeClarifyAction(const json& action, ClarifyAction* out) {
   return true;
 }
 
-bool TakeKeyword(std::string* text, std::string_view keyword) {
-  if (keyword.empty()) return false;
-  std::string_view t = bot::Trim(*text);
-  if (t.size() < keyword.size()) return false;
-  for (size_t i = 0; i < keyword.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(t[i])) != std::tolower(static_cast<unsigned char>(keyword[i]))) {
-      return false;
-    }
-  }
-  if (t.size() > keyword.size() && !std::isspace(static_cast<unsigned char>(t[keyword.size()]))) return false;
-  *text = std::string(bot::Trim(t.substr(keyword.size())));
-  return true;
-}
-
-std::string EscapeMrkdwn(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string EscapeMrkdwn(std::string_view text) { return chat::EscapeAngleBrackets(text); }
 
 std::string Link(std::string_view url, std::string_view label) {
   std::string safe_label = EscapeMrkdwn(label);
@@ -298,25 +222,9 @@ json CommandResponse(const bot::Answer& answer, bool in_channel) {
           {"blocks", AnswerBlocks(answer, kClarifyCommandBlockId)}};
 }
 
-json CommandText(const std::string& text) { return {{"response_type", "ephemeral"}, {"text", text}}; }
-
-std::string HelpText(std::string_view command, std::string_view public_keyword) {
-  std::string cmd = EscapeMrkdwn(command.empty() ? std::string_view("/ask") : command);
-  std::string text =
-      "I answer questions about backend-developer careers: skills, languages, databases, pay, "
-      "interviews, career paths.\nTry `" +
-      cmd + " How much do backend developers earn?`";
-  if (!public_keyword.empty()) {
-    std::string word = EscapeMrkdwn(public_keyword);
-    text += "\nOnly you see my answer; start with `" + word + "` to answer in the channel: `" + cmd + " " + word +
-            " Which databases should I learn?`";
-  }
-  return text;
-}
-
 json FeedbackUpdate(const json& original_message, bool helpful) {
   std::string thanks =
-      helpful ? "Thanks for the feedback! Glad it helped." : "Thanks for the feedback: this answer will be looked at.";
+      chat::FeedbackThanks(helpful);
   // Without the message to rebuild (an ephemeral /ask answer: Slack does not
   // send it back), replacing would leave only the thanks where the answer
   // was: the thanks comes as a message of its own instead.
@@ -360,65 +268,6 @@ json ClarifyChosenUpdate(const json& original_message, const std::string& questi
   auto text = original_message.find("text");
   if (text != original_message.end() && text->is_string() && !text->get<std::string>().empty()) out["text"] = *text;
   return out;
-}
-
-json MattermostCommandResponse(const bot::Answer& answer, bool in_channel, std::string_view command) {
-  if (IsClarification(answer)) {
-    // A real Markdown list: the line, the options numbered, how to choose.
-    std::string text = EscapeMarkdown(bot::TruncateUtf8(SafeText(ClarifyPrompt(answer)), 500)) + "\n";
-    for (size_t i = 0; i < answer.options.size(); i++) {
-      text += "\n" + std::to_string(i + 1) + ". " +
-              EscapeMarkdown(bot::TruncateUtf8(SafeText(answer.options[i].question), 300));
-    }
-    // The command as typed, inside a code span: only the characters a
-    // command name has (no backtick can end the span).
-    std::string cmd;
-    for (char c : bot::TruncateUtf8(command, 32)) {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_') cmd += c;
-    }
-    if (cmd.empty()) cmd = "/ask";
-    text += "\n\nTo choose, reply with ";
-    for (size_t i = 0; i < answer.options.size(); i++) {
-      if (i > 0) text += i + 1 == answer.options.size() ? " or " : ", ";
-      text += "`" + cmd + " " + std::to_string(i + 1) + "`";
-    }
-    text += ".";
-    return {{"response_type", in_channel ? "in_channel" : "ephemeral"}, {"text", text}};
-  }
-  // Mattermost refuses posts over 16,383 characters, and older servers over
-  // 4,000: the whole reply stays within 4,000. The answer is cut at a
-  // sentence when it must be, pointing to its source for the rest; each
-  // source and suggestion is bounded, and dropped when there is no room.
-  constexpr size_t kMaxPost = kMaxMattermostPostChars;
-  std::string sources;
-  std::string more_url;
-  if (!answer.sources.empty()) {
-    bool first = true;
-    for (const auto& s : answer.sources) {
-      std::string title = EscapeMarkdown(bot::TruncateUtf8(SafeText(s.title.empty() ? s.article : s.title), 200));
-      std::string url = MarkdownLinkUrl(SafeText(s.url));
-      if (url.size() > 500) url.clear();
-      if (more_url.empty()) more_url = url;
-      std::string part = (first ? "Source: " : ", ") + (url.empty() ? title : "[" + title + "](" + url + ")");
-      if (Utf16Length(sources) + Utf16Length(part) > 1200) break;
-      sources += part;
-      first = false;
-    }
-  }
-  std::string suggestions;
-  if (!answer.suggestions.empty()) {
-    suggestions = "\n\nYou could also ask:";
-    for (const auto& s : answer.suggestions) suggestions += "\n* " + EscapeMarkdown(bot::TruncateUtf8(SafeText(s), 200));
-  }
-  const size_t tail = (sources.empty() ? 0 : Utf16Length(sources) + 2) + Utf16Length(suggestions);
-  std::string text = EscapeMarkdown(SafeText(answer.text));
-  const std::string more = more_url.empty() ? "" : " [Read the rest](" + more_url + ")";
-  if (Utf16Length(text) + tail > kMaxPost) {
-    text = CutAtSentence(text, kMaxPost - tail - Utf16Length(more)) + more;
-  }
-  if (!sources.empty()) text += "\n\n" + sources;
-  text += suggestions;
-  return {{"response_type", in_channel ? "in_channel" : "ephemeral"}, {"text", text}};
 }
 
 }  // namespace adapters::slack

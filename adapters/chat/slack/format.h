@@ -1,8 +1,9 @@
 // Slack's side of the words: decoding what Slack sends (form bodies, mention
 // tokens, its &lt; &gt; &amp; escaping) and rendering a bot::Answer as mrkdwn
 // and Block Kit (chat.postMessage bodies, slash-command responses, the
-// feedback-button update), plus the Markdown rendering of the
-// Slack-compatible Mattermost slash command. Pure functions; thread-safe.
+// feedback-button update). The slash command's form, keyword and help are
+// shared with Mattermost (adapters/chat/slash_command.h). Pure functions;
+// thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/chat/slash_command.h"
 #include "bot/answer.h"
 
 namespace adapters::slack {
@@ -34,9 +36,11 @@ constexpr size_t kMaxButtonValue = 2000;
 
 // ---- decode ----
 
-// An application/x-www-form-urlencoded body as name -> value ('+' is a space,
-// %XX a byte; a malformed escape is kept as it is). The first of repeated names wins.
-std::map<std::string, std::string> ParseForm(std::string_view body);
+// The slash command's form (adapters/chat/slash_command.h).
+using chat::ParseForm;
+using chat::TakeKeyword;
+using chat::CommandText;
+using chat::HelpText;
 
 // Removes every <@BOT_USER_ID> and <@BOT_USER_ID|label> token (only the first
 // user mention when bot_user_id is empty), trims, then unescapes &lt; &gt; and
@@ -44,10 +48,6 @@ std::map<std::string, std::string> ParseForm(std::string_view body);
 std::string StripMention(std::string_view text, std::string_view bot_user_id);
 // &lt; -> <, &gt; -> >, then &amp; -> &.
 std::string UnescapeSlack(std::string_view text);
-
-// If `text` starts with `keyword` as a whole word (case-insensitive), removes
-// it and the spaces after it and returns true: "/ask public what is..." .
-bool TakeKeyword(std::string* text, std::string_view keyword);
 
 // A click on one of a clarification's option buttons (one element of a
 // block_actions payload's actions[]).
@@ -82,10 +82,6 @@ nlohmann::json PostMessageBody(const std::string& channel, const std::string& th
 nlohmann::json PostTextBody(const std::string& channel, const std::string& thread_ts, const std::string& text);
 // A slash-command response: ephemeral, or in_channel.
 nlohmann::json CommandResponse(const bot::Answer& answer, bool in_channel);
-// An ephemeral slash-command response with only `text` (already mrkdwn).
-nlohmann::json CommandText(const std::string& text);
-// How to use the command (`command` as typed, e.g. "/ask").
-std::string HelpText(std::string_view command, std::string_view public_keyword);
 // The body POSTed to a block_actions response_url after feedback: the
 // original message (when the payload carries it) with the buttons replaced by
 // a thanks ("replace_original": true); without it (an ephemeral answer), the
@@ -96,19 +92,5 @@ nlohmann::json FeedbackUpdate(const nlohmann::json& original_message, bool helpf
 // replaced by "You chose: <question>" ("replace_original": true), so they
 // cannot be clicked again; null when the payload carries no message.
 nlohmann::json ClarifyChosenUpdate(const nlohmann::json& original_message, const std::string& question);
-
-// ---- Mattermost (Markdown) ----
-
-// The most characters of a Mattermost post careerbot sends: older servers
-// refuse posts over 4,000 (newer ones over 16,383).
-constexpr size_t kMaxMattermostPostChars = 4000;
-
-// A Mattermost slash-command response: Markdown text with sources as
-// [title](url) links and the suggestions, escaped with
-// adapters::EscapeMarkdown (mentions defused). A clarification: its line, the
-// options as a Markdown numbered list, and how to choose one (`command` as
-// typed, e.g. "/ask", then the number).
-nlohmann::json MattermostCommandResponse(const bot::Answer& answer, bool in_channel,
-                                         std::string_view command = "/ask");
 
 }  // namespace adapters::slack

@@ -1,4 +1,3 @@
-#include "adapters/http/router.h"
 #include "adapters/chat/slack/slack.h"
 
 #include <cstdlib>
@@ -7,7 +6,10 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/chat/pipeline.h"
+#include "adapters/chat/common.h"
 #include "adapters/json_codec.h"
+#include "adapters/redis/shared_state.h"
 #include "adapters/chat/slack/format.h"
 #include "adapters/chat/slack/verify.h"
 #include "bot/text.h"
@@ -18,53 +20,12 @@ using nlohmann::json;
 
 namespace {
 
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-void SendNotConfigured(httplib::Response& res, const char* variable, const char* platform) {
-  SendJson(res, 503,
-           ErrorJson("not_configured",
-                     std::string("set ") + variable + " to turn on the " + platform + " adapter (see the README)"));
-}
-
-void SendUnauthorized(httplib::Response& res) {
-  SendJson(res, 401, ErrorJson("unauthorized", "invalid request signature"));
-}
-
-// Takes one request from `key`'s bucket; when there is none left, sends the
-// 429 and returns true.
-bool TakeOrRefuse(RateLimiter* limiter, const std::string& key, httplib::Response& res) {
-  if (!limiter || !limiter->enabled()) return false;
-  RateLimiter::Decision d = limiter->Take(key);
-  if (d.allowed) return false;
-  res.set_header("Retry-After", std::to_string(d.retry_after_s));
-  // Slack retries an event that did not get a 2xx; this one is dropped.
-  res.set_header("X-Slack-No-Retry", "1");
-  SendJson(res, 429, ErrorJson("rate_limited", RateLimitedMessage(limiter->per_minute(), d.retry_after_s)));
-  return true;
-}
-
 // JSON bodies from the platforms nest a few levels; deeper is not theirs.
 constexpr size_t kMaxJsonDepth = 64;
 
-std::string StringField(const json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-bool BoolField(const json& object, const char* name) {
-  if (!object.is_object()) return false;
-  auto it = object.find(name);
-  return it != object.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::string FormField(const std::map<std::string, std::string>& form, const char* name) {
-  auto it = form.find(name);
-  return it == form.end() ? "" : it->second;
-}
+using chat::BoolField;
+using chat::FormField;
+using chat::StringField;
 
 // True when the raw form body carries ssl_check=1 (checked on the bytes, no decoding).
 bool IsSslCheck(const std::string& body) {
@@ -103,28 +64,6 @@ std::string IgnoreReason(const json& event, const std::string& bot_user_id) {
   if (!bot_user_id.empty() && user == bot_user_id) return "our own message";
   if (StringField(event, "channel").empty() || StringField(event, "ts").empty()) return "no channel or ts";
   return "";
-}
-
-enum class Markup { kSlack, kMattermost };
-
-// The slash-command path shared by Slack and Mattermost: the response body.
-json AnswerSlashCommand(Service& service, const std::map<std::string, std::string>& form, const std::string& channel,
-                        const std::string& public_keyword, Markup markup) {
-  std::string text = FormField(form, "text");
-  bool in_channel = TakeKeyword(&text, public_keyword);
-  if (bot::IsBlank(text)) return CommandText(HelpText(FormField(form, "command"), public_keyword));
-  bot::Question q;
-  q.text = text;
-  q.channel = channel;
-  q.conversation_id = channel + ":" + FormField(form, "team_id") + ":" + FormField(form, "channel_id") + ":" +
-                      FormField(form, "user_id");
-  auto answer = service.Ask(q);
-  if (!answer.ok()) {
-    spdlog::error("{}: slash command: {}", channel, answer.status().ToString());
-    return CommandText("Sorry, I cannot answer right now. Please try again in a minute.");
-  }
-  return markup == Markup::kSlack ? CommandResponse(*answer, in_channel)
-                                  : MattermostCommandResponse(*answer, in_channel, FormField(form, "command"));
 }
 
 int RetryAfterSeconds(const std::string& header) {
@@ -166,10 +105,50 @@ size_t EventDeduper::size() {
   return seen_.size();
 }
 
-// ---- SlackAdapter ----
 
-SlackAdapter::SlackAdapter(Service& service, SlackConfig config, bot::Clock* clock)
-    : service_(service), config_(std::move(config)), clock_(clock ? clock : &service.clock()) {
+// ---- SlackPlatform ----
+
+namespace {
+
+constexpr char kEventsPath[] = "/slack/events";
+constexpr char kCommandsPath[] = "/slack/commands";
+
+constexpr char kEventHelp[] =
+    "Ask me about backend-developer careers, for example: _How much do backend developers "
+    "earn?_ or _Which databases should I learn?_";
+constexpr char kSorryLater[] = "Sorry, I cannot answer right now. Please try again later.";
+
+// The JSON object `text` is, or a discarded value (too deep, not JSON, not an object).
+json ParseObject(const std::string& text) {
+  json body = JsonNestingWithin(text, kMaxJsonDepth) ? json::parse(text, nullptr, /*allow_exceptions=*/false)
+                                                     : json(json::value_t::discarded);
+  return body.is_object() ? body : json(json::value_t::discarded);
+}
+
+const json& Member(const json& object, const char* name) {
+  static const json kNull;
+  auto it = object.find(name);
+  return it == object.end() ? kNull : *it;
+}
+
+}  // namespace
+
+const chat::PlatformSpec& SlackPlatform::Spec() {
+  static const chat::PlatformSpec spec = {
+      "slack", "Slack", "SLACK_SIGNING_SECRET", "invalid request signature",
+      {{"POST", kEventsPath, chat::kDefaultWebhookBodyBytes, "Events API: mentions and direct messages"},
+       {"POST", kCommandsPath, chat::kDefaultWebhookBodyBytes, "the /ask slash command"},
+       {"POST", "/slack/interactions", chat::kDefaultWebhookBodyBytes, "feedback and clarification buttons"}},
+      {{"SLACK_SIGNING_SECRET", "verifies /slack/* requests (default: unset, Slack off: 503)", true},
+       {"SLACK_BOT_TOKEN", "answers mentions and DMs via chat.postMessage (default: unset)", true},
+       {"SLACK_API_BASE", "(default https://slack.com/api)", false},
+       {"SLACK_PUBLIC_KEYWORD", "`/ask public ...` answers in the channel (default public)", false}},
+  };
+  return spec;
+}
+
+SlackPlatform::SlackPlatform(Service& service, SlackConfig config, bot::Clock* clock)
+    : ConfiguredPlatform(service, std::move(config)), clock_(clock ? clock : &service.clock()) {
   if (!config_.enabled()) return;
   std::string error;
   if (!SplitApiBase(config_.api_base, &api_origin_, &api_prefix_, &error)) {
@@ -182,9 +161,9 @@ SlackAdapter::SlackAdapter(Service& service, SlackConfig config, bot::Clock* clo
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 
-SlackAdapter::~SlackAdapter() { Shutdown(); }
+SlackPlatform::~SlackPlatform() { Shutdown(); }
 
-void SlackAdapter::Shutdown() {
+void SlackPlatform::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -193,12 +172,12 @@ void SlackAdapter::Shutdown() {
   if (worker_.joinable()) worker_.join();
 }
 
-bool SlackAdapter::WaitIdle(std::chrono::milliseconds timeout) {
+bool SlackPlatform::WaitIdle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
 }
 
-bool SlackAdapter::Enqueue(std::function<void()> job) {
+bool SlackPlatform::Enqueue(std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || !worker_.joinable()) return false;
@@ -212,7 +191,7 @@ bool SlackAdapter::Enqueue(std::function<void()> job) {
   return true;
 }
 
-void SlackAdapter::WorkerLoop() {
+void SlackPlatform::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -234,117 +213,231 @@ void SlackAdapter::WorkerLoop() {
   queue_.clear();
 }
 
-bool SlackAdapter::SleepUnlessStopping(int seconds) {
+bool SlackPlatform::SleepUnlessStopping(int seconds) {
   std::unique_lock<std::mutex> lock(mu_);
   return !cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_; });
 }
 
-void SlackAdapter::RegisterRoutes(http::Router& server) {
-  server.Post("/slack/events", [this](const httplib::Request& req, httplib::Response& res) { HandleEvents(req, res); });
-  server.Post("/slack/commands",
-              [this](const httplib::Request& req, httplib::Response& res) { HandleCommands(req, res); });
-  server.Post("/slack/interactions",
-              [this](const httplib::Request& req, httplib::Response& res) { HandleInteractions(req, res); });
+
+void SlackPlatform::HandleEvents(const httplib::Request& req, httplib::Response& res) {
+  chat::Serve(*this, Spec().routes[0], req, res);
 }
 
-bool SlackAdapter::RateLimited(const std::string& team, const std::string& user, httplib::Response& res) {
-  return TakeOrRefuse(limiter_.get(), "slack:" + team + ":" + user, res);
+void SlackPlatform::HandleCommands(const httplib::Request& req, httplib::Response& res) {
+  chat::Serve(*this, Spec().routes[1], req, res);
 }
 
-bool SlackAdapter::Verify(const httplib::Request& req, httplib::Response& res) {
-  bot::Status s = VerifySignature(config_.signing_secret, req.get_header_value("X-Slack-Request-Timestamp"), req.body,
-                                  req.get_header_value("X-Slack-Signature"), clock_->NowSeconds());
-  if (s.ok()) return true;
-  spdlog::warn("slack: refused {} {} from {}: {}", req.method, req.path, req.remote_addr, s.message());
-  SendUnauthorized(res);
-  return false;
+void SlackPlatform::HandleInteractions(const httplib::Request& req, httplib::Response& res) {
+  chat::Serve(*this, Spec().routes[2], req, res);
 }
 
-void SlackAdapter::HandleEvents(const httplib::Request& req, httplib::Response& res) {
-  if (!config_.enabled()) return SendNotConfigured(res, "SLACK_SIGNING_SECRET", "Slack");
-  if (!Verify(req, res)) return;
-  json body = JsonNestingWithin(req.body, kMaxJsonDepth) ? json::parse(req.body, nullptr, /*allow_exceptions=*/false)
-                                                         : json(json::value_t::discarded);
-  if (body.is_discarded() || !body.is_object()) {
-    SendJson(res, 400, ErrorJson("invalid_json", "the body is not a JSON object"));
-    return;
-  }
+bool SlackPlatform::AnswerUnverified(const chat::Route& route, const httplib::Request& req, chat::Reply* reply) {
+  if (std::string(route.path) != kCommandsPath || !IsSslCheck(req.body)) return false;
+  *reply = chat::Reply{200, nullptr};
+  return true;
+}
+
+bot::Status SlackPlatform::Verify(const httplib::Request& req) {
+  return VerifySignature(config_.signing_secret, req.get_header_value("X-Slack-Request-Timestamp"), req.body,
+                         req.get_header_value("X-Slack-Signature"), clock_->NowSeconds());
+}
+
+void SlackPlatform::OnRateLimited(httplib::Response& res) {
+  // Slack retries an event that did not get a 2xx; this one is dropped.
+  res.set_header("X-Slack-No-Retry", "1");
+}
+
+void SlackPlatform::UseSharedState(redis::SharedState* shared) { set_shared_dedupe(shared); }
+
+std::vector<std::pair<std::string, uint64_t>> SlackPlatform::SharedFallbacks() const {
+  return {{"slack_event", deduper_.fallbacks()}};
+}
+
+chat::Turn SlackPlatform::Decode(const chat::Route& route, const httplib::Request& req) {
+  const std::string path = route.path;
+  if (path == kEventsPath) return DecodeEvent(req);
+  if (path == kCommandsPath) return chat::DecodeSlashCommand(ParseForm(req.body), config_.public_keyword);
+  return DecodeInteraction(req);
+}
+
+chat::Reply SlackPlatform::Render(const chat::Turn& turn, const bot::Result<bot::Answer>& answer) {
+  // Answered now: only the slash command (events and clicks are deferred).
+  if (!answer.ok()) return chat::SlashCommandFailure();
+  return chat::Reply{200, CommandResponse(*answer, turn.context.value("in_channel", false))};
+}
+
+chat::Turn SlackPlatform::DecodeEvent(const httplib::Request& req) {
+  json body = ParseObject(req.body);
+  if (body.is_discarded()) return chat::Turn::Send(400, ErrorJson("invalid_json", "the body is not a JSON object"));
   std::string type = StringField(body, "type");
-  if (type == "url_verification") {
-    SendJson(res, 200, {{"challenge", StringField(body, "challenge")}});
-    return;
-  }
-  res.status = 200;  // everything else is acknowledged at once with an empty body
+  if (type == "url_verification") return chat::Turn::Send(200, {{"challenge", StringField(body, "challenge")}});
+  // Everything else is acknowledged at once with an empty body.
+  const chat::Turn acknowledged = chat::Turn::Send(200);
   if (type != "event_callback") {
     spdlog::info("slack: {} received", type.empty() ? "untyped request" : type);
-    return;
+    return acknowledged;
   }
   std::string event_id = StringField(body, "event_id");
   if (!event_id.empty() && !deduper_.FirstSeen(event_id, clock_->NowSeconds())) {
     spdlog::info("slack: event {} already received (retry {} {}), not answered again", event_id,
                  req.get_header_value("X-Slack-Retry-Num"), req.get_header_value("X-Slack-Retry-Reason"));
-    return;
+    return acknowledged;
   }
-  const json& event = body.contains("event") ? body["event"] : json();
+  const json& event = Member(body, "event");
   std::string bot_user_id = BotUserId(body);
   std::string reason = IgnoreReason(event, bot_user_id);
   if (!reason.empty()) {
     spdlog::debug("slack: event {} ignored: {}", event_id, reason);
-    return;
+    return acknowledged;
   }
-  if (RateLimited(StringField(body, "team_id"), StringField(event, "user"), res)) {
-    spdlog::warn("slack: event {} dropped: its user asks too often", event_id);
-    return;
-  }
-  EventJob job;
-  job.team = StringField(body, "team_id");
-  job.channel = StringField(event, "channel");
+  const std::string team = StringField(body, "team_id");
+  const std::string channel = StringField(event, "channel");
+  chat::Turn turn;
+  turn.Limit(team + ":" + StringField(event, "user"));
+  turn.what = "event " + event_id;
+  turn.act = chat::Turn::Act::kAsk;
+  turn.later = true;
   // In a channel the answer goes in the message's thread (its own ts starts
   // one), and the conversation is that thread. In a direct message the
   // answer goes in the DM itself, and the conversation is the DM, unless
   // the user wrote inside a thread there.
-  job.thread_ts = StringField(event, "thread_ts");
+  std::string thread_ts = StringField(event, "thread_ts");
   const bool direct = StringField(event, "channel_type") == "im";
-  if (job.thread_ts.empty() && !direct) job.thread_ts = StringField(event, "ts");
-  job.bot_user_id = bot_user_id;
+  if (thread_ts.empty() && !direct) thread_ts = StringField(event, "ts");
   // Without our user id, an app_mention loses its first mention; a direct
   // message keeps all of them ("\x01" matches no id).
   std::string strip_id = bot_user_id;
   if (strip_id.empty() && StringField(event, "type") != "app_mention") strip_id = "\x01";
-  job.text = StripMention(StringField(event, "text"), strip_id);
-  if (!Enqueue([this, job] { AnswerEvent(job); })) {
-    spdlog::warn("slack: event {} not answered: the worker is busy or stopping", event_id);
-  }
+  turn.question.text = StripMention(StringField(event, "text"), strip_id);
+  turn.conversation = team + ":" + channel + (thread_ts.empty() ? "" : ":" + thread_ts);
+  turn.context = {{"kind", "event"}, {"channel", channel}, {"thread_ts", thread_ts}};
+  return turn;
 }
 
-void SlackAdapter::AnswerEvent(const EventJob& job) {
+chat::Turn SlackPlatform::DecodeInteraction(const httplib::Request& req) {
+  auto form = ParseForm(req.body);
+  json payload = ParseObject(FormField(form, "payload"));
+  if (payload.is_discarded()) {
+    return chat::Turn::Send(400, ErrorJson("invalid_request", "the body needs a payload= field with a JSON object"));
+  }
+  chat::Turn turn = chat::Turn::Send(200);
+  turn.Limit(StringField(Member(payload, "team"), "id") + ":" + StringField(Member(payload, "user"), "id"));
+  if (StringField(payload, "type") != "block_actions") return turn;
+  const json& actions = Member(payload, "actions");
+  if (!actions.is_array()) return turn;
+  for (const auto& action : actions) {
+    ClarifyAction choice;
+    if (DecodeClarifyAction(action, &choice)) {
+      chat::Turn ask = DecodeClarifyChoice(payload, choice);
+      ask.Limit(turn.user);
+      return ask;
+    }
+    std::string id = StringField(action, "action_id");
+    if (id != kFeedbackUpAction && id != kFeedbackDownAction) continue;
+    std::string answer_id = StringField(action, "value");
+    if (answer_id.empty() || answer_id.size() > 128) continue;
+    turn.act = chat::Turn::Act::kFeedback;
+    turn.answer_id = answer_id;
+    turn.helpful = id == kFeedbackUpAction;
+    turn.context = {{"response_url", StringField(payload, "response_url")}, {"message", Member(payload, "message")}};
+    return turn;  // one click is one action
+  }
+  return turn;
+}
+
+chat::Reply SlackPlatform::Acknowledge(const chat::Turn& turn, const bot::Status& recorded) {
+  const chat::Reply ok{200, nullptr};
+  std::string response_url = turn.context.value("response_url", std::string());
+  if (!recorded.ok() || response_url.empty()) return ok;
+  std::string origin, path, error;
+  if (!SplitApiBase(response_url, &origin, &path, &error)) {
+    spdlog::warn("slack: not using the interaction's response_url: {}", error);
+    return ok;
+  }
+  json update = FeedbackUpdate(Member(turn.context, "message"), turn.helpful);
+  if (path.empty()) path = "/";
+  Enqueue([this, origin, path, update] { PostJson(origin, path, update, false, "response_url"); });
+  return ok;
+}
+
+chat::Turn SlackPlatform::DecodeClarifyChoice(const json& payload, const ClarifyAction& choice) {
+  const json& user = Member(payload, "user");
+  const json& container = Member(payload, "container");
+  const json& message = Member(payload, "message");
+  std::string team_id = StringField(Member(payload, "team"), "id");
+  if (team_id.empty()) team_id = StringField(user, "team_id");
+  std::string channel_id = StringField(Member(payload, "channel"), "id");
+  if (channel_id.empty()) channel_id = StringField(container, "channel_id");
+  const std::string user_id = StringField(user, "id");
+  // The thread the clarification was posted in (none in a DM's main view).
+  std::string thread_ts = StringField(container, "thread_ts");
+  if (thread_ts.empty()) thread_ts = StringField(message, "thread_ts");
+  if (channel_id.empty() || (choice.from_command && user_id.empty())) {
+    spdlog::warn("slack: a clarification choice without its channel or user; not answered");
+    return chat::Turn::Send(200);
+  }
+  chat::Turn turn;
+  turn.act = chat::Turn::Act::kAsk;
+  turn.later = true;
+  turn.what = "clarification choice " + choice.entry_id;
+  // The option's question (its button's text); the answering core asks the
+  // entry in the knowledge's own words when the conversation offered it.
+  turn.question.text = bot::IsBlank(choice.question) ? choice.entry_id : choice.question;
+  turn.question.entry_id = choice.entry_id;
+  // The same conversation as the question that got the clarification: a
+  // /ask response's is the command's channel and user; an event's is the
+  // thread, or the DM channel itself.
+  turn.conversation = choice.from_command ? team_id + ":" + channel_id + ":" + user_id
+                                          : team_id + ":" + channel_id + (thread_ts.empty() ? "" : ":" + thread_ts);
+  std::string hook_origin, hook_path;
+  std::string response_url = StringField(payload, "response_url");
+  if (!response_url.empty()) {
+    std::string error;
+    if (!SplitApiBase(response_url, &hook_origin, &hook_path, &error)) {
+      spdlog::warn("slack: not using the interaction's response_url: {}", error);
+      hook_origin.clear();
+    } else if (hook_path.empty()) {
+      hook_path = "/";
+    }
+  }
+  turn.context = {{"kind", "clarify"},
+                  {"channel", channel_id},
+                  {"thread_ts", thread_ts},
+                  {"from_command", choice.from_command},
+                  {"chosen", choice.question},
+                  {"in_channel", !BoolField(container, "is_ephemeral")},
+                  {"message", message},
+                  {"hook_origin", hook_origin},
+                  {"hook_path", hook_path}};
+  return turn;
+}
+
+bool SlackPlatform::Defer(chat::Turn turn) {
+  if (turn.context.value("kind", std::string()) == "clarify") {
+    return Enqueue([this, turn] { AnswerClarifyChoice(turn); });
+  }
+  return Enqueue([this, turn] { AnswerEvent(turn); });
+}
+
+void SlackPlatform::AnswerEvent(const chat::Turn& turn) {
+  const std::string channel = turn.context.value("channel", std::string());
+  const std::string thread_ts = turn.context.value("thread_ts", std::string());
   if (config_.bot_token.empty()) {
-    spdlog::warn("slack: SLACK_BOT_TOKEN is not set: cannot answer in {}", job.channel);
+    spdlog::warn("slack: SLACK_BOT_TOKEN is not set: cannot answer in {}", channel);
     return;
   }
   if (api_origin_.empty()) return;  // logged at start-up
   json body;
-  if (bot::IsBlank(job.text)) {
-    body = PostTextBody(job.channel, job.thread_ts,
-                        "Ask me about backend-developer careers, for example: _How much do backend developers "
-                        "earn?_ or _Which databases should I learn?_");
+  if (bot::IsBlank(turn.question.text)) {
+    body = PostTextBody(channel, thread_ts, kEventHelp);
   } else {
-    bot::Question q;
-    q.text = job.text;
-    q.channel = "slack";
-    q.conversation_id = "slack:" + job.team + ":" + job.channel + (job.thread_ts.empty() ? "" : ":" + job.thread_ts);
-    auto answer = service_.Ask(q);
-    if (answer.ok()) {
-      body = PostMessageBody(job.channel, job.thread_ts, *answer);
-    } else {
-      spdlog::error("slack: answering in {}: {}", job.channel, answer.status().ToString());
-      body = PostTextBody(job.channel, job.thread_ts, "Sorry, I cannot answer right now. Please try again later.");
-    }
+    auto answer = Ask(turn);
+    body = answer.ok() ? PostMessageBody(channel, thread_ts, *answer) : PostTextBody(channel, thread_ts, kSorryLater);
   }
   PostJson(api_origin_, api_prefix_ + "/chat.postMessage", body, /*with_token=*/true, "chat.postMessage");
 }
 
-void SlackAdapter::PostJson(const std::string& origin, const std::string& path, const json& body, bool with_token,
+void SlackPlatform::PostJson(const std::string& origin, const std::string& path, const json& body, bool with_token,
                             const char* what) {
   std::string payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
   httplib::Headers headers;
@@ -387,188 +480,50 @@ void SlackAdapter::PostJson(const std::string& origin, const std::string& path, 
   }
 }
 
-void SlackAdapter::HandleCommands(const httplib::Request& req, httplib::Response& res) {
-  if (!config_.enabled()) return SendNotConfigured(res, "SLACK_SIGNING_SECRET", "Slack");
-  // Slack checks the certificate with unsigned ssl_check=1 posts; they get an empty 200.
-  if (IsSslCheck(req.body)) {
-    res.status = 200;
-    return;
-  }
-  if (!Verify(req, res)) return;
-  auto form = ParseForm(req.body);
-  if (RateLimited(FormField(form, "team_id"), FormField(form, "user_id"), res)) return;
-  SendJson(res, 200, AnswerSlashCommand(service_, form, "slack", config_.public_keyword, Markup::kSlack));
-}
 
-void SlackAdapter::HandleInteractions(const httplib::Request& req, httplib::Response& res) {
-  if (!config_.enabled()) return SendNotConfigured(res, "SLACK_SIGNING_SECRET", "Slack");
-  if (!Verify(req, res)) return;
-  auto form = ParseForm(req.body);
-  const std::string payload_text = FormField(form, "payload");
-  json payload = JsonNestingWithin(payload_text, kMaxJsonDepth) ? json::parse(payload_text, nullptr, false)
-                                                                : json(json::value_t::discarded);
-  if (payload.is_discarded() || !payload.is_object()) {
-    SendJson(res, 400, ErrorJson("invalid_request", "the body needs a payload= field with a JSON object"));
-    return;
-  }
-  const json& user = payload.contains("user") ? payload["user"] : json();
-  const json& team = payload.contains("team") ? payload["team"] : json();
-  if (RateLimited(StringField(team, "id"), StringField(user, "id"), res)) return;
-  res.status = 200;
-  if (StringField(payload, "type") != "block_actions") return;
-  auto actions = payload.find("actions");
-  if (actions == payload.end() || !actions->is_array()) return;
-  for (const auto& action : *actions) {
-    ClarifyAction choice;
-    if (DecodeClarifyAction(action, &choice)) {
-      AnswerClarifyChoice(payload, choice);
-      break;  // one click is one action
-    }
-    std::string id = StringField(action, "action_id");
-    if (id != kFeedbackUpAction && id != kFeedbackDownAction) continue;
-    bool helpful = id == kFeedbackUpAction;
-    std::string answer_id = StringField(action, "value");
-    if (answer_id.empty() || answer_id.size() > 128) continue;
-    bot::Status s = service_.Feedback(answer_id, helpful, "");
-    if (!s.ok()) {
-      spdlog::warn("slack: feedback on {}: {}", answer_id, s.ToString());
-      continue;
-    }
-    std::string response_url = StringField(payload, "response_url");
-    std::string origin, path, error;
-    if (response_url.empty()) continue;
-    if (!SplitApiBase(response_url, &origin, &path, &error)) {
-      spdlog::warn("slack: not using the interaction's response_url: {}", error);
-      continue;
-    }
-    json update = FeedbackUpdate(payload.contains("message") ? payload["message"] : json(), helpful);
-    if (path.empty()) path = "/";
-    Enqueue([this, origin, path, update] { PostJson(origin, path, update, false, "response_url"); });
-  }
-}
-
-void SlackAdapter::AnswerClarifyChoice(const json& payload, const ClarifyAction& choice) {
-  const json& user = payload.contains("user") ? payload["user"] : json();
-  const json& team = payload.contains("team") ? payload["team"] : json();
-  const json& channel = payload.contains("channel") ? payload["channel"] : json();
-  const json& container = payload.contains("container") ? payload["container"] : json();
-  const json& message = payload.contains("message") ? payload["message"] : json();
-  std::string team_id = StringField(team, "id");
-  if (team_id.empty()) team_id = StringField(user, "team_id");
-  std::string channel_id = StringField(channel, "id");
-  if (channel_id.empty()) channel_id = StringField(container, "channel_id");
-  const std::string user_id = StringField(user, "id");
-  // The thread the clarification was posted in (none in a DM's main view).
-  std::string thread_ts = StringField(container, "thread_ts");
-  if (thread_ts.empty()) thread_ts = StringField(message, "thread_ts");
-  const bool ephemeral = BoolField(container, "is_ephemeral");
-
-  ClarifyJob job;
-  job.choice = choice;
-  job.channel = channel_id;
-  job.thread_ts = thread_ts;
-  job.in_channel = !ephemeral;
-  job.message = message;
-  // The same conversation as the question that got the clarification: a
-  // /ask response's is the command's channel and user; an event's is the
-  // thread, or the DM channel itself.
-  job.conversation_id = choice.from_command
-                            ? "slack:" + team_id + ":" + channel_id + ":" + user_id
-                            : "slack:" + team_id + ":" + channel_id + (thread_ts.empty() ? "" : ":" + thread_ts);
-  std::string response_url = StringField(payload, "response_url");
-  if (!response_url.empty()) {
-    std::string error;
-    if (!SplitApiBase(response_url, &job.hook_origin, &job.hook_path, &error)) {
-      spdlog::warn("slack: not using the interaction's response_url: {}", error);
-      job.hook_origin.clear();
-    } else if (job.hook_path.empty()) {
-      job.hook_path = "/";
-    }
-  }
-  if (channel_id.empty() || (choice.from_command && user_id.empty())) {
-    spdlog::warn("slack: a clarification choice without its channel or user; not answered");
-    return;
-  }
-  if (!Enqueue([this, job] { AnswerClarifyJob(job); })) {
-    spdlog::warn("slack: a clarification choice not answered: the worker is busy or stopping");
-  }
-}
-
-void SlackAdapter::AnswerClarifyJob(const ClarifyJob& job) {
-  const bool have_hook = !job.hook_origin.empty();
-  bot::Question q;
-  // The option's question (its button's text); the answering core asks the
-  // entry in the knowledge's own words when the conversation offered it.
-  q.text = bot::IsBlank(job.choice.question) ? job.choice.entry_id : job.choice.question;
-  q.entry_id = job.choice.entry_id;
-  q.channel = "slack";
-  q.conversation_id = job.conversation_id;
-  auto answer = service_.Ask(q);
+void SlackPlatform::AnswerClarifyChoice(const chat::Turn& turn) {
+  const json& c = turn.context;
+  const std::string channel = c.value("channel", std::string());
+  const std::string thread_ts = c.value("thread_ts", std::string());
+  const std::string hook_origin = c.value("hook_origin", std::string());
+  const std::string hook_path = c.value("hook_path", std::string());
+  const bool have_hook = !hook_origin.empty();
+  auto answer = Ask(turn);
   if (!answer.ok()) {
-    spdlog::warn("slack: clarification choice {}: {}", job.choice.entry_id, answer.status().ToString());
     if (have_hook) {
       json sorry = {{"replace_original", false},
                     {"response_type", "ephemeral"},
                     {"text", answer.status().code() == bot::Status::Code::kNotFound
-                                 ? "Sorry, that option is no longer available. Please ask your question again."
-                                 : "Sorry, I cannot answer right now. Please try again later."}};
-      PostJson(job.hook_origin, job.hook_path, sorry, false, "response_url");
+                                 ? chat::kOptionGone
+                                 : kSorryLater}};
+      PostJson(hook_origin, hook_path, sorry, false, "response_url");
     }
     return;
   }
-  if (job.choice.from_command) {
+  if (c.value("from_command", false)) {
     // A /ask response (often ephemeral, which chat.postMessage cannot
     // reach): the clarification is replaced by the answer.
     if (!have_hook) {
       spdlog::warn("slack: a /ask clarification choice without a usable response_url; not answered");
       return;
     }
-    json body = CommandResponse(*answer, job.in_channel);
+    json body = CommandResponse(*answer, c.value("in_channel", true));
     body["replace_original"] = true;
-    PostJson(job.hook_origin, job.hook_path, body, false, "response_url");
+    PostJson(hook_origin, hook_path, body, false, "response_url");
     return;
   }
   // In a thread or a DM: the answer is a new message there, as any answer,
   // and the clarification keeps its line with the choice instead of buttons.
   if (config_.bot_token.empty() || api_origin_.empty()) {
-    spdlog::warn("slack: SLACK_BOT_TOKEN is not set: cannot answer in {}", job.channel);
+    spdlog::warn("slack: SLACK_BOT_TOKEN is not set: cannot answer in {}", channel);
   } else {
-    PostJson(api_origin_, api_prefix_ + "/chat.postMessage", PostMessageBody(job.channel, job.thread_ts, *answer),
+    PostJson(api_origin_, api_prefix_ + "/chat.postMessage", PostMessageBody(channel, thread_ts, *answer),
              /*with_token=*/true, "chat.postMessage");
   }
   if (have_hook) {
-    json update = ClarifyChosenUpdate(job.message, job.choice.question);
-    if (!update.is_null()) PostJson(job.hook_origin, job.hook_path, update, false, "response_url");
+    json update = ClarifyChosenUpdate(Member(c, "message"), c.value("chosen", std::string()));
+    if (!update.is_null()) PostJson(hook_origin, hook_path, update, false, "response_url");
   }
-}
-
-// ---- MattermostAdapter ----
-
-void MattermostAdapter::RegisterRoutes(http::Router& server) {
-  server.Post("/mattermost/commands",
-              [this](const httplib::Request& req, httplib::Response& res) { HandleCommands(req, res); });
-}
-
-void MattermostAdapter::HandleCommands(const httplib::Request& req, httplib::Response& res) {
-  if (!config_.enabled()) return SendNotConfigured(res, "MATTERMOST_TOKEN", "Mattermost");
-  auto form = ParseForm(req.body);  // no signature: the token is in the body or a header
-  std::string token;
-  std::string auth = req.get_header_value("Authorization");
-  if (auth.compare(0, 6, "Token ") == 0) {
-    token = std::string(bot::Trim(auth.substr(6)));
-  } else {
-    token = FormField(form, "token");
-  }
-  if (token.empty() || !ConstantTimeEquals(token, config_.token)) {
-    spdlog::warn("mattermost: refused {} {} from {}: wrong or missing token", req.method, req.path, req.remote_addr);
-    SendJson(res, 401, ErrorJson("unauthorized", "invalid token"));
-    return;
-  }
-  if (TakeOrRefuse(limiter_.get(), "mattermost:" + FormField(form, "team_id") + ":" + FormField(form, "user_id"),
-                   res)) {
-    return;
-  }
-  SendJson(res, 200, AnswerSlashCommand(service_, form, "mattermost", config_.public_keyword, Markup::kMattermost));
 }
 
 }  // namespace adapters::slack

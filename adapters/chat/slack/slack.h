@@ -1,10 +1,10 @@
-// The Slack adapter: POST /slack/events (Events API: app mentions and direct
+// The Slack platform: POST /slack/events (Events API: app mentions and direct
 // messages, acknowledged at once and answered in the thread through
 // chat.postMessage by a worker thread), POST /slack/commands (the /ask slash
 // command, answered in the HTTP response) and POST /slack/interactions (the
-// 👍/👎 feedback buttons, and a clarification's option buttons). Every request's signature is checked over the raw
-// body before anything else. Also the Slack-compatible Mattermost slash
-// command, POST /mattermost/commands, authenticated by a shared token.
+// 👍/👎 feedback buttons, and a clarification's option buttons). Every
+// request's signature is checked over the raw body before anything else
+// (the pipeline, adapters/chat/pipeline.h).
 //
 // Thread-safety: the handlers may run on many server threads at once. The
 // adapter must outlive the httplib::Server it registered on; its destructor
@@ -25,20 +25,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/chat/platform.h"
 #include "adapters/chat_config.h"
-#include "adapters/rate_limit.h"
 #include "adapters/service.h"
 #include "adapters/chat/slack/format.h"
 #include "bot/clock.h"
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
-namespace adapters::http {
-class Router;
-}  // namespace adapters::http
 
 namespace adapters::slack {
 
@@ -74,64 +66,61 @@ class EventDeduper {
   std::deque<std::pair<int64_t, std::string>> order_;  // guarded by mu_; oldest first
 };
 
-class SlackAdapter {
+class SlackPlatform : public chat::ConfiguredPlatform<SlackPlatform, SlackConfig> {
  public:
   // `clock` (default: the service's) gives "now" for signature windows and
   // the event dedupe.
-  SlackAdapter(Service& service, SlackConfig config, bot::Clock* clock = nullptr);
-  ~SlackAdapter();
-  SlackAdapter(const SlackAdapter&) = delete;
-  SlackAdapter& operator=(const SlackAdapter&) = delete;
+  SlackPlatform(Service& service, SlackConfig config, bot::Clock* clock = nullptr);
+  ~SlackPlatform() override;
+  static const chat::PlatformSpec& Spec();
 
-  // Adds POST /slack/events, /slack/commands and /slack/interactions. When no
-  // signing secret is configured they answer 503 not_configured.
-  void RegisterRoutes(http::Router& server);
+  // ---- chat::Platform ----
+  // Slack checks the certificate with unsigned ssl_check=1 posts to the
+  // command: they get an empty 200.
+  bool AnswerUnverified(const chat::Route& route, const httplib::Request& req, chat::Reply* reply) override;
+  bot::Status Verify(const httplib::Request& req) override;
+  chat::Turn Decode(const chat::Route& route, const httplib::Request& req) override;
+  chat::Reply Render(const chat::Turn& turn, const bot::Result<bot::Answer>& answer) override;
+  // Feedback: an empty 200 now; the message's buttons are replaced by a
+  // thanks through the payload's response_url, by the worker.
+  chat::Reply Acknowledge(const chat::Turn& turn, const bot::Status& recorded) override;
+  // Events and clarification choices are answered by the worker.
+  bool Defer(chat::Turn turn) override;
+  // X-Slack-No-Retry: an event past the limit is dropped, not retried.
+  void OnRateLimited(httplib::Response& res) override;
+  void UseSharedState(redis::SharedState* shared) override;
+  std::vector<std::pair<std::string, uint64_t>> SharedFallbacks() const override;
+  // Stops the worker: a job in progress finishes (a Retry-After wait is cut
+  // short), queued jobs are dropped. Idempotent.
+  void Shutdown() override;
+
   // Remembers event ids in `shared` (all replicas) instead of this process.
   void set_shared_dedupe(SharedDedupe* shared) { deduper_.set_shared(shared); }
   const EventDeduper& deduper() const { return deduper_; }
-  // Limits each Slack user (team and user id, once the request is verified):
-  // past the limit, 429 with Retry-After (and X-Slack-No-Retry: an event is
-  // dropped, not retried). Null or off: no limit. Set before serving.
-  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
 
+  // The three routes, through the pipeline (for tests and fuzzers).
   void HandleEvents(const httplib::Request& req, httplib::Response& res);
   void HandleCommands(const httplib::Request& req, httplib::Response& res);
   void HandleInteractions(const httplib::Request& req, httplib::Response& res);
-
-  // Stops the worker: a job in progress finishes (a Retry-After wait is cut
-  // short), queued jobs are dropped. Idempotent.
-  void Shutdown();
 
   // For tests: waits until no job is queued or running; false on timeout.
   bool WaitIdle(std::chrono::milliseconds timeout);
 
  private:
-  struct EventJob {
-    std::string team, channel, thread_ts, text, bot_user_id;
-  };
-  // A click on a clarification's option, answered by the worker.
-  struct ClarifyJob {
-    ClarifyAction choice;
-    std::string conversation_id;
-    std::string channel, thread_ts;     // where the clarification was posted
-    bool in_channel = true;             // not an ephemeral message
-    nlohmann::json message;             // the clarification as Slack sent it back (may be null)
-    std::string hook_origin, hook_path; // the payload's response_url; empty when unusable
-  };
-  // A block_actions click on a clarification's option: answers that entry in
-  // the clarification's conversation (the same Service::Ask as a typed
-  // choice) on the worker. A /ask clarification is replaced by the answer
-  // through response_url; in a thread or DM the answer is posted there with
+  chat::Turn DecodeEvent(const httplib::Request& req);
+  chat::Turn DecodeInteraction(const httplib::Request& req);
+  // A block_actions click on a clarification's option: answered by the
+  // worker in the clarification's conversation (the same Service::Ask as a
+  // typed choice). A /ask clarification is replaced by the answer through
+  // response_url; in a thread or DM the answer is posted there with
   // chat.postMessage and the clarification's buttons are replaced by the
   // choice.
-  void AnswerClarifyChoice(const nlohmann::json& payload, const ClarifyAction& choice);
-  void AnswerClarifyJob(const ClarifyJob& job);
-  bool Verify(const httplib::Request& req, httplib::Response& res);
-  // True (and the 429 sent) when `team`/`user` asked too often.
-  bool RateLimited(const std::string& team, const std::string& user, httplib::Response& res);
+  chat::Turn DecodeClarifyChoice(const nlohmann::json& payload, const ClarifyAction& choice);
+  // On the worker: a deferred turn answered and posted.
+  void AnswerEvent(const chat::Turn& turn);
+  void AnswerClarifyChoice(const chat::Turn& turn);
   bool Enqueue(std::function<void()> job);
   void WorkerLoop();
-  void AnswerEvent(const EventJob& job);
   // POSTs `body` as JSON to origin+path (a Web API method with the bot
   // token, or a response_url without), retrying once after Retry-After on a
   // 429. Logs failures (`what` names the call); never logs the token.
@@ -140,11 +129,8 @@ class SlackAdapter {
   // Sleeps up to `seconds`, less when Shutdown() is called; false when stopping.
   bool SleepUnlessStopping(int seconds);
 
-  Service& service_;
-  SlackConfig config_;
   bot::Clock* clock_;
   EventDeduper deduper_;
-  std::shared_ptr<RateLimiter> limiter_;
   std::string api_origin_, api_prefix_;  // from config_.api_base; empty when invalid
 
   std::mutex mu_;
@@ -153,24 +139,6 @@ class SlackAdapter {
   bool stopping_ = false;                    // guarded by mu_
   bool busy_ = false;                        // guarded by mu_
   std::thread worker_;
-};
-
-// POST /mattermost/commands: the Slack-compatible slash command of
-// Mattermost, answered with Markdown in the HTTP response. Authenticated by
-// comparing MATTERMOST_TOKEN, in constant time, with `Authorization: Token
-// ...` or the `token` form field. Thread-safe.
-class MattermostAdapter {
- public:
-  MattermostAdapter(Service& service, MattermostConfig config) : service_(service), config_(std::move(config)) {}
-  void RegisterRoutes(http::Router& server);
-  void HandleCommands(const httplib::Request& req, httplib::Response& res);
-  // Limits each Mattermost user (team and user id); see SlackAdapter.
-  void set_rate_limiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
-
- private:
-  Service& service_;
-  MattermostConfig config_;
-  std::shared_ptr<RateLimiter> limiter_;
 };
 
 }  // namespace adapters::slack

@@ -1,5 +1,7 @@
 #include "adapters/chat/slack/verify.h"
 
+#include "adapters/chat/pipeline.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -27,12 +29,6 @@ std::string Sign(std::string_view signing_secret, std::string_view timestamp, st
   return out;
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 bot::Status VerifySignature(std::string_view signing_secret, std::string_view timestamp, std::string_view body,
                             std::string_view signature, int64_t now) {
   if (signing_secret.empty()) return bot::Status::InvalidArgument("no signing secret configured");
@@ -56,7 +52,7 @@ bot::Status VerifySignature(std::string_view signing_secret, std::string_view ti
   }
   std::string expected = Sign(signing_secret, timestamp, body);
   if (expected.empty()) return bot::Status::InvalidArgument("cannot compute the signature");
-  if (!ConstantTimeEquals(expected, signature)) return bot::Status::InvalidArgument("signature mismatch");
+  if (!chat::ConstantTimeEquals(expected, signature)) return bot::Status::InvalidArgument("signature mismatch");
   return bot::Status::Ok();
 }
 

@@ -27,7 +27,4 @@ std::string Sign(std::string_view signing_secret, std::string_view timestamp, st
 bot::Status VerifySignature(std::string_view signing_secret, std::string_view timestamp, std::string_view body,
                             std::string_view signature, int64_t now);
 
-// Compares two strings in constant time for equal lengths (CRYPTO_memcmp).
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
-
 }  // namespace adapters::slack
