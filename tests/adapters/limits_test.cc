@@ -261,7 +261,10 @@ TEST_CASE("the chat webhooks are limited per platform user", "[adapters][limits]
   };
   CHECK(slash("UA")->status == 200);
   CHECK(slash("UA")->status == 200);
-  Check429(slash("UA"));
+  auto refused = slash("UA");
+  Check429(refused);
+  // Slack retries what did not get a 2xx: a refused request is dropped.
+  CHECK(refused->get_header_value("X-Slack-No-Retry") == "1");
   CHECK(slash("UB")->status == 200);  // another user is not held back
 
   auto mattermost = [&](const std::string& user) {
@@ -270,7 +273,9 @@ TEST_CASE("the chat webhooks are limited per platform user", "[adapters][limits]
   };
   CHECK(mattermost("M1")->status == 200);
   CHECK(mattermost("M1")->status == 200);
-  Check429(mattermost("M1"));
+  auto refused_mm = mattermost("M1");
+  Check429(refused_mm);
+  CHECK(!refused_mm->has_header("X-Slack-No-Retry"));  // Slack's header is Slack's
 
   auto discord = [&](const std::string& user) {
     json interaction = {{"type", 2},
