@@ -3,6 +3,8 @@
 -- argument "healthz":
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080 -- healthz
+-- With "conversation", each ask continues one of 100 conversations (so the
+-- server reads the earlier turns, too: bench/run.sh, with and without Redis).
 -- At the end it prints one line "WRK_RESULT {json}" with the request count,
 -- throughput, latency percentiles (ms) and every kind of error; errors_status
 -- counts the responses with a status of 400 or more (wrk's own count).
@@ -33,6 +35,12 @@ function init(args)
   if args[1] then mode = args[1] end
   for i, q in ipairs(questions) do
     bodies[i] = '{"question":"' .. q .. '"}'
+  end
+  if mode == "conversation" then
+    local tag = tostring(math.random(1000000))
+    for i, q in ipairs(questions) do
+      bodies[i] = '{"question":"' .. q .. '","conversation_id":"bench-' .. tag .. '-' .. (i * 7 % 100) .. '"}'
+    end
   end
   counter = math.random(#questions)
 end

@@ -37,6 +37,15 @@ Reply Copy(const redisReply* r) {
   return out;
 }
 
+// The connection was closed by Redis (end of file, reset, broken pipe), as
+// opposed to a timeout.
+bool ClosedByPeer(const redisContext* ctx) {
+  if (ctx->err == REDIS_ERR_EOF) return true;
+  if (ctx->err != REDIS_ERR_IO) return false;
+  const std::string why = ctx->errstr;
+  return why.find("reset") != std::string::npos || why.find("Broken pipe") != std::string::npos;
+}
+
 bool ParsePort(const std::string& text, int* out) {
   if (text.empty() || text.size() > 5) return false;
   int n = 0;
@@ -172,7 +181,8 @@ bot::Result<Reply> RedisClient::Command(const std::vector<std::string>& argv) {
     conn = pool_[start % pool_.size()].get();
     lock = std::unique_lock<std::mutex>(conn->mu);
   }
-  if (conn->ctx == nullptr && !Connect(*conn)) return bot::Status::Unavailable("redis is down");
+  const bool fresh = conn->ctx == nullptr;
+  if (fresh && !Connect(*conn)) return bot::Status::Unavailable("redis is down");
   std::vector<const char*> args;
   std::vector<size_t> lens;
   for (const auto& a : argv) {
@@ -181,6 +191,16 @@ bot::Result<Reply> RedisClient::Command(const std::vector<std::string>& argv) {
   }
   auto* r = static_cast<redisReply*>(
       redisCommandArgv(conn->ctx, static_cast<int>(args.size()), args.data(), lens.data()));
+  if (r == nullptr && !fresh && ClosedByPeer(conn->ctx)) {
+    // A kept connection that Redis closed while it sat in the pool (Redis
+    // restarted, or its idle timeout): once more on a new one, rather than
+    // failing (and failing every call for retry_after) while Redis is fine.
+    // A timeout is not tried again: that would double the wait.
+    redisFree(conn->ctx);
+    conn->ctx = nullptr;
+    if (!Connect(*conn)) return bot::Status::Unavailable("redis is down");
+    r = static_cast<redisReply*>(redisCommandArgv(conn->ctx, static_cast<int>(args.size()), args.data(), lens.data()));
+  }
   if (r == nullptr) {
     // A timeout or a broken connection: the context cannot be used again.
     Failed(*conn, conn->ctx->errstr[0] ? conn->ctx->errstr : "no reply");
