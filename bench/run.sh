@@ -20,7 +20,8 @@
 # docs/bench-scale.png (gnuplot). It reports, it never fails on a target.
 # Installs wrk, gnuplot-nox, curl and redis-server with apt-get when missing.
 # Loopback only. Takes about 6 minutes on 2 cores (plus the build); --quick:
-# shorter runs; --redis: only part 5 (bench/results/redis.csv).
+# shorter runs; --redis: only part 5 (bench/results/redis.csv);
+# CAREERBOT_BENCH_BUILD=DIR: use the binaries already built in DIR.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -37,8 +38,14 @@ bash scripts/install-deps.sh --only wrk gnuplot-nox curl redis-server
 bash scripts/install-deps.sh
 
 build="$root/build-bench"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAREERBOT_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench >/dev/null
+if [[ -n "${CAREERBOT_BENCH_BUILD:-}" ]]; then
+  # An existing build directory (e.g. build/, RelWithDebInfo), not rebuilt:
+  # for a quick measurement on a busy machine; the figures say which.
+  build="$(realpath "$CAREERBOT_BENCH_BUILD")"
+else
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAREERBOT_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench >/dev/null
+fi
 bin="$build/careerbot"
 
 out="$root/bench/results"
@@ -112,7 +119,7 @@ stop_server() {
   server_pid=""
 }
 run_wrk() {  # run_wrk MODE CONNECTIONS SECONDS: prints the WRK_RESULT json
-  wrk -t2 -c"$2" -d"$3s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$port" -- "$1" |
+  wrk -t"$(( $2 < 2 ? $2 : 2 ))" -c"$2" -d"$3s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$port" -- "$1" |
     sed -n 's/^WRK_RESULT //p'
 }
 field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }

@@ -154,10 +154,14 @@ done
 for p in "${ports[@]}" "$writer_port"; do wait_healthy "$p"; done
 v1="$(version_of "${ports[0]}")"
 
-ask_json() {  # ask_json PORT SOURCE_ADDRESS QUESTION [CONVERSATION]: the answer's JSON (fails on a non-200)
+# Clients: every request comes from 127.0.0.1; the client each one stands for
+# is a documentation address (TEST-NET) in X-Forwarded-For, which nginx
+# passes on with its own entry appended and a replica with
+# CAREERBOT_TRUST_PROXY=1 counts (its rate limit is per client).
+ask_json() {  # ask_json PORT CLIENT_ADDRESS QUESTION [CONVERSATION]: the answer's JSON (fails on a non-200)
   local body
   body="$(jq -cn --arg q "$3" --arg c "${4:-}" '{question: $q, explain: true} + (if $c == "" then {} else {conversation_id: $c} end)')"
-  curl -sf --max-time 10 --interface "$2" "http://127.0.0.1:$1/v1/ask" -H 'Content-Type: application/json' -d "$body"
+  curl -sf --max-time 10 -H "X-Forwarded-For: $2" "http://127.0.0.1:$1/v1/ask" -H 'Content-Type: application/json' -d "$body"
 }
 gaps_have() {  # gaps_have TEXT...: every text is among the writer's `kb gaps`
   local gaps t
@@ -243,7 +247,7 @@ echo "scaleout: redis-server killed at $(date +%T), wrk still running"
 outage=()
 for r in 1 2 3; do
   q="How do I become a glassblower, asked on replica $r while Redis was away?"
-  a="$(ask_json "${ports[$((r - 1))]}" 127.0.0.1 "$q")" || fail "replica $r failed an ask while Redis was away"
+  a="$(ask_json "${ports[$((r - 1))]}" 192.0.2.9 "$q")" || fail "replica $r failed an ask while Redis was away"
   [[ "$(jq -r .answered <<<"$a")" == "false" ]] || fail "the outage question is answered, it should be a gap: $a"
   outage+=("$q")
 done
@@ -256,7 +260,7 @@ health="$(curl -s --max-time 2 "http://127.0.0.1:${ports[0]}/healthz")"
   fail "a replica without Redis does not say degraded: $health"
 buffered="$(curl -s "http://127.0.0.1:${ports[0]}/metrics" | sed -n 's/^careerbot_redis_log_buffered //p')"
 [[ "${buffered:-0}" -ge 1 ]] || fail "no question-log line is buffered while Redis is away"
-sleep 2
+sleep 1
 start_redis
 echo "scaleout: redis-server started again (empty) at $(date +%T); $buffered+ lines were buffered on replica 1"
 
@@ -286,7 +290,13 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 gaps_have "${outage[@]}" || fail "the questions asked while Redis was away did not reach the writer's kb gaps"
-echo "scaleout: the questions asked on each replica while Redis was away are in the writer's kb gaps"
+dropped=0
+for p in "${ports[@]}"; do
+  d="$(curl -s "http://127.0.0.1:$p/metrics" | sed -n 's/^careerbot_redis_log_dropped_total //p')"
+  dropped=$((dropped + ${d:-0}))
+done
+echo "scaleout: the questions asked on each replica while Redis was away are in the writer's kb gaps" \
+  "($dropped lines over the replicas' buffers of 10,000 dropped and counted while wrk asked)"
 
 stop() {  # stop PID NAME: SIGTERM, and exit 0 expected
   local code=0
@@ -296,7 +306,7 @@ stop() {  # stop PID NAME: SIGTERM, and exit 0 expected
 }
 
 # ---- Part 2: the replicas restarted, with a shared rate limit and Slack ----
-rate=10  # R: requests a minute per client (each dialogue asks from an address of its own)
+rate=10  # R: requests a minute per client (each dialogue is a client of its own)
 slack_secret="scaleout-slack-signing-secret"
 slack_port="$(free_port)"
 taken+=("$slack_port")
@@ -318,14 +328,14 @@ node "$work/fake-slack.js" "$slack_port" "$work/slack-calls.log" &
 slack_pid=$!
 
 # A conversation started before the replicas restart goes on after.
-before="$(ask_json "$front" 127.0.5.1 "What is Kubernetes?")" || fail "ask before the restart failed"
+before="$(ask_json "$front" 192.0.2.5 "What is Kubernetes?")" || fail "ask before the restart failed"
 for i in 0 1 2; do stop "${pids[$i]}" "replica on ${ports[$i]}"; done
 for r in 1 2 3; do
   start_replica "$r" CAREERBOT_RATE_LIMIT=$rate CAREERBOT_TRUST_PROXY=1 SLACK_SIGNING_SECRET="$slack_secret" \
     SLACK_BOT_TOKEN=xoxb-scaleout SLACK_API_BASE="http://127.0.0.1:$slack_port/api"
 done
 for p in "${ports[@]}"; do wait_healthy "$p"; done
-after="$(ask_json "$front" 127.0.5.1 "is it hard to learn?" "$(jq -r .conversation_id <<<"$before")")" ||
+after="$(ask_json "$front" 192.0.2.5 "is it hard to learn?" "$(jq -r .conversation_id <<<"$before")")" ||
   fail "ask after the restart failed"
 [[ "$(jq -r .explain.context.used <<<"$after")" == "true" ]] ||
   fail "a conversation started before the replicas restarted lost its context: $after"
@@ -342,28 +352,31 @@ templates=(
   "What is PostgreSQL?|how does it differ from MySQL?|which one should I learn?"
 )
 mkdir -p "$work/dialogues"
-# Each follow-up alone, once per template (its own address): the answer a
+# Each follow-up alone, once per template (a client of its own): the answer a
 # follow-up read without its context gets.
 declare -A alone
 for t in "${!templates[@]}"; do
   IFS='|' read -r _ q2 q3 <<<"${templates[$t]}"
   for k in 2 3; do
     q="q$k"
-    a="$(ask_json "$front" "127.0.3.$((t + 1))" "${!q}")" || fail "ask failed: ${!q}"
+    a="$(ask_json "$front" "203.0.113.$((t + 1))" "${!q}")" || fail "ask failed: ${!q}"
     alone[$t.$k]="$(jq -r '(.sources[0].id // "-") + "/" + .kind' <<<"$a")"
   done
 done
-dialogue() {  # dialogue N: dialogue N (1-100) from 127.0.1.N; one line per turn to its .out file
-  local n=$1 t=$(( ($1 - 1) % ${#templates[@]} )) src="127.0.1.$1" conv="" k a q
+dialogue() {  # dialogue N: dialogue N (1-100) from client 198.51.100.N; one line per turn to its .out file
+  # Two processes a turn (curl, jq): on 2 busy cores each one counts.
+  local n=$1 t=$(( ($1 - 1) % ${#templates[@]} )) conv="" k q body out id entry used
   local -a turns
   IFS='|' read -r -a turns <<<"${templates[$t]}"
   for k in 1 2 3; do
-    q="${turns[$((k - 1))]}"
-    a="$(ask_json "$front" "$src" "$q" "$conv")" || { echo "dialogue $n turn $k: the ask failed" >>"$work/dialogues/$n.err"; return; }
-    conv="$(jq -r .conversation_id <<<"$a")"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$k" "$(jq -r .answer_id <<<"$a")" \
-      "$(jq -r '(.sources[0].id // "-") + "/" + .kind' <<<"$a")" "$(jq -r .explain.context.used <<<"$a")" \
-      >>"$work/dialogues/$n.out"
+    q="${turns[$((k - 1))]}"  # the templates hold no quote or backslash
+    body="{\"question\": \"$q\", \"explain\": true${conv:+, \"conversation_id\": \"$conv\"}}"
+    out="$(curl -sf --max-time 10 -H "X-Forwarded-For: 198.51.100.$n" "http://127.0.0.1:$front/v1/ask" \
+             -H 'Content-Type: application/json' -d "$body" |
+           jq -r '[.conversation_id, .answer_id, ((.sources[0].id // "-") + "/" + .kind), (.explain.context.used | tostring)] | @tsv')" ||
+      { echo "dialogue $n turn $k: the ask failed" >>"$work/dialogues/$n.err"; return; }
+    IFS=$'\t' read -r conv id entry used <<<"$out"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$k" "$id" "$entry" "$used" >>"$work/dialogues/$n.out"
   done
 }
 t0=$SECONDS
@@ -386,12 +399,12 @@ echo "scaleout: 100 three-turn dialogues through nginx in $((SECONDS - t0)) s: a
 
 # ---- Feedback on every answer, through nginx: recorded once in the writer's log ----
 t0=$SECONDS
-feedback() {  # feedback N: feedback on dialogue N's answers, from its address
+feedback() {  # feedback N: feedback on dialogue N's answers, from its client
   local n=$1 i=0 id helpful code
   while IFS=$'\t' read -r _ _ id _ _; do
     i=$((i + 1))
     helpful=$([[ $(( (n + i) % 2 )) -eq 0 ]] && echo true || echo false)
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --interface "127.0.1.$n" "http://127.0.0.1:$front/v1/feedback" \
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "X-Forwarded-For: 198.51.100.$n" "http://127.0.0.1:$front/v1/feedback" \
             -H 'Content-Type: application/json' -d "{\"answer_id\": \"$id\", \"helpful\": $helpful}")"
     [[ "$code" == "200" ]] || echo "feedback on $id: $code" >>"$work/dialogues/$n.err"
     printf '%s\t%s\n' "$id" "$([[ $helpful == true ]] && echo 1 || echo 0)" >>"$work/dialogues/$n.feedback"
@@ -458,15 +471,15 @@ echo "scaleout: one Slack event delivered to the three replicas at once: answere
 limited() {  # the 429s of POST /v1/ask each replica answered, space-separated
   local p
   for p in "${ports[@]}"; do
-    curl -s "http://127.0.0.1:$p/metrics" | grep '^careerbot_http_requests_total{' | grep 'route="/v1/ask"' |
-      grep 'status="429"' | awk '{s += $2} END {print s + 0}'
+    curl -s "http://127.0.0.1:$p/metrics" |
+      awk '/^careerbot_http_requests_total[{]/ && /route="[/]v1[/]ask"/ && /status="429"/ {s += $2} END {print s + 0}'
   done | paste -sd' '
 }
 before_429="$(limited)"
 t0=$(date +%s%N)
 allowed=0 refused=0
 for i in $(seq 1 $((3 * rate))); do
-  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --interface 127.0.2.1 "http://127.0.0.1:$front/v1/ask" \
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "X-Forwarded-For: 192.0.2.1" "http://127.0.0.1:$front/v1/ask" \
           -H 'Content-Type: application/json' -d '{"question": "What is REST?"}')"
   case "$code" in
     200) allowed=$((allowed + 1)) ;;
@@ -491,7 +504,7 @@ echo "scaleout: rate limit $rate a minute across the replicas: $allowed of $((3 
 asked=()
 for r in 1 2 3; do
   q="How do I become a lighthouse keeper, asked on replica $r?"
-  a="$(ask_json "${ports[$((r - 1))]}" "127.0.4.$r" "$q")" || fail "ask on replica $r failed"
+  a="$(ask_json "${ports[$((r - 1))]}" "203.0.113.$((100 + r))" "$q")" || fail "ask on replica $r failed"
   [[ "$(jq -r .answered <<<"$a")" == "false" ]] || fail "the gap question is answered: $a"
   asked+=("$q")
 done

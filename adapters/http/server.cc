@@ -367,8 +367,12 @@ void HttpServer::Configure() {
       const int64_t answer_ttl = static_cast<int64_t>(service_.log_retention_days()) * 86400;
       conversations_ = std::make_unique<redis::RedisConversations>(redis_->client(), answer_ttl);
       service_.answerer().set_conversations(conversations_.get());
+      // The log's sender and the writer's reader are off the request path:
+      // they may try a Redis that is away more often (every 200 ms), so the
+      // buffered lines go out soon after it is back.
       redis::RedisOptions log_options = redis_options;
       log_options.connections = 1;
+      log_options.retry_after = std::chrono::milliseconds(200);
       log_client_ = std::make_unique<redis::RedisClient>(log_options);
       shipper_ = std::make_unique<redis::LogShipper>(*log_client_, redis_->client(), answer_ttl);
       service_.set_shared_log(shipper_.get());
@@ -381,6 +385,7 @@ void HttpServer::Configure() {
           consumer_options.connections = 1;
           // Its reads block for up to LogConsumer::kBlock.
           consumer_options.command_timeout = redis::LogConsumer::kBlock + std::chrono::milliseconds(1000);
+          consumer_options.retry_after = std::chrono::milliseconds(200);
           consumer_client_ = std::make_unique<redis::RedisClient>(consumer_options);
           consumer_ = std::make_unique<redis::LogConsumer>(*consumer_client_, service_);
           consumer_->Start();

@@ -124,7 +124,9 @@ bool RedisClient::Connect(Conn& c) {
   }
   redisSetTimeout(ctx, ToTimeval(options_.command_timeout));
   c.ctx = ctx;
-  auto setup = [&](std::vector<std::string> argv) {
+  // Empty when the command succeeded, else why not (never the password:
+  // Redis's error replies do not repeat it).
+  auto setup = [&](std::vector<std::string> argv) -> std::string {
     std::vector<const char*> args;
     std::vector<size_t> lens;
     for (const auto& a : argv) {
@@ -132,16 +134,18 @@ bool RedisClient::Connect(Conn& c) {
       lens.push_back(a.size());
     }
     auto* r = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(args.size()), args.data(), lens.data()));
-    bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
-    if (r) freeReplyObject(r);
-    return ok;
+    if (r == nullptr) return ctx->errstr[0] ? std::string(ctx->errstr) : std::string("no reply");
+    std::string why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : std::string();
+    freeReplyObject(r);
+    return why;
   };
-  if (!options_.password.empty() && !setup({"AUTH", options_.password})) {
-    Failed(c, "AUTH was refused");
+  std::string why;
+  if (!options_.password.empty() && !(why = setup({"AUTH", options_.password})).empty()) {
+    Failed(c, "AUTH failed: " + why);
     return false;
   }
-  if (options_.db != 0 && !setup({"SELECT", std::to_string(options_.db)})) {
-    Failed(c, "SELECT " + std::to_string(options_.db) + " was refused");
+  if (options_.db != 0 && !(why = setup({"SELECT", std::to_string(options_.db)})).empty()) {
+    Failed(c, "SELECT " + std::to_string(options_.db) + " failed: " + why);
     return false;
   }
   return true;
