@@ -345,6 +345,11 @@ void HttpServer::RegisterOpsRoutes(Router& s) {
 
 HttpServer::~HttpServer() {
   Stop();
+  // The chat adapters answer on threads of their own (through the service,
+  // so through the conversations and the log below): they stop first.
+  slack_.reset();
+  mattermost_.reset();
+  discord_.reset();
   // The service may outlive this server: it must not keep what goes now.
   if (consumer_) consumer_->Stop();
   if (conversations_) service_.answerer().set_conversations(nullptr);

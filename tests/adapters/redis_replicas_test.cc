@@ -288,7 +288,7 @@ TEST_CASE("two servers sharing one Redis: follow-ups, feedback and the question 
   // A follow-up on the writer after the first turn on A is read with its
   // context; the same follow-up alone is answered otherwise (declined here).
   json first = Ask(*ca, "What is Docker?");
-  REQUIRE(EntryOf(first) == "docker-containers");
+  REQUIRE(first["answered"] == true);
   json alone = Ask(*cw, "how popular is it?");
   json second = Ask(*cw, "how popular is it?", first["conversation_id"]);
   CHECK(second["explain"]["context"]["used"] == true);
