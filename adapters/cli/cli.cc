@@ -459,7 +459,11 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "careerbot serve: %s\n", lexicon.status().message().c_str());
     return 1;
   }
-  if (log_db.empty() && kb->read_only()) {
+  if (log_db.empty() && kb->read_only() && !options.redis_url.empty()) {
+    spdlog::info("{} is a published snapshot, served read-only: questions and feedback go to the writer through "
+                 "Redis only (--log-db keeps a copy here)",
+                 db);
+  } else if (log_db.empty() && kb->read_only()) {
     spdlog::warn("{} is a published snapshot, served read-only: questions are not logged and feedback is refused; "
                  "give the log a file of its own with --log-db",
                  db);

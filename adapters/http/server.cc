@@ -396,9 +396,11 @@ void HttpServer::Configure() {
           consumer_->Start();
         }
       }
-      spdlog::info("redis {}: rate limits, Slack event ids, conversations and the question log shared with other "
-                   "replicas{}",
-                   redis_->client().Describe(), consumer_ ? "; this process writes every replica's log" : "");
+      if (redis_error_.ok()) {
+        spdlog::info("redis {}: rate limits, Slack event ids, conversations and the question log shared with other "
+                     "replicas{}",
+                     redis_->client().Describe(), consumer_ ? "; this process writes every replica's log" : "");
+      }
     } else {
       redis_error_ = parsed;
     }
