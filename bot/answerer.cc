@@ -664,7 +664,8 @@ Result<Answer> Answerer::AnswerChosen(const Question& question, const std::strin
   }
   turn.entry_id = e.id;
   turn.names = NamedTerms(text, concepts);
-  conversations_.Add(answer.conversation_id, std::move(turn));
+  turn.answer_id = answer.answer_id;
+  Dialogue().Add(answer.conversation_id, std::move(turn));
   if (question.explain) {
     Explanation ex;
     for (const Concept& c : concepts) ex.query_terms.push_back(c.term);
@@ -695,7 +696,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
   answer.conversation_id = question.conversation_id.empty() ? ids_->NewId() : question.conversation_id;
   std::vector<Turn> history = question.conversation_id.empty()
                                   ? std::vector<Turn>{}
-                                  : conversations_.Recent(question.conversation_id);
+                                  : Dialogue().Recent(question.conversation_id);
 
   // A choice among the previous turn's clarification: the option's number
   // ("2"), its question as offered, or its entry id (Question::entry_id, as
@@ -999,7 +1000,8 @@ Result<Answer> Answerer::Ask(const Question& question) {
       turn.names.push_back(c.term);
     }
   }
-  conversations_.Add(answer.conversation_id, std::move(turn));
+  turn.answer_id = answer.answer_id;
+  Dialogue().Add(answer.conversation_id, std::move(turn));
 
   if (question.explain) {
     Explanation ex;
