@@ -3,6 +3,10 @@
 -- argument "healthz":
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080 -- healthz
+-- A second argument paces each connection: it waits that many milliseconds
+-- after each response, so two servers are compared at the same request rate
+-- (latency at equal load, not at each one's saturation):
+--   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080 -- ask 2
 -- At the end it prints one line "WRK_RESULT {json}" with the request count,
 -- throughput, latency percentiles (ms) and every kind of error; errors_status
 -- counts the responses with a status of 400 or more (wrk's own count).
@@ -23,6 +27,7 @@ local questions = {
 mode = "ask"  -- a global: done() reads it back from a thread (thread:get)
 local bodies = {}
 local counter = 0
+local pace_ms = 0
 local threads = {}
 
 function setup(thread)
@@ -31,6 +36,7 @@ end
 
 function init(args)
   if args[1] then mode = args[1] end
+  if args[2] then pace_ms = tonumber(args[2]) or 0 end
   for i, q in ipairs(questions) do
     bodies[i] = '{"question":"' .. q .. '"}'
   end
@@ -44,6 +50,10 @@ function request()
   counter = counter + 1
   return wrk.format("POST", "/v1/ask", {["Content-Type"] = "application/json"},
                     bodies[(counter % #questions) + 1])
+end
+
+function delay()
+  return pace_ms
 end
 
 function done(summary, latency, requests)

@@ -13,6 +13,7 @@
 #include "knowledge/curation.h"
 #include "knowledge/entry_json.h"
 #include "knowledge/markdown.h"
+#include "knowledge/markdown_article.h"
 
 namespace {
 
@@ -60,6 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Check(lines.size() == md.size(), "one heading line per Markdown entry");
   for (const auto& issue : issues) fuzz::Check(issue.line >= 1, "issues name a 1-based line");
   knowledge::ParsePlainText(text, "Fuzz article");
+  issues.clear();
+  for (const auto& e : knowledge::ParseMarkdownArticle(text, "Fuzz article", &issues)) {
+    fuzz::Check(!e.body.empty() && !e.id.empty(), "an article's sections have text and an id");
+  }
+  knowledge::IsEntryFormat(text);
   knowledge::TitleFromFileName(text.substr(0, 200));
 
   std::vector<std::string> warnings;

@@ -11,6 +11,7 @@
 
 #include "bot/text.h"
 #include "knowledge/markdown.h"
+#include "knowledge/markdown_article.h"
 
 namespace knowledge {
 namespace {
@@ -356,10 +357,14 @@ Result<std::vector<ImportItem>> ParseImportText(const std::string& text, const s
   if (ext == "md" || ext == "markdown") {
     std::vector<ParseIssue> issues;
     std::vector<size_t> lines;
-    auto entries = ParseMarkdown(text, article, &issues, &lines);
+    // The repo's entry format has its own reader; any other Markdown is an
+    // article, read by a CommonMark parser (one entry per section).
+    auto entries = IsEntryFormat(text) ? ParseMarkdown(text, article, &issues, &lines)
+                                       : ParseMarkdownArticle(text, article, &issues);
     for (size_t i = 0; i < entries.size(); i++) {
       ImportItem item;
-      item.where = name + ":" + std::to_string(i < lines.size() ? lines[i] : 0);
+      item.where = i < lines.size() ? name + ":" + std::to_string(lines[i])
+                                    : name + " (" + entries[i].source.section + ")";
       item.entry = std::move(entries[i]);
       items.push_back(std::move(item));
     }
@@ -367,8 +372,11 @@ Result<std::vector<ImportItem>> ParseImportText(const std::string& text, const s
       // Problems of returned entries show up again as rejections; keep the rest.
       std::set<size_t> entry_lines(lines.begin(), lines.end());
       for (const auto& issue : issues) {
-        if (!entry_lines.count(issue.line))
+        if (issue.line == 0) {
+          warnings->push_back(name + ": " + issue.message);
+        } else if (!entry_lines.count(issue.line)) {
           warnings->push_back(name + ":" + std::to_string(issue.line) + ": " + issue.message);
+        }
       }
     }
     return items;

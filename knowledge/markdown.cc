@@ -11,6 +11,10 @@ namespace {
 using bot::Entry;
 using bot::Trim;
 
+// The keys of an entry's metadata block.
+const std::set<std::string_view> kMetadataKeys = {"id", "tags", "article", "section",
+                                                  "url", "updated", "updated_at", "questions"};
+
 std::vector<std::string_view> Lines(std::string_view text) {
   std::vector<std::string_view> lines;
   size_t start = 0;
@@ -44,6 +48,49 @@ int HeadingLevel(std::string_view line, std::string_view* title) {
   return title->empty() ? 0 : static_cast<int>(level);
 }
 
+// A code fence's opening or closing line (CommonMark: up to three spaces,
+// then three or more backticks or tildes): its character and length, or 0.
+size_t FenceRun(std::string_view line, char* ch) {
+  size_t indent = 0;
+  while (indent < line.size() && indent < 4 && line[indent] == ' ') indent++;
+  if (indent > 3 || indent >= line.size() || (line[indent] != '`' && line[indent] != '~')) return 0;
+  size_t run = 0;
+  while (indent + run < line.size() && line[indent + run] == line[indent]) run++;
+  if (run < 3) return 0;
+  // A backtick fence's info string holds no backtick ("```a`b" is inline code).
+  if (line[indent] == '`' && line.find('`', indent + run) != std::string_view::npos) return 0;
+  *ch = line[indent];
+  return run;
+}
+
+// Which lines are ATX headings, leaving out lines inside fenced code blocks
+// (a "# comment" in a shell snippet is not a heading). A fence left open runs
+// to the end of the text, as in CommonMark; `unclosed` gets its line (1-based).
+std::vector<int> HeadingLevels(const std::vector<std::string_view>& lines, size_t* unclosed) {
+  std::vector<int> levels(lines.size(), 0);
+  char fence_ch = 0;
+  size_t fence_len = 0, fence_line = 0;
+  for (size_t i = 0; i < lines.size(); i++) {
+    char ch = 0;
+    size_t run = FenceRun(lines[i], &ch);
+    if (fence_len > 0) {
+      // Closed by the same character, at least as long, with nothing after it.
+      if (run >= fence_len && ch == fence_ch && Trim(lines[i]).size() == run) fence_len = 0;
+      continue;
+    }
+    if (run > 0) {
+      fence_ch = ch;
+      fence_len = run;
+      fence_line = i + 1;
+      continue;
+    }
+    std::string_view title;
+    levels[i] = HeadingLevel(lines[i], &title);
+  }
+  *unclosed = fence_len > 0 ? fence_line : 0;
+  return levels;
+}
+
 std::vector<std::string> SplitList(std::string_view value) {
   std::vector<std::string> out;
   size_t p = 0;
@@ -69,9 +116,9 @@ std::string JoinBody(const std::vector<std::string_view>& lines, size_t from, si
   return body;
 }
 
-// Entries without an id get one from their article and section, so sections
-// of different articles ("Conclusion") do not collide.
-void AssignIds(std::vector<Entry>* entries) {
+}  // namespace
+
+void AssignEntryIds(std::vector<Entry>* entries) {
   std::set<std::string> used;
   for (auto& e : *entries) {
     if (!e.id.empty()) used.insert(e.id);
@@ -87,24 +134,29 @@ void AssignIds(std::vector<Entry>* entries) {
   }
 }
 
-}  // namespace
 
 std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& default_article,
                                  std::vector<ParseIssue>* issues, std::vector<size_t>* entry_lines) {
   if (entry_lines) entry_lines->clear();
   std::vector<std::string_view> lines = Lines(text);
+  size_t unclosed_fence = 0;
+  const std::vector<int> levels = HeadingLevels(lines, &unclosed_fence);
+  if (unclosed_fence > 0 && issues) {
+    issues->push_back({unclosed_fence, "a code fence opened here is never closed: the rest of the file is its code"});
+  }
   std::string article = default_article;
   size_t i = 0;
   while (i < lines.size() && Trim(lines[i]).empty()) i++;
   std::string_view title;
-  if (i < lines.size() && HeadingLevel(lines[i], &title) == 1) {
+  if (i < lines.size() && levels[i] == 1) {
+    HeadingLevel(lines[i], &title);
     article = std::string(title);
     i++;
   }
   std::vector<Entry> entries;
   // Text before the first section heading.
   size_t intro_start = i;
-  while (i < lines.size() && HeadingLevel(lines[i], &title) == 0) i++;
+  while (i < lines.size() && levels[i] == 0) i++;
   std::string intro = JoinBody(lines, intro_start, i);
   if (!intro.empty() && !(intro.rfind("<!--", 0) == 0 && intro.find("-->") == intro.size() - 3)) {
     Entry e;
@@ -138,9 +190,7 @@ std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& defau
       if (colon == std::string_view::npos) break;
       std::string_view key = Trim(line.substr(0, colon));
       std::string_view value = Trim(line.substr(colon + 1));
-      static const std::set<std::string_view> kKeys = {"id", "tags", "article", "section",
-                                                      "url", "updated", "updated_at", "questions"};
-      if (!kKeys.count(key)) break;
+      if (!kMetadataKeys.count(key)) break;
       any_meta = true;
       in_questions = false;
       if (key == "id") {
@@ -165,7 +215,7 @@ std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& defau
       i++;
     }
     size_t body_start = i;
-    while (i < lines.size() && HeadingLevel(lines[i], &title) == 0) i++;
+    while (i < lines.size() && levels[i] == 0) i++;
     e.body = JoinBody(lines, body_start, i);
     if (e.body.empty()) {
       if (issues) issues->push_back({heading_line, "entry '" + e.title + "' has no body"});
@@ -174,8 +224,22 @@ std::vector<Entry> ParseMarkdown(std::string_view text, const std::string& defau
     entries.push_back(std::move(e));
     if (entry_lines) entry_lines->push_back(heading_line);
   }
-  AssignIds(&entries);
+  AssignEntryIds(&entries);
   return entries;
+}
+
+bool IsEntryFormat(std::string_view text) {
+  std::vector<std::string_view> lines = Lines(text);
+  size_t unclosed = 0;
+  const std::vector<int> levels = HeadingLevels(lines, &unclosed);
+  for (size_t i = 0; i + 1 < lines.size(); i++) {
+    if (levels[i] == 0) continue;
+    std::string_view next = Trim(lines[i + 1]);
+    size_t colon = next.find(':');
+    if (colon == std::string_view::npos) continue;
+    if (kMetadataKeys.count(Trim(next.substr(0, colon)))) return true;
+  }
+  return false;
 }
 
 bool LooksLikeHeading(std::string_view raw) {
@@ -240,7 +304,7 @@ std::vector<Entry> ParsePlainText(std::string_view text, const std::string& arti
     body.push_back(lines[i]);
   }
   flush();
-  AssignIds(&entries);
+  AssignEntryIds(&entries);
   return entries;
 }
 

@@ -24,11 +24,24 @@ struct ParseIssue {
 // line; the rest up to the next heading is its body. Articles without
 // metadata become one entry per section (text before the first section is
 // its "Introduction"). Missing ids are made from the title and made unique.
+// Lines inside fenced code blocks (``` or ~~~) are body text, never headings;
+// a fence left open is reported in `issues`.
 // `default_article` names the article when there is no "# Title".
 // `entry_lines`, when given, receives each returned entry's 1-based heading
 // line (the first line of the text for an introduction).
 std::vector<bot::Entry> ParseMarkdown(std::string_view text, const std::string& default_article,
                                       std::vector<ParseIssue>* issues, std::vector<size_t>* entry_lines = nullptr);
+
+// True when some heading (outside code fences) is followed at once by an
+// entry metadata line ("id:", "tags:", "questions:", ...): the repo's entry
+// format, read by ParseMarkdown. Other Markdown is an article, read by
+// ParseMarkdownArticle (markdown_article.h).
+bool IsEntryFormat(std::string_view text);
+
+// Gives entries without an id one made from their article and section (so
+// sections of different articles, "Conclusion", do not collide), unique
+// among `entries`.
+void AssignEntryIds(std::vector<bot::Entry>* entries);
 
 // Parses a plain-text article: a heading is a short line with no closing
 // punctuation whose longer words are capitalized, not a list item.

@@ -123,6 +123,31 @@ void DiscordAdapter::HandleInteraction(const httplib::Request& req, httplib::Res
       return;
     }
     case kMessageComponent: {
+      ClarifyClick choice;
+      if (DecodeClarifyClick(interaction, &choice)) {
+        // An option of a clarification: asks that entry in the conversation
+        // that got the clarification (channel and user), through the same
+        // Service::Ask as a typed choice.
+        bot::Question q;
+        q.text = bot::IsBlank(choice.question) ? choice.entry_id : choice.question;
+        q.entry_id = choice.entry_id;
+        q.channel = "discord";
+        q.conversation_id = "discord:" + choice.channel_id + ":" + choice.user_id;
+        auto answer = service_.Ask(q);
+        if (!answer.ok()) {
+          spdlog::warn("discord: clarification choice {}: {}", choice.entry_id, answer.status().ToString());
+          SendJson(res, 200,
+                   TextResponse(answer.status().code() == bot::Status::Code::kNotFound
+                                    ? "Sorry, that option is no longer available. Please ask your question again."
+                                    : "Sorry, I cannot answer right now. Please try again in a minute.",
+                                true));
+          return;
+        }
+        // UPDATE_MESSAGE: the clarification becomes the answer, so its
+        // buttons cannot be clicked again and the channel gets no extra message.
+        SendJson(res, 200, ChosenAnswerResponse(*answer, choice.question));
+        return;
+      }
       FeedbackClick click;
       if (!DecodeFeedbackClick(interaction, &click)) {
         SendJson(res, 400, ErrorJson("invalid_request", "unknown component"));

@@ -2,7 +2,8 @@
 // interactions endpoint. Every request's Ed25519 signature is checked over
 // the raw body first; any failure is a 401 with no other effect. PING gets
 // PONG; the `ask` command is answered inline (type 4); the feedback buttons
-// record feedback and answer with an ephemeral thanks.
+// record feedback and answer with an ephemeral thanks; a clarification's
+// option buttons answer that entry by updating the clarification (type 7).
 // RegisterDiscordCommand() is what `careerbot discord register` runs.
 // Thread-safe: the handler may run on many server threads at once. The
 // adapter must outlive the httplib::Server it registered on.

@@ -1,5 +1,6 @@
 #include "adapters/discord/format.h"
 
+#include "adapters/clarify.h"
 #include "adapters/markdown.h"
 #include "bot/text.h"
 
@@ -92,6 +93,39 @@ bool DecodeFeedbackClick(const json& interaction, FeedbackClick* out) {
   return true;
 }
 
+std::string ClarifyCustomId(const std::string& entry_id) {
+  std::string id = kClarifyPrefix + entry_id;
+  return entry_id.empty() || id.size() > kMaxCustomId ? "" : id;
+}
+
+bool DecodeClarifyClick(const json& interaction, ClarifyClick* out) {
+  if (IntField(interaction, "type") != kMessageComponent) return false;
+  const std::string id = StringField(ObjectField(interaction, "data"), "custom_id");
+  const std::string prefix = kClarifyPrefix;
+  if (id.size() <= prefix.size() || id.size() > kMaxCustomId || id.compare(0, prefix.size(), prefix) != 0) {
+    return false;
+  }
+  ClarifyClick click;
+  click.entry_id = id.substr(prefix.size());
+  // Discord sends the message the button is on: its label is the option's question.
+  const json& message = ObjectField(interaction, "message");
+  auto rows = message.is_object() ? message.find("components") : message.end();
+  if (message.is_object() && rows != message.end() && rows->is_array()) {
+    for (const auto& row : *rows) {
+      if (!row.is_object() || !row.contains("components") || !row["components"].is_array()) continue;
+      for (const auto& c : row["components"]) {
+        if (StringField(c, "custom_id") == id) click.question = Safe(StringField(c, "label"));
+      }
+    }
+  }
+  click.user_id = StringField(ObjectField(ObjectField(interaction, "member"), "user"), "id");
+  if (click.user_id.empty()) click.user_id = StringField(ObjectField(interaction, "user"), "id");
+  click.channel_id = StringField(interaction, "channel_id");
+  if (click.channel_id.empty()) click.channel_id = StringField(ObjectField(interaction, "channel"), "id");
+  *out = std::move(click);
+  return true;
+}
+
 json PongResponse() { return {{"type", kPong}}; }
 
 json AnswerResponse(const bot::Answer& answer, bool ephemeral) {
@@ -118,6 +152,23 @@ std::string SourceLine(const std::string& title_text, const std::string& article
 }
 
 json AnswerMessage(const bot::Answer& answer, bool ephemeral) {
+  if (IsClarification(answer)) {
+    json data = {{"content", CutAtSentence(EscapeMarkdown(Safe(ClarifyPrompt(answer))), kMaxContent)},
+                 {"allowed_mentions", NoMentions()}};
+    json buttons = json::array();
+    for (const auto& o : answer.options) {
+      if (buttons.size() == 5) break;  // an action row holds at most 5 buttons
+      std::string custom_id = ClarifyCustomId(o.entry_id);
+      if (custom_id.empty()) continue;
+      // Labels are plain text (no Markdown), at most 80 characters.
+      std::string label = CutAtSentence(Safe(o.question), kMaxButtonLabel);
+      if (bot::IsBlank(label)) label = CutAtSentence(o.entry_id, kMaxButtonLabel);
+      buttons.push_back({{"type", 2}, {"style", buttons.empty() ? 1 : 2}, {"label", label}, {"custom_id", custom_id}});
+    }
+    if (!buttons.empty()) data["components"] = json::array({{{"type", 1}, {"components", buttons}}});
+    if (ephemeral) data["flags"] = kEphemeral;
+    return data;
+  }
   std::string content = CutAtSentence(EscapeMarkdown(Safe(answer.text)), kMaxContent);
   json data = {{"content", content}, {"allowed_mentions", NoMentions()}};
 
@@ -166,6 +217,19 @@ json AnswerMessage(const bot::Answer& answer, bool ephemeral) {
   }
   if (ephemeral) data["flags"] = kEphemeral;
   return data;
+}
+
+json ChosenAnswerResponse(const bot::Answer& answer, const std::string& chosen_question) {
+  json data = AnswerMessage(answer, false);
+  if (!bot::IsBlank(chosen_question)) {
+    // The choice stays readable above its answer: "**question**".
+    std::string head = "**" + CutAtSentence(EscapeMarkdown(Safe(chosen_question)), 300) + "**\n";
+    data["content"] = CutAtSentence(head + EscapeMarkdown(Safe(answer.text)), kMaxContent);
+  }
+  // An update keeps the message's flags; without components the options
+  // would stay, so an answer without feedback buttons clears them.
+  if (!data.contains("components")) data["components"] = json::array();
+  return {{"type", kUpdateMessage}, {"data", data}};
 }
 
 json TextResponse(const std::string& markdown, bool ephemeral) {

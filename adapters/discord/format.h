@@ -22,6 +22,7 @@ constexpr int kAutocomplete = 4;
 // Callback types.
 constexpr int kPong = 1;
 constexpr int kChannelMessage = 4;
+constexpr int kUpdateMessage = 7;
 constexpr int kAutocompleteResult = 8;
 // Message flags.
 constexpr int kEphemeral = 64;
@@ -35,6 +36,12 @@ constexpr size_t kMaxFieldValue = 1024;
 constexpr size_t kMaxEmbedTotal = 6000;
 
 constexpr char kAskCommand[] = "ask";
+
+// Message components: a button's custom_id and label limits.
+constexpr size_t kMaxCustomId = 100;
+constexpr size_t kMaxButtonLabel = 80;
+// A clarification's option buttons: custom_id "clarify:<entry_id>".
+constexpr char kClarifyPrefix[] = "clarify:";
 
 // ---- decode ----
 
@@ -57,6 +64,17 @@ std::string FeedbackCustomId(const std::string& answer_id, bool helpful);
 // A MESSAGE_COMPONENT interaction from one of our feedback buttons.
 bool DecodeFeedbackClick(const nlohmann::json& interaction, FeedbackClick* out);
 
+struct ClarifyClick {
+  std::string entry_id;
+  std::string question;  // the clicked button's label, from the message it is on ("" when not sent)
+  std::string user_id;   // member.user.id in guilds, user.id in DMs
+  std::string channel_id;
+};
+// "clarify:<entry_id>"; "" when that would exceed kMaxCustomId.
+std::string ClarifyCustomId(const std::string& entry_id);
+// A MESSAGE_COMPONENT interaction from one of a clarification's option buttons.
+bool DecodeClarifyClick(const nlohmann::json& interaction, ClarifyClick* out);
+
 // ---- encode ----
 
 // One line of the sources list, at most 512 UTF-16 units: "• [title](url) · article",
@@ -70,8 +88,17 @@ nlohmann::json PongResponse();
 nlohmann::json AnswerResponse(const bot::Answer& answer, bool ephemeral);
 // The message: content (escaped, <= 2000, cut at a sentence), an embed with
 // the sources and suggestions (within 256/4096/1024/6000), the feedback
-// buttons, allowed_mentions {"parse": []}, and flags 64 when ephemeral.
+// buttons, allowed_mentions {"parse": []}, and flags 64 when ephemeral. A
+// clarification: its line as the content and an action row with one button
+// per option (the first primary, the others secondary; label its question
+// cut to 80, custom_id ClarifyCustomId), no feedback buttons.
 nlohmann::json AnswerMessage(const bot::Answer& answer, bool ephemeral);
+// The answer to a clarification's option, chosen with its button: a type 7
+// (UPDATE_MESSAGE) response that turns the clarification into the answer,
+// headed by the question chosen, with the answer's feedback buttons in place
+// of the options (which can then not be clicked again). The message keeps
+// its visibility (an ephemeral clarification stays ephemeral).
+nlohmann::json ChosenAnswerResponse(const bot::Answer& answer, const std::string& chosen_question);
 // A type 4 response with `markdown` as its content, sent as it is (escape
 // any answer or user text in it with adapters::EscapeMarkdown), mentions off.
 nlohmann::json TextResponse(const std::string& markdown, bool ephemeral);

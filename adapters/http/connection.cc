@@ -61,17 +61,6 @@ void SetErrorBody(httplib::Response& res, int status, const std::string& code, c
                   "application/json");
 }
 
-// The bytes a timed-out request is answered with (also by the sweeper, which
-// has no router at hand).
-const std::string& TimeoutResponse() {
-  static const std::string response = [] {
-    httplib::Response res;
-    SetErrorBody(res, 408, "request_timeout", "the request did not arrive in time");
-    return SerializeResponse(res, false, true);
-  }();
-  return response;
-}
-
 }  // namespace
 
 // One connection: what it received and has not framed yet, its parser, what
@@ -426,6 +415,15 @@ EventLoop::Next Transport::Serve(EventLoop::Session& session, bool draining) {
       continue;
     }
     if (c.eof || (draining && !c.in_request)) return Next{Next::kClose, {}};
+    if (served > 0 && !c.in_request && c.in.empty()) {
+      // Answered, and nothing more buffered: parked at once, behind the
+      // connections already waiting. Reading on here would keep serving this
+      // connection while others' requests wait in the ready list: at 64
+      // connections that doubled the p99 of /v1/ask (docs/http-transport.md).
+      // A next request already in the socket wakes it again right away.
+      if (c.in.capacity() > 4096) std::string().swap(c.in);
+      return Next{Next::kIdle, c.idle_deadline};
+    }
     if (pending_.load(std::memory_order_relaxed) >= options_.pending_budget) {
       budget_refusals_.fetch_add(1, std::memory_order_relaxed);
       Refuse(c, 503, "unavailable", "the server is busy reading other requests; try again");
@@ -454,13 +452,13 @@ EventLoop::Next Transport::Serve(EventLoop::Session& session, bool draining) {
 
 EventLoop::Next Transport::Expire(EventLoop::Session& session) {
   Conn& c = static_cast<Conn&>(session);
-  // A request past its deadline: 408, sent without waiting (a client that
-  // does not read it loses it), then a lingering close.
-  const std::string& response = TimeoutResponse();
-  ssize_t ignored = ::send(c.fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // A request past its deadline: 408, through the router's error and logger
+  // steps like a worker's 408 (access log, metrics), sent without waiting (a
+  // client that does not read it loses it), then a lingering close.
+  Refuse(c, 408, "request_timeout", "the request did not arrive in time");
+  ssize_t ignored = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   (void)ignored;
-  c.in_request = false;
-  c.closing = true;
+  c.out.clear();
   Account(c);
   return Next{Next::kLinger, {}};
 }

@@ -16,8 +16,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 const char* const kMethodNames[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"};
-const int kStatusCodes[] = {200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 409,
-                            411, 412, 413, 414, 415, 422, 429, 500, 502, 503};  // then "other"
+const int kStatusCodes[] = {200, 201, 204, 301, 304, 400, 401, 403, 404, 405, 408, 409,
+                            411, 412, 413, 414, 415, 417, 422, 429, 431, 500, 502, 503};  // then "other"
 
 size_t MethodIndex(const std::string& method) {
   for (size_t i = 0; i + 1 < sizeof kMethodNames / sizeof kMethodNames[0]; i++) {
@@ -72,6 +72,7 @@ void HttpMetrics::Render(std::string* out) const {
   metrics::AppendHeader(out, "careerbot_http_requests_total", "counter",
                         "HTTP requests answered, by route pattern, method and status.");
   constexpr size_t n_codes = sizeof kStatusCodes / sizeof kStatusCodes[0];
+  static_assert(n_codes + 1 == kStatuses, "kStatuses counts the status codes and \"other\"");
   for (size_t p = 0; p < paths_.size(); p++) {
     for (size_t m = 0; m < kMethods; m++) {
       for (size_t s = 0; s < kStatuses; s++) {

@@ -39,7 +39,7 @@ class HttpMetrics {
 
  private:
   static constexpr size_t kMethods = 8;    // GET HEAD POST PUT PATCH DELETE OPTIONS other
-  static constexpr size_t kStatuses = 22;  // the codes careerbot answers with, and "other"
+  static constexpr size_t kStatuses = 25;  // the codes careerbot answers with, and "other"
   size_t Slot(size_t path, size_t method, size_t status) const {
     return (path * kMethods + method) * kStatuses + status;
   }

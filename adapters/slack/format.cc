@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "adapters/clarify.h"
 #include "adapters/markdown.h"
 #include "bot/text.h"
 
@@ -137,6 +138,26 @@ std::string StripMention(std::string_view text, std::string_view bot_user_id) {
   return UnescapeSlack(bot::Trim(collapsed));
 }
 
+bool DecodeClarifyAction(const json& action, ClarifyAction* out) {
+  if (!action.is_object()) return false;
+  const std::string id = StringField(action, "action_id");
+  const std::string prefix = kClarifyActionPrefix;
+  if (id.size() <= prefix.size() || id.size() > prefix.size() + 2 || id.compare(0, prefix.size(), prefix) != 0) {
+    return false;
+  }
+  for (size_t i = prefix.size(); i < id.size(); i++) {
+    if (id[i] < '0' || id[i] > '9') return false;
+  }
+  ClarifyAction click;
+  click.entry_id = StringField(action, "value");
+  if (click.entry_id.empty() || click.entry_id.size() > 128) return false;
+  auto text = action.find("text");
+  if (text != action.end() && text->is_object()) click.question = bot::SanitizeUtf8(StringField(*text, "text"));
+  click.from_command = StringField(action, "block_id") == kClarifyCommandBlockId;
+  *out = std::move(click);
+  return true;
+}
+
 bool TakeKeyword(std::string* text, std::string_view keyword) {
   if (keyword.empty()) return false;
   std::string_view t = bot::Trim(*text);
@@ -192,8 +213,30 @@ std::string Link(std::string_view url, std::string_view label) {
   return "<" + safe_url + "|" + safe_label + ">";
 }
 
-json AnswerBlocks(const bot::Answer& answer) {
+json AnswerBlocks(const bot::Answer& answer, const char* clarify_block_id) {
   json blocks = json::array();
+  if (IsClarification(answer)) {
+    // The line, then one button per option: a click asks that entry.
+    blocks.push_back(MrkdwnSection(EscapeLimited(SafeText(ClarifyPrompt(answer)), kMaxTextBytes)));
+    json buttons = json::array();
+    for (const auto& o : answer.options) {
+      if (buttons.size() == 5) break;  // Slack allows 25 elements; careerbot offers at most 3
+      if (o.entry_id.empty() || o.entry_id.size() > kMaxButtonValue) continue;
+      std::string label = CutAtSentence(SafeText(o.question), kMaxButtonText);
+      if (bot::IsBlank(label)) label = o.entry_id.substr(0, kMaxButtonText);
+      buttons.push_back({{"type", "button"},
+                         {"action_id", kClarifyActionPrefix + std::to_string(buttons.size() + 1)},
+                         {"text", {{"type", "plain_text"}, {"text", label}, {"emoji", false}}},
+                         {"value", o.entry_id}});
+    }
+    if (!buttons.empty()) blocks.push_back({{"type", "actions"}, {"block_id", clarify_block_id}, {"elements", buttons}});
+    const bool command = std::string_view(clarify_block_id) == kClarifyCommandBlockId;
+    blocks.push_back({{"type", "context"},
+                      {"elements",
+                       {{{"type", "mrkdwn"},
+                         {"text", command ? "Or type `/ask` and the option's number." : "Or reply with its number."}}}}});
+    return blocks;
+  }
   blocks.push_back(MrkdwnSection(EscapeLimited(SafeText(answer.text), kMaxTextBytes)));
   if (!answer.sources.empty()) {
     json elements = json::array();
@@ -252,7 +295,7 @@ json PostTextBody(const std::string& channel, const std::string& thread_ts, cons
 json CommandResponse(const bot::Answer& answer, bool in_channel) {
   return {{"response_type", in_channel ? "in_channel" : "ephemeral"},
           {"text", AnswerFallbackText(answer)},
-          {"blocks", AnswerBlocks(answer)}};
+          {"blocks", AnswerBlocks(answer, kClarifyCommandBlockId)}};
 }
 
 json CommandText(const std::string& text) { return {{"response_type", "ephemeral"}, {"text", text}}; }
@@ -296,7 +339,52 @@ json FeedbackUpdate(const json& original_message, bool helpful) {
   return out;
 }
 
-json MattermostCommandResponse(const bot::Answer& answer, bool in_channel) {
+json ClarifyChosenUpdate(const json& original_message, const std::string& question) {
+  if (!original_message.is_object()) return json();
+  auto blocks = original_message.find("blocks");
+  if (blocks == original_message.end() || !blocks->is_array()) return json();
+  const std::string chosen = "You chose: *" + EscapeLimited(SafeText(question), 500) + "*";
+  json kept = json::array();
+  for (const auto& b : *blocks) {
+    if (!b.is_object()) continue;
+    const std::string id = StringField(b, "block_id");
+    // The option buttons and the line on choosing by number go; the question stays.
+    if (id == kClarifyBlockId || id == kClarifyCommandBlockId || StringField(b, "type") == "actions" ||
+        StringField(b, "type") == "context") {
+      continue;
+    }
+    kept.push_back(b);
+  }
+  kept.push_back({{"type", "context"}, {"elements", {{{"type", "mrkdwn"}, {"text", chosen}}}}});
+  json out = {{"replace_original", true}, {"blocks", kept}, {"text", chosen}};
+  auto text = original_message.find("text");
+  if (text != original_message.end() && text->is_string() && !text->get<std::string>().empty()) out["text"] = *text;
+  return out;
+}
+
+json MattermostCommandResponse(const bot::Answer& answer, bool in_channel, std::string_view command) {
+  if (IsClarification(answer)) {
+    // A real Markdown list: the line, the options numbered, how to choose.
+    std::string text = EscapeMarkdown(bot::TruncateUtf8(SafeText(ClarifyPrompt(answer)), 500)) + "\n";
+    for (size_t i = 0; i < answer.options.size(); i++) {
+      text += "\n" + std::to_string(i + 1) + ". " +
+              EscapeMarkdown(bot::TruncateUtf8(SafeText(answer.options[i].question), 300));
+    }
+    // The command as typed, inside a code span: only the characters a
+    // command name has (no backtick can end the span).
+    std::string cmd;
+    for (char c : bot::TruncateUtf8(command, 32)) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_') cmd += c;
+    }
+    if (cmd.empty()) cmd = "/ask";
+    text += "\n\nTo choose, reply with ";
+    for (size_t i = 0; i < answer.options.size(); i++) {
+      if (i > 0) text += i + 1 == answer.options.size() ? " or " : ", ";
+      text += "`" + cmd + " " + std::to_string(i + 1) + "`";
+    }
+    text += ".";
+    return {{"response_type", in_channel ? "in_channel" : "ephemeral"}, {"text", text}};
+  }
   // Mattermost refuses posts over 16,383 characters, and older servers over
   // 4,000: the whole reply stays within 4,000. The answer is cut at a
   // sentence when it must be, pointing to its source for the rest; each

@@ -20,6 +20,17 @@ namespace adapters::slack {
 constexpr char kFeedbackUpAction[] = "feedback_up";
 constexpr char kFeedbackDownAction[] = "feedback_down";
 constexpr char kFeedbackBlockId[] = "careerbot_feedback";
+// A clarification's option buttons: action ids "clarify_1" to "clarify_3",
+// value the option's entry id, text its question (at most 75 characters).
+// The block id says where the clarification was posted, and so which
+// conversation a click continues: a thread or DM (an event), or a /ask
+// response (the command's channel and user).
+constexpr char kClarifyActionPrefix[] = "clarify_";
+constexpr char kClarifyBlockId[] = "careerbot_clarify";
+constexpr char kClarifyCommandBlockId[] = "careerbot_clarify_cmd";
+constexpr size_t kMaxButtonText = 75;
+// Slack's limit on a button's value.
+constexpr size_t kMaxButtonValue = 2000;
 
 // ---- decode ----
 
@@ -38,6 +49,17 @@ std::string UnescapeSlack(std::string_view text);
 // it and the spaces after it and returns true: "/ask public what is..." .
 bool TakeKeyword(std::string* text, std::string_view keyword);
 
+// A click on one of a clarification's option buttons (one element of a
+// block_actions payload's actions[]).
+struct ClarifyAction {
+  std::string entry_id;  // the button's value
+  std::string question;  // the button's text (the option's question, maybe cut)
+  bool from_command = false;  // the clarification answered /ask (kClarifyCommandBlockId)
+};
+// False for any other action, or a clarify action without a usable entry id
+// (empty, over 128 bytes).
+bool DecodeClarifyAction(const nlohmann::json& action, ClarifyAction* out);
+
 // ---- encode (Slack mrkdwn and Block Kit) ----
 
 // Escapes exactly &, < and > (as &amp; &lt; &gt;), as Slack asks.
@@ -48,7 +70,10 @@ std::string Link(std::string_view url, std::string_view label);
 
 // The answer as blocks: a section with the text, a context block with the
 // sources, the suggestions, and 👍/👎 buttons whose value is the answer_id.
-nlohmann::json AnswerBlocks(const bot::Answer& answer);
+// A clarification: a section with its line, an actions block (block id
+// `clarify_block_id`) with one button per option, and a context line on
+// choosing by number; no feedback buttons.
+nlohmann::json AnswerBlocks(const bot::Answer& answer, const char* clarify_block_id = kClarifyBlockId);
 // The plain-text fallback (notifications, screen readers): the escaped text.
 std::string AnswerFallbackText(const bot::Answer& answer);
 // A chat.postMessage body replying in `thread_ts`.
@@ -66,6 +91,11 @@ std::string HelpText(std::string_view command, std::string_view public_keyword);
 // a thanks ("replace_original": true); without it (an ephemeral answer), the
 // thanks as a new ephemeral message, the answer left as it is.
 nlohmann::json FeedbackUpdate(const nlohmann::json& original_message, bool helpful);
+// The body POSTed to a block_actions response_url after an option of a
+// clarification was chosen: the original message with its option buttons
+// replaced by "You chose: <question>" ("replace_original": true), so they
+// cannot be clicked again; null when the payload carries no message.
+nlohmann::json ClarifyChosenUpdate(const nlohmann::json& original_message, const std::string& question);
 
 // ---- Mattermost (Markdown) ----
 
@@ -75,7 +105,10 @@ constexpr size_t kMaxMattermostPostChars = 4000;
 
 // A Mattermost slash-command response: Markdown text with sources as
 // [title](url) links and the suggestions, escaped with
-// adapters::EscapeMarkdown (mentions defused).
-nlohmann::json MattermostCommandResponse(const bot::Answer& answer, bool in_channel);
+// adapters::EscapeMarkdown (mentions defused). A clarification: its line, the
+// options as a Markdown numbered list, and how to choose one (`command` as
+// typed, e.g. "/ask", then the number).
+nlohmann::json MattermostCommandResponse(const bot::Answer& answer, bool in_channel,
+                                         std::string_view command = "/ask");
 
 }  // namespace adapters::slack

@@ -124,7 +124,7 @@ json AnswerSlashCommand(Service& service, const std::map<std::string, std::strin
     return CommandText("Sorry, I cannot answer right now. Please try again in a minute.");
   }
   return markup == Markup::kSlack ? CommandResponse(*answer, in_channel)
-                                  : MattermostCommandResponse(*answer, in_channel);
+                                  : MattermostCommandResponse(*answer, in_channel, FormField(form, "command"));
 }
 
 int RetryAfterSeconds(const std::string& header) {
@@ -419,6 +419,11 @@ void SlackAdapter::HandleInteractions(const httplib::Request& req, httplib::Resp
   auto actions = payload.find("actions");
   if (actions == payload.end() || !actions->is_array()) return;
   for (const auto& action : *actions) {
+    ClarifyAction choice;
+    if (DecodeClarifyAction(action, &choice)) {
+      AnswerClarifyChoice(payload, choice);
+      break;  // one click is one action
+    }
     std::string id = StringField(action, "action_id");
     if (id != kFeedbackUpAction && id != kFeedbackDownAction) continue;
     bool helpful = id == kFeedbackUpAction;
@@ -439,6 +444,101 @@ void SlackAdapter::HandleInteractions(const httplib::Request& req, httplib::Resp
     json update = FeedbackUpdate(payload.contains("message") ? payload["message"] : json(), helpful);
     if (path.empty()) path = "/";
     Enqueue([this, origin, path, update] { PostJson(origin, path, update, false, "response_url"); });
+  }
+}
+
+void SlackAdapter::AnswerClarifyChoice(const json& payload, const ClarifyAction& choice) {
+  const json& user = payload.contains("user") ? payload["user"] : json();
+  const json& team = payload.contains("team") ? payload["team"] : json();
+  const json& channel = payload.contains("channel") ? payload["channel"] : json();
+  const json& container = payload.contains("container") ? payload["container"] : json();
+  const json& message = payload.contains("message") ? payload["message"] : json();
+  std::string team_id = StringField(team, "id");
+  if (team_id.empty()) team_id = StringField(user, "team_id");
+  std::string channel_id = StringField(channel, "id");
+  if (channel_id.empty()) channel_id = StringField(container, "channel_id");
+  const std::string user_id = StringField(user, "id");
+  // The thread the clarification was posted in (none in a DM's main view).
+  std::string thread_ts = StringField(container, "thread_ts");
+  if (thread_ts.empty()) thread_ts = StringField(message, "thread_ts");
+  const bool ephemeral = BoolField(container, "is_ephemeral");
+
+  ClarifyJob job;
+  job.choice = choice;
+  job.channel = channel_id;
+  job.thread_ts = thread_ts;
+  job.in_channel = !ephemeral;
+  job.message = message;
+  // The same conversation as the question that got the clarification: a
+  // /ask response's is the command's channel and user; an event's is the
+  // thread, or the DM channel itself.
+  job.conversation_id = choice.from_command
+                            ? "slack:" + team_id + ":" + channel_id + ":" + user_id
+                            : "slack:" + team_id + ":" + channel_id + (thread_ts.empty() ? "" : ":" + thread_ts);
+  std::string response_url = StringField(payload, "response_url");
+  if (!response_url.empty()) {
+    std::string error;
+    if (!SplitApiBase(response_url, &job.hook_origin, &job.hook_path, &error)) {
+      spdlog::warn("slack: not using the interaction's response_url: {}", error);
+      job.hook_origin.clear();
+    } else if (job.hook_path.empty()) {
+      job.hook_path = "/";
+    }
+  }
+  if (channel_id.empty() || (choice.from_command && user_id.empty())) {
+    spdlog::warn("slack: a clarification choice without its channel or user; not answered");
+    return;
+  }
+  if (!Enqueue([this, job] { AnswerClarifyJob(job); })) {
+    spdlog::warn("slack: a clarification choice not answered: the worker is busy or stopping");
+  }
+}
+
+void SlackAdapter::AnswerClarifyJob(const ClarifyJob& job) {
+  const bool have_hook = !job.hook_origin.empty();
+  bot::Question q;
+  // The option's question (its button's text); the answering core asks the
+  // entry in the knowledge's own words when the conversation offered it.
+  q.text = bot::IsBlank(job.choice.question) ? job.choice.entry_id : job.choice.question;
+  q.entry_id = job.choice.entry_id;
+  q.channel = "slack";
+  q.conversation_id = job.conversation_id;
+  auto answer = service_.Ask(q);
+  if (!answer.ok()) {
+    spdlog::warn("slack: clarification choice {}: {}", job.choice.entry_id, answer.status().ToString());
+    if (have_hook) {
+      json sorry = {{"replace_original", false},
+                    {"response_type", "ephemeral"},
+                    {"text", answer.status().code() == bot::Status::Code::kNotFound
+                                 ? "Sorry, that option is no longer available. Please ask your question again."
+                                 : "Sorry, I cannot answer right now. Please try again later."}};
+      PostJson(job.hook_origin, job.hook_path, sorry, false, "response_url");
+    }
+    return;
+  }
+  if (job.choice.from_command) {
+    // A /ask response (often ephemeral, which chat.postMessage cannot
+    // reach): the clarification is replaced by the answer.
+    if (!have_hook) {
+      spdlog::warn("slack: a /ask clarification choice without a usable response_url; not answered");
+      return;
+    }
+    json body = CommandResponse(*answer, job.in_channel);
+    body["replace_original"] = true;
+    PostJson(job.hook_origin, job.hook_path, body, false, "response_url");
+    return;
+  }
+  // In a thread or a DM: the answer is a new message there, as any answer,
+  // and the clarification keeps its line with the choice instead of buttons.
+  if (config_.bot_token.empty() || api_origin_.empty()) {
+    spdlog::warn("slack: SLACK_BOT_TOKEN is not set: cannot answer in {}", job.channel);
+  } else {
+    PostJson(api_origin_, api_prefix_ + "/chat.postMessage", PostMessageBody(job.channel, job.thread_ts, *answer),
+             /*with_token=*/true, "chat.postMessage");
+  }
+  if (have_hook) {
+    json update = ClarifyChosenUpdate(job.message, job.choice.question);
+    if (!update.is_null()) PostJson(job.hook_origin, job.hook_path, update, false, "response_url");
   }
 }
 

@@ -2,7 +2,7 @@
 // messages, acknowledged at once and answered in the thread through
 // chat.postMessage by a worker thread), POST /slack/commands (the /ask slash
 // command, answered in the HTTP response) and POST /slack/interactions (the
-// 👍/👎 feedback buttons). Every request's signature is checked over the raw
+// 👍/👎 feedback buttons, and a clarification's option buttons). Every request's signature is checked over the raw
 // body before anything else. Also the Slack-compatible Mattermost slash
 // command, POST /mattermost/commands, authenticated by a shared token.
 //
@@ -28,6 +28,7 @@
 #include "adapters/chat_config.h"
 #include "adapters/rate_limit.h"
 #include "adapters/service.h"
+#include "adapters/slack/format.h"
 #include "bot/clock.h"
 
 namespace httplib {
@@ -108,6 +109,23 @@ class SlackAdapter {
   struct EventJob {
     std::string team, channel, thread_ts, text, bot_user_id;
   };
+  // A click on a clarification's option, answered by the worker.
+  struct ClarifyJob {
+    ClarifyAction choice;
+    std::string conversation_id;
+    std::string channel, thread_ts;     // where the clarification was posted
+    bool in_channel = true;             // not an ephemeral message
+    nlohmann::json message;             // the clarification as Slack sent it back (may be null)
+    std::string hook_origin, hook_path; // the payload's response_url; empty when unusable
+  };
+  // A block_actions click on a clarification's option: answers that entry in
+  // the clarification's conversation (the same Service::Ask as a typed
+  // choice) on the worker. A /ask clarification is replaced by the answer
+  // through response_url; in a thread or DM the answer is posted there with
+  // chat.postMessage and the clarification's buttons are replaced by the
+  // choice.
+  void AnswerClarifyChoice(const nlohmann::json& payload, const ClarifyAction& choice);
+  void AnswerClarifyJob(const ClarifyJob& job);
   bool Verify(const httplib::Request& req, httplib::Response& res);
   // True (and the 429 sent) when `team`/`user` asked too often.
   bool RateLimited(const std::string& team, const std::string& user, httplib::Response& res);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -190,6 +192,70 @@ class ChatServer {
 
   testing_helpers::TestServer server_;
 };
+
+// Questions of our own (not from any evaluation set) that the shipped
+// knowledge is unsure about: each gets a clarification with two or more
+// options, as `careerbot ask --explain` showed when they were written.
+inline const std::vector<std::string>& UnsureQuestions() {
+  static const std::vector<std::string> kQuestions = {
+      "Is backend development stressful and is the market good?",
+      "Do companies still hire junior backend devs from bootcamps?",
+      "Is backend development stressful and is the market good in 2025?",
+  };
+  return kQuestions;
+}
+
+// The first of UnsureQuestions() that `service` answers with a clarification
+// of two or more options (asked in a throwaway conversation, not logged),
+// and that clarification. Fails the test when none does any more: the
+// ranking changed, and the list needs a question that is still unsure.
+inline std::pair<std::string, bot::Answer> UnsureQuestion(adapters::Service& service) {
+  for (const std::string& text : UnsureQuestions()) {
+    bot::Question q;
+    q.text = text;
+    auto a = service.answerer().Ask(q);
+    REQUIRE(a.ok());
+    if (a->kind == "clarify" && a->options.size() >= 2) return {text, *a};
+  }
+  FAIL("none of UnsureQuestions() gets a clarification with two options from the shipped knowledge");
+  return {};
+}
+
+// The answer of entry `entry_id` chosen with `question` (as a clarification's
+// option asks it), in a throwaway conversation, not logged.
+inline bot::Answer ChosenAnswer(adapters::Service& service, const std::string& question, const std::string& entry_id) {
+  bot::Question q;
+  q.text = question;
+  q.entry_id = entry_id;
+  auto a = service.answerer().Ask(q);
+  REQUIRE(a.ok());
+  REQUIRE(a->entry_id == entry_id);
+  return *a;
+}
+
+// The question log of knowledge base `db` for `channel`, oldest first, one
+// "kind|question|entry_id" per line (read with its own connection).
+inline std::vector<std::string> LoggedLines(const std::string& db, const std::string& channel) {
+  std::vector<std::string> out;
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(handle,
+                             "SELECT kind, question, COALESCE(entry_id, '') FROM question_log WHERE channel = ?1 "
+                             "ORDER BY asked_at, rowid",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, channel.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    auto column = [&](int i) {
+      const unsigned char* t = sqlite3_column_text(stmt, i);
+      return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+    };
+    out.push_back(column(0) + "|" + column(1) + "|" + column(2));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return out;
+}
 
 // The headers Slack sends with `body`, signed with `secret` at `timestamp`
 // (default: now).

@@ -301,6 +301,74 @@ TEST_CASE("decodes the ask command and the feedback buttons", "[discord][format]
   CHECK(defs[0]["options"][1]["type"] == 5);
 }
 
+TEST_CASE("a clarification is an action row with one button per option", "[discord][format][clarify]") {
+  bot::Answer a;
+  a.kind = "clarify";
+  a.answer_id = "feedbeef";
+  a.options = {{"What is <b>Docker</b> & @everyone?", "docker-basics"},
+               {"How much Docker does a *backend* developer need to know in a real job, day to day, year after year?",
+                "docker-needed"},
+               {"How popular is Docker?", std::string(120, 'x')}};  // too long for a custom_id: left out
+  a.text = "I'm not sure which you mean. Did you mean one of these?\n1. x\n2. y\n3. z\nReply with a number to choose.";
+  json m = adapters::discord::AnswerMessage(a, false);
+  INFO(m.dump(2));
+  CHECK(m["content"] == "I'm not sure which you mean. Did you mean one of these?");
+  CHECK(m["allowed_mentions"] == json({{"parse", json::array()}}));
+  REQUIRE(m["components"].size() == 1);
+  CHECK(m["components"][0]["type"] == 1);
+  const json& buttons = m["components"][0]["components"];
+  REQUIRE(buttons.size() == 2);
+  CHECK(buttons[0]["type"] == 2);
+  CHECK(buttons[0]["style"] == 1);
+  CHECK(buttons[1]["style"] == 2);
+  CHECK(buttons[0]["custom_id"] == "clarify:docker-basics");
+  CHECK(buttons[1]["custom_id"] == "clarify:docker-needed");
+  // Labels are plain text: shown as they are, at most 80 characters.
+  CHECK(buttons[0]["label"] == a.options[0].question);
+  CHECK(adapters::Utf16Length(buttons[1]["label"].get<std::string>()) <= 80);
+  CHECK(buttons[1]["label"].get<std::string>().find("How much Docker") == 0);
+  CHECK(m.dump().find("feedback:") == std::string::npos);
+  CHECK_FALSE(m.contains("flags"));
+  CHECK(adapters::discord::AnswerMessage(a, true)["flags"] == 64);
+  CHECK(adapters::discord::ClarifyCustomId(std::string(92, 'e')).size() == 100);
+  CHECK(adapters::discord::ClarifyCustomId(std::string(93, 'e')).empty());
+
+  // A click, as Discord sends it: the message the button is on comes along.
+  json click = {{"type", 3},
+                {"channel_id", "42"},
+                {"member", {{"user", {{"id", "7"}}}}},
+                {"message", m},
+                {"data", {{"custom_id", "clarify:docker-needed"}, {"component_type", 2}}}};
+  adapters::discord::ClarifyClick c;
+  REQUIRE(adapters::discord::DecodeClarifyClick(click, &c));
+  CHECK(c.entry_id == "docker-needed");
+  CHECK(c.question == buttons[1]["label"]);
+  CHECK(c.user_id == "7");
+  CHECK(c.channel_id == "42");
+  adapters::discord::FeedbackClick f;
+  CHECK_FALSE(adapters::discord::DecodeFeedbackClick(click, &f));
+  click["data"]["custom_id"] = "clarify:";
+  CHECK_FALSE(adapters::discord::DecodeClarifyClick(click, &c));
+  click["data"]["custom_id"] = "feedback:up:abc";
+  CHECK_FALSE(adapters::discord::DecodeClarifyClick(click, &c));
+  click["data"]["custom_id"] = "clarify:docker-basics";
+  click["message"] = "not an object";
+  REQUIRE(adapters::discord::DecodeClarifyClick(click, &c));
+  CHECK(c.question.empty());
+
+  // The chosen option's answer updates the clarification in place.
+  bot::Answer answer = HostileAnswer();
+  json update = adapters::discord::ChosenAnswerResponse(answer, "What is <b>Docker</b>?");
+  CHECK(update["type"] == 7);
+  std::string content = update["data"]["content"];
+  CHECK(content.find("**What is \\<b\\>Docker\\</b\\>?**\nUse \\<script\\>") == 0);
+  CHECK(content.find("@everyone") == std::string::npos);
+  CHECK(update["data"]["components"][0]["components"][0]["custom_id"].get<std::string>().find("feedback:") == 0);
+  CHECK_FALSE(update["data"].contains("flags"));
+  answer.answer_id.clear();
+  CHECK(adapters::discord::ChosenAnswerResponse(answer, "q")["data"]["components"] == json::array());
+}
+
 // ---- end to end ----
 
 namespace {
@@ -431,6 +499,101 @@ TEST_CASE("records feedback from the Discord buttons", "[discord][e2e]") {
   auto unknown = PostInteraction(server, key, click);
   REQUIRE(unknown);
   CHECK(json::parse(unknown->body)["data"]["content"].get<std::string>().find("Thanks") == std::string::npos);
+}
+
+TEST_CASE("a clarification's button answers that entry in place of the clarification", "[discord][e2e][clarify]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  Ed25519Key key;
+  ChatServer server(DiscordConfigFor(key), db);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  auto asked = PostInteraction(server, key, AskInteraction(question, false));
+  REQUIRE(asked);
+  REQUIRE(asked->status == 200);
+  json r = json::parse(asked->body);
+  INFO(r.dump(2));
+  CHECK(r["type"] == 4);
+  CHECK(r["data"]["content"].get<std::string>().find("Did you mean") != std::string::npos);
+  REQUIRE(r["data"]["components"].size() == 1);
+  CHECK(r["data"]["components"][0]["type"] == 1);
+  const json buttons = r["data"]["components"][0]["components"];
+  REQUIRE(buttons.size() == expected_clarification.options.size());
+  for (size_t i = 0; i < buttons.size(); i++) {
+    CHECK(buttons[i]["type"] == 2);
+    CHECK(buttons[i]["style"] == (i == 0 ? 1 : 2));
+    CHECK(buttons[i]["custom_id"] == "clarify:" + expected_clarification.options[i].entry_id);
+    CHECK(buttons[i]["label"] == expected_clarification.options[i].question);
+  }
+
+  // The click, as Discord sends it: the message the button is on comes along.
+  const std::string entry = expected_clarification.options[1].entry_id;
+  json click = {{"id", "5"},
+                {"application_id", "2"},
+                {"type", 3},
+                {"token", "t2"},
+                {"version", 1},
+                {"channel_id", "42"},
+                {"guild_id", "9"},
+                {"member", {{"user", {{"id", "7"}}}}},
+                {"message",
+                 {{"id", "100"},
+                  {"channel_id", "42"},
+                  {"content", r["data"]["content"]},
+                  {"components", r["data"]["components"]}}},
+                {"data", {{"custom_id", buttons[1]["custom_id"]}, {"component_type", 2}}}};
+  const std::string body = click.dump();
+
+  SECTION("a bad signature gets 401 and changes nothing") {
+    Ed25519Key other;
+    auto forged = server.Post("/discord/interactions", body, "application/json", DiscordHeaders(other, body));
+    REQUIRE(forged);
+    CHECK(forged->status == 401);
+    auto unsigned_click = server.Post("/discord/interactions", body, "application/json");
+    REQUIRE(unsigned_click);
+    CHECK(unsigned_click->status == 401);
+    json swapped = click;
+    swapped["data"]["custom_id"] = buttons[0]["custom_id"];
+    auto tampered =
+        server.Post("/discord/interactions", swapped.dump(), "application/json", DiscordHeaders(key, body));
+    REQUIRE(tampered);
+    CHECK(tampered->status == 401);
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "discord") == std::vector<std::string>{"clarify|" + question + "|"});
+    auto turns = server.service().answerer().conversations().Recent("discord:42:7");
+    REQUIRE(turns.size() == 1);
+    CHECK_FALSE(turns.back().options.empty());
+  }
+
+  SECTION("a signed click updates the clarification into that entry's answer and logs the choice") {
+    auto clicked = server.Post("/discord/interactions", body, "application/json", DiscordHeaders(key, body));
+    REQUIRE(clicked);
+    CHECK(clicked->status == 200);
+    json update = json::parse(clicked->body);
+    INFO(update.dump(2));
+    CHECK(update["type"] == 7);  // UPDATE_MESSAGE: the options cannot be clicked again
+    bot::Answer expected = chat_testing::ChosenAnswer(server.service(), buttons[1]["label"], entry);
+    // That entry's answer (the answer id in the feedback buttons differs).
+    json same = adapters::discord::ChosenAnswerResponse(expected, buttons[1]["label"]);
+    CHECK(update["data"]["content"] == same["data"]["content"]);
+    CHECK(update["data"]["embeds"] == same["data"]["embeds"]);
+    const std::string content = update["data"]["content"];
+    CHECK(content.find("**" + adapters::EscapeMarkdown(buttons[1]["label"].get<std::string>()) + "**\n") == 0);
+    CHECK(content.find(adapters::EscapeMarkdown(expected.text).substr(0, 40)) != std::string::npos);
+    CHECK(update["data"]["embeds"][0]["description"].get<std::string>().find(
+              adapters::EscapeMarkdown(expected.sources[0].title)) != std::string::npos);
+    CHECK(update["data"]["allowed_mentions"] == json({{"parse", json::array()}}));
+    // The options are gone; the answer's feedback buttons took their place.
+    const std::string components = update["data"]["components"].dump();
+    CHECK(components.find("clarify:") == std::string::npos);
+    CHECK(components.find("feedback:") != std::string::npos);
+    // The conversation (channel and user) goes on from the chosen entry.
+    auto turns = server.service().answerer().conversations().Recent("discord:42:7");
+    REQUIRE(turns.size() == 2);
+    CHECK(turns.back().entry_id == entry);
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "discord") ==
+          std::vector<std::string>{"clarify|" + question + "|", "clarified|" + question + "|" + entry});
+  }
 }
 
 TEST_CASE("a tampered Discord request gets 401 and has no other effect", "[discord][e2e]") {

@@ -18,6 +18,7 @@
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
 #include "adapters/service.h"
+#include "chat_test_server.h"
 #include "knowledge/store_handle.h"
 
 namespace {
@@ -171,6 +172,29 @@ TEST_CASE("real responses match the schemas of docs/openapi.json", "[adapters][o
   CheckAgainstDocument("POST", "/v1/ask", server.Send("POST", "/v1/ask", R"({"question": "hello"})"));
   CheckAgainstDocument("POST", "/v1/ask",
                        server.Send("POST", "/v1/ask", R"({"question": "How much does a firefighter earn?"})"));
+  // A clarification (kind "clarify" with options), a choice of one of its
+  // options by entry_id, and a choice of an entry that does not exist (404).
+  json clarification;
+  for (const std::string& q : chat_testing::UnsureQuestions()) {
+    auto res = server.Send("POST", "/v1/ask", json({{"question", q}}).dump());
+    REQUIRE(res);
+    CheckAgainstDocument("POST", "/v1/ask", res);
+    clarification = json::parse(res->body);
+    if (clarification["kind"] == "clarify" && clarification["options"].size() >= 2) break;
+  }
+  REQUIRE(clarification["kind"] == "clarify");
+  const json option = clarification["options"][1];
+  auto chosen = server.Send("POST", "/v1/ask",
+                            json({{"question", option["question"]},
+                                  {"entry_id", option["entry_id"]},
+                                  {"conversation_id", clarification["conversation_id"]}})
+                                .dump());
+  CheckAgainstDocument("POST", "/v1/ask", chosen);
+  REQUIRE(chosen->status == 200);
+  CHECK(json::parse(chosen->body)["sources"][0]["id"] == option["entry_id"]);
+  auto unknown = server.Send("POST", "/v1/ask", json({{"question", "x"}, {"entry_id", "no-such-entry"}}).dump());
+  CheckAgainstDocument("POST", "/v1/ask", unknown);
+  CHECK(unknown->status == 404);
   CheckAgainstDocument("POST", "/v1/ask", server.Send("POST", "/v1/ask", "{not json"));
   CheckAgainstDocument("POST", "/v1/ask", server.Send("POST", "/v1/ask", R"({"q": 1})"));
   CheckAgainstDocument("POST", "/v1/ask", server.Send("POST", "/v1/ask", "question", "text/plain"));

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../fakes/fake_retriever.h"
+#include "../helpers/files.h"
 #include "adapters/chat_config.h"
 #include "adapters/slack/format.h"
 #include "adapters/markdown.h"
@@ -274,6 +275,130 @@ TEST_CASE("renders the Mattermost answer as Markdown that cannot mention", "[mat
                   "everyone \\*now\\* \\> later") == 0);
   CHECK(text.find("[Pay \\<2024\\> & more](https://example.com/pay?a=1&b=%3C2%3E%7Cx)") != std::string::npos);
   CHECK(text.find("@everyone") == std::string::npos);
+}
+
+namespace {
+
+// A clarification as the answering core makes it: its line, the options
+// numbered in the text, and the options; markup and a mention in them.
+bot::Answer HostileClarification() {
+  bot::Answer a;
+  a.kind = "clarify";
+  a.answered = false;
+  a.answer_id = "feedbeef";
+  a.options = {{"What is <b>Docker</b> & @everyone?", "docker-basics"},
+               {"How much Docker does a *backend* developer need to know in a real job, day to day, year after year?",
+                "docker-needed"},
+               {"# How popular is Docker?", "docker-popularity"}};
+  a.text = "I'm not sure which you mean. Did you mean one of these?";
+  for (size_t i = 0; i < a.options.size(); i++) a.text += "\n" + std::to_string(i + 1) + ". " + a.options[i].question;
+  a.text += "\nReply with a number to choose.";
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a clarification is Block Kit: its line, then one button per option", "[slack][format][clarify]") {
+  bot::Answer a = HostileClarification();
+  json blocks = adapters::slack::AnswerBlocks(a);
+  INFO(blocks.dump(2));
+  REQUIRE(blocks.size() == 3);
+  CHECK(blocks[0]["type"] == "section");
+  CHECK(blocks[0]["text"]["text"] == "I'm not sure which you mean. Did you mean one of these?");
+  const json& actions = blocks[1];
+  CHECK(actions["type"] == "actions");
+  CHECK(actions["block_id"] == adapters::slack::kClarifyBlockId);
+  REQUIRE(actions["elements"].size() == 3);
+  for (size_t i = 0; i < 3; i++) {
+    const json& b = actions["elements"][i];
+    CHECK(b["type"] == "button");
+    CHECK(b["action_id"] == "clarify_" + std::to_string(i + 1));
+    CHECK(b["value"] == a.options[i].entry_id);
+    CHECK(b["text"]["type"] == "plain_text");
+    // Slack's limit on a button's text: 75 characters.
+    CHECK(adapters::Utf16Length(b["text"]["text"].get<std::string>()) <= 75);
+  }
+  // plain_text is shown as it is: no escaping, and no mrkdwn to mention anyone.
+  CHECK(actions["elements"][0]["text"]["text"] == a.options[0].question);
+  CHECK(actions["elements"][1]["text"]["text"].get<std::string>().find("How much Docker") == 0);
+  CHECK(blocks[2]["type"] == "context");
+  // No feedback buttons on a question back.
+  CHECK(blocks.dump().find("feedback_") == std::string::npos);
+  // The fallback text keeps the numbered list, escaped.
+  std::string fallback = adapters::slack::AnswerFallbackText(a);
+  CHECK(fallback.find("\n1. What is &lt;b&gt;Docker&lt;/b&gt; &amp; @everyone?") != std::string::npos);
+  // A /ask response says so in its block id (a click then continues the command's conversation).
+  json command = adapters::slack::CommandResponse(a, false);
+  CHECK(command["blocks"][1]["block_id"] == adapters::slack::kClarifyCommandBlockId);
+
+  // A kind "clarify" without options (none plausible) is plain text.
+  a.options.clear();
+  CHECK(FindBlock(adapters::slack::AnswerBlocks(a), "actions") != nullptr);  // the feedback buttons
+  CHECK(adapters::slack::AnswerBlocks(a).dump().find("clarify_") == std::string::npos);
+}
+
+TEST_CASE("decodes a click on a clarification's option and nothing else", "[slack][format][clarify]") {
+  json action = {{"action_id", "clarify_2"},
+                 {"block_id", adapters::slack::kClarifyBlockId},
+                 {"text", {{"type", "plain_text"}, {"text", "How popular is Docker?"}}},
+                 {"value", "docker-popularity"},
+                 {"type", "button"},
+                 {"action_ts", "1.2"}};
+  adapters::slack::ClarifyAction c;
+  REQUIRE(adapters::slack::DecodeClarifyAction(action, &c));
+  CHECK(c.entry_id == "docker-popularity");
+  CHECK(c.question == "How popular is Docker?");
+  CHECK_FALSE(c.from_command);
+  action["block_id"] = adapters::slack::kClarifyCommandBlockId;
+  REQUIRE(adapters::slack::DecodeClarifyAction(action, &c));
+  CHECK(c.from_command);
+  for (const char* bad : {"feedback_up", "clarify_", "clarify_x", "clarify_123", "clarify"}) {
+    json other = action;
+    other["action_id"] = bad;
+    CHECK_FALSE(adapters::slack::DecodeClarifyAction(other, &c));
+  }
+  json no_value = action;
+  no_value.erase("value");
+  CHECK_FALSE(adapters::slack::DecodeClarifyAction(no_value, &c));
+  json long_value = action;
+  long_value["value"] = std::string(129, 'a');
+  CHECK_FALSE(adapters::slack::DecodeClarifyAction(long_value, &c));
+  json number_value = action;
+  number_value["value"] = 7;
+  CHECK_FALSE(adapters::slack::DecodeClarifyAction(number_value, &c));
+  CHECK_FALSE(adapters::slack::DecodeClarifyAction(json("clarify_1"), &c));
+}
+
+TEST_CASE("a chosen option replaces the clarification's buttons with the choice", "[slack][format][clarify]") {
+  bot::Answer a = HostileClarification();
+  json original = {{"text", adapters::slack::AnswerFallbackText(a)}, {"blocks", adapters::slack::AnswerBlocks(a)}};
+  json update = adapters::slack::ClarifyChosenUpdate(original, "What is <b>Docker</b>?");
+  INFO(update.dump(2));
+  CHECK(update["replace_original"] == true);
+  CHECK(FindBlock(update["blocks"], "actions") == nullptr);
+  CHECK(update["blocks"][0] == original["blocks"][0]);
+  CHECK(update["blocks"].back()["elements"][0]["text"] == "You chose: *What is &lt;b&gt;Docker&lt;/b&gt;?*");
+  CHECK(adapters::slack::ClarifyChosenUpdate(json(), "x").is_null());
+}
+
+TEST_CASE("a Mattermost clarification is a Markdown numbered list with how to choose", "[mattermost][format][clarify]") {
+  bot::Answer a = HostileClarification();
+  std::string text = adapters::slack::MattermostCommandResponse(a, false, "/careers")["text"];
+  INFO(text);
+  CHECK(text.find("I'm not sure which you mean. Did you mean one of these?\n\n1. ") == 0);
+  // List items as Markdown lists them, each option escaped: no markup, no mention, no heading.
+  CHECK(text.find("\n1. What is \\<b\\>Docker\\</b\\> & @\xE2\x80\x8B"
+                  "everyone?\n") != std::string::npos);
+  CHECK(text.find("\n2. How much Docker does a \\*backend\\* developer") != std::string::npos);
+  CHECK(text.find("\n3. \\# How popular is Docker?\n") != std::string::npos);
+  CHECK(text.find("@everyone") == std::string::npos);
+  CHECK(text.find("`/careers 1`, `/careers 2` or `/careers 3`") != std::string::npos);
+  // The escaped "1\." of the plain text is not there: the list is a real list.
+  CHECK(text.find("1\\.") == std::string::npos);
+  CHECK(text.find("Reply with a number") == std::string::npos);
+  // A command name cannot break out of its code span.
+  std::string odd = adapters::slack::MattermostCommandResponse(a, false, "/a`b <c>")["text"];
+  CHECK(odd.find("`/abc 1`") != std::string::npos);
 }
 
 // ---- dedupe ----
@@ -657,6 +782,271 @@ TEST_CASE("a 10 KB block_actions payload (a long answer's feedback click) reache
     CHECK(r->status == 413);
     CHECK(r->body.find("128 KiB") != std::string::npos);
   }
+}
+
+namespace {
+
+// The clarification's option buttons in posted blocks (empty when none).
+json ClarifyButtons(const json& blocks) {
+  for (const auto& b : blocks) {
+    if (b["type"] == "actions" && b.value("block_id", "").rfind("careerbot_clarify", 0) == 0) return b["elements"];
+  }
+  return json::array();
+}
+
+// A block_actions payload as Slack sends it for a click on `button` (one of
+// the elements of the clarification's actions block `block_id`) under
+// `message` (null for an ephemeral message, which Slack does not send back).
+json ClarifyClick(const std::string& response_url, const std::string& channel, const std::string& thread_ts,
+                  const json& message, const json& button, const std::string& block_id, bool ephemeral = false) {
+  json container = {{"type", "message"}, {"message_ts", "1700000100.000200"}, {"channel_id", channel},
+                    {"is_ephemeral", ephemeral}};
+  if (!thread_ts.empty()) container["thread_ts"] = thread_ts;
+  json payload = {{"type", "block_actions"},
+                  {"user", {{"id", "UHUMAN1"}, {"username", "ana"}, {"name", "ana"}, {"team_id", "T1"}}},
+                  {"api_app_id", "A1"},
+                  {"token", "ignored"},
+                  {"container", container},
+                  {"trigger_id", "1700000100.1.abc"},
+                  {"team", {{"id", "T1"}, {"domain", "test"}}},
+                  {"channel", {{"id", channel}, {"name", "general"}}},
+                  {"response_url", response_url},
+                  {"actions",
+                   {{{"action_id", button["action_id"]},
+                     {"block_id", block_id},
+                     {"text", button["text"]},
+                     {"value", button["value"]},
+                     {"type", "button"},
+                     {"action_ts", "1700000101.000300"}}}}};
+  if (!message.is_null()) payload["message"] = message;
+  return payload;
+}
+
+std::string PayloadBody(const json& payload) { return "payload=" + httplib::detail::encode_query_param(payload.dump()); }
+
+}  // namespace
+
+TEST_CASE("a clarification's button in a thread answers that entry there and logs the choice",
+          "[slack][e2e][clarify]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api), db);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  const std::string thread = "1700000100.000100";
+  REQUIRE(PostEvent(server, Envelope("EvClarify1", Mention("<@UBOT0001> " + question, thread)))->status == 200);
+  REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 1; }, std::chrono::seconds(15)));
+
+  // The clarification: its line, then one button per option.
+  json posted = json::parse(api.CallsTo("/api/chat.postMessage", 200)[0].body);
+  INFO(posted.dump(2));
+  CHECK(posted["thread_ts"] == thread);
+  CHECK(posted["blocks"][0]["text"]["text"].get<std::string>().find("Did you mean") != std::string::npos);
+  json buttons = ClarifyButtons(posted["blocks"]);
+  REQUIRE(buttons.size() == expected_clarification.options.size());
+  for (size_t i = 0; i < buttons.size(); i++) {
+    CHECK(buttons[i]["action_id"] == "clarify_" + std::to_string(i + 1));
+    CHECK(buttons[i]["value"] == expected_clarification.options[i].entry_id);
+    CHECK(buttons[i]["text"]["text"] == expected_clarification.options[i].question);
+  }
+  CHECK(posted["blocks"].dump().find("feedback_") == std::string::npos);
+
+  // Slack sends the message back as it shows it: in the thread, with its blocks.
+  json message = {{"type", "message"}, {"user", kBotUser}, {"ts", "1700000100.000200"}, {"thread_ts", thread},
+                  {"text", posted["text"]}, {"blocks", posted["blocks"]}};
+  const json& chosen = buttons[1];
+  const std::string entry = chosen["value"];
+  const std::string hook = "/hooks/actions/T1/3/clarify";
+  json payload = ClarifyClick(api.base() + hook, "C0LAN2Q65", thread, message, chosen, "careerbot_clarify");
+  const std::string body = PayloadBody(payload);
+
+  SECTION("a forged or unsigned click gets 401 and changes nothing") {
+    auto unsigned_click = server.Post("/slack/interactions", body, "application/x-www-form-urlencoded");
+    REQUIRE(unsigned_click);
+    CHECK(unsigned_click->status == 401);
+    auto forged = server.Post("/slack/interactions", body, "application/x-www-form-urlencoded",
+                              SlackHeaders("another-secret", body));
+    REQUIRE(forged);
+    CHECK(forged->status == 401);
+    // Signed for the body before another option's entry id was put in.
+    json other = payload;
+    other["actions"][0]["value"] = buttons[0]["value"];
+    auto swapped = server.Post("/slack/interactions", PayloadBody(other), "application/x-www-form-urlencoded",
+                               SlackHeaders(kTestSecret, body));
+    REQUIRE(swapped);
+    CHECK(swapped->status == 401);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(api.CallsTo("/api/chat.postMessage").size() == 1);
+    CHECK(api.CallsTo(hook).empty());
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "slack") == std::vector<std::string>{"clarify|" + question + "|"});
+    // The conversation still waits for a choice.
+    auto turns = server.service().answerer().conversations().Recent("slack:T1:C0LAN2Q65:" + thread);
+    REQUIRE(turns.size() == 1);
+    CHECK(turns.back().options.size() == buttons.size());
+  }
+
+  SECTION("a signed click answers that entry in the thread, consumes the buttons and logs the choice") {
+    auto clicked = PostForm(server, "/slack/interactions", body);
+    REQUIRE(clicked);
+    CHECK(clicked->status == 200);
+    CHECK(clicked->body.empty());  // acknowledged at once; the answer comes through the API
+    REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 2; }, std::chrono::seconds(15)));
+    REQUIRE(WaitFor([&] { return api.CallsTo(hook).size() == 1; }, std::chrono::seconds(10)));
+
+    // The answer is that entry's, posted in the same thread with the bot token.
+    auto post = api.CallsTo("/api/chat.postMessage", 200)[1];
+    CHECK(post.authorization == "Bearer xoxb-test-token");
+    json answer = json::parse(post.body);
+    INFO(answer.dump(2));
+    CHECK(answer["channel"] == "C0LAN2Q65");
+    CHECK(answer["thread_ts"] == thread);
+    bot::Answer expected = chat_testing::ChosenAnswer(server.service(), chosen["text"]["text"], entry);
+    CHECK(answer["text"] == adapters::slack::AnswerFallbackText(expected));
+    REQUIRE(FindBlock(answer["blocks"], "context"));
+    CHECK(FindBlock(answer["blocks"], "context")->dump().find(adapters::slack::EscapeMrkdwn(expected.sources[0].title)) !=
+          std::string::npos);
+    CHECK(FindBlock(answer["blocks"], "actions"));  // the answer's own feedback buttons
+
+    // The clarification keeps its line, its buttons replaced by the choice.
+    json update = json::parse(api.CallsTo(hook)[0].body);
+    CHECK(update["replace_original"] == true);
+    CHECK(ClarifyButtons(update["blocks"]).empty());
+    CHECK(update["blocks"][0] == posted["blocks"][0]);
+    CHECK(update.dump().find("You chose: *" + chosen["text"]["text"].get<std::string>()) != std::string::npos);
+
+    // The thread's conversation goes on from the chosen entry...
+    auto turns = server.service().answerer().conversations().Recent("slack:T1:C0LAN2Q65:" + thread);
+    REQUIRE(turns.size() == 2);
+    CHECK(turns.back().entry_id == entry);
+    CHECK(turns.back().options.empty());
+    // ... and the log records the clarification resolved with that entry.
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "slack") ==
+          std::vector<std::string>{"clarify|" + question + "|", "clarified|" + question + "|" + entry});
+
+    // A reply in the thread is read in that conversation: "1" is no longer a
+    // choice (the clarification was answered), so it is not logged as one.
+    REQUIRE(PostEvent(server, Envelope("EvClarify2", Mention("<@UBOT0001> 1", "1700000102.000100", thread)))->status ==
+            200);
+    REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 3; }, std::chrono::seconds(15)));
+    server.service().FlushLog();
+    auto lines = chat_testing::LoggedLines(db, "slack");
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[2].rfind("clarified", 0) != 0);
+  }
+}
+
+TEST_CASE("a clarification's button in a DM and under /ask continues that conversation", "[slack][e2e][clarify]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api), db);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  const std::string second = expected_clarification.options[1].entry_id;
+
+  SECTION("a direct message: the answer goes in the DM, the conversation is the DM channel") {
+    json dm = {{"type", "message"}, {"channel", "D024BE91L"}, {"user", "UHUMAN1"}, {"text", question},
+               {"ts", "1700000200.000100"}, {"event_ts", "1700000200.000100"}, {"channel_type", "im"}};
+    REQUIRE(PostEvent(server, Envelope("EvClarifyDm", dm))->status == 200);
+    REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 1; }, std::chrono::seconds(15)));
+    json posted = json::parse(api.CallsTo("/api/chat.postMessage", 200)[0].body);
+    CHECK_FALSE(posted.contains("thread_ts"));
+    json buttons = ClarifyButtons(posted["blocks"]);
+    REQUIRE(buttons.size() >= 2);
+    json message = {{"type", "message"}, {"user", kBotUser}, {"ts", "1700000200.000200"}, {"text", posted["text"]},
+                    {"blocks", posted["blocks"]}};
+    auto clicked = PostForm(server, "/slack/interactions",
+                            PayloadBody(ClarifyClick(api.base() + "/hooks/actions/T1/4/dm", "D024BE91L", "", message,
+                                                     buttons[1], "careerbot_clarify")));
+    REQUIRE(clicked);
+    CHECK(clicked->status == 200);
+    REQUIRE(WaitFor([&] { return api.CallsTo("/api/chat.postMessage", 200).size() == 2; }, std::chrono::seconds(15)));
+    json answer = json::parse(api.CallsTo("/api/chat.postMessage", 200)[1].body);
+    CHECK(answer["channel"] == "D024BE91L");
+    CHECK_FALSE(answer.contains("thread_ts"));
+    CHECK(answer["text"] ==
+          adapters::slack::AnswerFallbackText(chat_testing::ChosenAnswer(server.service(), buttons[1]["text"]["text"], second)));
+    auto turns = server.service().answerer().conversations().Recent("slack:T1:D024BE91L");
+    REQUIRE(turns.size() == 2);
+    CHECK(turns.back().entry_id == second);
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "slack").back() == "clarified|" + question + "|" + second);
+  }
+
+  SECTION("an ephemeral /ask clarification is replaced by the answer through response_url") {
+    auto asked = PostForm(server, "/slack/commands",
+                          "team_id=T1&channel_id=C1&user_id=UHUMAN1&command=%2Fask&text=" +
+                              httplib::detail::encode_query_param(question));
+    REQUIRE(asked);
+    json r = json::parse(asked->body);
+    CHECK(r["response_type"] == "ephemeral");
+    json buttons = ClarifyButtons(r["blocks"]);
+    REQUIRE(buttons.size() >= 2);
+    CHECK(r["blocks"][1]["block_id"] == "careerbot_clarify_cmd");
+    const std::string hook = "/hooks/actions/T1/5/cmd";
+    // Slack sends no message back for an ephemeral one.
+    auto clicked = PostForm(server, "/slack/interactions",
+                            PayloadBody(ClarifyClick(api.base() + hook, "C1", "", json(), buttons[1],
+                                                     "careerbot_clarify_cmd", /*ephemeral=*/true)));
+    REQUIRE(clicked);
+    CHECK(clicked->status == 200);
+    REQUIRE(WaitFor([&] { return api.CallsTo(hook).size() == 1; }, std::chrono::seconds(15)));
+    json update = json::parse(api.CallsTo(hook)[0].body);
+    CHECK(update["replace_original"] == true);
+    CHECK(update["response_type"] == "ephemeral");
+    CHECK(update["text"] ==
+          adapters::slack::AnswerFallbackText(chat_testing::ChosenAnswer(server.service(), buttons[1]["text"]["text"], second)));
+    CHECK(api.CallsTo("/api/chat.postMessage").empty());
+    // The command's conversation: its channel and user.
+    auto turns = server.service().answerer().conversations().Recent("slack:T1:C1:UHUMAN1");
+    REQUIRE(turns.size() == 2);
+    CHECK(turns.back().entry_id == second);
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "slack") ==
+          std::vector<std::string>{"clarify|" + question + "|", "clarified|" + question + "|" + second});
+  }
+}
+
+TEST_CASE("a Mattermost reply with a number picks that option in the same channel for the same user",
+          "[mattermost][e2e][clarify]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  FakeApi api;
+  ChatServer server(SlackConfigFor(api), db);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  auto command = [&](const std::string& user, const std::string& text) {
+    auto res = server.Post("/mattermost/commands",
+                           "team_id=T1&channel_id=C1&user_id=" + user + "&command=%2Fask&text=" +
+                               httplib::detail::encode_query_param(text),
+                           "application/x-www-form-urlencoded", {{"Authorization", "Token mm-test-token"}});
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    return json::parse(res->body)["text"].get<std::string>();
+  };
+  const std::string list = command("U1", question);
+  INFO(list);
+  for (size_t i = 0; i < expected_clarification.options.size(); i++) {
+    CHECK(list.find("\n" + std::to_string(i + 1) + ". " +
+                    adapters::EscapeMarkdown(expected_clarification.options[i].question)) != std::string::npos);
+  }
+  CHECK(list.find("`/ask 2`") != std::string::npos);
+
+  // Another user's "2" in the same channel is not a choice of this clarification.
+  const std::string other = command("U2", "2");
+  const std::string second = expected_clarification.options[1].entry_id;
+  bot::Answer expected = chat_testing::ChosenAnswer(server.service(), expected_clarification.options[1].question, second);
+  CHECK(other != adapters::slack::MattermostCommandResponse(expected, false)["text"]);
+  // The asker's "2" is.
+  const std::string answer = command("U1", "2");
+  CHECK(answer == adapters::slack::MattermostCommandResponse(expected, false)["text"]);
+  CHECK(answer.find(adapters::EscapeMarkdown(expected.sources[0].title)) != std::string::npos);
+  server.service().FlushLog();
+  auto lines = chat_testing::LoggedLines(db, "mattermost");
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "clarify|" + question + "|");
+  CHECK(lines[1].rfind("clarified", 0) != 0);
+  CHECK(lines[2] == "clarified|" + question + "|" + second);
 }
 
 TEST_CASE("answers the Mattermost slash command with the right token only", "[mattermost][e2e]") {

@@ -286,6 +286,11 @@ TEST_CASE("a trickled body gets its 408 at the request's one deadline", "[adapte
   // 2 s from its first byte (plus the sweeper's tick), not 2 s more after the head.
   CHECK(seconds > 1.8);
   CHECK(seconds < 3.2);
+  // The sweeper's 408 is counted like a worker's (access log and metrics).
+  const std::string metrics = server.server().RenderMetrics();
+  INFO(metrics);
+  CHECK(metrics.find("careerbot_http_requests_total{route=\"/v1/ask\",method=\"POST\",status=\"408\"} 1\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("4000 partial 128 KiB bodies stay within the memory budget", "[adapters][smuggling][memory]") {

@@ -323,3 +323,72 @@ TEST_CASE("TitleFromFileName turns a file name into a title", "[knowledge][markd
   CHECK(knowledge::TitleFromFileName("/a/b/career_facts.md") == "Career facts");
   CHECK(knowledge::TitleFromFileName("noext") == "Noext");
 }
+
+TEST_CASE("a heading-like line inside a fenced code block stays in the entry's body", "[knowledge][markdown]") {
+  const std::string text =
+      "# Ops\n\n"
+      "## Install Redis\n"
+      "id: install-redis\n"
+      "questions:\n"
+      "- How do I install Redis?\n"
+      "\n"
+      "Run this:\n"
+      "\n"
+      "```sh\n"
+      "# install the server\n"
+      "apt-get install redis-server\n"
+      "## not a heading either\n"
+      "```\n"
+      "\n"
+      "Then start it.\n"
+      "\n"
+      "~~~~\n"
+      "# tilde fences too; a shorter ~~~ does not close them\n"
+      "~~~\n"
+      "# still code\n"
+      "~~~~\n"
+      "\n"
+      "## Next entry\n"
+      "id: next-entry\n"
+      "\n"
+      "Body.\n";
+  std::vector<knowledge::ParseIssue> issues;
+  auto entries = knowledge::ParseMarkdown(text, "x", &issues);
+  CHECK(issues.empty());
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].id == "install-redis");
+  CHECK(entries[0].body.find("# install the server\napt-get install redis-server\n## not a heading either") !=
+        std::string::npos);
+  CHECK(entries[0].body.find("Then start it.") != std::string::npos);
+  CHECK(entries[0].body.find("# still code") != std::string::npos);
+  CHECK(entries[1].id == "next-entry");
+  CHECK(entries[1].body == "Body.");
+
+  SECTION("the entry round-trips through ToMarkdown") {
+    auto again = knowledge::ParseMarkdown(knowledge::ToMarkdown(entries, "Ops"), "x", nullptr);
+    REQUIRE(again.size() == 2);
+    CheckSameEntry(again[0], entries[0]);
+  }
+  SECTION("inline backticks and indented-by-four lines do not open a fence") {
+    auto plain = knowledge::ParseMarkdown("## A\nid: a\n\nuse ```x``` here\n    ```\n## B\nid: b\n\nb.\n", "x", nullptr);
+    REQUIRE(plain.size() == 2);
+    CHECK(plain[1].id == "b");
+  }
+  SECTION("a fence never closed is reported, and swallows the rest as code") {
+    std::vector<knowledge::ParseIssue> open_issues;
+    auto open = knowledge::ParseMarkdown("## A\nid: a\n\n```\n# code\n\n## B\nid: b\n\nb.\n", "x", &open_issues);
+    REQUIRE(open.size() == 1);
+    REQUIRE(open_issues.size() == 1);
+    CHECK(open_issues[0].line == 4);
+    CHECK(open_issues[0].message.find("never closed") != std::string::npos);
+  }
+}
+
+TEST_CASE("IsEntryFormat tells the repo's entry files from other Markdown", "[knowledge][markdown]") {
+  CHECK(knowledge::IsEntryFormat(kEntryFile));
+  CHECK(knowledge::IsEntryFormat("## A\nquestions:\n- q?\n\nBody.\n"));
+  CHECK_FALSE(knowledge::IsEntryFormat("# Title\n\n## Section\nSome text: with a colon.\n"));
+  CHECK_FALSE(knowledge::IsEntryFormat("## Section\n\nid: after a blank line is text\n"));
+  CHECK_FALSE(knowledge::IsEntryFormat("```\n## A\nid: a\n```\n"));  // inside code
+  CHECK_FALSE(knowledge::IsEntryFormat(""));
+}

@@ -1,5 +1,7 @@
 // careerbot web chat: sends questions to POST /v1/ask and feedback to
-// POST /v1/feedback, and shows the conversation.
+// POST /v1/feedback, and shows the conversation. A clarification (kind
+// "clarify") shows its line and one button per option; a click asks that
+// option's entry (its question with its entry_id) in the same conversation.
 // Safety rule: every text that comes from the server (answers, sources,
 // suggestions, error messages) is inserted with textContent or
 // createTextNode, never as HTML. The page's Content-Security-Policy forbids
@@ -69,7 +71,9 @@
     busyIndicator.hidden = !on;
     sendButton.disabled = on;
     log.setAttribute('aria-busy', on ? 'true' : 'false');
-    for (const b of document.querySelectorAll('button.suggestion, button.retry')) b.disabled = on;
+    for (const b of document.querySelectorAll('button.suggestion, button.retry, button.option:not([data-consumed])')) {
+      b.disabled = on;
+    }
     if (on) log.scrollTop = log.scrollHeight;
   }
 
@@ -116,6 +120,47 @@
     return group;
   }
 
+  // The clarification's own line: its text before the numbered options
+  // (which the buttons replace here).
+  function clarifyPrompt(text) {
+    const t = typeof text === 'string' ? text : '';
+    let end = t.indexOf('\n1. ');
+    if (end < 0) end = t.indexOf('\n');
+    const line = (end < 0 ? t : t.slice(0, end)).trim();
+    return line || 'Did you mean one of these?';
+  }
+
+  // One button per option of a clarification. A click asks that option's
+  // question with its entry_id (the answer is exactly that entry), and the
+  // buttons are consumed: disabled, the chosen one marked pressed.
+  function optionButtons(options) {
+    const group = el('div', 'options');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Did you mean');
+    const buttons = [];
+    for (const o of options) {
+      const b = button('option', o.question, (event) => {
+        if (busy || b.dataset.consumed) return;
+        for (const other of buttons) {
+          other.dataset.consumed = '1';
+          other.disabled = true;
+          other.setAttribute('aria-pressed', other === b ? 'true' : 'false');
+        }
+        b.classList.add('chosen');
+        group.classList.add('chosen');
+        // From the keyboard (no pointer click), focus goes on to the input
+        // rather than being lost with the disabled button.
+        if (event.detail === 0) input.focus();
+        ask(o.question, { entryId: o.entry_id });
+      });
+      b.setAttribute('aria-pressed', 'false');
+      b.dataset.entryId = o.entry_id;
+      buttons.push(b);
+      group.appendChild(b);
+    }
+    return group;
+  }
+
   function feedbackBar(answerId) {
     const bar = el('div', 'feedback');
     bar.setAttribute('role', 'group');
@@ -158,6 +203,16 @@
     const msg = el('article', 'msg bot kind-' + kind.replace(/[^a-z]/g, ''));
     msg.setAttribute('aria-label', 'careerbot answered');
     if (typeof data.answer_id === 'string') msg.dataset.answerId = data.answer_id;
+    const options = kind === 'clarify' && Array.isArray(data.options)
+      ? data.options.filter((o) => o && typeof o.question === 'string' && o.question.trim() !== '' &&
+                                   typeof o.entry_id === 'string' && o.entry_id !== '')
+      : [];
+    if (options.length) {
+      msg.appendChild(el('p', 'text', clarifyPrompt(data.answer)));
+      msg.appendChild(optionButtons(options));
+      msg.appendChild(el('p', 'options-hint', 'Or type its number.'));
+      return append(msg);
+    }
     msg.appendChild(el('p', 'text', typeof data.answer === 'string' ? data.answer : ''));
 
     const sources = Array.isArray(data.sources) ? data.sources.filter((s) => s && typeof s === 'object') : [];
@@ -175,14 +230,14 @@
     return append(msg);
   }
 
-  function addError(message, question) {
+  function addError(message, question, entryId) {
     const msg = el('article', 'msg bot error');
     msg.setAttribute('aria-label', 'Error');
     msg.appendChild(el('p', 'text', message));
     if (question) {
       const retry = button('retry', 'Try again', () => {
         msg.remove();
-        ask(question, { repeat: true });
+        ask(question, { repeat: true, entryId: entryId });
       });
       msg.appendChild(retry);
     }
@@ -242,11 +297,14 @@
     setBusy(true);
     const body = { question: question, channel: 'web' };
     if (conversationId) body.conversation_id = conversationId;
+    // A clarification's option: asks exactly that entry.
+    const entryId = options && typeof options.entryId === 'string' ? options.entryId : '';
+    if (entryId) body.entry_id = entryId;
     const result = await postJson('/v1/ask', body, ASK_TIMEOUT_MS);
     setBusy(false);
     if (!result.ok) {
       const m = result.message;
-      addError(m.charAt(0).toUpperCase() + m.slice(1), question);
+      addError(m.charAt(0).toUpperCase() + m.slice(1), question, entryId);
       return;
     }
     if (typeof result.data.conversation_id === 'string' && result.data.conversation_id !== '') {
