@@ -65,7 +65,7 @@ void DiscordAdapter::RegisterRoutes(http::Router& server) {
 void DiscordAdapter::HandleInteraction(const httplib::Request& req, httplib::Response& res) {
   if (!config_.enabled()) {
     SendJson(res, 503,
-             ErrorJson("not_configured", "set DISCORD_PUBLIC_KEY to turn on the Discord adapter (see the README)"));
+             ErrorJson("not_configured", "set DISCORD_PUBLIC_KEY to turn on the Discord adapter (see docs/platforms.md)"));
     return;
   }
   bot::Status s = VerifySignature(config_.public_key, req.get_header_value("X-Signature-Ed25519"),

@@ -26,7 +26,7 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 void SendNotConfigured(httplib::Response& res, const char* variable, const char* platform) {
   SendJson(res, 503,
            ErrorJson("not_configured",
-                     std::string("set ") + variable + " to turn on the " + platform + " adapter (see the README)"));
+                     std::string("set ") + variable + " to turn on the " + platform + " adapter (see docs/platforms.md)"));
 }
 
 void SendUnauthorized(httplib::Response& res) {
