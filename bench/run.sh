@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# careerbot's benchmarks, one command (README, Speed):
+# careerbot's benchmarks, one command (docs/testing.md, "Speed"):
 #   bench/run.sh [--quick]
 # 1. a Release build of careerbot, answer_bench and scale_bench (build-bench/);
 # 2. in-process answer time (median, p99) on the shipped knowledge base

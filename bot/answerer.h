@@ -22,7 +22,7 @@ namespace bot {
 
 struct AnswererOptions {
   // Answers with a confidence below this are declined. Chosen with
-  // `careerbot eval --sweep` on the dev sets (see README).
+  // `careerbot eval --sweep` on the dev sets (see docs/answering.md).
   double threshold = 0.54;
   size_t candidates = 16;        // hits re-ranked per question
   size_t max_query_terms = 24;   // distinct terms kept from a long question
@@ -36,7 +36,7 @@ struct AnswererOptions {
   // best entries are plausible gets a clarification (kind "clarify": "Did
   // you mean one of these?" with up to max_options of the knowledge's own
   // questions) instead of a decline. At or above the threshold: no
-  // clarifications. Chosen with `careerbot eval --sweep-clarify` (README).
+  // clarifications. Chosen with `careerbot eval --sweep-clarify` (docs/answering.md).
   double clarify_floor = 0.48;
   size_t max_options = 3;
   // The learned ranking (bot/ranking.h): when set, its probability orders

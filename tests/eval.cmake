@@ -12,7 +12,7 @@ set_tests_properties(eval_build_kb PROPERTIES FIXTURES_SETUP eval_kb LABELS eval
 
 # The dev sets are gated at their targets (0.95 answerable, 0.95 decline, 1.0
 # small talk); the knowledge base's own tests at what the bot reaches today
-# (see README, "Answer quality"), so no change can make it worse.
+# (see docs/answering.md, "Answer quality"), so no change can make it worse.
 add_test(NAME eval_dev COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev.jsonl
          --min-answerable ${CAREERBOT_GATE_DEV_ANSWER} --min-decline ${CAREERBOT_GATE_DEV_DECLINE} --min-smalltalk 1.0)
 add_test(NAME eval_dev_breadth COMMAND careerbot eval --db ${EVAL_DB} ${CAREERBOT_EVAL_DIR}/dev-breadth.jsonl

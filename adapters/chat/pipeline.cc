@@ -38,7 +38,7 @@ void Serve(Platform& platform, const Route& route, const httplib::Request& req, 
   if (!platform.enabled()) {
     http::SendError(res, 503, "not_configured",
                     std::string("set ") + spec.enabling_variable + " to turn on the " + spec.title +
-                        " adapter (see the README)");
+                        " adapter (see docs/platforms.md)");
     return;
   }
   Reply early;

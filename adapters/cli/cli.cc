@@ -186,7 +186,7 @@ bot::AnswererOptions AnswererOptionsFrom(const Args& args, bool* ok) {
   // The learned ranker, when asked for: "builtin" (knowledge/ranker.model as
   // compiled in) or a model file. Its threshold replaces the hand-set
   // ranking's default. Not the default yet: on the dev sets it does not yet
-  // match the hand-set ranking (README, "Answer quality").
+  // match the hand-set ranking (docs/answering.md, "Answer quality").
   std::string ranker = args.Get("ranker", Env("CAREERBOT_RANKER"));
   if (ranker == "builtin") {
     options.model = bot::ranking::BuiltinModel();
@@ -290,7 +290,7 @@ const char kServeEnvHelp[] =
     "  CAREERBOT_ADMIN_TOKEN_LABEL  who the history records for its changes (default admin)\n"
     "\nEach secret below (tokens, signing secret, public key) comes from its variable, or from a file\n"
     "only its owner can read (mode 0600 or 0400) named by the variable + _FILE (SECURITY.md).\n"
-    "\nChat platforms (README: Connect to Slack / Discord / Mattermost), each on when its secret is set:\n";
+    "\nChat platforms (docs/platforms.md), each on when its secret is set:\n";
 
 // After the chat platforms' variables (from their registry, adapters/chat/registry.h).
 const char kServeSignalsHelp[] =

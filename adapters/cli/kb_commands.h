@@ -1,4 +1,4 @@
-// The curation commands of the `careerbot kb` command line (see README,
+// The curation commands of the `careerbot kb` command line (see docs/curation.md,
 // "Curating the knowledge"): list, show, search, add, edit, rm, export,
 // import, lint, history, revert and gaps. Each one opens the knowledge base,
 // calls knowledge/ (Curator, FindGaps, Lint, the import and export

@@ -118,7 +118,7 @@ TEST_CASE("a platform without its secret answers 503 naming the variable and is 
   CHECK(res.status == 503);
   json body = json::parse(res.body);
   CHECK(body["error"]["code"] == "not_configured");
-  CHECK(body["error"]["message"] == "set TOY_TOKEN to turn on the Toy adapter (see the README)");
+  CHECK(body["error"]["message"] == "set TOY_TOKEN to turn on the Toy adapter (see docs/platforms.md)");
   CHECK(toy.verified == 0);
   CHECK(toy.decoded == 0);
 }
