@@ -122,6 +122,8 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
   }
   q.confidence = answer->confidence;
   q.entry_id = answer->entry_id;
+  // To the writer through the shared log too (queued there, never waited for).
+  if (shared_log_) shared_log_->Append(q);
   // Queued, never waited for: losing a log line must not lose (or delay) the answer.
   if (!LogStore().EnqueueQuestion(std::move(q))) {
     uint64_t dropped = log_dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -147,7 +149,50 @@ knowledge::QuestionLogQueue::Stats Service::LogStats() {
 bot::Status Service::Feedback(const std::string& answer_id, bool helpful, const std::string& comment) {
   knowledge::StoreHandle::Pin pin(*knowledge_);
   // A comment is free text like a question: no credential is stored either.
-  return LogStore().RecordFeedback(answer_id, helpful, RedactSecrets(comment), clock_->NowSeconds());
+  const std::string redacted = RedactSecrets(comment);
+  const int64_t now = clock_->NowSeconds();
+  bot::Status local = LogStore().RecordFeedback(answer_id, helpful, redacted, now);
+  if (shared_log_ == nullptr) return local;
+  if (!local.ok()) {
+    // Not one of this replica's answers (or it keeps no log): any replica's,
+    // as long as it is known where they all are.
+    auto known = shared_log_->AnswerKnown(answer_id);
+    if (!known.ok()) {
+      shared_feedback_refused_.fetch_add(1, std::memory_order_relaxed);
+      return bot::Status::Unavailable(
+          "feedback on an answer from another replica cannot be checked while the shared store (Redis) is down; "
+          "try again shortly");
+    }
+    if (!*known) {
+      return local.code() == bot::Status::Code::kNotFound ? local
+                                                          : bot::Status::NotFound("no answer with id '" + answer_id + "'");
+    }
+  }
+  // Recorded by the writer (once: it sets the answer's one line).
+  if (!shared_log_->AppendFeedback(answer_id, helpful, redacted, now)) {
+    return local.ok() ? local : bot::Status::Unavailable("the shared question log's buffer is full; try again shortly");
+  }
+  return bot::Status::Ok();
+}
+
+bot::Status Service::WriteSharedLines(const std::vector<knowledge::LoggedQuestion>& lines) {
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  knowledge::Store& store = LogStore();
+  if (!store.writable()) return bot::Status::Unavailable("this process keeps no question log");
+  return store.LogQuestions(lines);
+}
+
+bot::Status Service::WriteSharedFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
+                                         int64_t at) {
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  knowledge::Store& store = LogStore();
+  if (!store.writable()) return bot::Status::Unavailable("this process keeps no question log");
+  return store.RecordFeedback(answer_id, helpful, comment, at);
+}
+
+bool Service::log_writable() {
+  knowledge::StoreHandle::Pin pin(*knowledge_);
+  return LogStore().writable();
 }
 
 int LogRetentionDaysFromEnv() {

@@ -36,6 +36,22 @@ class AnswerMetrics {
   metrics::Histogram latency_;
 };
 
+// The question log and feedback shared by replicas (Redis: a stream that the
+// writer consumes, adapters/redis/log_stream.h). Every method returns at
+// once but AnswerKnown (one bounded call). Thread-safe.
+class SharedLog {
+ public:
+  virtual ~SharedLog() = default;
+  // Queues a question-log line for the writer; false when it was dropped
+  // (its bounded buffer is full: Redis has been away too long).
+  virtual bool Append(const knowledge::LoggedQuestion& line) = 0;
+  // Queues feedback on an answer for the writer; false when dropped.
+  virtual bool AppendFeedback(const std::string& answer_id, bool helpful, const std::string& comment, int64_t at) = 0;
+  // Whether any replica gave the answer `answer_id` (within the log's
+  // retention); kUnavailable when that cannot be told now (Redis down).
+  virtual bot::Result<bool> AnswerKnown(const std::string& answer_id) = 0;
+};
+
 class Service {
  public:
   // Answers from `store` (not owned; it must outlive the Service).
@@ -50,8 +66,28 @@ class Service {
 
   // Answers and logs the question (channel from question.channel).
   bot::Result<bot::Answer> Ask(const bot::Question& question);
-  // Feedback on an earlier answer; kNotFound for an unknown answer id.
+  // Feedback on an earlier answer; kNotFound for an unknown answer id. With
+  // a shared log, an answer given by another replica is known too (and
+  // kUnavailable while that cannot be checked).
   bot::Status Feedback(const std::string& answer_id, bool helpful, const std::string& comment);
+
+  // Shares the question log and feedback with other replicas through
+  // `shared` (not owned; it must outlive the Service, or be unset first):
+  // every line logged and every feedback recorded is also appended there.
+  // Set before serving. Null: this process's log only.
+  void set_shared_log(SharedLog* shared) { shared_log_ = shared; }
+  // The writer's side of a shared log: lines from every replica written into
+  // this process's question log now (idempotent: a line whose answer id is
+  // logged already is not logged again), and feedback recorded on a logged
+  // answer (kNotFound while its line has not arrived). kUnavailable when this
+  // process keeps no log (a read-only snapshot without --log-db).
+  bot::Status WriteSharedLines(const std::vector<knowledge::LoggedQuestion>& lines);
+  bot::Status WriteSharedFeedback(const std::string& answer_id, bool helpful, const std::string& comment, int64_t at);
+  // Whether this process keeps a question log it can write.
+  bool log_writable();
+  // Feedback refused because an answer from another replica could not be
+  // checked (Redis down): careerbot_redis_fallbacks_total{what="feedback"}.
+  uint64_t shared_feedback_refused() const { return shared_feedback_refused_.load(std::memory_order_relaxed); }
 
   // The question log keeps a line this many days, then it is deleted: when
   // the service is made, then once a day as questions come in. 0 keeps lines
@@ -99,6 +135,8 @@ class Service {
   // machine; what is left is answering itself). Lines dropped because the
   // queue was full are counted here (careerbot_question_log_dropped_total).
   std::atomic<uint64_t> log_dropped_{0};
+  SharedLog* shared_log_ = nullptr;
+  std::atomic<uint64_t> shared_feedback_refused_{0};
 };
 
 // $CAREERBOT_LOG_RETENTION_DAYS as a number of days (0 or more), else 90.

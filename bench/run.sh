@@ -11,32 +11,51 @@
 # 4. HTTP on the shipped knowledge base: wrk against GET /healthz and
 #    POST /v1/ask in turns, three runs each at 8 and at 64 connections, on
 #    one server: medians, per-run ratios and the server's CPU per request;
+# 5. POST /v1/ask with and without Redis (issue 16: conversations and the
+#    question log shared through a redis-server on loopback), alternating, in
+#    the same run: requests/s at 8 connections, and the added time per
+#    request from the p50 at 1 connection (a new conversation each ask, and
+#    a continued one: one Redis round trip, then two);
 # then writes bench/results/*.csv, bench/results/summary.md and the chart
 # docs/bench-scale.png (gnuplot). It reports, it never fails on a target.
-# Installs wrk, gnuplot-nox and curl with apt-get when missing. Loopback only.
-# Takes about 5 minutes on 2 cores (plus the build); --quick: shorter runs.
+# Installs wrk, gnuplot-nox, curl and redis-server with apt-get when missing.
+# Loopback only. Takes about 6 minutes on 2 cores (plus the build); --quick:
+# shorter runs; --redis: only part 5 (bench/results/redis.csv);
+# CAREERBOT_BENCH_BUILD=DIR: use the binaries already built in DIR.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 quick=0
-[[ "${1:-}" == "--quick" ]] && quick=1
+only_redis=0
+for a in "$@"; do
+  [[ "$a" == "--quick" ]] && quick=1
+  [[ "$a" == "--redis" ]] && only_redis=1
+done
 ask_seconds=5; scale_seconds=3; wrk_seconds=6; http_reps=3
 if [[ $quick -eq 1 ]]; then ask_seconds=2; scale_seconds=1; wrk_seconds=2; http_reps=1; fi
 
-bash scripts/install-deps.sh --only wrk gnuplot-nox curl
+bash scripts/install-deps.sh --only wrk gnuplot-nox curl redis-server
 bash scripts/install-deps.sh
 
 build="$root/build-bench"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAREERBOT_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench >/dev/null
+if [[ -n "${CAREERBOT_BENCH_BUILD:-}" ]]; then
+  # An existing build directory (e.g. build/, RelWithDebInfo), not rebuilt:
+  # for a quick measurement on a busy machine; the figures say which.
+  build="$(realpath "$CAREERBOT_BENCH_BUILD")"
+else
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAREERBOT_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench >/dev/null
+fi
 bin="$build/careerbot"
 
 out="$root/bench/results"
 mkdir -p "$out"
 work="$(mktemp -d /tmp/careerbot-bench-XXXXXX)"
 server_pid=""
+redis_pid=""
 cleanup() {
   [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [[ -n "$redis_pid" ]] && kill -TERM "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,6 +64,7 @@ machine="$(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -
 echo "bench: $machine"
 
 # ---- 2. in process ----
+if [[ $only_redis -eq 0 ]]; then
 echo "bench: answer_bench on the shipped knowledge base (${ask_seconds}s)"
 echo "entries,asks,median_us,p90_us,p99_us" >"$out/answer.csv"
 "$build/answer_bench" --seconds "$ask_seconds" --csv >>"$out/answer.csv"
@@ -52,6 +72,8 @@ sizes="137,1000,10000,100000"
 echo "bench: scale_bench over $sizes entries (${scale_seconds}s of questions each)"
 "$build/scale_bench" --sizes "$sizes" --seconds "$scale_seconds" --dir "$work" --keep >"$out/scale.csv"
 cat "$out/scale.csv"
+
+fi
 
 # ---- 3 and 4. the server ----
 free_port() {
@@ -97,7 +119,7 @@ stop_server() {
   server_pid=""
 }
 run_wrk() {  # run_wrk MODE CONNECTIONS SECONDS: prints the WRK_RESULT json
-  wrk -t2 -c"$2" -d"$3s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$port" -- "$1" |
+  wrk -t"$(( $2 < 2 ? $2 : 2 ))" -c"$2" -d"$3s" --timeout 5s -s "$root/deploy/wrk-ask.lua" "http://127.0.0.1:$port" -- "$1" |
     sed -n 's/^WRK_RESULT //p'
 }
 field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
@@ -120,6 +142,56 @@ check_answers() {
     exit 1
   fi
 }
+
+redis_bench() {  # part 5: POST /v1/ask with and without Redis
+  local redis_port db="$work/shipped-redis.db" runs_r="$work/redis-runs.csv" rep mode c r label
+  redis_port="$(free_port)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
+    --logfile "$work/redis.log" &
+  redis_pid=$!
+  until (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do sleep 0.02; done
+  "$bin" kb build --db "$db" >/dev/null
+  echo "bench: POST /v1/ask with and without Redis ($http_reps alternating runs of ${wrk_seconds}s each)"
+  : >"$runs_r"
+  for rep in $(seq 1 "$http_reps"); do
+    for label in without with; do
+      if [[ $label == with ]]; then
+        start_server "$db" --redis "redis://127.0.0.1:$redis_port/0"
+      else
+        start_server "$db"
+      fi
+      for mode in ask conversation; do
+        for c in 1 8; do
+          run_wrk "$mode" "$c" 1 >/dev/null  # warm-up
+          r="$(run_wrk "$mode" "$c" "$wrk_seconds")"
+          echo "$label,$mode,$c,$rep,$(field "$r" rps),$(field "$r" p50_ms),$(field "$r" p99_ms),$(field "$r" errors_status)" >>"$runs_r"
+        done
+      done
+      stop_server
+    done
+  done
+  kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
+  rmed() {  # rmed LABEL MODE CONNECTIONS COLUMN: the median over the runs
+    awk -F, -v l="$1" -v m="$2" -v c="$3" -v k="$4" '$1==l && $2==m && $3==c {print $k}' "$runs_r" | sort -g |
+      awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+  }
+  echo "mode,connections,rps_without,rps_with,p50_ms_without,p50_ms_with,added_p50_ms,p99_ms_without,p99_ms_with,errors" >"$out/redis.csv"
+  for mode in ask conversation; do
+    for c in 1 8; do
+      local errs
+      errs="$(awk -F, -v m="$mode" -v c="$c" '$2==m && $3==c {n += $8} END {print n + 0}' "$runs_r")"
+      local p0 p1
+      p0="$(rmed without "$mode" "$c" 6)"; p1="$(rmed with "$mode" "$c" 6)"
+      echo "$mode,$c,$(rmed without "$mode" "$c" 5),$(rmed with "$mode" "$c" 5),$p0,$p1,$(awk -v a="$p1" -v b="$p0" 'BEGIN {printf "%.3f", a - b}'),$(rmed without "$mode" "$c" 7),$(rmed with "$mode" "$c" 7),$errs" >>"$out/redis.csv"
+    done
+  done
+  cp "$runs_r" "$out/redis-runs.csv"
+  cat "$out/redis.csv"
+}
+if [[ $only_redis -eq 1 ]]; then
+  redis_bench
+  exit 0
+fi
 
 echo "entries,startup_ms,peak_rss_mb,ask_rps_c8" >"$out/server.csv"
 for n in ${sizes//,/ }; do
@@ -169,6 +241,7 @@ for c in 8 64; do
   done
 done
 stop_server
+redis_bench
 # The median of column $3 of the runs of endpoint $1 at $2 connections.
 median() {
   awk -F, -v e="$1" -v c="$2" -v k="$3" '$1==e && $2==c {print $k}' "$runs" | sort -g |
@@ -243,6 +316,14 @@ GP
     done
   done
   echo
+  echo
+  echo "POST /v1/ask without and with Redis (conversations and the question log shared; medians of $http_reps alternating runs; 'conversation' continues one of 100 conversations, so it reads earlier turns too):"
+  echo
+  echo "| asks | connections | requests/s without | with | p50 without | with | added at p50 |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  tail -n +2 "$out/redis.csv" | while IFS=, read -r mode c r0 r1 p0 p1 added _ _ _; do
+    printf '| %s | %s | %.0f | %.0f | %.3f ms | %.3f ms | %.3f ms |\n' "$mode" "$c" "$r0" "$r1" "$p0" "$p1" "$added"
+  done
   echo
   echo "In process, shipped knowledge base (answer_bench, ${ask_seconds}s): $(tail -n 1 "$out/answer.csv" |
     awk -F, '{printf "%d entries, %d asks, median %.0f µs, p90 %.0f µs, p99 %.0f µs", $1, $2, $3, $4, $5}')"

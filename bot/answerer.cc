@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "bot/ranking.h"
 #include "bot/smalltalk.h"
 #include "bot/text.h"
+#include "bot/word_knowledge.h"
 #include "bot/words.h"
 
 namespace bot {
@@ -32,6 +34,10 @@ struct Concept {
   bool weak = false;
   bool corrected = false;
   bool context = false;  // carried over from an earlier turn
+  bool expanded = false; // a word the knowledge base lacks, read through word knowledge
+  bool filler = false;   // a common English word the knowledge base lacks: dropped from the topic
+  bool person = false;   // an unknown word naming a person or occupation ("lawyer")
+  double rarity = 1.0;   // how rare the typed word is in general English (1 = unknown to WordNet)
 };
 
 // True when the space-separated `terms` holds `term` as a whole word.
@@ -268,13 +274,120 @@ Result<std::shared_ptr<const Answerer::Prepared>> Answerer::Prepare() {
 
 namespace {
 
+// A word the knowledge base lacks, read through word knowledge (WordNet and
+// FOLDOC, bot/word_knowledge.h): a lemma the knowledge base has, a synonym
+// or derived form some entry is about ("remuneration" -> "pay") when the
+// question names the domain, or the words
+// of an abbreviation's expansion when the knowledge base holds them and is
+// about one of them ("VM" -> "virtual machine"; of several readings, the one
+// whose words it holds). A
+// person noun ("lawyer") is only read as another person noun, so another
+// profession stays unknown. Otherwise the word is marked as filler when it is
+// an adverb, or a common noun framing the question ("the field of", "at the
+// time of", "at this point"), and as a person when it names one.
+void ReadWithWordKnowledge(const std::string& surface, const std::vector<std::string>& tokens, bool names_domain,
+                           const Lexicon& lexicon, Concept* c, std::vector<Concept>* extra) {
+  if (surface.empty() || surface.find(' ') != std::string::npos) return;
+  const WordKnowledge& words = WordKnowledge::Builtin();
+  std::string word;
+  for (char ch : surface) {
+    if (ch != '.') word += ch;
+  }
+  auto known_term = [&](const std::string& text, std::string* term) {
+    std::vector<Term> terms = lexicon.normalizer.Terms(text);
+    if (terms.size() != 1) return false;
+    auto it = lexicon.doc_freq.find(terms[0].term);
+    if (it == lexicon.doc_freq.end()) return false;
+    *term = terms[0].term;
+    return true;
+  };
+  const long count = words.Count(word);
+  c->rarity = count < 0 ? 1.0 : 1.0 / (1.0 + std::log1p(static_cast<double>(count)));
+  c->person = words.IsPerson(word);
+  const std::vector<std::string> lemmas = words.Lemmas(word);
+  for (const std::string& r : names_domain ? words.Related(word) : lemmas) {
+    if (c->person && !words.IsPerson(r)) continue;
+    std::string term;
+    // Another form of the same word may meet any term; a related word only
+    // a term some entry is about (its title, phrasings or tags), not one
+    // bodies merely use: "font" ~ "case" must not find a body's "in any case".
+    const bool same_word = std::find(lemmas.begin(), lemmas.end(), r) != lemmas.end();
+    if (known_term(r, &term) && (same_word || lexicon.head_terms.count(term))) {
+      c->term = term;
+      c->expanded = true;
+      c->person = false;
+      return;
+    }
+  }
+  // An abbreviation: the reading whose words the knowledge base holds best.
+  double best_share = 0;
+  std::vector<std::string> best_terms;
+  for (const std::string& e : words.Expansions(word)) {
+    std::vector<Term> terms = lexicon.normalizer.Terms(e);
+    if (terms.empty()) continue;
+    std::vector<std::string> held;
+    for (const Term& t : terms) {
+      if (lexicon.doc_freq.count(t.term)) held.push_back(t.term);
+    }
+    double share = static_cast<double>(held.size()) / static_cast<double>(terms.size());
+    if (std::none_of(held.begin(), held.end(), [&](const std::string& t) { return lexicon.head_terms.count(t) > 0; })) {
+      continue;
+    }
+    if (share > best_share) {
+      best_share = share;
+      best_terms = held;
+    }
+  }
+  if (best_share >= kExpansionMinShare && !best_terms.empty()) {
+    c->term = best_terms[0];
+    c->expanded = true;
+    c->person = false;
+    for (size_t i = 1; i < best_terms.size(); i++) {
+      Concept e;
+      e.term = best_terms[i];
+      e.surface = surface;
+      e.doc_freq = lexicon.doc_freq.at(e.term);
+      e.expanded = true;
+      e.rarity = c->rarity;
+      extra->push_back(std::move(e));
+    }
+    return;
+  }
+  if (count < 0 || c->person) return;
+  if (words.IsAdverbOnly(word)) {
+    c->filler = true;
+    return;
+  }
+  // A common noun framing the question rather than naming its topic: "the
+  // field of", "at the time of", "in terms of", "at this point".
+  if (count < kFillerCount || !words.IsNoun(word)) return;
+  static const std::unordered_set<std::string> kAfter = {"of", "in"};
+  static const std::unordered_set<std::string> kPlace = {"at", "in", "on", "for"};
+  static const std::unordered_set<std::string> kDeterminers = {"the", "this", "that", "a", "an", "some", "any"};
+  for (size_t i = 0; i < tokens.size(); i++) {
+    if (tokens[i] != surface) continue;
+    bool before = i >= 2 && kPlace.count(tokens[i - 2]) && kDeterminers.count(tokens[i - 1]);
+    bool after = i + 1 < tokens.size() && kAfter.count(tokens[i + 1]) && i >= 1 && kDeterminers.count(tokens[i - 1]);
+    bool framed_after = i + 1 < tokens.size() && kAfter.count(tokens[i + 1]) && i >= 1 && kPlace.count(tokens[i - 1]);
+    if (before || after || framed_after) c->filler = true;
+  }
+}
+
 // Builds the weighted concepts of a question.
 std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexicon, const TypoCorrector& typos,
                                    size_t max_terms, std::vector<std::string>* corrections) {
   std::vector<Concept> concepts;
   std::unordered_set<std::string> seen;
   const size_t n = lexicon.entry_count;
-  for (Term& t : lexicon.normalizer.Terms(text)) {
+  const std::vector<std::string> tokens = Tokenize(text);  // with stop words, for filler frames
+  std::vector<Term> terms = lexicon.normalizer.Terms(text);
+  // Word knowledge reads an unknown word as a related one only in a question
+  // that names the domain (see below): elsewhere the unknown word is most
+  // likely the subject ("renew my passport" is not "pass" an exam).
+  const auto& domain_terms = lexicon.normalizer.synonyms().domain_terms();
+  const bool names_domain =
+      std::any_of(terms.begin(), terms.end(), [&](const Term& t) { return domain_terms.count(t.term) > 0; });
+  for (Term& t : terms) {
     if (concepts.size() >= max_terms) break;
     Concept c;
     c.term = t.term;
@@ -289,6 +402,9 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
         it = lexicon.doc_freq.find(c.term);
       }
     }
+    std::vector<Concept> extra;  // further terms of an abbreviation's expansion
+    if (it == lexicon.doc_freq.end()) ReadWithWordKnowledge(t.surface, tokens, names_domain, lexicon, &c, &extra);
+    it = lexicon.doc_freq.find(c.term);
     if (!seen.insert(c.term).second) continue;
     c.doc_freq = it == lexicon.doc_freq.end() ? 0 : it->second;
     c.weight = Idf(n, c.doc_freq);
@@ -299,8 +415,20 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
       c.weight *= kWeakFactor;
       c.weak = true;
     }
+    // A common English word the knowledge base lacks ("ideally", "the field
+    // of", "at the time of") is filler: it stays in the question, out of the topic.
+    if (c.filler && !c.weak) {
+      c.weight *= kWeakFactor;
+      c.weak = true;
+    }
     if (c.corrected) c.weight *= kCorrectedFactor;
+    if (c.expanded) c.weight *= kExpandedFactor;
     concepts.push_back(std::move(c));
+    for (Concept& e : extra) {
+      if (concepts.size() >= max_terms || !seen.insert(e.term).second) continue;
+      e.weight = Idf(n, e.doc_freq) * kExpandedFactor / static_cast<double>(extra.size());
+      concepts.push_back(std::move(e));
+    }
   }
   // A question that names the domain ("backend", "developer", "API") and has
   // a word the knowledge base lacks, or only uses in passing (never as what
@@ -412,11 +540,20 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   std::vector<double> idfs;  // Idf of each concept's term (0 for unknown terms, which never match)
   double raw_total = 0, unknown_raw = 0;
   size_t unknown_count = 0, corrected_count = 0, own_count = 0;
+  double unknown_rarity = 0;
+  size_t lexicon_unknown = 0, filler_count = 0;
+  bool occupation = false;
   for (const Concept& c : concepts) {
     hashes.push_back(TermHash(c.term));
     idfs.push_back(c.doc_freq > 0 ? Idf(lexicon.entry_count, c.doc_freq) : 0.0);
     if (c.context) continue;
     own_count++;
+    if (c.filler) filler_count++;
+    if (c.doc_freq == 0) {
+      if (!c.weak) unknown_rarity = std::max(unknown_rarity, c.rarity);
+      if (c.rarity >= 1.0) lexicon_unknown++;
+      if (c.person) occupation = true;
+    }
     double raw = Idf(lexicon.entry_count, c.doc_freq);
     raw_total += raw;
     if (c.doc_freq == 0) {
@@ -439,13 +576,14 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
       PrepareTermSets(&local);
       doc = &local;
     }
-    double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0;
+    double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0, expanded = 0;
     for (size_t i = 0; i < concepts.size(); i++) {
       const Concept& c = concepts[i];
       bool in_head = Has(doc->head_set, hashes[i]);
       bool in_body = !in_head && Has(doc->body_set, hashes[i]);
       if (!c.context && (in_head || in_body)) raw_covered += Idf(lexicon.entry_count, c.doc_freq);
       if (c.weak && !all_weak) continue;
+      if (c.expanded && (in_head || in_body)) expanded += c.weight;
       if (in_head) {
         covered += c.weight * kHeadStrength;
         head += c.weight;
@@ -519,6 +657,11 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     f[kCorrectedShare] = own_count ? static_cast<double>(corrected_count) / own_count : 0;
     f[kNonEnglish] = non_english;
     f[kCoverageXSim] = rk.coverage * rk.question_sim;
+    f[kUnknownRarity] = unknown_rarity;
+    f[kLexiconUnknown] = static_cast<double>(std::min<size_t>(lexicon_unknown, 3)) / 3.0;
+    f[kOccupation] = occupation ? 1 : 0;
+    f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
+    f[kFillerShare] = own_count ? static_cast<double>(filler_count) / own_count : 0;
     r.ranked.push_back(rk);
   }
   // How each candidate stands against the others (by the hand-set score).
@@ -603,6 +746,102 @@ std::string Lower(const std::string& s) {
   return out;
 }
 
+// Where a question may hold two: after a question mark with more text
+// behind it, or at ", and", "; and", ", also" or "and" before a question
+// word ("..., and is it a good career?"). Each part needs three words.
+std::vector<std::string> SplitParts(const std::string& text) {
+  std::string lower = Lower(text);
+  std::vector<size_t> cuts;  // (cut at, resume at) pairs flattened
+  auto words_in = [](const std::string& s) { return Tokenize(s).size(); };
+  size_t q = lower.find('?');
+  if (q != std::string::npos && q + 1 < lower.size() && !Trim(lower.substr(q + 1)).empty()) {
+    cuts = {q + 1, q + 1};
+  } else {
+    static const char* const kJoins[] = {", and ", "; and ", ", also ", "; "};
+    static const char* const kQuestionWords[] = {"is ", "are ", "what ", "how ", "which ", "should ", "do ",
+                                                 "does ", "can ", "why ", "where ", "when ", "will ", "who "};
+    for (const char* j : kJoins) {
+      size_t at = lower.find(j);
+      if (at != std::string::npos) {
+        cuts = {at, at + std::char_traits<char>::length(j)};
+        break;
+      }
+    }
+    if (cuts.empty()) {
+      size_t at = 0;
+      while ((at = lower.find(" and ", at)) != std::string::npos) {
+        std::string rest = lower.substr(at + 5);
+        if (std::any_of(std::begin(kQuestionWords), std::end(kQuestionWords),
+                        [&](const char* w) { return StartsWith(rest, w); })) {
+          cuts = {at, at + 5};
+          break;
+        }
+        at += 5;
+      }
+    }
+  }
+  if (cuts.empty()) return {};
+  std::string first(Trim(text.substr(0, cuts[0])));
+  std::string second(Trim(text.substr(cuts[1])));
+  if (words_in(first) < 3 || words_in(second) < 3) return {};
+  return {first, second};
+}
+
+// A two-part question's parts, each read and ranked alone.
+struct TwoParts {
+  bool found = false;
+  std::vector<Concept> concepts[2];
+  std::shared_ptr<Ranking> rankings[2];
+  const Ranked* first = nullptr;  // each part's confident winner
+  const Ranked* second = nullptr;
+};
+
+Result<bool> AnswerParts(Retriever* retriever_, const AnswererOptions& options_, const std::string& text,
+                         const Lexicon& lexicon, const TypoCorrector& typos, TwoParts* out) {
+  std::vector<std::string> parts = SplitParts(text);
+  if (parts.size() != 2) return false;
+  for (int i = 0; i < 2; i++) {
+    out->concepts[i] = BuildConcepts(parts[i], lexicon, typos, options_.max_query_terms, nullptr);
+  }
+  // The second part often refers back to the first ("is it a good
+  // career?"): then it is read with the first part's topic, as a follow-up.
+  std::vector<std::string> own_topic;
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  for (const Concept& c : out->concepts[1]) {
+    if (c.doc_freq > 0 && !c.weak && !domain.count(c.term)) own_topic.push_back(c.term);
+  }
+  if (!ContextReason(parts[1], own_topic).empty()) {
+    for (const Concept& c : out->concepts[0]) {
+      if (c.doc_freq == 0 || c.weak) continue;
+      if (std::any_of(out->concepts[1].begin(), out->concepts[1].end(),
+                      [&](const Concept& o) { return o.term == c.term; })) {
+        continue;
+      }
+      Concept k = c;
+      k.weight = Idf(lexicon.entry_count, c.doc_freq) * kContextFactor;
+      k.context = true;
+      out->concepts[1].push_back(std::move(k));
+    }
+  }
+  const Ranked* winners[2] = {nullptr, nullptr};
+  for (int i = 0; i < 2; i++) {
+    auto r = Rank(retriever_, out->concepts[i], lexicon, options_.candidates, options_.model.get(),
+                  NonEnglishShare(parts[i], out->concepts[i]));
+    if (!r.ok()) return r.status();
+    out->rankings[i] = std::make_shared<Ranking>(std::move(*r));
+    const auto& ranked = out->rankings[i]->ranked;
+    if (ranked.empty() || ranked[0].confidence < options_.threshold || IsNoAnswer(ranked[0].hit->entry())) {
+      return false;
+    }
+    winners[i] = &ranked[0];
+  }
+  if (winners[0]->hit->entry().id == winners[1]->hit->entry().id) return false;
+  out->first = winners[0];
+  out->second = winners[1];
+  out->found = true;
+  return true;
+}
+
 }  // namespace
 
 Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question) {
@@ -664,7 +903,8 @@ Result<Answer> Answerer::AnswerChosen(const Question& question, const std::strin
   }
   turn.entry_id = e.id;
   turn.names = NamedTerms(text, concepts);
-  conversations_.Add(answer.conversation_id, std::move(turn));
+  turn.answer_id = answer.answer_id;
+  Dialogue().Add(answer.conversation_id, std::move(turn));
   if (question.explain) {
     Explanation ex;
     for (const Concept& c : concepts) ex.query_terms.push_back(c.term);
@@ -695,7 +935,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
   answer.conversation_id = question.conversation_id.empty() ? ids_->NewId() : question.conversation_id;
   std::vector<Turn> history = question.conversation_id.empty()
                                   ? std::vector<Turn>{}
-                                  : conversations_.Recent(question.conversation_id);
+                                  : Dialogue().Recent(question.conversation_id);
 
   // A choice among the previous turn's clarification: the option's number
   // ("2"), its question as offered, or its entry id (Question::entry_id, as
@@ -894,6 +1134,20 @@ Result<Answer> Answerer::Ask(const Question& question) {
   answer.confidence = winner ? std::round(winner->confidence * 10000) / 10000 : 0.0;
   answer.answered = winner && answer.confidence >= options_.threshold;
 
+  // A two-part question ("What is a backend developer, and is it a good
+  // career?") answers both parts, each with its source, when each part alone
+  // ranks confidently on a different entry; otherwise it is one question.
+  TwoParts parts;
+  if (!context_used) {
+    auto split = AnswerParts(retriever_, options_, text, lexicon, (*prepared)->typos, &parts);
+    if (!split.ok()) return split.status();
+    if (parts.found) {
+      winner = parts.first;
+      answer.confidence = std::round(std::min(parts.first->confidence, parts.second->confidence) * 10000) / 10000;
+      answer.answered = true;
+    }
+  }
+
   // Curators mark entries that record what the knowledge does NOT hold
   // ("no reliable figure for pay in India") with the tag "no-answer": they
   // decline, but say why and cite where that was checked.
@@ -912,14 +1166,21 @@ Result<Answer> Answerer::Ask(const Question& question) {
     const Entry& e = winner->hit->entry();
     answer.kind = "kb";
     answer.entry_id = e.id;
-    answer.text = Compose(e, concepts, lexicon.normalizer, options_.max_answer_chars);
+    answer.text = Compose(e, parts.found ? parts.concepts[0] : concepts, lexicon.normalizer,
+                          options_.max_answer_chars);
     answer.sources.push_back(
-        {e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
+        {e.id, e.title, e.source.article, e.source.section, e.source.url,
+         parts.found ? std::round(winner->confidence * 10000) / 10000 : answer.confidence});
     // When the runner-up is as good a reading of the question (a near tie
     // between two confident entries), the answer gives both, each with its
     // source, rather than betting on one.
     const Entry* second = nullptr;
-    if (ranked.size() > 1 && winner->score - ranked[1].score < options_.tie_margin &&
+    if (parts.found) {
+      second = &parts.second->hit->entry();
+      answer.text += "\n\n" + Compose(*second, parts.concepts[1], lexicon.normalizer, options_.max_answer_chars);
+      answer.sources.push_back({second->id, second->title, second->source.article, second->source.section,
+                                second->source.url, std::round(parts.second->confidence * 10000) / 10000});
+    } else if (ranked.size() > 1 && winner->score - ranked[1].score < options_.tie_margin &&
         ranked[1].confidence >= options_.threshold && !IsNoAnswer(ranked[1].hit->entry())) {
       second = &ranked[1].hit->entry();
       answer.text += "\n\n" + Compose(*second, concepts, lexicon.normalizer, options_.max_second_chars);
@@ -999,7 +1260,8 @@ Result<Answer> Answerer::Ask(const Question& question) {
       turn.names.push_back(c.term);
     }
   }
-  conversations_.Add(answer.conversation_id, std::move(turn));
+  turn.answer_id = answer.answer_id;
+  Dialogue().Add(answer.conversation_id, std::move(turn));
 
   if (question.explain) {
     Explanation ex;

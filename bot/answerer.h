@@ -89,7 +89,12 @@ class Answerer {
   Result<std::vector<Candidate>> Candidates(const std::string& text);
 
   const AnswererOptions& options() const { return options_; }
+  // This process's own conversations (used unless set_conversations).
   ConversationStore& conversations() { return conversations_; }
+  // Keeps conversations in `shared` instead (a store every replica reaches;
+  // not owned: it must outlive the Answerer, or be unset first). Set before
+  // Ask is called; null goes back to this process's own store.
+  void set_conversations(Conversations* shared) { shared_conversations_ = shared; }
 
  private:
   struct Prepared;  // a lexicon with its typo corrector
@@ -105,6 +110,8 @@ class Answerer {
   Clock* clock_;
   IdGenerator* ids_;
   ConversationStore conversations_;
+  Conversations* shared_conversations_ = nullptr;
+  Conversations& Dialogue() { return shared_conversations_ ? *shared_conversations_ : conversations_; }
   std::mutex mu_;
   std::shared_ptr<const Prepared> prepared_;  // guarded by mu_
 };

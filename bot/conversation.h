@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <list>
 #include <mutex>
 #include <string>
@@ -29,17 +30,36 @@ struct Turn {
   std::string text;                // the question as asked (kept when it got a clarification)
   std::string normalized;          // ... and its index terms
   std::vector<ClarifyOption> options;  // the clarification's options, when it got one
+  // The answer given to this turn. Not needed to read a follow-up; a store
+  // shared by replicas (adapters/redis/conversations.h) also records it, so
+  // that feedback on this answer is accepted by any replica.
+  std::string answer_id;
 };
 
-class ConversationStore {
+// Where conversations are kept: this process's memory (ConversationStore),
+// or a store every replica reaches (adapters/redis/conversations.h). Both
+// keep at most kMaxTurns turns per conversation and forget one ttl_seconds
+// after its last turn. A store that cannot answer (Redis down or slow)
+// returns no turns and drops the turn added: the question is then read
+// alone, never failed. Thread-safe.
+class Conversations {
  public:
   static constexpr size_t kMaxTurns = 4;
-
-  ConversationStore(Clock* clock, size_t max_conversations = 10000, int64_t ttl_seconds = 1800);
-
+  static constexpr size_t kDefaultMaxConversations = 10000;
+  static constexpr int64_t kDefaultTtlSeconds = 1800;
+  virtual ~Conversations() = default;
   // The turns of `id`, oldest first; empty when unknown or expired.
-  std::vector<Turn> Recent(const std::string& id);
-  void Add(const std::string& id, Turn turn);
+  virtual std::vector<Turn> Recent(const std::string& id) = 0;
+  virtual void Add(const std::string& id, Turn turn) = 0;
+};
+
+class ConversationStore : public Conversations {
+ public:
+  ConversationStore(Clock* clock, size_t max_conversations = kDefaultMaxConversations,
+                    int64_t ttl_seconds = kDefaultTtlSeconds);
+
+  std::vector<Turn> Recent(const std::string& id) override;
+  void Add(const std::string& id, Turn turn) override;
   size_t size();
 
  private:

@@ -21,7 +21,8 @@ const char* const kNames[kFeatureCount] = {
     "head_share",      "body_only_share",  "title_share",    "best_phrasing_share", "phrasing_recall",
     "raw_coverage",    "unknown_share",    "max_uncovered",  "term_count",       "unknown_count",
     "anchored",        "all_weak",         "corrected_share", "score_margin",    "coverage_margin",
-    "hand_rank",       "non_english",      "coverage_x_sim",
+    "hand_rank",       "non_english",      "coverage_x_sim",  "unknown_rarity",   "lexicon_unknown",
+    "occupation",      "expanded_share",   "filler_share",
 };
 
 double Sigmoid(double z) {

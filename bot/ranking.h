@@ -52,6 +52,17 @@ constexpr double kNoTopicFactor = 0.5;
 constexpr double kNonEnglishReplyShare = 0.6;
 // Terms more than this share of the entries hold are too common to search by.
 constexpr double kCommonTermShare = 0.25;
+// Word knowledge (bot/word_knowledge.h) for words the knowledge base lacks:
+// a word read as a related word or an abbreviation's expansion counts this
+// much of its term's weight;
+constexpr double kExpandedFactor = 0.7;
+// an abbreviation is read as the expansion of which the knowledge base holds
+// at least this share of the words;
+constexpr double kExpansionMinShare = 0.66;
+// and a noun at least this common (WordNet sense tag count) that is no person
+// is filler where it frames the question ("the field of", "at the time of",
+// "at this point"), as is a word WordNet knows only as an adverb.
+constexpr long kFillerCount = 100;
 
 // ---- Features ----
 enum Feature : size_t {
@@ -78,6 +89,11 @@ enum Feature : size_t {
   kHandRank,           // 1 / (1 + rank by hand score)
   kNonEnglish,         // share of the question's words neither English nor known to the knowledge base
   kCoverageXSim,       // coverage * phrasing similarity
+  kUnknownRarity,      // the rarest unknown topic word's rarity in general English (1 = unknown to WordNet), 0 if none
+  kLexiconUnknown,     // number of words neither the knowledge base nor WordNet knows, capped at 3, / 3
+  kOccupation,         // 1 when an unknown word names a person or occupation ("firefighter")
+  kExpandedShare,      // share of topic weight the entry holds through words read by word knowledge
+  kFillerShare,        // share of the question's words that are common English filler the knowledge base lacks
   kFeatureCount
 };
 using Features = std::array<double, kFeatureCount>;

@@ -3,6 +3,8 @@
 -- argument "healthz":
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080
 --   wrk -t2 -c64 -d10s -s deploy/wrk-ask.lua http://127.0.0.1:8080 -- healthz
+-- With "conversation", each ask continues one of 100 conversations (so the
+-- server reads the earlier turns, too: bench/run.sh, with and without Redis).
 -- A second argument paces each connection: it waits that many milliseconds
 -- after each response, so two servers are compared at the same request rate
 -- (latency at equal load, not at each one's saturation):
@@ -39,6 +41,12 @@ function init(args)
   if args[2] then pace_ms = tonumber(args[2]) or 0 end
   for i, q in ipairs(questions) do
     bodies[i] = '{"question":"' .. q .. '"}'
+  end
+  if mode == "conversation" then
+    local tag = tostring(math.random(1000000))
+    for i, q in ipairs(questions) do
+      bodies[i] = '{"question":"' .. q .. '","conversation_id":"bench-' .. tag .. '-' .. (i * 7 % 100) .. '"}'
+    end
   end
   counter = math.random(#questions)
 end

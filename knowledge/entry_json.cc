@@ -4,6 +4,7 @@
 #include <set>
 
 #include "bot/text.h"
+#include "knowledge/markdown.h"
 
 namespace knowledge {
 namespace {
@@ -245,10 +246,12 @@ std::vector<FieldProblem> ValidateEntry(const bot::Entry& e) {
       out.push_back({"body", "is longer than " + std::to_string(kMaxBodyBytes) + " bytes"});
     }
     size_t start = 0, line_no = 1;
+    CodeFences fences;  // a "# comment" in fenced code is code, not a heading
     while (start <= e.body.size()) {
       size_t end = e.body.find('\n', start);
       if (end == std::string::npos) end = e.body.size();
-      if (IsHeadingLine(e.body.substr(start, end - start))) {
+      const std::string line = e.body.substr(start, end - start);
+      if (!fences.Code(line) && IsHeadingLine(line)) {
         out.push_back({"body", "line " + std::to_string(line_no) +
                                    " is a Markdown heading; an entry's body cannot hold headings (each heading "
                                    "starts an entry)"});
@@ -257,6 +260,10 @@ std::vector<FieldProblem> ValidateEntry(const bot::Entry& e) {
       if (end == e.body.size()) break;
       start = end + 1;
       line_no++;
+    }
+    if (fences.open_line() > 0) {
+      out.push_back({"body", "line " + std::to_string(fences.open_line()) +
+                                 " opens a code fence (``` or ~~~) that is never closed"});
     }
   }
   if (e.questions.size() > kMaxQuestions) {

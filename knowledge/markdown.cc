@@ -48,46 +48,18 @@ int HeadingLevel(std::string_view line, std::string_view* title) {
   return title->empty() ? 0 : static_cast<int>(level);
 }
 
-// A code fence's opening or closing line (CommonMark: up to three spaces,
-// then three or more backticks or tildes): its character and length, or 0.
-size_t FenceRun(std::string_view line, char* ch) {
-  size_t indent = 0;
-  while (indent < line.size() && indent < 4 && line[indent] == ' ') indent++;
-  if (indent > 3 || indent >= line.size() || (line[indent] != '`' && line[indent] != '~')) return 0;
-  size_t run = 0;
-  while (indent + run < line.size() && line[indent + run] == line[indent]) run++;
-  if (run < 3) return 0;
-  // A backtick fence's info string holds no backtick ("```a`b" is inline code).
-  if (line[indent] == '`' && line.find('`', indent + run) != std::string_view::npos) return 0;
-  *ch = line[indent];
-  return run;
-}
-
 // Which lines are ATX headings, leaving out lines inside fenced code blocks
 // (a "# comment" in a shell snippet is not a heading). A fence left open runs
 // to the end of the text, as in CommonMark; `unclosed` gets its line (1-based).
 std::vector<int> HeadingLevels(const std::vector<std::string_view>& lines, size_t* unclosed) {
   std::vector<int> levels(lines.size(), 0);
-  char fence_ch = 0;
-  size_t fence_len = 0, fence_line = 0;
+  CodeFences fences;
   for (size_t i = 0; i < lines.size(); i++) {
-    char ch = 0;
-    size_t run = FenceRun(lines[i], &ch);
-    if (fence_len > 0) {
-      // Closed by the same character, at least as long, with nothing after it.
-      if (run >= fence_len && ch == fence_ch && Trim(lines[i]).size() == run) fence_len = 0;
-      continue;
-    }
-    if (run > 0) {
-      fence_ch = ch;
-      fence_len = run;
-      fence_line = i + 1;
-      continue;
-    }
+    if (fences.Code(lines[i])) continue;
     std::string_view title;
     levels[i] = HeadingLevel(lines[i], &title);
   }
-  *unclosed = fence_len > 0 ? fence_line : 0;
+  *unclosed = fences.open_line();
   return levels;
 }
 
@@ -117,6 +89,35 @@ std::string JoinBody(const std::vector<std::string_view>& lines, size_t from, si
 }
 
 }  // namespace
+
+size_t CodeFences::Run(std::string_view line, char* ch) {
+  size_t indent = 0;
+  while (indent < line.size() && indent < 4 && line[indent] == ' ') indent++;
+  if (indent > 3 || indent >= line.size() || (line[indent] != '`' && line[indent] != '~')) return 0;
+  size_t run = 0;
+  while (indent + run < line.size() && line[indent + run] == line[indent]) run++;
+  if (run < 3) return 0;
+  // A backtick fence's info string holds no backtick ("```a`b" is inline code).
+  if (line[indent] == '`' && line.find('`', indent + run) != std::string_view::npos) return 0;
+  *ch = line[indent];
+  return run;
+}
+
+bool CodeFences::Code(std::string_view line) {
+  lines_++;
+  char ch = 0;
+  size_t run = Run(line, &ch);
+  if (len_ > 0) {
+    // Closed by the same character, at least as long, with nothing after it.
+    if (run >= len_ && ch == ch_ && Trim(line).size() == run) len_ = 0;
+    return true;
+  }
+  if (run == 0) return false;
+  ch_ = ch;
+  len_ = run;
+  open_line_ = lines_;
+  return true;
+}
 
 void AssignEntryIds(std::vector<Entry>* entries) {
   std::set<std::string> used;

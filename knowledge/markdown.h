@@ -43,6 +43,24 @@ bool IsEntryFormat(std::string_view text);
 // among `entries`.
 void AssignEntryIds(std::vector<bot::Entry>* entries);
 
+// Follows fenced code blocks (CommonMark: up to three spaces, then three or
+// more backticks or tildes; closed by the same character, at least as many,
+// alone on its line) through a text, line by line.
+class CodeFences {
+ public:
+  // True when `line`, the text's next line, opens, is inside or closes a fence.
+  bool Code(std::string_view line);
+  // The 1-based line of the fence still open after the lines so far, or 0.
+  size_t open_line() const { return len_ > 0 ? open_line_ : 0; }
+
+ private:
+  static size_t Run(std::string_view line, char* ch);
+  char ch_ = 0;
+  size_t len_ = 0;  // the open fence's length; 0: none open
+  size_t open_line_ = 0;
+  size_t lines_ = 0;
+};
+
 // Parses a plain-text article: a heading is a short line with no closing
 // punctuation whose longer words are capitalized, not a list item.
 std::vector<bot::Entry> ParsePlainText(std::string_view text, const std::string& article);

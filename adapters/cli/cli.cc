@@ -277,6 +277,7 @@ const char kServeEnvHelp[] =
     "  CAREERBOT_LOG_RETENTION_DAYS  days the question log keeps a line (default 90, 0 forever)\n"
     "  CAREERBOT_REDIS_URL        --redis: state shared by replicas (default: none, this process's own);\n"
     "                             it may hold a password, so it may also come from CAREERBOT_REDIS_URL_FILE\n"
+    "  CAREERBOT_REDIS_CONSUMER   1: --redis-consumer, this process is the writer of every replica's question log\n"
     "\nLimits (SECURITY.md):\n"
     "  CAREERBOT_RATE_LIMIT       requests a minute per client on /v1/ask, /v1/feedback (by IP) and the\n"
     "                             chat webhooks (by platform user); past it 429 (default 60, 0 off)\n"
@@ -324,8 +325,11 @@ int Serve(int argc, char** argv) {
       {"drain-timeout", true,
        "seconds to finish requests in flight on SIGTERM ($CAREERBOT_DRAIN_TIMEOUT, default 10)"},
       {"redis", true,
-       "share rate limits and Slack event ids with other replicas through this Redis, "
-       "redis://[:password@]host[:port][/db] ($CAREERBOT_REDIS_URL, default: none)"},
+       "share rate limits, Slack event ids, conversations and the question log with other replicas through this "
+       "Redis, redis://[:password@]host[:port][/db] ($CAREERBOT_REDIS_URL, default: none)"},
+      {"redis-consumer", false,
+       "with --redis: be the writer, reading every replica's question log and feedback into this process's log "
+       "($CAREERBOT_REDIS_CONSUMER=1; one per Redis)"},
       {"help", false, "show this help"}};
   Args args;
   if (!ParseArgs(argc, argv, 2, specs, "serve", &args)) return 2;
@@ -407,6 +411,18 @@ int Serve(int argc, char** argv) {
     redis::RedisOptions parsed;
     config_status = redis::ParseRedisUrl(options.redis_url, &parsed);
   }
+  {
+    const std::string consumer = FlagOrEnv(args, "redis-consumer", "CAREERBOT_REDIS_CONSUMER", "", &from);
+    if (args.Has("redis-consumer") || consumer == "1" || consumer == "true" || consumer == "yes") {
+      options.redis_consumer = true;
+    } else if (!consumer.empty() && consumer != "0" && consumer != "false" && consumer != "no") {
+      return bad("CAREERBOT_REDIS_CONSUMER", consumer, "1 or 0");
+    }
+  }
+  if (config_status.ok() && options.redis_consumer && options.redis_url.empty()) {
+    config_status = bot::Status::InvalidArgument(
+        "--redis-consumer (CAREERBOT_REDIS_CONSUMER) needs a Redis: --redis or CAREERBOT_REDIS_URL");
+  }
   if (!config_status.ok()) {
     std::fprintf(stderr, "careerbot serve: %s\n", config_status.message().c_str());
     return 2;
@@ -443,7 +459,11 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "careerbot serve: %s\n", lexicon.status().message().c_str());
     return 1;
   }
-  if (log_db.empty() && kb->read_only()) {
+  if (log_db.empty() && kb->read_only() && !options.redis_url.empty()) {
+    spdlog::info("{} is a published snapshot, served read-only: questions and feedback go to the writer through "
+                 "Redis only (--log-db keeps a copy here)",
+                 db);
+  } else if (log_db.empty() && kb->read_only()) {
     spdlog::warn("{} is a published snapshot, served read-only: questions are not logged and feedback is refused; "
                  "give the log a file of its own with --log-db",
                  db);

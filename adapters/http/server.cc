@@ -20,6 +20,8 @@
 #include "adapters/http/observability.h"
 #include "adapters/http/request_decode.h"
 #include "adapters/json_codec.h"
+#include "adapters/redis/conversations.h"
+#include "adapters/redis/log_stream.h"
 #include "adapters/redis/shared_state.h"
 #include "adapters/slack/slack.h"
 #include "adapters/web/web.h"
@@ -287,13 +289,45 @@ std::string HttpServer::RenderMetrics() {
     out += "careerbot_redis_up " + std::string(redis_->up() ? "1" : "0") + "\n";
     metrics::AppendHeader(&out, "careerbot_redis_failures_total", "counter",
                           "Redis calls that failed (no connection, a timeout).");
-    out += "careerbot_redis_failures_total " + std::to_string(redis_->client().failures()) + "\n";
+    out += "careerbot_redis_failures_total " +
+           std::to_string(redis_->client().failures() + (log_client_ ? log_client_->failures() : 0) +
+                          (consumer_client_ ? consumer_client_->failures() : 0)) +
+           "\n";
     metrics::AppendHeader(&out, "careerbot_redis_fallbacks_total", "counter",
                           "Decisions taken with this replica's own state because Redis did not answer, by what.");
     out += "careerbot_redis_fallbacks_total{what=\"rate_limit\"} " +
            std::to_string(limiter_ ? limiter_->fallbacks() : 0) + "\n";
     out += "careerbot_redis_fallbacks_total{what=\"slack_event\"} " +
            std::to_string(slack_ ? slack_->deduper().fallbacks() : 0) + "\n";
+    out += "careerbot_redis_fallbacks_total{what=\"conversation\"} " +
+           std::to_string(conversations_ ? conversations_->fallbacks() : 0) + "\n";
+    out += "careerbot_redis_fallbacks_total{what=\"feedback\"} " +
+           std::to_string(service_.shared_feedback_refused()) + "\n";
+    if (shipper_) {
+      redis::LogShipper::Stats ship = shipper_->stats();
+      metrics::AppendHeader(&out, "careerbot_redis_log_sent_total", "counter",
+                            "Question-log lines and feedback events appended to the Redis stream for the writer.");
+      out += "careerbot_redis_log_sent_total " + std::to_string(ship.sent) + "\n";
+      metrics::AppendHeader(&out, "careerbot_redis_log_dropped_total", "counter",
+                            "Question-log lines and feedback events dropped because the buffer for Redis was full.");
+      out += "careerbot_redis_log_dropped_total " + std::to_string(ship.dropped) + "\n";
+      metrics::AppendHeader(&out, "careerbot_redis_log_buffered", "gauge",
+                            "Question-log lines and feedback events waiting to be sent to Redis.");
+      out += "careerbot_redis_log_buffered " + std::to_string(ship.queued) + "\n";
+    }
+    if (consumer_) {
+      redis::LogConsumer::Stats c = consumer_->stats();
+      metrics::AppendHeader(&out, "careerbot_redis_log_consumed_total", "counter",
+                            "Entries of the Redis stream the writer recorded in its question log, by what.");
+      out += "careerbot_redis_log_consumed_total{what=\"line\"} " + std::to_string(c.lines) + "\n";
+      out += "careerbot_redis_log_consumed_total{what=\"feedback\"} " + std::to_string(c.feedback) + "\n";
+      metrics::AppendHeader(&out, "careerbot_redis_log_unresolved_total", "counter",
+                            "Feedback events on an answer never logged, given up on after 5 minutes.");
+      out += "careerbot_redis_log_unresolved_total " + std::to_string(c.unresolved) + "\n";
+      metrics::AppendHeader(&out, "careerbot_redis_log_malformed_total", "counter",
+                            "Entries of the Redis stream that were not careerbot events (acknowledged, skipped).");
+      out += "careerbot_redis_log_malformed_total " + std::to_string(c.malformed) + "\n";
+    }
   }
   return out;
 }
@@ -309,7 +343,20 @@ void HttpServer::RegisterOpsRoutes(Router& s) {
   });
 }
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+  Stop();
+  // The chat adapters answer on threads of their own (through the service,
+  // so through the conversations and the log below): they stop first.
+  slack_.reset();
+  mattermost_.reset();
+  discord_.reset();
+  // The service may outlive this server: it must not keep what goes now.
+  if (consumer_) consumer_->Stop();
+  if (conversations_) service_.answerer().set_conversations(nullptr);
+  if (shipper_) service_.set_shared_log(nullptr);
+  consumer_.reset();
+  shipper_.reset();  // sends what is still queued (bounded)
+}
 
 void HttpServer::Configure() {
   if (configured_) return;
@@ -321,8 +368,39 @@ void HttpServer::Configure() {
     if (parsed.ok()) {
       redis_options.connections = std::max<size_t>(options_.threads, 1);
       redis_ = std::make_unique<redis::SharedState>(std::make_unique<redis::RedisClient>(redis_options));
-      spdlog::info("redis {}: rate limits and Slack event ids shared with other replicas",
-                   redis_->client().Describe());
+      // An answer id is known to every replica as long as its log line is kept.
+      const int64_t answer_ttl = static_cast<int64_t>(service_.log_retention_days()) * 86400;
+      conversations_ = std::make_unique<redis::RedisConversations>(redis_->client(), answer_ttl);
+      service_.answerer().set_conversations(conversations_.get());
+      // The log's sender and the writer's reader are off the request path:
+      // they may try a Redis that is away more often (every 200 ms), so the
+      // buffered lines go out soon after it is back.
+      redis::RedisOptions log_options = redis_options;
+      log_options.connections = 1;
+      log_options.retry_after = std::chrono::milliseconds(200);
+      log_client_ = std::make_unique<redis::RedisClient>(log_options);
+      shipper_ = std::make_unique<redis::LogShipper>(*log_client_, redis_->client(), answer_ttl);
+      service_.set_shared_log(shipper_.get());
+      if (options_.redis_consumer) {
+        if (!service_.log_writable()) {
+          redis_error_ = bot::Status::InvalidArgument(
+              "the Redis consumer (the writer) needs a question log it can write: --log-db, or a writable --db");
+        } else {
+          redis::RedisOptions consumer_options = redis_options;
+          consumer_options.connections = 1;
+          // Its reads block for up to LogConsumer::kBlock.
+          consumer_options.command_timeout = redis::LogConsumer::kBlock + std::chrono::milliseconds(1000);
+          consumer_options.retry_after = std::chrono::milliseconds(200);
+          consumer_client_ = std::make_unique<redis::RedisClient>(consumer_options);
+          consumer_ = std::make_unique<redis::LogConsumer>(*consumer_client_, service_);
+          consumer_->Start();
+        }
+      }
+      if (redis_error_.ok()) {
+        spdlog::info("redis {}: rate limits, Slack event ids, conversations and the question log shared with other "
+                     "replicas{}",
+                     redis_->client().Describe(), consumer_ ? "; this process writes every replica's log" : "");
+      }
     } else {
       redis_error_ = parsed;
     }

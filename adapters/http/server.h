@@ -28,6 +28,10 @@ class DiscordAdapter;
 }
 namespace adapters::redis {
 class SharedState;
+class RedisClient;
+class RedisConversations;
+class LogShipper;
+class LogConsumer;
 }
 
 namespace adapters::http {
@@ -108,6 +112,12 @@ struct HttpOptions {
   // The state replicas share (adapters/redis/): rate-limit buckets and Slack
   // event ids. Empty: this process's own (CAREERBOT_REDIS_URL, serve --redis).
   std::string redis_url;
+  // With redis_url: conversations and the question log and feedback are
+  // shared too (adapters/redis/conversations.h, log_stream.h). This process
+  // is the writer: it reads every replica's lines and feedback into its own
+  // question log (CAREERBOT_REDIS_CONSUMER=1, serve --redis-consumer). It
+  // needs a log it can write. One writer per Redis.
+  bool redis_consumer = false;
 };
 
 // One route of the HTTP server. Routes() is the single list of them: the
@@ -152,6 +162,10 @@ class HttpServer {
   bool running() const;
   // The GET /metrics text (Prometheus text format 0.0.4).
   std::string RenderMetrics();
+  // The shared question log (null without a redis_url) and its consumer
+  // (null unless redis_consumer), for tests.
+  redis::LogShipper* log_shipper() { return shipper_.get(); }
+  redis::LogConsumer* log_consumer() { return consumer_.get(); }
 
  private:
   void RegisterOpsRoutes(Router& router);
@@ -165,6 +179,13 @@ class HttpServer {
   std::shared_ptr<admin::AdminApi> admin_;
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<redis::SharedState> redis_;  // null without a redis_url
+  // With a redis_url: conversations in Redis, the question log's stream
+  // (its own connection) and, on the writer, its consumer (another one).
+  std::unique_ptr<redis::RedisConversations> conversations_;
+  std::unique_ptr<redis::RedisClient> log_client_;
+  std::unique_ptr<redis::LogShipper> shipper_;
+  std::unique_ptr<redis::RedisClient> consumer_client_;
+  std::unique_ptr<redis::LogConsumer> consumer_;
   std::shared_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Transport> transport_;

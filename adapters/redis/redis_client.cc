@@ -37,6 +37,15 @@ Reply Copy(const redisReply* r) {
   return out;
 }
 
+// The connection was closed by Redis (end of file, reset, broken pipe), as
+// opposed to a timeout.
+bool ClosedByPeer(const redisContext* ctx) {
+  if (ctx->err == REDIS_ERR_EOF) return true;
+  if (ctx->err != REDIS_ERR_IO) return false;
+  const std::string why = ctx->errstr;
+  return why.find("reset") != std::string::npos || why.find("Broken pipe") != std::string::npos;
+}
+
 bool ParsePort(const std::string& text, int* out) {
   if (text.empty() || text.size() > 5) return false;
   int n = 0;
@@ -115,7 +124,9 @@ bool RedisClient::Connect(Conn& c) {
   }
   redisSetTimeout(ctx, ToTimeval(options_.command_timeout));
   c.ctx = ctx;
-  auto setup = [&](std::vector<std::string> argv) {
+  // Empty when the command succeeded, else why not (never the password:
+  // Redis's error replies do not repeat it).
+  auto setup = [&](std::vector<std::string> argv) -> std::string {
     std::vector<const char*> args;
     std::vector<size_t> lens;
     for (const auto& a : argv) {
@@ -123,16 +134,18 @@ bool RedisClient::Connect(Conn& c) {
       lens.push_back(a.size());
     }
     auto* r = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(args.size()), args.data(), lens.data()));
-    bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
-    if (r) freeReplyObject(r);
-    return ok;
+    if (r == nullptr) return ctx->errstr[0] ? std::string(ctx->errstr) : std::string("no reply");
+    std::string why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : std::string();
+    freeReplyObject(r);
+    return why;
   };
-  if (!options_.password.empty() && !setup({"AUTH", options_.password})) {
-    Failed(c, "AUTH was refused");
+  std::string why;
+  if (!options_.password.empty() && !(why = setup({"AUTH", options_.password})).empty()) {
+    Failed(c, "AUTH failed: " + why);
     return false;
   }
-  if (options_.db != 0 && !setup({"SELECT", std::to_string(options_.db)})) {
-    Failed(c, "SELECT " + std::to_string(options_.db) + " was refused");
+  if (options_.db != 0 && !(why = setup({"SELECT", std::to_string(options_.db)})).empty()) {
+    Failed(c, "SELECT " + std::to_string(options_.db) + " failed: " + why);
     return false;
   }
   return true;
@@ -172,7 +185,8 @@ bot::Result<Reply> RedisClient::Command(const std::vector<std::string>& argv) {
     conn = pool_[start % pool_.size()].get();
     lock = std::unique_lock<std::mutex>(conn->mu);
   }
-  if (conn->ctx == nullptr && !Connect(*conn)) return bot::Status::Unavailable("redis is down");
+  const bool fresh = conn->ctx == nullptr;
+  if (fresh && !Connect(*conn)) return bot::Status::Unavailable("redis is down");
   std::vector<const char*> args;
   std::vector<size_t> lens;
   for (const auto& a : argv) {
@@ -181,6 +195,16 @@ bot::Result<Reply> RedisClient::Command(const std::vector<std::string>& argv) {
   }
   auto* r = static_cast<redisReply*>(
       redisCommandArgv(conn->ctx, static_cast<int>(args.size()), args.data(), lens.data()));
+  if (r == nullptr && !fresh && ClosedByPeer(conn->ctx)) {
+    // A kept connection that Redis closed while it sat in the pool (Redis
+    // restarted, or its idle timeout): once more on a new one, rather than
+    // failing (and failing every call for retry_after) while Redis is fine.
+    // A timeout is not tried again: that would double the wait.
+    redisFree(conn->ctx);
+    conn->ctx = nullptr;
+    if (!Connect(*conn)) return bot::Status::Unavailable("redis is down");
+    r = static_cast<redisReply*>(redisCommandArgv(conn->ctx, static_cast<int>(args.size()), args.data(), lens.data()));
+  }
   if (r == nullptr) {
     // A timeout or a broken connection: the context cannot be used again.
     Failed(*conn, conn->ctx->errstr[0] ? conn->ctx->errstr : "no reply");

@@ -22,6 +22,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "../helpers/redis_server.h"
 #include "../helpers/server.h"
 #include "adapters/rate_limit.h"
 #include "adapters/redis/redis_client.h"
@@ -42,51 +43,8 @@ using chat_testing::WaitFor;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-// A free loopback port: bind to 0, read it, let it go.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A redis-server of our own, on a free loopback port, without persistence.
-class RedisServer {
- public:
-  RedisServer() : port_(FreePort()) {
-    std::vector<std::string> args = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--loglevel", "warning", "--logfile", "/dev/null"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) == 0);
-    RedisOptions o;
-    o.port = port_;
-    o.retry_after = std::chrono::milliseconds(0);
-    RedisClient probe(o);
-    REQUIRE(WaitFor([&] { return probe.Command({"PING"}).ok(); }, std::chrono::seconds(10)));
-  }
-  ~RedisServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGCONT);
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
-  void Pause() { ::kill(pid_, SIGSTOP); }
-  void Resume() { ::kill(pid_, SIGCONT); }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-};
+using testing_helpers::RedisServer;
+int FreePort() { return testing_helpers::FreeLoopbackPort(); }
 
 std::unique_ptr<SharedState> Shared(int port, std::chrono::milliseconds retry_after = std::chrono::milliseconds(0)) {
   RedisOptions o;

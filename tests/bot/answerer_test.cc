@@ -744,3 +744,77 @@ TEST_CASE("a question in another language is declined with a reply saying the bo
   CHECK(english.text.find("in English") == std::string::npos);
   CHECK(english.text.find("don't know") != std::string::npos);
 }
+
+// ---- Word knowledge (WordNet and FOLDOC, bot/word_knowledge.h) ----
+
+TEST_CASE("a word the knowledge base lacks is read through a related word it has", "[bot][answerer][words]") {
+  Fixture f;
+  // "remuneration" is in none of the entries nor the synonyms: WordNet's
+  // synset {pay, salary, remuneration, ...} reads it as "pay" (= salary).
+  auto a = f.Ask("What remuneration do backend developers get?", "", /*explain=*/true);
+  REQUIRE(a.explanation);
+  CHECK(std::find(a.explanation->query_terms.begin(), a.explanation->query_terms.end(), "salari") !=
+        a.explanation->query_terms.end());
+  CHECK(a.kind == "kb");
+  CHECK(a.entry_id == "backend-salary");
+}
+
+TEST_CASE("common English filler the knowledge base lacks does not sink a question", "[bot][answerer][words]") {
+  Fixture f;
+  // No domain word here, so unknown words would count in full: "point" is a
+  // common noun framing the question ("at this point"), "honestly" an adverb.
+  auto a = f.Ask("Honestly, at this point, should I learn Python?");
+  CHECK(a.kind == "kb");
+  CHECK(a.entry_id == "python");
+}
+
+TEST_CASE("another occupation stays a near miss while a synonym of developer is read as one",
+          "[bot][answerer][words]") {
+  Fixture f;
+  for (const char* q : {"How much does a firefighter earn?", "How much does a lawyer earn?",
+                        "How much do nurses earn?"}) {
+    INFO(q);
+    auto a = f.Ask(q);
+    CHECK(a.kind == "fallback");
+    CHECK_FALSE(a.answered);
+  }
+  // "coder" is a person noun WordNet puts in the synset of "programmer".
+  auto a = f.Ask("How much does a backend coder earn?", "", /*explain=*/true);
+  REQUIRE(a.explanation);
+  CHECK(std::find(a.explanation->query_terms.begin(), a.explanation->query_terms.end(), "develop") !=
+        a.explanation->query_terms.end());
+  CHECK(a.entry_id == "backend-salary");
+}
+
+// ---- Two-part questions ----
+
+TEST_CASE("a two-part question answers both parts, each with its source", "[bot][answerer][parts]") {
+  Fixture f;
+  SECTION("joined by ', and'") {
+    auto a = f.Ask("What does a backend developer do, and how much do backend developers earn?");
+    CHECK(a.kind == "kb");
+    CHECK(a.answered);
+    REQUIRE(a.sources.size() == 2);
+    CHECK(a.sources[0].id == "what-is-backend");
+    CHECK(a.sources[1].id == "backend-salary");
+    CHECK(a.text.find("server side") != std::string::npos);
+    CHECK(a.text.find("100,000") != std::string::npos);
+  }
+  SECTION("two question marks, the second part referring back") {
+    auto a = f.Ask("Is Python good for backend development? Which databases should I learn with it?");
+    REQUIRE(a.sources.size() == 2);
+    CHECK(a.sources[0].id == "python");
+    CHECK(a.sources[1].id == "databases");
+  }
+  SECTION("one question with 'and' inside stays one question") {
+    auto a = f.Ask("Which databases and programming languages should a backend developer learn?");
+    CHECK(a.sources.size() <= 2);
+    auto b = f.Ask("How much do backend developers earn and why?");
+    REQUIRE_FALSE(b.sources.empty());
+    CHECK(b.sources[0].id == "backend-salary");
+  }
+  SECTION("a part the knowledge does not hold leaves the question whole") {
+    auto a = f.Ask("What does a backend developer do, and how much does a firefighter earn?");
+    CHECK(a.sources.size() <= 1);
+  }
+}

@@ -137,6 +137,14 @@ TEST_CASE("validation names the field at fault", "[knowledge][curation]") {
   e.body = "   # Also a heading";
   CHECK(FirstField(Problems(e)) == "body");
   e = ok;
+  e.body = "Run:\n```sh\n# a comment in code is not a heading\n```\nDone.";
+  CHECK(Problems(e).empty());
+  e = ok;
+  e.body = "Run:\n\n```sh\n# never closed";
+  auto open_fence = Problems(e);
+  REQUIRE(FirstField(open_fence) == "body");
+  CHECK(open_fence[0].message.find("line 3 opens a code fence") != std::string::npos);
+  e = ok;
   e.body = "#hashtag is not a heading\nC# neither";
   CHECK(Problems(e).empty());
   e = ok;

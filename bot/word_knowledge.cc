@@ -1,0 +1,185 @@
+#include "bot/word_knowledge.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "embedded.h"
+
+namespace careerbot {
+extern const EmbeddedFile kLexiconFiles[];
+}
+
+namespace bot {
+namespace {
+
+std::string_view Field(std::string_view line, size_t* pos) {
+  if (*pos > line.size()) return {};
+  size_t end = line.find('\t', *pos);
+  if (end == std::string_view::npos) end = line.size();
+  std::string_view f = line.substr(*pos, end - *pos);
+  *pos = end + 1;
+  return f;
+}
+
+std::vector<std::string> SplitList(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) end = s.size();
+    if (end > start) out.emplace_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+void AddUnique(std::vector<std::string>* v, std::string s) {
+  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(std::move(s));
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+WordKnowledge::WordKnowledge(std::string table) : owned_(std::move(table)), data_(owned_) { IndexLines(); }
+
+WordKnowledge::WordKnowledge(std::string_view data, bool) : data_(data) { IndexLines(); }
+
+void WordKnowledge::IndexLines() {
+  size_t start = 0;
+  while (start < data_.size()) {
+    size_t end = data_.find('\n', start);
+    if (end == std::string_view::npos) end = data_.size();
+    if (end > start) lines_.push_back(static_cast<uint32_t>(start));
+    start = end + 1;
+  }
+}
+
+const WordKnowledge& WordKnowledge::Builtin() {
+  static const WordKnowledge* table = [] {
+    std::string_view data;
+    for (const careerbot::EmbeddedFile* f = careerbot::kLexiconFiles; f->path; f++) {
+      data = std::string_view(reinterpret_cast<const char*>(f->data), f->size);
+    }
+    return new WordKnowledge(data, true);
+  }();
+  return *table;
+}
+
+bool WordKnowledge::Find(std::string_view word, Row* row) const {
+  if (word.empty()) return false;
+  auto line_at = [&](uint32_t start) {
+    size_t end = data_.find('\n', start);
+    return data_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  };
+  auto key_of = [&](uint32_t start) {
+    std::string_view line = line_at(start);
+    return line.substr(0, line.find('\t'));
+  };
+  auto it = std::lower_bound(lines_.begin(), lines_.end(), word,
+                             [&](uint32_t start, std::string_view w) { return key_of(start) < w; });
+  if (it == lines_.end() || key_of(*it) != word) return false;
+  std::string_view line = line_at(*it);
+  size_t pos = 0;
+  row->word = Field(line, &pos);
+  row->flags = Field(line, &pos);
+  std::string_view count = Field(line, &pos);
+  row->count = std::strtol(std::string(count).c_str(), nullptr, 10);
+  row->bases = Field(line, &pos);
+  row->related = Field(line, &pos);
+  row->expansions = Field(line, &pos);
+  return true;
+}
+
+bool WordKnowledge::HasPos(std::string_view word, char pos) const {
+  Row r;
+  return Find(word, &r) && r.flags.find(pos) != std::string_view::npos;
+}
+
+std::vector<std::string> WordKnowledge::Lemmas(std::string_view word) const {
+  std::vector<std::string> out;
+  Row r;
+  if (Find(word, &r)) {
+    bool lemma = false;
+    for (char c : r.flags) lemma = lemma || c == 'n' || c == 'v' || c == 'a' || c == 'r';
+    if (lemma) out.emplace_back(word);
+    for (auto& b : SplitList(r.bases, ',')) AddUnique(&out, b);
+  }
+  // WordNet's morphy: detachment rules per part of speech.
+  struct Rule {
+    const char* suffix;
+    const char* ending;
+    char pos;
+  };
+  static const Rule kRules[] = {
+      {"s", "", 'n'},    {"ses", "s", 'n'}, {"xes", "x", 'n'}, {"zes", "z", 'n'},   {"ches", "ch", 'n'},
+      {"shes", "sh", 'n'}, {"men", "man", 'n'}, {"ies", "y", 'n'}, {"s", "", 'v'},    {"ies", "y", 'v'},
+      {"es", "e", 'v'},  {"es", "", 'v'},   {"ed", "e", 'v'},  {"ed", "", 'v'},     {"ing", "e", 'v'},
+      {"ing", "", 'v'},  {"er", "", 'a'},   {"est", "", 'a'},  {"er", "e", 'a'},    {"est", "e", 'a'},
+  };
+  for (const Rule& rule : kRules) {
+    if (!EndsWith(word, rule.suffix)) continue;
+    std::string base(word.substr(0, word.size() - std::char_traits<char>::length(rule.suffix)));
+    base += rule.ending;
+    if (base.size() >= 2 && HasPos(base, rule.pos)) AddUnique(&out, base);
+  }
+  return out;
+}
+
+bool WordKnowledge::IsPerson(std::string_view word) const {
+  for (const std::string& l : Lemmas(word)) {
+    Row r;
+    if (Find(l, &r) && r.flags.find('p') != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool WordKnowledge::IsNoun(std::string_view word) const {
+  for (const std::string& l : Lemmas(word)) {
+    if (HasPos(l, 'n')) return true;
+  }
+  return false;
+}
+
+bool WordKnowledge::IsAdverbOnly(std::string_view word) const {
+  Row r;
+  return Find(word, &r) && r.flags == "r";
+}
+
+long WordKnowledge::Count(std::string_view word) const {
+  long best = -1;
+  for (const std::string& l : Lemmas(word)) {
+    Row r;
+    if (Find(l, &r)) best = std::max(best, r.count);
+  }
+  return best;
+}
+
+std::vector<std::string> WordKnowledge::Related(std::string_view word) const {
+  std::vector<std::string> lemmas = Lemmas(word);
+  // "RESTful", "usefulness": a known word under a "-ful" or "-ness" suffix.
+  for (std::string_view suffix : {"ful", "ness"}) {
+    if (!EndsWith(word, suffix)) continue;
+    std::string_view stem = word.substr(0, word.size() - suffix.size());
+    if (stem.size() >= 3) {
+      for (auto& l : Lemmas(stem)) AddUnique(&lemmas, l);
+    }
+  }
+  std::vector<std::string> out = lemmas;
+  for (const std::string& l : lemmas) {
+    Row r;
+    if (!Find(l, &r)) continue;
+    for (auto& w : SplitList(r.related, ',')) AddUnique(&out, w);
+  }
+  return out;
+}
+
+std::vector<std::string> WordKnowledge::Expansions(std::string_view word) const {
+  Row r;
+  if (!Find(word, &r)) return {};
+  return SplitList(r.expansions, '|');
+}
+
+}  // namespace bot

@@ -1,0 +1,81 @@
+// Word knowledge: the table compiled from WordNet and FOLDOC at build time
+// (knowledge/tools/lexicon_gen.cc) and what the answerer reads from it.
+#include <algorithm>
+#include <chrono>
+
+#include <catch2/catch.hpp>
+
+#include "bot/word_knowledge.h"
+
+namespace {
+
+bool Holds(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// A small table in the generator's format: word flags count bases related expansions.
+const char kTable[] =
+    "child\tn\t50\t\tkid,youngster\t\n"
+    "children\t\t0\tchild\t\t\n"
+    "ideally\tr\t4\t\t\t\n"
+    "lawyer\tnp\t15\t\tattorney,law\t\n"
+    "rest\tnv\t104\t\tremainder,ease\t\n"
+    "specialization\tn\t4\t\tspecialize,specialty\t\n"
+    "specialize\tv\t9\t\tspecialization\t\n"
+    "vm\t\t0\t\t\tvirtual machine|vector machine\n";
+
+}  // namespace
+
+TEST_CASE("word knowledge lemmatizes with morphy's rules and exception lists", "[bot][words]") {
+  bot::WordKnowledge wk(kTable);
+  CHECK(wk.Lemmas("specializations") == std::vector<std::string>{"specialization"});
+  CHECK(wk.Lemmas("specialized") == std::vector<std::string>{"specialize"});
+  CHECK(wk.Lemmas("children") == std::vector<std::string>{"child"});
+  CHECK(wk.Lemmas("lawyers") == std::vector<std::string>{"lawyer"});
+  CHECK(wk.Lemmas("zzyzx").empty());
+  CHECK_FALSE(wk.Known("vm"));  // an abbreviation only, no lemma
+  CHECK(wk.Count("children") == 50);
+  CHECK(wk.Count("zzyzx") == -1);
+}
+
+TEST_CASE("word knowledge gives related words persons adverbs and abbreviations", "[bot][words]") {
+  bot::WordKnowledge wk(kTable);
+  auto related = wk.Related("specializations");
+  REQUIRE_FALSE(related.empty());
+  CHECK(related[0] == "specialization");
+  CHECK(Holds(related, "specialize"));
+  // "-ful" stripped to a known word.
+  CHECK(Holds(wk.Related("restful"), "rest"));
+  CHECK_FALSE(Holds(wk.Related("restive"), "rest"));
+  CHECK(wk.IsPerson("lawyers"));
+  CHECK_FALSE(wk.IsPerson("rest"));
+  CHECK(wk.IsAdverbOnly("ideally"));
+  CHECK_FALSE(wk.IsAdverbOnly("rest"));
+  CHECK(wk.Expansions("vm") == std::vector<std::string>{"virtual machine", "vector machine"});
+  CHECK(wk.Expansions("rest").empty());
+  CHECK(wk.Expansions("nothing").empty());
+}
+
+TEST_CASE("the compiled-in word knowledge holds WordNet and FOLDOC", "[bot][words]") {
+  auto start = std::chrono::steady_clock::now();
+  const bot::WordKnowledge& wk = bot::WordKnowledge::Builtin();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  INFO("loaded in " << ms << " ms");
+  CHECK(wk.size() > 50000);
+  CHECK(wk.Lemmas("specializations") == std::vector<std::string>{"specialization"});
+  CHECK(Holds(wk.Related("specialization"), "specialize"));
+  CHECK(Holds(wk.Related("salary"), "pay"));
+  CHECK(Holds(wk.Related("restful"), "rest"));
+  CHECK(wk.IsPerson("firefighter"));
+  CHECK(wk.IsPerson("lawyer"));
+  CHECK(wk.IsPerson("nurses"));
+  CHECK_FALSE(wk.IsPerson("database"));
+  CHECK_FALSE(wk.IsPerson("salary"));
+  CHECK(wk.IsAdverbOnly("ideally"));
+  CHECK(wk.Count("time") > wk.Count("firefighter"));
+  CHECK(Holds(wk.Expansions("vm"), "virtual machine"));
+  CHECK(Holds(wk.Expansions("sql"), "structured query language"));
+  // FOLDOC's only reading of DSA is not the domain's (data structures and
+  // algorithms): the answerer picks readings by its own vocabulary.
+  CHECK(Holds(wk.Expansions("dsa"), "directory system agent"));
+}
