@@ -61,4 +61,32 @@ class Result {
   std::optional<T> value_;
 };
 
+namespace status_internal {
+inline const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+}  // namespace status_internal
+
 }  // namespace bot
+
+// Returns the Status of `expr` (a Status or a Result<T>) from the enclosing
+// function (which returns a Status or a Result<U>) when it is not ok.
+#define RETURN_IF_ERROR(expr)                                                  \
+  do {                                                                         \
+    const auto& careerbot_status_ = (expr);                                    \
+    if (!careerbot_status_.ok()) return ::bot::status_internal::StatusOf(careerbot_status_); \
+  } while (0)
+
+// `ASSIGN_OR_RETURN(auto x, F());` evaluates F() (a Result<T>) once: when it
+// fails, returns its Status from the enclosing function; else moves its value
+// into the declaration or lvalue `lhs`.
+#define CAREERBOT_STATUS_CONCAT_(a, b) a##b
+#define CAREERBOT_STATUS_CONCAT(a, b) CAREERBOT_STATUS_CONCAT_(a, b)
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  ASSIGN_OR_RETURN_IMPL_(CAREERBOT_STATUS_CONCAT(careerbot_result_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                           \
+  if (!result.ok()) return result.status();       \
+  lhs = std::move(*result)

@@ -87,11 +87,9 @@ bot::Result<KnowledgeFiles> LoadKnowledgeDir(const std::string& dir) {
 }
 
 bot::Status BuildKnowledgeBase(const std::string& path, const KnowledgeFiles& files, const std::string& origin) {
-  auto store = Store::Open(path);
-  if (!store.ok()) return store.status();
-  bot::Status s = (*store)->ReplaceAll(files.entries, files.synonyms, origin);
-  if (s.ok()) s = (*store)->Compact();
-  return s;
+  ASSIGN_OR_RETURN(auto store, Store::Open(path));
+  RETURN_IF_ERROR(store->ReplaceAll(files.entries, files.synonyms, origin));
+  return store->Compact();
 }
 
 bot::Result<std::unique_ptr<Store>> OpenOrBuild(const std::string& path, bool* built) {
@@ -104,20 +102,18 @@ bot::Result<std::unique_ptr<Store>> OpenOrBuild(const std::string& path, bool* b
   } else if (st.st_size > 0) {
     // Never write into a file that is not a careerbot knowledge base, nor
     // into a published snapshot (knowledge/snapshot.h): that one is read-only.
-    auto info = InspectKnowledgeBase(path);
-    if (!info.ok()) return info.status();
-    if (info->published) return Store::Open(path, Store::Mode::kReadOnly);
+    ASSIGN_OR_RETURN(auto info, InspectKnowledgeBase(path));
+    if (info.published) return Store::Open(path, Store::Mode::kReadOnly);
   }
   if (path != ":memory:") {
     std::error_code ec;
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   }
-  auto store = Store::Open(path);
-  if (!store.ok()) return store.status();
+  ASSIGN_OR_RETURN(auto store, Store::Open(path));
   if (!need_build) {
     // Rebuild a knowledge base that still holds an older built-in knowledge.
-    auto origin = (*store)->GetMeta("origin");
+    auto origin = store->GetMeta("origin");
     builtin = BuiltinKnowledge();
     if (!origin.ok() || (origin->rfind("builtin:", 0) == 0 && *origin != "builtin:" + builtin.fingerprint)) {
       need_build = true;
@@ -125,22 +121,20 @@ bot::Result<std::unique_ptr<Store>> OpenOrBuild(const std::string& path, bool* b
   }
   if (!need_build) {
     // Entries indexed by an older normalizer are re-indexed, keeping their content.
-    auto normalizer = (*store)->GetMeta("normalizer");
+    auto normalizer = store->GetMeta("normalizer");
     if (!normalizer.ok() || *normalizer != std::to_string(bot::Normalizer::kVersion)) {
-      auto entries = (*store)->ListEntries();
-      auto synonyms = (*store)->GetMeta("synonyms");
-      auto origin = (*store)->GetMeta("origin");
-      if (!entries.ok()) return entries.status();
-      bot::Status s = (*store)->ReplaceAll(*entries, synonyms.ok() ? *synonyms : builtin.synonyms,
-                                           origin.ok() ? *origin : "curated");
-      if (!s.ok()) return s;
+      auto entries = store->ListEntries();
+      auto synonyms = store->GetMeta("synonyms");
+      auto origin = store->GetMeta("origin");
+      RETURN_IF_ERROR(entries);
+      RETURN_IF_ERROR(store->ReplaceAll(*entries, synonyms.ok() ? *synonyms : builtin.synonyms,
+                                        origin.ok() ? *origin : "curated"));
       *built = true;
     }
   }
   if (need_build) {
     if (builtin.entries.empty()) builtin = BuiltinKnowledge();
-    bot::Status s = (*store)->ReplaceAll(builtin.entries, builtin.synonyms, "builtin:" + builtin.fingerprint);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(store->ReplaceAll(builtin.entries, builtin.synonyms, "builtin:" + builtin.fingerprint));
     *built = true;
   }
   return store;

@@ -60,9 +60,8 @@ std::string Curator::Today() const {
 }
 
 Result<HistoryRecord> Curator::One(EntryChange change, const std::string& who) {
-  auto records = store_->ApplyEntryChanges({std::move(change)}, who, clock_->NowSeconds());
-  if (!records.ok()) return records.status();
-  return std::move((*records)[0]);
+  ASSIGN_OR_RETURN(auto records, store_->ApplyEntryChanges({std::move(change)}, who, clock_->NowSeconds()));
+  return std::move(records[0]);
 }
 
 Result<HistoryRecord> Curator::Add(Entry entry, const std::string& who) {
@@ -172,17 +171,15 @@ Result<HistoryRecord> Curator::AddQuestion(const std::string& id, const std::str
 Result<HistoryRecord> Curator::Revert(const std::string& id, const std::string& who, int64_t change_id) {
   std::optional<HistoryRecord> target;
   if (change_id > 0) {
-    auto record = store_->GetHistoryRecord(change_id);
-    if (!record.ok()) return record.status();
-    if (record->entry_id != id) {
+    ASSIGN_OR_RETURN(HistoryRecord record, store_->GetHistoryRecord(change_id));
+    if (record.entry_id != id) {
       return Status::NotFound("change " + std::to_string(change_id) + " is not a change of entry '" + id + "'");
     }
-    target = std::move(*record);
+    target = std::move(record);
   } else {
-    auto history = store_->History(id, 1);
-    if (!history.ok()) return history.status();
-    if (history->empty()) return Status::NotFound("entry '" + id + "' has no recorded change to revert");
-    target = std::move((*history)[0]);
+    ASSIGN_OR_RETURN(auto history, store_->History(id, 1));
+    if (history.empty()) return Status::NotFound("entry '" + id + "' has no recorded change to revert");
+    target = std::move(history[0]);
   }
   // Nobody may change the entry between reading it here and the revert.
   auto current = store_->GetEntry(id);
@@ -248,9 +245,8 @@ Result<ImportReport> Curator::Import(const std::vector<ImportItem>& items, const
     changes.push_back(std::move(c));
   }
   if (options.replace) {
-    auto existing = store_->ListEntries();
-    if (!existing.ok()) return existing.status();
-    for (const Entry& e : *existing) {
+    ASSIGN_OR_RETURN(auto existing, store_->ListEntries());
+    for (const Entry& e : existing) {
       if (first_seen.count(e.id)) continue;
       EntryChange c;
       c.op = EntryChange::Op::kDelete;
@@ -260,30 +256,24 @@ Result<ImportReport> Curator::Import(const std::vector<ImportItem>& items, const
     }
   }
   if (options.dry_run) {
-    auto existing = store_->ListEntries();
-    if (!existing.ok()) return existing.status();
-    std::map<std::string, const Entry*> by_id;
-    for (const Entry& e : *existing) by_id[e.id] = &e;
-    for (const EntryChange& c : changes) {
-      if (c.op == EntryChange::Op::kDelete) {
-        report.deleted++;
-        continue;
-      }
-      auto it = by_id.find(c.entry.id);
-      if (it == by_id.end()) {
-        report.added++;
-      } else if (SameEntry(*it->second, c.entry)) {
-        report.unchanged++;
-      } else {
-        report.changed++;
+    // The plan the import would apply, on the entries stored now.
+    ASSIGN_OR_RETURN(auto existing, store_->ListEntries());
+    std::map<std::string, std::optional<Entry>> current;
+    for (Entry& e : existing) current[e.id] = std::move(e);
+    ASSIGN_OR_RETURN(EntryPlan plan, PlanEntryChanges(current, changes, who, clock_->NowSeconds(), ""));
+    for (const PlannedWrite& w : plan.writes) {
+      switch (w.kind) {
+        case PlannedWrite::Kind::kNone: report.unchanged++; break;
+        case PlannedWrite::Kind::kInsert: report.added++; break;
+        case PlannedWrite::Kind::kUpdate: report.changed++; break;
+        case PlannedWrite::Kind::kDelete: report.deleted++; break;
       }
     }
     report.version = version();
     return report;
   }
-  auto records = store_->ApplyEntryChanges(changes, who, clock_->NowSeconds(), progress);
-  if (!records.ok()) return records.status();
-  for (const HistoryRecord& r : *records) {
+  ASSIGN_OR_RETURN(auto records, store_->ApplyEntryChanges(changes, who, clock_->NowSeconds(), progress));
+  for (const HistoryRecord& r : records) {
     if (r.id == 0) {
       report.unchanged++;
     } else if (!r.before) {

@@ -8,7 +8,10 @@
 #include <set>
 #include <unordered_map>
 
+#include <sqlite3.h>
+
 #include "bot/text.h"
+#include "knowledge/db.h"
 
 namespace knowledge {
 namespace {
@@ -119,21 +122,19 @@ std::string GapKey(const std::string& normalized, const std::string& question) {
 }
 
 bot::Result<std::vector<Gap>> FindGaps(Store* store, bot::Answerer* likely, const GapOptions& options) {
-  auto rows = store->ListGapQuestions(options.since, options.low_confidence);
-  if (!rows.ok()) return rows.status();
-  auto resolved = store->GapResolutions();
-  if (!resolved.ok()) return resolved.status();
+  ASSIGN_OR_RETURN(auto rows, store->ListGapQuestions(options.since, options.low_confidence));
+  ASSIGN_OR_RETURN(auto resolved, store->GapResolutions());
 
   std::map<std::string, Group> groups;
-  for (const LoggedQuestion& q : *rows) {
+  for (const LoggedQuestion& q : rows) {
     // A decline by an entry that records what the knowledge does not hold
     // ("no-answer") is the curators' own answer, not a gap, unless a user
     // said it did not help.
     bool no_answer_decline = !q.answered && !q.entry_id.empty();
     if (no_answer_decline && q.helpful != 0) continue;
     std::string key = GapKey(q.normalized, q.question);
-    auto r = resolved->find(key);
-    if (r != resolved->end() && r->second >= q.asked_at) continue;
+    auto r = resolved.find(key);
+    if (r != resolved.end() && r->second >= q.asked_at) continue;
     Group& g = groups[key];
     if (g.key.empty()) {
       g.key = key;
@@ -269,12 +270,9 @@ bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer
   GapOptions all = options;
   all.limit = SIZE_MAX;
   // The likely entry is only needed when none is given.
-  auto gaps = FindGaps(store, nullptr, all);
-  if (!gaps.ok()) return gaps.status();
-  auto gap = FindOne(*gaps, gap_id);
-  if (!gap.ok()) return gap.status();
+  ASSIGN_OR_RETURN(auto gaps, FindGaps(store, nullptr, all));
   AcceptedGap accepted;
-  accepted.gap = *gap;
+  ASSIGN_OR_RETURN(accepted.gap, FindOne(gaps, gap_id));
   accepted.entry_id = entry_id;
   if (accepted.entry_id.empty()) {
     if (accepted.gap.chosen_entry_id.empty()) FindLikely(store, likely, options.min_likely, &accepted.gap);
@@ -285,11 +283,8 @@ bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer
   }
   accepted.question = std::string(bot::Trim(question));
   if (accepted.question.empty()) accepted.question = accepted.gap.example;
-  auto change = curator->AddQuestion(accepted.entry_id, accepted.question, who, "accept-gap");
-  if (!change.ok()) return change.status();
-  accepted.change = std::move(*change);
-  bot::Status s = store->ResolveGaps(accepted.gap.keys, now, "accepted", accepted.entry_id, who);
-  if (!s.ok()) return s;
+  ASSIGN_OR_RETURN(accepted.change, curator->AddQuestion(accepted.entry_id, accepted.question, who, "accept-gap"));
+  RETURN_IF_ERROR(store->ResolveGaps(accepted.gap.keys, now, "accepted", accepted.entry_id, who));
   return accepted;
 }
 
@@ -297,13 +292,40 @@ bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::
                             int64_t now) {
   GapOptions all = options;
   all.limit = SIZE_MAX;
-  auto gaps = FindGaps(store, nullptr, all);
-  if (!gaps.ok()) return gaps.status();
-  auto gap = FindOne(*gaps, gap_id);
-  if (!gap.ok()) return gap.status();
-  bot::Status s = store->ResolveGaps(gap->keys, now, "dismissed", "", who);
-  if (!s.ok()) return s;
+  ASSIGN_OR_RETURN(auto gaps, FindGaps(store, nullptr, all));
+  ASSIGN_OR_RETURN(Gap gap, FindOne(gaps, gap_id));
+  RETURN_IF_ERROR(store->ResolveGaps(gap.keys, now, "dismissed", "", who));
   return gap;
+}
+
+// ---- The gap_resolution table ----
+
+bot::Status WriteGapResolutions(Conn* writer, const std::vector<std::string>& keys, int64_t at, const std::string& how,
+                                const std::string& entry_id, const std::string& who) {
+  sqlite3* db = writer->db;
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer, Transaction::Kind::kImmediate));
+  Stmt s(db, "INSERT OR REPLACE INTO gap_resolution(key, resolved_at, how, entry_id, who) "
+             "VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!s.ok()) return SqlError(db, "record the resolved gap");
+  for (const std::string& key : keys) {
+    s.Bind(1, key);
+    s.Bind(2, at);
+    s.Bind(3, how);
+    s.Bind(4, entry_id);
+    s.Bind(5, who);
+    RETURN_IF_ERROR(s.Run("record the resolved gap"));
+  }
+  return tx.Commit();
+}
+
+bot::Result<std::map<std::string, int64_t>> ReadGapResolutions(sqlite3* db) {
+  Stmt s(db, "SELECT key, resolved_at FROM gap_resolution");
+  if (!s.ok()) return SqlError(db, "read the resolved gaps");
+  std::map<std::string, int64_t> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out[s.Text(0)] = s.Int(1);
+  if (rc != SQLITE_DONE) return SqlError(db, "read the resolved gaps");
+  return out;
 }
 
 }  // namespace knowledge

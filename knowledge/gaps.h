@@ -5,9 +5,13 @@
 // most likely meant, so that a curator can accept it as a new alternate
 // question of that entry in one step. Nothing changes without a curator.
 // Functions are thread-safe when the store and answerer are.
+//
+// This file also owns the gap_resolution table's SQL (the gaps a curator
+// dealt with); Store::ResolveGaps and Store::GapResolutions call it.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -82,5 +86,14 @@ bot::Result<AcceptedGap> AcceptGap(Store* store, Curator* curator, bot::Answerer
 // Resolves gap `gap_id` without changing the knowledge (spam, out of scope).
 bot::Result<Gap> DismissGap(Store* store, const GapOptions& options, const std::string& gap_id, const std::string& who,
                             int64_t now);
+
+// ---- The gap_resolution table (the caller holds the writer's mutex for writes) ----
+
+// Records `keys` as resolved at `at`, `how` ("accepted", "dismissed"), with
+// the entry and curator, in one transaction on the writer connection.
+bot::Status WriteGapResolutions(Conn* writer, const std::vector<std::string>& keys, int64_t at, const std::string& how,
+                                const std::string& entry_id, const std::string& who);
+// Key -> when it was resolved.
+bot::Result<std::map<std::string, int64_t>> ReadGapResolutions(sqlite3* db);
 
 }  // namespace knowledge

@@ -68,21 +68,19 @@ std::string Fixed2(double v) {
 }  // namespace
 
 bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOptions& options) {
-  auto entries = store->ListEntries();
-  if (!entries.ok()) return entries.status();
-  auto lexicon = store->GetLexicon();
-  if (!lexicon.ok()) return lexicon.status();
-  const bot::Normalizer& normalizer = (*lexicon)->normalizer;
+  ASSIGN_OR_RETURN(auto entries, store->ListEntries());
+  ASSIGN_OR_RETURN(auto lexicon, store->GetLexicon());
+  const bot::Normalizer& normalizer = lexicon->normalizer;
   LintReport report;
-  report.entries = entries->size();
+  report.entries = entries.size();
   auto add = [&](Severity severity, const std::string& check, const std::string& id, const std::string& message) {
     report.findings.push_back({severity, check, id, message});
   };
 
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> phrasings;  // terms -> (entry, question)
-  std::vector<std::vector<std::string>> body_terms(entries->size());
-  for (size_t i = 0; i < entries->size(); i++) {
-    const bot::Entry& e = (*entries)[i];
+  std::vector<std::vector<std::string>> body_terms(entries.size());
+  for (size_t i = 0; i < entries.size(); i++) {
+    const bot::Entry& e = entries[i];
     for (const auto& p : ValidateEntry(e)) add(Severity::kError, "invalid", e.id, p.ToString());
     const std::string& url = e.source.url;
     if (!url.empty()) {
@@ -132,7 +130,7 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
   for (size_t i = 0; i < body_terms.size(); i++) {
     for (const auto& t : body_terms[i]) postings[t].push_back(i);
   }
-  const size_t max_postings = std::max<size_t>(50, entries->size() / 20);
+  const size_t max_postings = std::max<size_t>(50, entries.size() / 20);
   for (size_t i = 0; i < body_terms.size(); i++) {
     std::set<size_t> candidates;
     for (const auto& t : body_terms[i]) {
@@ -143,8 +141,8 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
       }
     }
     for (size_t j : candidates) {
-      const bot::Entry& a = (*entries)[i];
-      const bot::Entry& b = (*entries)[j];
+      const bot::Entry& a = entries[i];
+      const bot::Entry& b = entries[j];
       double overlap = Jaccard(body_terms[i], body_terms[j]);
       if (overlap >= options.near_duplicate) {
         add(Severity::kWarning, "near-duplicate", a.id,
@@ -159,7 +157,7 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
 
   // Each entry's own alternate questions: who answers them?
   if (answerer) {
-    for (const bot::Entry& e : *entries) {
+    for (const bot::Entry& e : entries) {
       for (const auto& q : e.questions) {
         bot::Question question;
         question.text = q;
@@ -167,7 +165,7 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
         question.explain = true;
         auto answer = answerer->Ask(question);
         report.questions_asked++;
-        if (!answer.ok()) return answer.status();
+        RETURN_IF_ERROR(answer);
         if (answer->entry_id == e.id) continue;  // answered (or a no-answer entry declining) by itself
         if (answer->kind == "smalltalk") {
           add(Severity::kWarning, "confusion", e.id, "question '" + q + "' is taken as small talk");
@@ -200,7 +198,7 @@ bot::Result<LintReport> Lint(Store* store, bot::Answerer* answerer, const LintOp
     std::vector<std::string> warnings;
     bot::SynonymTable::Parse(*synonyms, &warnings);
     for (const auto& w : warnings) add(Severity::kWarning, "synonyms", "", w);
-    const auto& doc_freq = (*lexicon)->doc_freq;
+    const auto& doc_freq = lexicon->doc_freq;
     size_t start = 0, line_no = 0;
     const std::string& text = *synonyms;
     while (start < text.size()) {

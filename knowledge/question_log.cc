@@ -1,9 +1,12 @@
 #include "knowledge/question_log.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <utility>
 
-#include "knowledge/store.h"
+#include "bot/text.h"
+#include "knowledge/db.h"
 
 namespace knowledge {
 
@@ -123,6 +126,82 @@ void QuestionLogQueue::Run() {
     }
     done_cv_.notify_all();
   }
+}
+
+// ---- The question_log table ----
+
+using bot::Result;
+using bot::Status;
+
+
+Status WriteQuestionLines(Conn* writer, const std::vector<LoggedQuestion>& lines) {
+  sqlite3* db = writer->db;
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer, Transaction::Kind::kImmediate, "begin log"));
+  Stmt s(db,
+         "INSERT OR IGNORE INTO question_log(answer_id, asked_at, channel, question, normalized, answered, kind, "
+         "confidence, entry_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!s.ok()) return SqlError(db, "prepare log");
+  for (const LoggedQuestion& q : lines) {
+    s.Bind(1, q.answer_id);
+    s.Bind(2, q.asked_at);
+    s.Bind(3, q.channel);
+    s.Bind(4, std::string(bot::TruncateUtf8(q.question, 2000)));
+    s.Bind(5, q.normalized);
+    s.Bind(6, static_cast<int64_t>(q.answered ? 1 : 0));
+    s.Bind(7, q.kind);
+    s.BindDouble(8, q.confidence);
+    s.Bind(9, q.entry_id);
+    RETURN_IF_ERROR(s.Run("log question"));
+  }
+  return tx.Commit("commit log");
+}
+
+Status WriteFeedback(sqlite3* db, const std::string& answer_id, bool helpful, const std::string& comment, int64_t at) {
+  Stmt s(db, "UPDATE question_log SET helpful = ?2, comment = ?3, feedback_at = ?4 WHERE answer_id = ?1");
+  if (!s.ok()) return SqlError(db, "prepare feedback");
+  s.Bind(1, answer_id);
+  s.Bind(2, static_cast<int64_t>(helpful ? 1 : 0));
+  s.Bind(3, std::string(bot::TruncateUtf8(comment, 2000)));
+  s.Bind(4, at);
+  RETURN_IF_ERROR(s.Run("record feedback"));
+  if (sqlite3_changes(db) == 0) return Status::NotFound("no answer with id '" + answer_id + "'");
+  return Status::Ok();
+}
+
+Result<int64_t> DeleteQuestionsBefore(sqlite3* db, int64_t before) {
+  Stmt s(db, "DELETE FROM question_log WHERE asked_at < ?1");
+  if (!s.ok()) return SqlError(db, "prepare prune");
+  s.Bind(1, before);
+  RETURN_IF_ERROR(s.Run("prune the question log"));
+  return static_cast<int64_t>(sqlite3_changes(db));
+}
+
+Result<std::vector<LoggedQuestion>> ReadGapQuestions(sqlite3* db, int64_t since, double low_confidence) {
+  Stmt s(db,
+         "SELECT answer_id, asked_at, channel, question, normalized, answered, kind, confidence, entry_id, "
+         "COALESCE(helpful, -1) FROM question_log WHERE asked_at >= ?1 AND kind != 'smalltalk' AND "
+         "(answered = 0 OR confidence < ?2 OR helpful = 0 OR kind = 'clarified') ORDER BY asked_at, id");
+  if (!s.ok()) return SqlError(db, "read the question log");
+  s.Bind(1, since);
+  s.BindDouble(2, low_confidence);
+  std::vector<LoggedQuestion> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    LoggedQuestion q;
+    q.answer_id = s.Text(0);
+    q.asked_at = s.Int(1);
+    q.channel = s.Text(2);
+    q.question = s.Text(3);
+    q.normalized = s.Text(4);
+    q.answered = s.Int(5) != 0;
+    q.kind = s.Text(6);
+    q.confidence = s.Double(7);
+    q.entry_id = s.Text(8);
+    q.helpful = static_cast<int>(s.Int(9));
+    out.push_back(std::move(q));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db, "read the question log");
+  return out;
 }
 
 }  // namespace knowledge

@@ -18,6 +18,10 @@
 // flushes, and tries what failed once more, so nothing queued is lost on a
 // clean shutdown with a working disk.
 // Thread-safety: every method may be called from any thread.
+//
+// This file also owns the question_log table's SQL (writing lines,
+// feedback, pruning, reading the lines that may be gaps); Store calls it on
+// its connections.
 #pragma once
 
 #include <chrono>
@@ -32,9 +36,38 @@
 
 #include "bot/status.h"
 
+struct sqlite3;
+
 namespace knowledge {
 
-struct LoggedQuestion;
+struct Conn;
+
+// One asked question, as the question log keeps it.
+struct LoggedQuestion {
+  std::string answer_id;
+  int64_t asked_at = 0;  // Unix seconds
+  std::string channel;
+  std::string question;    // as asked (sanitized, capped)
+  std::string normalized;  // its index terms
+  bool answered = false;
+  std::string kind;
+  double confidence = 0;
+  std::string entry_id;
+  int helpful = -1;  // the feedback given later: 1 helpful, 0 not helpful, -1 none
+};
+
+// ---- The question_log table (the caller holds the writer's mutex for writes) ----
+
+// Writes `lines` in one transaction on the writer connection, all or none; a
+// line whose answer id is logged already is skipped.
+bot::Status WriteQuestionLines(Conn* writer, const std::vector<LoggedQuestion>& lines);
+// Records feedback on answer `answer_id`; kNotFound when it was not logged.
+bot::Status WriteFeedback(sqlite3* db, const std::string& answer_id, bool helpful, const std::string& comment,
+                          int64_t at);
+// Deletes the lines asked before `before`; returns how many.
+bot::Result<int64_t> DeleteQuestionsBefore(sqlite3* db, int64_t before);
+// See Store::ListGapQuestions.
+bot::Result<std::vector<LoggedQuestion>> ReadGapQuestions(sqlite3* db, int64_t since, double low_confidence);
 
 class QuestionLogQueue {
  public:

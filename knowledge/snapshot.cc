@@ -112,14 +112,12 @@ Result<SnapshotInfo> InspectKnowledgeBase(const std::string& path) {
     return Status::Unavailable("cannot read '" + path + "': " + std::strerror(errno));
   }
   Db db;
-  Status s = OpenDb(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &db);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &db));
   return ReadInfo(db.get(), path);
 }
 
 Result<SnapshotInfo> PublishSnapshot(const std::string& db_path, const std::string& out_path, int64_t published_at) {
-  auto source_info = InspectKnowledgeBase(db_path);
-  if (!source_info.ok()) return source_info.status();
+  RETURN_IF_ERROR(InspectKnowledgeBase(db_path));
   namespace fs = std::filesystem;
   fs::path out(out_path);
   fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
@@ -178,8 +176,7 @@ Result<SnapshotInfo> PublishSnapshot(const std::string& db_path, const std::stri
     return fail(Status::Unavailable("cannot rename '" + tmp + "' to '" + out_path + "': " + std::strerror(errno)));
   }
   // The rename itself is durable once the directory is synced.
-  s = FsyncPath(dir.string(), true);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(FsyncPath(dir.string(), true));
   return info;
 }
 

@@ -1,7 +1,17 @@
 // The knowledge-base store: one SQLite file (WAL) holding the entries, their
 // FTS5 index with field weights, the synonym list they were indexed with,
 // metadata (schema version, content version), the question log and the
-// history of curated changes. It is the only code that talks to SQLite.
+// history of curated changes. Store is the facade every caller uses; the work
+// is done by one module per responsibility, each the only code that touches
+// its tables:
+//   db.h              the schema, connections, RAII statements and transactions
+//   index_fields.h    the fields indexed for an entry (one function)
+//   content_version.h the content version's hash
+//   search_index.h    the in-memory search snapshot, its codec, Search
+//   entry_plan.h      planning curated changes (pure, no SQL)
+//   entry_table.h     entries, their FTS5 rows and the history, in SQL
+//   question_log.h    the question log (its queue and its table)
+//   gaps.h            gaps, and the gaps curators resolved
 //
 // Thread-safety: every public method may be called from many threads. Reads
 // use a small pool of connections; writes go through one connection under a
@@ -20,70 +30,17 @@
 #include "bot/entry.h"
 #include "bot/retriever.h"
 #include "bot/status.h"
+#include "knowledge/db.h"
+#include "knowledge/entry_plan.h"
+#include "knowledge/index_fields.h"
 #include "knowledge/question_log.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "knowledge/search_index.h"
 
 namespace knowledge {
 
-constexpr int kSchemaVersion = 1;
-
-// Field weights of the index, in column order: the curated phrasings and the
-// title say what an entry is about, the body only mentions things. FTS5 is
-// configured with them (bm25), and Search() ranks with BM25F over the same.
-constexpr double kTitleWeight = 4.0;
-constexpr double kQuestionsWeight = 5.0;
-constexpr double kTagsWeight = 2.0;
-constexpr double kBodyWeight = 1.0;
-
-// One asked question, as the question log keeps it.
-struct LoggedQuestion {
-  std::string answer_id;
-  int64_t asked_at = 0;  // Unix seconds
-  std::string channel;
-  std::string question;    // as asked (sanitized, capped)
-  std::string normalized;  // its index terms
-  bool answered = false;
-  std::string kind;
-  double confidence = 0;
-  std::string entry_id;
-  int helpful = -1;  // the feedback given later: 1 helpful, 0 not helpful, -1 none
-};
-
-// ---- Curation (see knowledge/curation.h, which validates before it writes) ----
-
-// One change to one entry, applied by Store::ApplyEntryChanges.
-struct EntryChange {
-  enum class Op {
-    kAdd,      // insert `entry`; kAlreadyExists when its id is taken
-    kReplace,  // replace entry `id` with `entry` (same id); kNotFound when missing
-    kPut,      // insert `entry`, or replace the entry with its id
-    kDelete,   // delete entry `id`; kNotFound when missing
-    kEdit,     // `edit` rewrites a copy of entry `id` (not its id); kNotFound when missing
-  };
-  Op op = Op::kPut;
-  std::string id;  // kReplace, kDelete, kEdit; the others use entry.id
-  bot::Entry entry;
-  std::function<bot::Status(bot::Entry*)> edit;
-  // When set, the entry's current EntryFingerprint ("" when it does not
-  // exist) must equal it, else the change fails with kAlreadyExists: someone
-  // changed the entry since the caller read it.
-  std::optional<std::string> expect;
-  std::string action;  // recorded in the history: add, edit, delete, import, revert, ...
-};
-
-// One recorded change to one entry.
-struct HistoryRecord {
-  int64_t id = 0;  // 0: the change left the entry as it was, and was not recorded
-  int64_t at = 0;  // Unix seconds
-  std::string who;
-  std::string action;
-  std::string entry_id;
-  std::optional<bot::Entry> before;  // nullopt: the entry did not exist
-  std::optional<bot::Entry> after;   // nullopt: the entry was deleted
-  std::string version;               // the knowledge base's version after the change
-};
+// kSchemaVersion (db.h), the field weights (index_fields.h), EntryChange and
+// HistoryRecord (entry_plan.h), LoggedQuestion (question_log.h) and
+// Fts5OrQuery (search_index.h) are declared where they are used.
 
 class Store : public bot::Retriever {
  public:
@@ -123,7 +80,7 @@ class Store : public bot::Retriever {
 
   // At most this many candidate rows are scored per search: terms are taken
   // rarest first until their entries would exceed it (always at least one).
-  static constexpr size_t kMaxCandidates = 4000;
+  static constexpr size_t kMaxCandidates = kMaxSearchCandidates;
 
   // The question log. Never stores secrets: only what LoggedQuestion holds.
   bot::Status LogQuestion(const LoggedQuestion& q);
@@ -140,7 +97,7 @@ class Store : public bot::Retriever {
   void FlushQuestionLog();
   // The writer of a writable store (nullptr for a read-only one).
   QuestionLogQueue* question_log_queue() { return log_queue_.get(); }
-  bool writable() const { return mode_ == Mode::kReadWrite; }
+  bool writable() const { return db_->writable(); }
   // Records feedback on a logged answer; kNotFound for an unknown answer id.
   bot::Status RecordFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
                              int64_t at);
@@ -182,50 +139,16 @@ class Store : public bot::Retriever {
   // Key -> when it was resolved.
   bot::Result<std::map<std::string, int64_t>> GapResolutions();
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return db_->path(); }
 
  private:
-  struct Conn;
-  explicit Store(std::string path, Mode mode);
-  bot::Result<std::unique_ptr<Conn>> Connect(bool write);
-  std::unique_ptr<Conn> AcquireReader();
-  void ReleaseReader(std::unique_ptr<Conn> conn);
-  struct Snapshot;  // the whole index in memory for ranking; immutable
-  // The snapshot of the current content version: reloaded only when another
-  // commit changed the version (a question-log write does not).
-  bot::Result<std::shared_ptr<const Snapshot>> CurrentSnapshot();
-  bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version);
-  // Search on one snapshot; *stale when the content changed under it.
-  bot::Result<std::vector<bot::Hit>> SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
-                                                    size_t limit, bool* stale);
-  // Reads the Hits of scored[i] for i in `missing` into (*best)[i] (and the
-  // snapshot's cache), unless the content version is no longer the
-  // snapshot's (*stale).
-  bot::Status ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
-                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
-                       bool* stale);
+  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
-  std::string path_;
-  Mode mode_;
-  bool temporary_ = false;  // a ":memory:" store: its file goes when the store does
-  std::mutex write_mu_;
-  std::unique_ptr<Conn> writer_;  // guarded by write_mu_
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Conn>> readers_;  // idle readers, guarded by pool_mu_
-  std::mutex lexicon_mu_;
-  std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
-  int64_t data_version_ = -1;      // guarded by lexicon_mu_
-  // Written under lexicon_mu_, with std::atomic_store: SearchIn reads it
-  // without the mutex (std::atomic_load).
-  std::shared_ptr<const Snapshot> snapshot_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<SearchIndex> index_;
   // The question log's writer; declared last so it is destroyed (flushed)
   // first, while the connections it writes through still exist.
   std::unique_ptr<QuestionLogQueue> log_queue_;
 };
-
-// Quotes index terms into an FTS5 MATCH expression: each term becomes a
-// string ("term", embedded quotes doubled) and terms are OR'ed. The result
-// never contains FTS5 operators from the input. Empty input gives "".
-std::string Fts5OrQuery(const std::vector<std::string>& terms);
 
 }  // namespace knowledge

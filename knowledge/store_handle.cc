@@ -82,9 +82,8 @@ Result<std::unique_ptr<StoreHandle>> StoreHandle::Open(const std::string& path, 
     auto info = InspectKnowledgeBase(path);
     if (info.ok() && info->published) {
       FileId id;
-      auto store = OpenCopy(path, copy_dir, &id);
-      if (!store.ok()) return store.status();
-      auto handle = std::make_unique<StoreHandle>(std::move(*store), path);
+      ASSIGN_OR_RETURN(auto store, OpenCopy(path, copy_dir, &id));
+      auto handle = std::make_unique<StoreHandle>(std::move(store), path);
       handle->copy_dir_ = copy_dir;
       handle->served_ = id;
       handle->have_served_ = true;
@@ -99,18 +98,14 @@ Result<std::unique_ptr<StoreHandle>> StoreHandle::Open(const std::string& path, 
       }
     }
   }
-  auto store = OpenOrBuild(path, built);
-  if (!store.ok()) return store.status();
-  auto handle =
-      std::make_unique<StoreHandle>(std::shared_ptr<Store>(std::move(*store)), path == ":memory:" ? "" : path);
+  ASSIGN_OR_RETURN(auto store, OpenOrBuild(path, built));
+  auto handle = std::make_unique<StoreHandle>(std::shared_ptr<Store>(std::move(store)), path == ":memory:" ? "" : path);
   handle->copy_dir_ = copy_dir;
   return handle;
 }
 
 Result<std::shared_ptr<Store>> StoreHandle::OpenCopy(const std::string& path, const std::string& copy_dir, FileId* id) {
-  auto copy = PrivateCopy(path, copy_dir.empty() ? DefaultCopyDir() : copy_dir, id);
-  if (!copy.ok()) return copy.status();
-  const std::string file = *copy;
+  ASSIGN_OR_RETURN(const std::string file, PrivateCopy(path, copy_dir.empty() ? DefaultCopyDir() : copy_dir, id));
   auto remove = [file] {
     for (const char* suffix : {"", "-journal"}) ::unlink((file + suffix).c_str());
   };

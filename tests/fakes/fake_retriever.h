@@ -1,5 +1,5 @@
 // Test doubles for the answering core: an in-memory Retriever built from a
-// list of entries exactly as knowledge/store.cc indexes them, a Retriever
+// list of entries with the fields knowledge/index_fields.h builds for the store, a Retriever
 // that always fails, a settable Clock and a counting IdGenerator.
 #pragma once
 
@@ -21,6 +21,7 @@
 #include "bot/retriever.h"
 #include "bot/status.h"
 #include "bot/text.h"
+#include "knowledge/index_fields.h"
 
 namespace fakes {
 
@@ -37,9 +38,10 @@ inline std::vector<std::string> SplitSpaces(const std::string& s) {
   return out;
 }
 
-// An in-memory knowledge base. The fields are indexed the way Store::ReplaceAll
-// indexes them (Normalizer::IndexText of the title, of each question, of the
-// tags joined by " , " and of the body); doc_freq counts the entries whose
+// An in-memory knowledge base. The fields are indexed by the function the
+// store indexes with (knowledge::IndexFieldsFor: Normalizer::IndexText of the
+// title, of each question, of the tags joined by " , " and of the body), and
+// weighted with the store's field weights; doc_freq counts the entries whose
 // fields hold a term and head_terms are the terms of titles, questions and
 // tags, as the store's snapshot computes them. Hits leave title_idf and
 // question_idf unset, so the ranker computes them itself.
@@ -64,12 +66,11 @@ class FakeRetriever : public bot::Retriever {
       auto doc = std::make_shared<bot::IndexedEntry>();
       doc->rowid = ++rowid;
       doc->entry = e;
-      doc->title_terms = n.IndexText(e.title);
-      for (const auto& q : e.questions) doc->question_terms.push_back(n.IndexText(q));
-      std::string tags;
-      for (size_t i = 0; i < e.tags.size(); i++) tags += (i ? " , " : "") + e.tags[i];
-      doc->tag_terms = n.IndexText(tags);
-      doc->body_terms = n.IndexText(e.body);
+      knowledge::IndexFields fields = knowledge::IndexFieldsFor(e, n);
+      doc->title_terms = std::move(fields.title);
+      doc->question_terms = std::move(fields.questions);
+      doc->tag_terms = std::move(fields.tags);
+      doc->body_terms = std::move(fields.body);
       // Every other entry without its term sets: the ranker makes them then.
       if (rowid % 2 == 0) bot::PrepareTermSets(doc.get());
       ix.doc = doc;
@@ -78,13 +79,13 @@ class FakeRetriever : public bot::Retriever {
         for (const auto& t : SplitSpaces(field)) {
           all.insert(t);
           ix.field_weight[t] += weight;
-          if (weight > 1.0) lexicon->head_terms.insert(t);  // every field but the body
+          if (weight > knowledge::kBodyWeight) lexicon->head_terms.insert(t);  // every field but the body
         }
       };
-      add(ix.doc->title_terms, 4.0);
-      for (const auto& q : ix.doc->question_terms) add(q, 5.0);
-      add(ix.doc->tag_terms, 2.0);
-      add(ix.doc->body_terms, 1.0);
+      add(ix.doc->title_terms, knowledge::kTitleWeight);
+      for (const auto& q : ix.doc->question_terms) add(q, knowledge::kQuestionsWeight);
+      add(ix.doc->tag_terms, knowledge::kTagsWeight);
+      add(ix.doc->body_terms, knowledge::kBodyWeight);
       for (const auto& t : all) lexicon->doc_freq[t]++;
       mix(e.id + '\x1f' + e.title + '\x1f' + e.body);
       for (const auto& q : e.questions) mix(q);

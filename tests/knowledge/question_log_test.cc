@@ -1,5 +1,5 @@
 // The question log's asynchronous writer (knowledge/question_log.h) and the
-// compact in-memory index behind Store::Search (knowledge/store.cc).
+// compact in-memory index behind Store::Search (knowledge/search_index.cc).
 #include "knowledge/question_log.h"
 
 #include <sqlite3.h>

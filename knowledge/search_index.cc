@@ -1,0 +1,469 @@
+// The in-memory search snapshot, its codec, and search (see search_index.h).
+#include "knowledge/search_index.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <string_view>
+#include <unordered_map>
+
+#include "bot/text.h"
+#include "knowledge/entry_table.h"
+#include "knowledge/index_fields.h"
+
+namespace knowledge {
+
+using bot::Result;
+using bot::Status;
+
+std::string Fts5OrQuery(const std::vector<std::string>& terms) {
+  std::string q;
+  for (const auto& t : terms) {
+    if (t.empty()) continue;
+    if (!q.empty()) q += " OR ";
+    q += '"';
+    for (char c : t) {
+      if (c == '"') q += '"';
+      q += c;
+    }
+    q += '"';
+  }
+  return q;
+}
+
+SearchIndex::SearchIndex(Database* db, std::unique_ptr<Conn> watcher) : db_(db), watcher_(std::move(watcher)) {}
+SearchIndex::~SearchIndex() = default;
+
+// The index in memory, compact: what ranking needs for every entry (its
+// terms' counts per field, field lengths, rowid and id), and nothing it does
+// not. The Hits returned (entry text and indexed terms) are read from SQLite
+// by rowid for the few best candidates of a search, and kept in a bounded
+// cache (HitCache). At 100k entries the full Hits took ~300 MB; the
+// compact index takes a tenth of that (bench/run.sh, scale_bench).
+//
+// Each entry's terms are one byte string, the terms in ascending id order:
+//   varint(term id - previous term id), then a byte: bits 0-3 say which
+//   fields (title, questions, tags, body) hold the term; bit 4 set means
+//   counts follow, one varint per field present, else each count is 1.
+struct SearchIndex::Snapshot {
+  std::shared_ptr<const bot::Lexicon> lexicon;
+  std::unordered_map<std::string, uint32_t> term_ids;
+  std::vector<uint32_t> doc_freq;  // by term id
+  // By entry, in rowid order (an entry's index is its position):
+  std::vector<int64_t> rowids;         // ascending
+  std::vector<uint32_t> lengths;       // 4 per entry: terms per field
+  std::vector<uint32_t> term_offsets;  // entries + 1 offsets into terms
+  std::vector<uint8_t> terms;          // the encoded terms of every entry
+  std::vector<uint32_t> id_offsets;    // entries + 1 offsets into ids
+  std::string ids;                     // every entry id, one after another
+  double avg_length[4] = {1, 1, 1, 1};
+
+  size_t size() const { return rowids.size(); }
+  std::string_view id(uint32_t d) const { return std::string_view(ids).substr(id_offsets[d], id_offsets[d + 1] - id_offsets[d]); }
+  // The index of the entry with `rowid`, or -1.
+  int64_t Find(int64_t rowid) const {
+    auto it = std::lower_bound(rowids.begin(), rowids.end(), rowid);
+    return it != rowids.end() && *it == rowid ? it - rowids.begin() : -1;
+  }
+  // Sum of Idf() over the distinct terms of `phrasing` (space-separated).
+  double PhrasingIdf(const std::string& phrasing) const {
+    std::vector<uint32_t> found;
+    size_t start = 0;
+    while (start < phrasing.size()) {
+      size_t end = phrasing.find(' ', start);
+      if (end == std::string::npos) end = phrasing.size();
+      auto it = term_ids.find(phrasing.substr(start, end - start));
+      if (it != term_ids.end()) found.push_back(it->second);
+      start = end + 1;
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    double sum = 0;
+    for (uint32_t t : found) sum += bot::Idf(size(), doc_freq[t]);
+    return sum;
+  }
+
+  // Hits read from SQLite, by entry index: every entry when there are at
+  // most kCacheSlots (the shipped knowledge base: no read after warm-up),
+  // else direct-mapped (slot = index % kCacheSlots), so memory stays
+  // bounded (a few MB) however large the knowledge base is.
+  static constexpr size_t kCacheSlots = 4096;
+  static constexpr size_t kCacheStripes = 16;
+  struct Slot {
+    uint32_t doc = UINT32_MAX;
+    std::shared_ptr<const bot::IndexedEntry> hit;
+  };
+  mutable std::vector<Slot> cache;
+  mutable std::mutex cache_mu[kCacheStripes];
+  std::shared_ptr<const bot::IndexedEntry> Cached(uint32_t d) const {
+    size_t slot = d % cache.size();
+    std::lock_guard<std::mutex> lock(cache_mu[slot % kCacheStripes]);
+    return cache[slot].doc == d ? cache[slot].hit : nullptr;
+  }
+  void Remember(uint32_t d, std::shared_ptr<const bot::IndexedEntry> hit) const {
+    size_t slot = d % cache.size();
+    std::lock_guard<std::mutex> lock(cache_mu[slot % kCacheStripes]);
+    cache[slot].doc = d;
+    cache[slot].hit = std::move(hit);
+  }
+};
+
+namespace {
+
+void PutVarint(std::vector<uint8_t>* out, uint32_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<uint8_t>(v));
+}
+
+inline uint32_t GetVarint(const uint8_t** p) {
+  uint32_t v = 0;
+  int shift = 0;
+  while (**p & 0x80) {
+    v |= static_cast<uint32_t>(**p & 0x7f) << shift;
+    shift += 7;
+    (*p)++;
+  }
+  v |= static_cast<uint32_t>(**p) << shift;
+  (*p)++;
+  return v;
+}
+
+// The terms of one field's index text: (term id, count) sorted by id, and
+// the number of terms. New terms get the next id.
+void CountTerms(const std::string& text, std::unordered_map<std::string, uint32_t>* ids,
+                std::vector<uint32_t>* doc_freq, std::vector<std::pair<uint32_t, uint16_t>>* tf, uint32_t* length) {
+  std::vector<uint32_t> seen;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start && !(end - start == 1 && text[start] == '|')) {
+      auto [it, inserted] = ids->emplace(text.substr(start, end - start), static_cast<uint32_t>(ids->size()));
+      if (inserted) doc_freq->push_back(0);
+      seen.push_back(it->second);
+      (*length)++;
+    }
+    start = end + 1;
+  }
+  std::sort(seen.begin(), seen.end());
+  for (size_t i = 0; i < seen.size();) {
+    size_t j = i;
+    while (j < seen.size() && seen[j] == seen[i]) j++;
+    tf->emplace_back(seen[i], static_cast<uint16_t>(std::min<size_t>(j - i, 65535)));
+    i = j;
+  }
+}
+
+// Appends one entry's terms (per field, each sorted by id) to `out`, in the
+// encoding SearchIndex::Snapshot describes; counts each term once in doc_freq and
+// marks the terms of the head fields (all but the body).
+void EncodeTerms(const std::vector<std::pair<uint32_t, uint16_t>> (&tf)[4], std::vector<uint8_t>* out,
+                 std::vector<uint32_t>* doc_freq, std::vector<char>* head) {
+  size_t pos[4] = {0, 0, 0, 0};
+  uint32_t previous = 0;
+  while (true) {
+    uint32_t term = UINT32_MAX;
+    for (int f = 0; f < 4; f++) {
+      if (pos[f] < tf[f].size()) term = std::min(term, tf[f][pos[f]].first);
+    }
+    if (term == UINT32_MAX) break;
+    uint16_t counts[4] = {0, 0, 0, 0};
+    uint8_t mask = 0;
+    bool more = false;
+    for (int f = 0; f < 4; f++) {
+      if (pos[f] < tf[f].size() && tf[f][pos[f]].first == term) {
+        counts[f] = tf[f][pos[f]].second;
+        mask |= static_cast<uint8_t>(1u << f);
+        more = more || counts[f] > 1;
+        pos[f]++;
+      }
+    }
+    PutVarint(out, term - previous);
+    previous = term;
+    out->push_back(static_cast<uint8_t>(mask | (more ? 0x10 : 0)));
+    if (more) {
+      for (int f = 0; f < 4; f++) {
+        if (mask & (1u << f)) PutVarint(out, counts[f]);
+      }
+    }
+    (*doc_freq)[term]++;
+    if (term >= head->size()) head->resize(term + 1, 0);
+    if (mask & 0x7) (*head)[term] = 1;
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(Conn* conn, const std::string& version) {
+  auto snap = std::make_shared<Snapshot>();
+  auto lexicon = std::make_shared<bot::Lexicon>();
+  lexicon->version = version;
+  sqlite3* db = conn->db;
+  std::vector<char> head;
+  double total[4] = {0, 0, 0, 0};
+  // One read transaction, so the snapshot is one consistent version.
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn, Transaction::Kind::kRead, "begin read"));
+  ASSIGN_OR_RETURN(auto meta, ReadMeta(db, {"version", "synonyms"}));
+  if (meta.count("version")) lexicon->version = meta["version"];
+  lexicon->normalizer = bot::Normalizer(bot::SynonymTable::Parse(meta["synonyms"]));
+  Stmt rows(db,
+            "SELECT f.rowid, f.title, f.questions, f.tags, f.body, e.id"
+            " FROM entries_fts f JOIN entries e ON e.rowid = f.rowid ORDER BY f.rowid");
+  if (!rows.ok()) return SqlError(db, "read the index");
+  int rc;
+  snap->term_offsets.push_back(0);
+  snap->id_offsets.push_back(0);
+  std::vector<std::pair<uint32_t, uint16_t>> tf[4];
+  while ((rc = rows.Step()) == SQLITE_ROW) {
+    snap->rowids.push_back(rows.Int(0));
+    for (int f = 0; f < 4; f++) {
+      tf[f].clear();
+      uint32_t length = 0;
+      CountTerms(rows.Text(1 + f), &snap->term_ids, &snap->doc_freq, &tf[f], &length);
+      snap->lengths.push_back(length);
+      total[f] += length;
+    }
+    EncodeTerms(tf, &snap->terms, &snap->doc_freq, &head);
+    snap->term_offsets.push_back(static_cast<uint32_t>(snap->terms.size()));
+    snap->ids += rows.Text(5);
+    snap->id_offsets.push_back(static_cast<uint32_t>(snap->ids.size()));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db, "read the index");
+  tx.Commit();  // a read: nothing is lost if it fails
+  snap->terms.shrink_to_fit();
+  snap->lengths.shrink_to_fit();
+  snap->rowids.shrink_to_fit();
+  snap->term_offsets.shrink_to_fit();
+  snap->id_offsets.shrink_to_fit();
+  snap->ids.shrink_to_fit();
+  const size_t n = snap->size();
+  for (int f = 0; f < 4; f++) {
+    snap->avg_length[f] = n == 0 ? 1.0 : std::max(1.0, total[f] / static_cast<double>(n));
+  }
+  snap->cache.resize(std::max<size_t>(1, std::min(n, Snapshot::kCacheSlots)));
+  lexicon->entry_count = n;
+  head.resize(snap->term_ids.size(), 0);
+  lexicon->doc_freq.reserve(snap->term_ids.size());
+  for (const auto& [term, id] : snap->term_ids) {
+    lexicon->doc_freq.emplace(term, snap->doc_freq[id]);
+    if (head[id]) lexicon->head_terms.insert(term);
+  }
+  snap->lexicon = std::move(lexicon);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::CurrentSnapshot() {
+  std::lock_guard<std::mutex> lock(lexicon_mu_);
+  // PRAGMA data_version changes when another connection commits (a curation
+  // edit, a rebuild, but also a question-log line); only a new content
+  // version reloads the snapshot.
+  static const char kDataVersion[] = "PRAGMA data_version";
+  Stmt dv(watcher_->db, watcher_->Cached(kDataVersion));
+  if (!dv.ok() || dv.Step() != SQLITE_ROW) return SqlError(watcher_->db, "read data version");
+  int64_t data_version = dv.Int(0);
+  if (snapshot_ && data_version == data_version_) return snapshot_;
+  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
+  std::string version;
+  {
+    Stmt v(watcher_->db, watcher_->Cached(kVersion));
+    if (!v.ok()) return SqlError(watcher_->db, "read version");
+    if (v.Step() == SQLITE_ROW) version = v.Text(0);
+  }
+  if (!snapshot_ || snapshot_->lexicon->version != version) {
+    ASSIGN_OR_RETURN(auto loaded, LoadSnapshot(watcher_.get(), version));
+    std::atomic_store(&snapshot_, std::move(loaded));
+  }
+  data_version_ = data_version;
+  return snapshot_;
+}
+
+Result<std::shared_ptr<const bot::Lexicon>> SearchIndex::GetLexicon() {
+  ASSIGN_OR_RETURN(auto snap, CurrentSnapshot());
+  return snap->lexicon;
+}
+
+Result<std::vector<bot::Hit>> SearchIndex::Search(const std::vector<std::string>& terms, size_t limit) {
+  std::vector<bot::Hit> hits;
+  if (terms.empty() || limit == 0) return hits;
+  // A commit that changes the content between reading the candidates and
+  // reading their Hits is seen (the version read with them differs): then
+  // search again on the new snapshot.
+  for (int attempt = 0;; attempt++) {
+    ASSIGN_OR_RETURN(auto current, CurrentSnapshot());
+    bool stale = false;
+    auto found = SearchSnapshot(*current, terms, limit, &stale);
+    if (!stale || attempt == 3) return found;
+  }
+}
+
+Result<std::vector<bot::Hit>> SearchIndex::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
+                                              size_t limit) {
+  std::shared_ptr<const Snapshot> snap = std::atomic_load(&snapshot_);
+  if (!snap || snap->lexicon.get() != &lexicon || terms.empty() || limit == 0) return Search(terms, limit);
+  bool stale = false;
+  auto found = SearchSnapshot(*snap, terms, limit, &stale);
+  return stale ? Search(terms, limit) : found;
+}
+
+Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
+                                                    size_t limit, bool* stale) {
+  std::vector<bot::Hit> hits;
+  // The terms to look up: the rarest first (the caller orders them so),
+  // while the candidates they bring stay within kMaxSearchCandidates.
+  std::vector<uint32_t> ids;
+  std::vector<std::string> lookup;
+  size_t expected = 0;
+  for (const auto& t : terms) {
+    auto it = snap.term_ids.find(t);
+    if (it == snap.term_ids.end()) continue;
+    ids.push_back(it->second);
+    uint32_t df = snap.doc_freq[it->second];
+    if (lookup.empty() || expected + df <= kMaxSearchCandidates) {
+      lookup.push_back(t);
+      expected += df;
+    }
+  }
+  if (lookup.empty()) return hits;
+
+  ASSIGN_OR_RETURN(Database::ReaderLease conn, db_->Reader());
+  std::vector<uint32_t> candidates;
+  {
+    static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
+    Stmt s(conn->db, conn->Cached(kMatch));
+    if (!s.ok()) return SqlError(conn->db, "prepare search");
+    s.Bind(1, Fts5OrQuery(lookup));
+    s.Bind(2, static_cast<int64_t>(kMaxSearchCandidates));
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      int64_t d = snap.Find(s.Int(0));
+      if (d >= 0) candidates.push_back(static_cast<uint32_t>(d));
+    }
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "search");
+  }
+
+  // BM25F: per term, the field-weighted, length-normalized frequency.
+  constexpr double kK1 = 1.2, kB = 0.75;
+  const double weights[4] = {kTitleWeight, kQuestionsWeight, kTagsWeight, kBodyWeight};
+  std::vector<double> idf;
+  for (uint32_t id : ids) idf.push_back(bot::Idf(snap.size(), snap.doc_freq[id]));
+  // The distinct query terms in id order, and where each of `ids` is among them.
+  std::vector<uint32_t> unique_ids = ids;
+  std::sort(unique_ids.begin(), unique_ids.end());
+  unique_ids.erase(std::unique(unique_ids.begin(), unique_ids.end()), unique_ids.end());
+  std::vector<size_t> position(ids.size());
+  for (size_t k = 0; k < ids.size(); k++) {
+    position[k] = static_cast<size_t>(std::lower_bound(unique_ids.begin(), unique_ids.end(), ids[k]) - unique_ids.begin());
+  }
+  std::vector<std::array<uint16_t, 4>> counts(unique_ids.size());
+  std::vector<std::pair<double, uint32_t>> scored;
+  scored.reserve(candidates.size());
+  for (uint32_t c : candidates) {
+    for (auto& cnt : counts) cnt = {0, 0, 0, 0};
+    const uint8_t* p = snap.terms.data() + snap.term_offsets[c];
+    const uint8_t* end = snap.terms.data() + snap.term_offsets[c + 1];
+    uint32_t term = 0;
+    size_t j = 0;
+    while (p < end && j < unique_ids.size()) {
+      term += GetVarint(&p);
+      uint8_t flags = *p++;
+      std::array<uint16_t, 4> cnt = {0, 0, 0, 0};
+      for (int f = 0; f < 4; f++) {
+        if (flags & (1u << f)) cnt[f] = (flags & 0x10) ? static_cast<uint16_t>(GetVarint(&p)) : 1;
+      }
+      while (j < unique_ids.size() && unique_ids[j] < term) j++;
+      if (j < unique_ids.size() && unique_ids[j] == term) counts[j++] = cnt;
+    }
+    const uint32_t* length = &snap.lengths[static_cast<size_t>(c) * 4];
+    double score = 0;
+    for (size_t k = 0; k < ids.size(); k++) {
+      const std::array<uint16_t, 4>& cnt = counts[position[k]];
+      double tf = 0;
+      for (int f = 0; f < 4; f++) {
+        uint16_t count = cnt[f];
+        if (count) tf += weights[f] * count / (1.0 - kB + kB * length[f] / snap.avg_length[f]);
+      }
+      if (tf > 0) score += idf[k] * tf * (kK1 + 1) / (tf + kK1);
+    }
+    scored.emplace_back(score, c);
+  }
+  auto better = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return snap.id(a.second) < snap.id(b.second);
+  };
+  size_t k = std::min(limit, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(), better);
+
+  // The best candidates' Hits: from the cache, else from SQLite by rowid, in
+  // one read transaction that also checks the content version is the
+  // snapshot's.
+  std::vector<std::shared_ptr<const bot::IndexedEntry>> best(k);
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < k; i++) {
+    best[i] = snap.Cached(scored[i].second);
+    if (!best[i]) missing.push_back(i);
+  }
+  if (!missing.empty()) {
+    RETURN_IF_ERROR(ReadHits(conn.get(), snap, scored, missing, &best, stale));
+    if (*stale) return hits;
+  }
+  hits.reserve(k);
+  for (size_t i = 0; i < k; i++) hits.push_back({std::move(best[i]), scored[i].first});
+  return hits;
+}
+
+Status SearchIndex::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
+                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
+                       bool* stale) {
+  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
+  static const char kRow[] =
+      "SELECT f.title, f.questions, f.tags, f.body, e.id, e.title, e.body, e.questions, e.tags, e.article, e.section,"
+      " e.url, e.updated_at FROM entries e, entries_fts f WHERE e.rowid = ?1 AND f.rowid = ?1";
+  sqlite3* db = conn->db;
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn, Transaction::Kind::kRead, "begin read"));
+  {
+    Stmt v(db, conn->Cached(kVersion));
+    if (!v.ok()) return SqlError(db, "read version");
+    std::string version = v.Step() == SQLITE_ROW ? v.Text(0) : std::string();
+    if (version != snap.lexicon->version) {
+      *stale = true;
+      return Status::Ok();
+    }
+  }
+  for (size_t i : missing) {
+    uint32_t d = scored[i].second;
+    Stmt row(db, conn->Cached(kRow));
+    if (!row.ok()) return SqlError(db, "prepare entry read");
+    row.Bind(1, snap.rowids[d]);
+    int rc = row.Step();
+    if (rc != SQLITE_ROW) {
+      // The version matched, so the row is there: anything else is an error.
+      return rc == SQLITE_DONE ? Status::Unavailable("the index and the entries disagree; rebuild the knowledge base")
+                               : SqlError(db, "read entry");
+    }
+    auto hit = std::make_shared<bot::IndexedEntry>();
+    hit->rowid = snap.rowids[d];
+    hit->title_terms = row.Text(0);
+    hit->question_terms = SplitOn(row.Text(1), kQuestionSeparator);
+    hit->tag_terms = row.Text(2);
+    hit->body_terms = row.Text(3);
+    hit->entry = ReadEntryAt(row, 4);
+    // One string per question, also when a question has no index terms at
+    // all ("What is it?"): an empty field splits into nothing.
+    hit->question_terms.resize(hit->entry.questions.size());
+    hit->title_idf = snap.PhrasingIdf(hit->title_terms);
+    for (const auto& q : hit->question_terms) hit->question_idf.push_back(snap.PhrasingIdf(q));
+    bot::PrepareTermSets(hit.get());
+    snap.Remember(d, hit);
+    (*best)[i] = std::move(hit);
+  }
+  tx.Commit();  // a read: nothing is lost if it fails
+  return Status::Ok();
+}
+
+}  // namespace knowledge

@@ -1,0 +1,70 @@
+// The in-memory search snapshot of the index and searching it: a compact
+// copy of every entry's indexed terms (its codec is in search_index.cc),
+// reloaded when the content version changes; FTS5 finds the candidates of a
+// search, BM25F with the field weights (index_fields.h) ranks them from the
+// snapshot, and the best candidates' Hits are read from SQLite by rowid (and
+// cached per snapshot).
+// Thread-safety: every method may be called from many threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bot/retriever.h"
+#include "bot/status.h"
+#include "knowledge/db.h"
+
+namespace knowledge {
+
+// At most this many candidate rows are scored per search: terms are taken
+// rarest first until their entries would exceed it (always at least one).
+constexpr size_t kMaxSearchCandidates = 4000;
+
+// Quotes index terms into an FTS5 MATCH expression: each term becomes a
+// string ("term", embedded quotes doubled) and terms are OR'ed. The result
+// never contains FTS5 operators from the input. Empty input gives "".
+std::string Fts5OrQuery(const std::vector<std::string>& terms);
+
+class SearchIndex {
+ public:
+  // Reads through `db`'s readers; `watcher` is a connection of its own that
+  // notices commits (PRAGMA data_version).
+  SearchIndex(Database* db, std::unique_ptr<Conn> watcher);
+  ~SearchIndex();
+
+  // See Store::GetLexicon, Store::Search and Store::SearchIn.
+  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon();
+  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit);
+  bot::Result<std::vector<bot::Hit>> SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
+                                              size_t limit);
+
+ private:
+  struct Snapshot;  // the whole index in memory for ranking; immutable
+  // The snapshot of the current content version: reloaded only when another
+  // commit changed the version (a question-log write does not).
+  bot::Result<std::shared_ptr<const Snapshot>> CurrentSnapshot();
+  bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version);
+  // Search on one snapshot; *stale when the content changed under it.
+  bot::Result<std::vector<bot::Hit>> SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
+                                                    size_t limit, bool* stale);
+  // Reads the Hits of scored[i] for i in `missing` into (*best)[i] (and the
+  // snapshot's cache), unless the content version is no longer the
+  // snapshot's (*stale).
+  bot::Status ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
+                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
+                       bool* stale);
+
+  Database* db_;
+  std::mutex lexicon_mu_;
+  std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
+  int64_t data_version_ = -1;      // guarded by lexicon_mu_
+  // Written under lexicon_mu_, with std::atomic_store: SearchIn reads it
+  // without the mutex (std::atomic_load).
+  std::shared_ptr<const Snapshot> snapshot_;
+};
+
+}  // namespace knowledge
