@@ -271,7 +271,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  for (const auto& [lemma, by_pos] : senses) {
+  for (const auto& entry : senses) {
+    // Named references, not structured bindings: a C++17 lambda cannot capture
+    // a structured binding (clang refuses; the fuzz build uses clang).
+    const auto& lemma = entry.first;
+    const auto& by_pos = entry.second;
     if (!Keepable(lemma)) continue;
     // The senses that carry the word's usage: those with at least a quarter
     // of its tag count; for a word never tagged, its first sense of its first
