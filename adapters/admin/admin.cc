@@ -18,9 +18,9 @@
 
 #include "adapters/http/server.h"
 #include "adapters/http/reply.h"
-#include "adapters/json_codec.h"
-#include "adapters/secrets.h"
-#include "adapters/service.h"
+#include "app/json_codec.h"
+#include "app/secrets.h"
+#include "app/service.h"
 #include "adapters/web/web.h"
 #include "bot/answerer.h"
 #include "bot/text.h"

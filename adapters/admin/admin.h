@@ -36,7 +36,7 @@ struct AdminOptions {
 };
 
 // $CAREERBOT_ADMIN_TOKEN (or the owner-only file $CAREERBOT_ADMIN_TOKEN_FILE,
-// adapters/secrets.h) and $CAREERBOT_ADMIN_TOKEN_LABEL (default "admin"). A
+// app/secrets.h) and $CAREERBOT_ADMIN_TOKEN_LABEL (default "admin"). A
 // token file that cannot be used sets *status (when given) and leaves the
 // admin API off.
 AdminOptions AdminOptionsFromEnv(bot::Status* status = nullptr);

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 #include "adapters/cli/eval.h"
 #include "adapters/cli/kb_commands.h"
 #include "adapters/cli/train.h"
@@ -27,11 +27,11 @@
 #include "adapters/chat/registry.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/server.h"
-#include "adapters/json_codec.h"
-#include "adapters/logging.h"
+#include "app/json_codec.h"
+#include "app/logging.h"
 #include "adapters/redis/redis_client.h"
-#include "adapters/secrets.h"
-#include "adapters/service.h"
+#include "app/secrets.h"
+#include "app/service.h"
 #include "bot/text.h"
 #include "knowledge/builtin.h"
 #include "knowledge/markdown.h"
@@ -391,7 +391,7 @@ int Serve(int argc, char** argv) {
   bool ok;
   bot::AnswererOptions answerer_options = AnswererOptionsFrom(args, &ok);
   if (!ok) return 2;
-  // Secrets from the environment or owner-only files (adapters/secrets.h),
+  // Secrets from the environment or owner-only files (app/secrets.h),
   // the rate limit and the CORS origins: a bad one stops the start.
   bot::Status config_status;
   options.chat = ChatConfigFromEnv(&config_status);            // SLACK_*, DISCORD_*, MATTERMOST_*

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "bot/answerer.h"
 #include "bot/text.h"
 #include "knowledge/builtin.h"

@@ -10,7 +10,7 @@
 #include "adapters/admin/admin.h"
 #include "adapters/chat/registry.h"
 #include "adapters/http/reply.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "bot/text.h"
 
 namespace adapters::http {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "adapters/admin/admin.h"
-#include "adapters/rate_limit.h"
+#include "app/rate_limit.h"
 #include "bot/status.h"
 
 namespace httplib {

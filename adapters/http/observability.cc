@@ -8,7 +8,7 @@
 
 #include "adapters/http/router.h"
 #include "adapters/http/server.h"
-#include "adapters/logging.h"
+#include "app/logging.h"
 
 namespace adapters::http {
 namespace {

@@ -1,5 +1,5 @@
 // What the HTTP server tells its operators about each request: an access log
-// line (adapters/logging.h), an X-Request-Id (the client's, when it sent a
+// line (app/logging.h), an X-Request-Id (the client's, when it sent a
 // sane one, else a new random one; echoed on every response), and the
 // request counters and latency histograms of GET /metrics. Requests are
 // labelled with their route's pattern (server.h Routes()), never the raw
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/metrics.h"
+#include "app/metrics.h"
 
 namespace httplib {
 struct Request;

@@ -2,8 +2,8 @@
 
 #include <httplib.h>
 
-#include "adapters/json_codec.h"
-#include "adapters/rate_limit.h"
+#include "app/json_codec.h"
+#include "app/rate_limit.h"
 
 namespace adapters::http {
 

@@ -21,7 +21,7 @@
 #include "adapters/http/reply.h"
 #include "adapters/http/observability.h"
 #include "adapters/http/request_decode.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "adapters/redis/conversations.h"
 #include "adapters/redis/log_stream.h"
 #include "adapters/redis/shared_state.h"

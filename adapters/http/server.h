@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "adapters/admin/admin.h"
-#include "adapters/chat_config.h"
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/chat_config.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "bot/status.h"
 
 

@@ -17,8 +17,8 @@
 #include "adapters/chat/registry.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/server.h"
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "knowledge/builtin.h"
 
 namespace {

@@ -24,7 +24,7 @@
 
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "chat_test_server.h"
 #include "knowledge/builtin.h"
 

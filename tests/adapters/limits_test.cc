@@ -20,9 +20,9 @@
 #include "adapters/http/guard.h"
 #include "adapters/http/request_decode.h"
 #include "adapters/http/server.h"
-#include "adapters/json_codec.h"
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/json_codec.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "chat_test_server.h"
 #include "knowledge/builtin.h"
 

@@ -17,7 +17,7 @@
 #include "../helpers/json_schema.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "chat_test_server.h"
 #include "knowledge/store_handle.h"
 

@@ -3,7 +3,7 @@
 // `careerbot serve` with every secret set (some from files) is taken through
 // every channel, good requests and bad, at the most verbose log level; every
 // line it logs and every response it gives are scanned for them.
-#include "adapters/secrets.h"
+#include "app/secrets.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -18,7 +18,7 @@
 #include <httplib.h>
 
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "bot/clock.h"
 #include "knowledge/builtin.h"
 #include "knowledge/store.h"

@@ -8,8 +8,8 @@
 #include "adapters/chat/common.h"
 #include "adapters/chat/discord/verify.h"
 #include "adapters/chat/pipeline.h"
-#include "adapters/json_codec.h"
-#include "adapters/markdown.h"
+#include "app/json_codec.h"
+#include "adapters/chat/markdown.h"
 #include "bot/text.h"
 
 namespace adapters::discord {

@@ -8,7 +8,7 @@
 
 #include "adapters/chat/pipeline.h"
 #include "adapters/chat/common.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "adapters/redis/shared_state.h"
 #include "adapters/chat/slack/format.h"
 #include "adapters/chat/slack/verify.h"

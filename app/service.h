@@ -15,7 +15,7 @@
 #include "bot/answerer.h"
 #include "bot/clock.h"
 #include "bot/status.h"
-#include "adapters/metrics.h"
+#include "app/metrics.h"
 #include "knowledge/store.h"
 #include "knowledge/store_handle.h"
 

@@ -1,9 +1,9 @@
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 
 #include <cstdlib>
 
 #include "adapters/chat/registry.h"
-#include "adapters/secrets.h"
+#include "app/secrets.h"
 
 namespace adapters {
 namespace {
@@ -17,7 +17,7 @@ void ReadEnv(const char* name, std::string* out) {
 
 ChatConfig ChatConfigFromEnv(bot::Status* status) {
   ChatConfig c;
-  // Secrets: $NAME, or the owner-only file $NAME_FILE (adapters/secrets.h).
+  // Secrets: $NAME, or the owner-only file $NAME_FILE (app/secrets.h).
   auto secret = [status](const char* name, std::string* out) {
     bot::Status s = ReadSecret(name, out);
     if (!s.ok() && status && status->ok()) *status = s;

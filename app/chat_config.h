@@ -47,7 +47,7 @@ struct ChatConfig {
 // Reads the variables above (unset or empty ones keep their defaults). The
 // secrets (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, DISCORD_PUBLIC_KEY,
 // DISCORD_BOT_TOKEN, MATTERMOST_TOKEN) may also come from a file named by
-// NAME_FILE that only its owner can read (adapters/secrets.h); a file that
+// NAME_FILE that only its owner can read (app/secrets.h); a file that
 // cannot be used sets *status (when given) to kInvalidArgument and leaves
 // that platform off.
 ChatConfig ChatConfigFromEnv(bot::Status* status = nullptr);

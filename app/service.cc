@@ -1,4 +1,4 @@
-#include "adapters/service.h"
+#include "app/service.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "adapters/rate_limit.h"
+#include "app/rate_limit.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "adapters/secrets.h"
+#include "app/secrets.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
