@@ -104,6 +104,9 @@ class Service {
   // a reload may replace: hold a Pin to keep it.
   knowledge::Store& store() { return *knowledge_->Current(); }
   knowledge::StoreHandle& knowledge() { return *knowledge_; }
+  // Where the question log is kept: the --log-db store, else the knowledge
+  // base answered from (pinned as store() is).
+  knowledge::Store& log_store() { return LogStore(); }
   const AnswerMetrics& metrics() const { return metrics_; }
   bot::Answerer& answerer() { return answerer_; }
   bot::Clock& clock() { return *clock_; }

@@ -16,20 +16,26 @@
 #    the same run: requests/s at 8 connections, and the added time per
 #    request from the p50 at 1 connection (a new conversation each ask, and
 #    a continued one: one Redis round trip, then two);
+# 6. `careerbot kb stats --days 90` over a question log of 1,000,000 lines
+#    (stats_bench seeds it in one transaction and times the queries in
+#    process; then the command itself, 7 runs, median: target < 1 s);
 # then writes bench/results/*.csv, bench/results/summary.md and the chart
 # docs/bench-scale.png (gnuplot). It reports, it never fails on a target.
 # Installs wrk, gnuplot-nox, curl and redis-server with apt-get when missing.
 # Loopback only. Takes about 6 minutes on 2 cores (plus the build); --quick:
-# shorter runs; --redis: only part 5 (bench/results/redis.csv);
+# shorter runs; --redis: only part 5 (bench/results/redis.csv); --stats:
+# only part 6 (bench/results/stats.csv);
 # CAREERBOT_BENCH_BUILD=DIR: use the binaries already built in DIR.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 quick=0
 only_redis=0
+only_stats=0
 for a in "$@"; do
   [[ "$a" == "--quick" ]] && quick=1
   [[ "$a" == "--redis" ]] && only_redis=1
+  [[ "$a" == "--stats" ]] && only_stats=1
 done
 ask_seconds=5; scale_seconds=3; wrk_seconds=6; http_reps=3
 if [[ $quick -eq 1 ]]; then ask_seconds=2; scale_seconds=1; wrk_seconds=2; http_reps=1; fi
@@ -44,7 +50,7 @@ if [[ -n "${CAREERBOT_BENCH_BUILD:-}" ]]; then
   build="$(realpath "$CAREERBOT_BENCH_BUILD")"
 else
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCAREERBOT_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target careerbot answer_bench scale_bench stats_bench >/dev/null
 fi
 bin="$build/careerbot"
 
@@ -62,6 +68,32 @@ trap cleanup EXIT
 
 machine="$(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(date -u +%Y-%m-%d)"
 echo "bench: $machine"
+
+# ---- 6. the curators' trends over a million logged questions ----
+stats_bench() {
+  local rows=1000000 db="$work/stats.db" times=() t0 t1
+  echo "bench: stats_bench seeds $rows logged questions and times the queries in process"
+  "$build/stats_bench" --rows "$rows" --db "$db" >"$work/stats-inproc.csv"
+  cat "$work/stats-inproc.csv"
+  echo "bench: careerbot kb stats --days 90 over them, 7 runs"
+  for _ in 1 2 3 4 5 6 7; do
+    t0=$(date +%s%N)
+    CAREERBOT_LOG_RETENTION_DAYS=90 "$bin" kb stats --days 90 --db "$db" >/dev/null
+    t1=$(date +%s%N)
+    times+=("$(( (t1 - t0) / 1000000 ))")
+  done
+  local median
+  median="$(printf '%s\n' "${times[@]}" | sort -n | sed -n 4p)"
+  {
+    echo "rows,seed_s,stats90_median_ms,stats90_channel_median_ms,stats7_median_ms,file_mb,kb_stats_median_ms,kb_stats_runs_ms"
+    echo "$(tail -n 1 "$work/stats-inproc.csv"),$median,$(IFS=' '; echo "${times[*]}")"
+  } >"$out/stats.csv"
+  cat "$out/stats.csv"
+}
+if [[ $only_stats -eq 1 ]]; then
+  stats_bench
+  exit 0
+fi
 
 # ---- 2. in process ----
 if [[ $only_redis -eq 0 ]]; then
@@ -259,6 +291,8 @@ done
 cp "$runs" "$out/http-runs.csv"
 cat "$out/http.csv"
 
+stats_bench
+
 # ---- the chart and the summary ----
 gnuplot <<GP
 set terminal pngcairo size 960,420 font "DejaVu Sans,10"
@@ -327,6 +361,8 @@ GP
   echo
   echo "In process, shipped knowledge base (answer_bench, ${ask_seconds}s): $(tail -n 1 "$out/answer.csv" |
     awk -F, '{printf "%d entries, %d asks, median %.0f µs, p90 %.0f µs, p99 %.0f µs", $1, $2, $3, $4, $5}')"
+  echo
+  echo "Trends (issue 19): $(tail -n 1 "$out/stats.csv" | awk -F, '{printf "`careerbot kb stats --days 90` over %d logged questions: median %d ms of 7 runs (target < 1 s); the queries alone, in process: %d ms (90 days), %d ms (90 days, one channel), %d ms (7 days)", $1, $7, $3, $4, $5}')"
 } >"$out/summary.md"
 cat "$out/summary.md"
 echo "bench: wrote $out/*.csv, $out/summary.md and docs/bench-scale.png"

@@ -46,7 +46,15 @@ CREATE TABLE IF NOT EXISTS question_log(
   helpful INTEGER,
   comment TEXT,
   feedback_at INTEGER);
-CREATE INDEX IF NOT EXISTS question_log_asked_at ON question_log(asked_at);
+-- The trends (knowledge/stats.h) read ranges of these covering indexes,
+-- never the rows: by time (also pruning and the gaps' range), and by entry.
+-- They replace question_log_asked_at (a prefix of the first), dropped from
+-- files made before them: still two indexes to update per logged line.
+-- Added without a new schema version: a careerbot without them opens the
+-- file as before (it only adds its own index back).
+DROP INDEX IF EXISTS question_log_asked_at;
+CREATE INDEX IF NOT EXISTS question_log_stats ON question_log(asked_at, channel, kind, answered, helpful, entry_id);
+CREATE INDEX IF NOT EXISTS question_log_entry ON question_log(entry_id, asked_at, confidence, helpful);
 -- Every curated change to an entry (knowledge/curation.h): before and after
 -- as entry JSON (NULL: the entry did not exist / was deleted).
 CREATE TABLE IF NOT EXISTS history(

@@ -150,6 +150,20 @@ Status Store::ResolveGaps(const std::vector<std::string>& keys, int64_t at, cons
   return WriteGapResolutions(db_->writer(), keys, at, how, entry_id, who);
 }
 
+// ---- trends ----
+
+Result<LogStats> Store::ReadLogStats(const StatsQuery& query) {
+  FlushQuestionLog();
+  ASSIGN_OR_RETURN(auto conn, db_->Reader());
+  return knowledge::ReadLogStats(conn.get(), query);
+}
+
+Result<EntryLogStats> Store::ReadEntryLogStats(const EntryStatsQuery& query) {
+  FlushQuestionLog();
+  ASSIGN_OR_RETURN(auto conn, db_->Reader());
+  return knowledge::ReadEntryLogStats(conn.get(), query);
+}
+
 Result<std::map<std::string, int64_t>> Store::GapResolutions() {
   ASSIGN_OR_RETURN(auto conn, db_->Reader());
   return ReadGapResolutions(conn->db);

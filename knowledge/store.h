@@ -35,6 +35,7 @@
 #include "knowledge/index_fields.h"
 #include "knowledge/question_log.h"
 #include "knowledge/search_index.h"
+#include "knowledge/stats.h"
 
 namespace knowledge {
 
@@ -138,6 +139,11 @@ class Store : public bot::Retriever {
                           const std::string& entry_id, const std::string& who);
   // Key -> when it was resolved.
   bot::Result<std::map<std::string, int64_t>> GapResolutions();
+
+  // The question log's trends (knowledge/stats.h): counts and entry ids
+  // only. Both flush the queue first.
+  bot::Result<LogStats> ReadLogStats(const StatsQuery& query);
+  bot::Result<EntryLogStats> ReadEntryLogStats(const EntryStatsQuery& query);
 
   const std::string& path() const { return db_->path(); }
 

@@ -1,5 +1,6 @@
 #include "adapters/http/router.h"
 #include "adapters/admin/admin.h"
+#include "adapters/admin/stats.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -224,6 +225,9 @@ class AdminApi {
     Route("/v1/admin/import", {{"POST", &AdminApi::Import}});
     Route("/v1/admin/export", {{"GET", &AdminApi::Export}});
     Route("/v1/admin/ask", {{"POST", &AdminApi::Ask}});
+    // The trends (adapters/admin/stats.h).
+    Route("/v1/admin/stats", {{"GET", &AdminApi::Stats}});
+    Route("/v1/admin/entries/([^/]+)/stats", {{"GET", &AdminApi::EntryStats}});
   }
 
   bool Authorized(const httplib::Request& req) const {
@@ -585,6 +589,11 @@ class AdminApi {
       res.set_content(knowledge::ExportMarkdown(*entries, "careerbot knowledge base"), "text/markdown; charset=utf-8");
     }
     res.status = 200;
+  }
+
+  void Stats(const httplib::Request& req, httplib::Response& res, const Params&) { ServeStats(service_, req, res); }
+  void EntryStats(const httplib::Request& req, httplib::Response& res, const Params& p) {
+    ServeEntryStats(service_, p.empty() ? "" : p[0], req, res);
   }
 
   Service& service_;

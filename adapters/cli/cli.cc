@@ -22,6 +22,7 @@
 #include "app/chat_config.h"
 #include "adapters/cli/eval.h"
 #include "adapters/cli/kb_commands.h"
+#include "adapters/cli/kb_stats.h"
 #include "adapters/cli/train.h"
 #include "adapters/chat/discord/discord.h"
 #include "adapters/chat/registry.h"
@@ -157,6 +158,7 @@ const char kMainHelp[] =
     "  kb list | kb show ID  list entries, show one; kb search TEXT finds them\n"
     "  kb add | edit ID | rm ID   curate one entry (recorded; kb history ID, kb revert ID)\n"
     "  kb gaps               what the bot could not answer well, from the question log\n"
+    "  kb stats              how the bot is doing: questions per day by outcome, feedback, top entries\n"
     "  kb lint               check the knowledge base (exits 1 on errors)\n"
     "  kb test               run the knowledge base's own test questions\n"
     "  kb publish --out FILE write an immutable snapshot for serving replicas (hot reload)\n"
@@ -1091,12 +1093,13 @@ int Kb(int argc, char** argv) {
   // Curation commands (adapters/cli/kb_commands.cc): search, add, edit, rm,
   // export, import, lint, history, revert, gaps.
   if (IsKbCurationCommand(sub)) return RunKbCurationCommand(argc, argv);
+  if (sub == "stats") return KbStats(argc, argv, DefaultDbPath());  // adapters/cli/kb_stats.h
   if (sub == "list") return KbListShow(argc, argv, false);
   if (sub == "show") return KbListShow(argc, argv, true);
   if (sub == "test") return KbTest(argc, argv);
   if (sub == "train") return KbTrain(argc, argv);
   if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
-    std::printf("usage: careerbot kb build|publish|list|show|search|add|edit|rm|export|import|lint|history|revert|gaps|test|train "
+    std::printf("usage: careerbot kb build|publish|list|show|search|add|edit|rm|export|import|lint|history|revert|gaps|stats|test|train "
                 "[FLAGS]\n");
     return sub.empty() ? 2 : 0;
   }

@@ -137,6 +137,8 @@ const std::vector<RouteInfo>& Routes() {
         {"POST", "/v1/admin/import", "admin"},
         {"GET", "/v1/admin/export", "admin"},
         {"POST", "/v1/admin/ask", "admin"},
+        {"GET", "/v1/admin/stats", "admin"},
+        {"GET", "/v1/admin/entries/{id}/stats", "admin"},
     };
     r.insert(r.end(), admin.begin(), admin.end());
     return r;

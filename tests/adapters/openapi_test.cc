@@ -243,4 +243,14 @@ TEST_CASE("real responses match the schemas of docs/openapi.json", "[adapters][o
   CheckAgainstDocument("POST", "/v1/admin/ask",
                        server.Send("POST", "/v1/admin/ask", R"({"question": "Which databases should I learn?"})"));
   CheckAgainstDocument("GET", "/v1/admin/export", server.Send("GET", "/v1/admin/export"));
+  CheckAgainstDocument("GET", "/v1/admin/stats", server.Send("GET", "/v1/admin/stats?days=7&bucket=day"));
+  CheckAgainstDocument("GET", "/v1/admin/stats", server.Send("GET", "/v1/admin/stats?days=7&format=csv"));
+  CheckAgainstDocument("GET", "/v1/admin/stats", server.Send("GET", "/v1/admin/stats?days=0"));
+  CheckAgainstDocument("GET", "/v1/admin/stats", server.Send("GET", "/v1/admin/stats", "", "", false));
+  CheckAgainstDocument("GET", "/v1/admin/entries/{id}/stats",
+                       server.Send("GET", "/v1/admin/entries/us-backend-salary/stats"));
+  CheckAgainstDocument("GET", "/v1/admin/entries/{id}/stats",
+                       server.Send("GET", "/v1/admin/entries/no-such-entry/stats"));
+  CheckAgainstDocument("GET", "/v1/admin/entries/{id}/stats",
+                       server.Send("GET", "/v1/admin/entries/us-backend-salary/stats?weeks=x"));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the web chat's and the curation page's browser tests (chat.test.mjs,
-# admin.test.mjs) in Debian's headless
+# admin.test.mjs, trends.test.mjs: the Trends panel) in Debian's headless
 # Chromium. Installs what is missing first: the Debian packages chromium,
 # nodejs, npm and sqlite3 (plus an emoji font for the screenshots), and
 # playwright-core from package-lock.json (npm ci). Never downloads a browser
@@ -27,10 +27,12 @@ if [[ ! -d node_modules/playwright-core ]] || [[ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# The web chat, then the curation page (admin.test.mjs); both always run.
+# The web chat, then the curation page (admin.test.mjs) and its Trends panel
+# (trends.test.mjs); all always run.
 # They ask more than a client may a minute: no rate limit for them.
 export CAREERBOT_RATE_LIMIT=0
 status=0
 node chat.test.mjs "$binary" "$artifacts" || status=1
 node admin.test.mjs "$binary" "$artifacts" || status=1
+node trends.test.mjs "$binary" "$artifacts" || status=1
 exit "$status"

@@ -1,7 +1,9 @@
 // careerbot curation page: signs in with the admin token, lists the gaps
 // (GET /v1/admin/gaps) and the entries, edits an entry (PUT/POST
 // /v1/admin/entries), adds a gap's question to an entry in one step
-// (POST /v1/admin/gaps/accept), and tries questions (POST /v1/admin/ask).
+// (POST /v1/admin/gaps/accept), tries questions (POST /v1/admin/ask), and
+// draws the trends (GET /v1/admin/stats; an entry's: /entries/{id}/stats) as
+// SVG built here, each chart with a table behind it and a CSV download.
 // Safety rules, as on the chat page: every text from the server goes in with
 // textContent, never as HTML; the token lives in this tab's sessionStorage
 // and travels only in the Authorization header, never in a URL.
@@ -121,6 +123,7 @@
     workspace.hidden = false;
     signOut.hidden = false;
     loadEntries().then(loadGaps);
+    loadTrends();
   }
 
   function endSession(message) {
@@ -377,6 +380,7 @@
     say(editorStatus, '');
     renderEntries();
     await loadHistory(current.id);
+    loadEntryTrend(current.id);
     editorPanel.scrollIntoView({ block: 'start' });
   }
 
@@ -446,6 +450,280 @@
     await loadHistory(current.id);
     await loadGaps();
   });
+
+
+  // ---- trends (GET /v1/admin/stats): charts drawn here as SVG ----
+
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const OUTCOMES = [
+    ['answered', 'Answered'], ['clarified', 'Asked back'], ['declined', 'Declined'], ['smalltalk', 'Small talk'],
+  ];
+  const FEEDBACK = [['helpful', 'Helpful'], ['unhelpful', 'Not helpful']];
+  const trendsDays = $('trends-days');
+  const trendsChannel = $('trends-channel');
+  const trendsStatus = $('trends-status');
+  let trends = null;  // the last stats answered
+
+  function svg(tag, attrs, className) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    if (className) node.setAttribute('class', className);
+    return node;
+  }
+
+  function svgText(x, y, text, className, anchor) {
+    const t = svg('text', { x, y, 'text-anchor': anchor || 'middle' }, className || 'axis-label');
+    t.textContent = String(text);
+    return t;
+  }
+
+  function percent(rate) {
+    return typeof rate === 'number' ? (rate * 100).toFixed(1) + '%' : '–';
+  }
+
+  // A "nice" top for an axis holding `max`.
+  function axisTop(max) {
+    if (max <= 4) return 4;
+    const step = Math.pow(10, Math.floor(Math.log10(max)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= max) return m * step;
+    return 10 * step;
+  }
+
+  // A stacked bar chart: one bar per item of `rows`, stacked by `series`
+  // ([key, label]); `line` (optional) a 0..1 value per row drawn over it.
+  function barChart(rows, labelOf, series, line, options) {
+    const W = 720, H = options && options.small ? 150 : 220, left = 40, right = line ? 44 : 12, top = 10, bottom = 28;
+    const plotW = W - left - right, plotH = H - top - bottom;
+    const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-hidden': 'true', focusable: 'false' },
+      'chart-graphic');
+    let max = 0;
+    for (const r of rows) max = Math.max(max, series.reduce((n, [k]) => n + (Number(r[k]) || 0), 0));
+    const ymax = axisTop(max);
+    for (let i = 0; i <= 4; i++) {
+      const v = (ymax * i) / 4;
+      const y = top + plotH - (plotH * i) / 4;
+      root.appendChild(svg('line', { x1: left, x2: left + plotW, y1: y, y2: y }, 'grid'));
+      root.appendChild(svgText(left - 6, y + 4, Number.isInteger(v) ? v : v.toFixed(1), 'axis-label', 'end'));
+    }
+    const slot = plotW / Math.max(rows.length, 1);
+    const barW = Math.max(1, slot * 0.72);
+    const labelEvery = Math.ceil(rows.length / 10);
+    rows.forEach((r, i) => {
+      const x = left + i * slot + (slot - barW) / 2;
+      let y = top + plotH;
+      const g = svg('g', { 'data-label': labelOf(r) }, 'bar');
+      const tip = svg('title');
+      tip.textContent = labelOf(r) + ': ' + series.map(([k, label]) => label + ' ' + (Number(r[k]) || 0)).join(', ');
+      g.appendChild(tip);
+      for (const [k] of series) {
+        const n = Number(r[k]) || 0;
+        if (!n) continue;
+        const h = (plotH * n) / ymax;
+        y -= h;
+        g.appendChild(svg('rect', { x: x.toFixed(2), y: y.toFixed(2), width: barW.toFixed(2), height: h.toFixed(2),
+          'data-series': k, 'data-value': n }, 'seg seg-' + k));
+      }
+      root.appendChild(g);
+      if (i % labelEvery === 0) root.appendChild(svgText(x + barW / 2, H - 10, labelOf(r).slice(5)));
+    });
+    if (line) {
+      root.appendChild(svgText(W - 4, top + 8, '100%', 'axis-label', 'end'));
+      root.appendChild(svgText(W - 4, top + plotH, '0%', 'axis-label', 'end'));
+      const points = [];
+      rows.forEach((r, i) => {
+        const v = line(r);
+        if (typeof v !== 'number') return;
+        const px = left + i * slot + slot / 2, py = top + plotH - plotH * v;
+        points.push(px.toFixed(2) + ',' + py.toFixed(2));
+        root.appendChild(svg('circle', { cx: px.toFixed(2), cy: py.toFixed(2), r: 3 }, 'rate-dot'));
+      });
+      if (points.length > 1) root.appendChild(svg('polyline', { points: points.join(' ') }, 'rate-line'));
+    }
+    return root;
+  }
+
+  function legend(list, items) {
+    list.replaceChildren(...items.map(([k, label]) => {
+      const li = el('li', 'legend-item');
+      li.appendChild(el('span', 'swatch seg-' + k));
+      li.appendChild(document.createTextNode(label));
+      return li;
+    }));
+  }
+
+  // Fills `table` (keeping its caption) with a header row and rows of text.
+  function fillTable(table, head, rows) {
+    const caption = table.querySelector('caption');
+    table.replaceChildren();
+    if (caption) table.appendChild(caption);
+    const thead = el('thead');
+    const tr = el('tr');
+    for (const h of head) {
+      const th = el('th', '', h);
+      th.scope = 'col';
+      tr.appendChild(th);
+    }
+    thead.appendChild(tr);
+    const tbody = el('tbody');
+    for (const r of rows) {
+      const row = el('tr');
+      r.forEach((cell, i) => {
+        const c = el(i === 0 ? 'th' : 'td', '', cell);
+        if (i === 0) c.scope = 'row';
+        row.appendChild(c);
+      });
+      tbody.appendChild(row);
+    }
+    table.append(thead, tbody);
+  }
+
+  function statsQuery() {
+    let q = 'days=' + encodeURIComponent(trendsDays.value) + '&bucket=day';
+    if (trendsChannel.value) q += '&channel=' + encodeURIComponent(trendsChannel.value);
+    return q;
+  }
+
+  function renderTrends(t) {
+    const series = Array.isArray(t.series) ? t.series : [];
+    const totals = t.totals || {};
+    // The channels seen, kept in the filter (the chosen one stays).
+    const chosen = trendsChannel.value;
+    const channels = Array.isArray(t.channels) ? t.channels.slice() : [];
+    if (chosen && !channels.includes(chosen)) channels.push(chosen);
+    trendsChannel.replaceChildren(el('option', '', 'Every channel'));
+    trendsChannel.options[0].value = '';
+    for (const c of channels) {
+      const o = el('option', '', c);
+      o.value = c;
+      trendsChannel.appendChild(o);
+    }
+    trendsChannel.value = chosen;
+
+    const answeredShare = totals.total ? totals.answered / totals.total : null;
+    $('trends-summary').textContent = (totals.total || 0) + ' questions in the last ' + t.days + ' days' +
+      (t.channel ? ' on ' + t.channel : '') + ': ' + percent(answeredShare) + ' answered, ' +
+      (totals.clarified || 0) + ' asked back, ' + (totals.declined || 0) + ' declined, ' +
+      (totals.smalltalk || 0) + ' small talk. Helpful rate ' + percent(totals.helpful_rate) + ' (' +
+      (totals.helpful || 0) + ' helpful, ' + (totals.unhelpful || 0) + ' not helpful).';
+
+    const date = (r) => r.date;
+    $('questions-svg').replaceChildren(barChart(series, date, OUTCOMES));
+    legend($('questions-legend'), OUTCOMES);
+    fillTable($('questions-table'), ['Date', ...OUTCOMES.map(([, l]) => l), 'Total'],
+      series.map((r) => [r.date, ...OUTCOMES.map(([k]) => r[k]), r.total]));
+    $('feedback-svg').replaceChildren(barChart(series, date, FEEDBACK, (r) => r.helpful_rate));
+    legend($('feedback-legend'), [...FEEDBACK, ['rate', 'Helpful rate']]);
+    fillTable($('feedback-table'), ['Date', 'Helpful', 'Not helpful', 'Helpful rate'],
+      series.map((r) => [r.date, r.helpful, r.unhelpful, percent(r.helpful_rate)]));
+
+    const entryRows = (list) => (Array.isArray(list) ? list : []).map((e) => [e.entry_id, e.asked, e.helpful,
+      e.unhelpful]);
+    const head = ['Entry', 'Asked', 'Helpful', 'Not helpful'];
+    fillTable($('top-asked'), head, entryRows(t.top_asked));
+    fillTable($('worst-feedback'), head, entryRows(t.worst_feedback));
+    for (const id of ['top-asked', 'worst-feedback']) {
+      for (const th of $(id).querySelectorAll('tbody th')) {
+        const name = th.textContent;
+        th.replaceChildren(button('link', name, () => openEntry(name)));
+      }
+    }
+    const gaps = t.gaps || {};
+    const dl = $('gap-counts');
+    dl.replaceChildren();
+    for (const [label, v] of [['Open', gaps.open], ['Accepted', gaps.accepted], ['Dismissed', gaps.dismissed]]) {
+      dl.append(el('dt', '', label), el('dd', '', v === null || v === undefined ? '–' : v));
+    }
+  }
+
+  async function loadTrends() {
+    say(trendsStatus, 'Loading…');
+    const result = await api('GET', '/v1/admin/stats?' + statsQuery());
+    if (!result.ok) {
+      say(trendsStatus, 'Could not load the trends: ' + result.message, 'error');
+      return;
+    }
+    trends = result.data;
+    renderTrends(trends);
+    say(trendsStatus, '');
+    $('trends-panel').dataset.loaded = statsQuery();
+  }
+
+  // Downloads a CSV table from the API (the token goes in the header, so the
+  // file is fetched here and handed to the browser as a blob).
+  async function downloadCsv(table) {
+    const query = statsQuery() + '&format=csv&table=' + table;
+    let response;
+    try {
+      response = await fetch('/v1/admin/stats?' + query, {
+        headers: { Accept: 'text/csv', Authorization: 'Bearer ' + token() }, cache: 'no-store', credentials: 'omit',
+      });
+    } catch (e) {
+      say(trendsStatus, 'Could not download the CSV: the server cannot be reached', 'error');
+      return;
+    }
+    if (!response.ok) {
+      say(trendsStatus, 'Could not download the CSV (' + response.status + ')', 'error');
+      return;
+    }
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    const a = el('a');
+    a.href = url;
+    a.download = 'careerbot-' + table + '-' + trendsDays.value + 'd' +
+      (trendsChannel.value ? '-' + trendsChannel.value : '') + '.csv';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  trendsDays.addEventListener('change', loadTrends);
+  trendsChannel.addEventListener('change', loadTrends);
+  $('trends-controls').addEventListener('submit', (event) => event.preventDefault());
+  $('refresh-trends').addEventListener('click', loadTrends);
+  $('trends-show-tables').addEventListener('change', (event) => {
+    for (const id of ['questions-table', 'feedback-table', 'entry-weeks']) {
+      $(id).classList.toggle('visually-hidden', !event.target.checked);
+    }
+  });
+  $('questions-csv').addEventListener('click', () => downloadCsv('days'));
+  $('feedback-csv').addEventListener('click', () => downloadCsv('days'));
+  $('top-asked-csv').addEventListener('click', () => downloadCsv('top_asked'));
+  $('worst-feedback-csv').addEventListener('click', () => downloadCsv('worst_feedback'));
+
+  // ---- an entry's questions over time (GET /v1/admin/entries/{id}/stats) ----
+
+  async function loadEntryTrend(id) {
+    const chart = $('entry-trend-svg');
+    const changesTable = $('entry-changes');
+    chart.replaceChildren();
+    changesTable.replaceChildren();
+    fillTable($('entry-weeks'), [], []);
+    const result = await api('GET', '/v1/admin/entries/' + encodeURIComponent(id) + '/stats?weeks=12');
+    if (!result.ok || !current || current.id !== id) return;
+    const s = result.data;
+    const weeks = Array.isArray(s.weeks) ? s.weeks : [];
+    const withRest = weeks.map((w) => Object.assign({}, w, { rest: w.asked - w.confident }));
+    chart.replaceChildren(barChart(withRest, (w) => w.week, [['confident', 'Confident'], ['rest', 'Less sure']],
+      null, { small: true }));
+    fillTable($('entry-weeks'), ['Week of', 'Asked', 'Confident', 'Helpful', 'Not helpful'],
+      weeks.map((w) => [w.week, w.asked, w.confident, w.helpful, w.unhelpful]));
+    const changes = Array.isArray(s.changes) ? s.changes : [];
+    if (!changes.length) {
+      changesTable.appendChild(el('caption', 'hint', 'No recorded changes to compare.'));
+      return;
+    }
+    const perWeek = (x) => (typeof x.per_week === 'number' ? x.per_week.toFixed(1) : '–');
+    fillTable(changesTable, ['Change', 'Per week before → after', 'Confident before → after',
+      'Helpful before → after'], changes.map((c) => [
+      '#' + c.id + ' ' + c.action + ' · ' + shortTime(c.at),
+      perWeek(c.before) + ' → ' + perWeek(c.after),
+      percent(c.before.confident_share) + ' → ' + percent(c.after.confident_share),
+      percent(c.before.helpful_rate) + ' → ' + percent(c.after.helpful_rate)]));
+    const caption = el('caption', '', 'Before and after each change (up to 28 days each side; confident: ' +
+      'confidence ≥ ' + s.confident_threshold + ')');
+    changesTable.prepend(caption);
+  }
 
   // ---- trying a question ----
 

@@ -1,0 +1,32 @@
+// The curators' trends over the admin API: GET /v1/admin/stats (the question
+// log's counts per day, JSON or CSV: app/trends.h) and
+// GET /v1/admin/entries/{id}/stats (an entry's questions per week, and before
+// and after each of its recorded changes). AdminApi calls these once the
+// token is checked and a knowledge base is pinned for the request. Counts and
+// entry ids only: no question text. Thread-safe.
+#pragma once
+
+#include <string>
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace adapters {
+class Service;
+}
+
+namespace adapters::admin {
+
+// GET /v1/admin/stats?days=N&bucket=day[&channel=X][&format=json|csv][&table=days|top_asked|worst_feedback]
+// days: 1 to 366 (default 30); bucket: day only; CSV also for
+// "Accept: text/csv". A bad parameter is a JSON 400 naming it.
+void ServeStats(Service& service, const httplib::Request& req, httplib::Response& res);
+
+// GET /v1/admin/entries/{id}/stats?weeks=N (1 to 104, default 12): 404 for
+// an entry that neither exists nor ever did.
+void ServeEntryStats(Service& service, const std::string& entry_id, const httplib::Request& req,
+                     httplib::Response& res);
+
+}  // namespace adapters::admin

@@ -1,0 +1,15 @@
+// `careerbot kb stats [--days N] [--channel X] [--json | --csv TABLE]
+// [--db PATH] [--log-db PATH]`: how the bot is doing, from the question log
+// (app/trends.h: what GET /v1/admin/stats shows). A table for people by
+// default; --json prints exactly the API's JSON, --csv one of its CSV tables.
+#pragma once
+
+#include <string>
+
+namespace adapters::cli {
+
+// argv[2] is "stats"; `default_db` is the knowledge base used without --db.
+// Returns the exit status (0 ok, 1 failure, 2 usage error).
+int KbStats(int argc, char** argv, const std::string& default_db);
+
+}  // namespace adapters::cli
