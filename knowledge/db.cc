@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS question_log(
 -- The trends (knowledge/stats.h) read ranges of these covering indexes,
 -- never the rows: by time (also pruning and the gaps' range), and by entry.
 -- They replace question_log_asked_at (a prefix of the first), dropped from
--- files made before them: still two indexes to update per logged line.
+-- files made before them: a logged line updates three indexes (with
+-- answer_id's) where it updated two.
 -- Added without a new schema version: a careerbot without them opens the
 -- file as before (it only adds its own index back).
 DROP INDEX IF EXISTS question_log_asked_at;

@@ -82,7 +82,7 @@ class QuestionLogQueue {
   static constexpr size_t kDefaultMaxBatch = 512;
   // How long the writer lets lines gather before it commits them (unless a
   // batch is full or someone flushes). Every commit appends the pages it
-  // touched (the table and its two indexes) to the WAL, whether it holds one
+  // touched (the table and its three indexes) to the WAL, whether it holds one
   // line or fifty: at thousands of answers a second, 10 ms gathers tens of
   // lines per commit. A crash loses at most the lines queued, linger or not.
   static constexpr std::chrono::milliseconds kDefaultLinger{10};

@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, check, log, openBrowser, run, setup, startServer } from './harness.mjs';
+import { assert, check, log, openBrowser, run, setup, sleep, startServer } from './harness.mjs';
 
 const TOKEN = 'trends-test-token-' + Math.random().toString(16).slice(2) + Date.now().toString(16);
 const { binary, artifacts, tmp } = setup('trends.test.mjs');
@@ -138,6 +138,22 @@ async function main() {
     assert((await chartSum('questions-svg', 'declined')) === week.totals.declined, 'a week of slack differs');
   });
 
+  await check('an earlier choice answered late does not replace the latest', async () => {
+    // The answer for 90 days is held back a second: by then 30 days is chosen.
+    const late = (route) => setTimeout(() => route.continue().catch(() => {}), 1000);
+    await page.route(/\/v1\/admin\/stats\?days=90&bucket=day&channel=slack$/, late);
+    await page.getByLabel('Window').selectOption('90');
+    await page.getByLabel('Window').selectOption('30');
+    await waitLoaded('days=30&bucket=day&channel=slack');
+    await sleep(1500);
+    await page.unroute(/\/v1\/admin\/stats\?days=90&bucket=day&channel=slack$/, late);
+    const summary = await page.locator('#trends-summary').innerText();
+    assert(/ in the last 30 days on slack:/.test(summary), `after choosing 90 then 30 days: ${summary}`);
+    assert((await page.locator('#questions-table tbody tr').count()) === 30, 'the table has not 30 days');
+    await page.getByLabel('Window').selectOption('7');
+    await waitLoaded('days=7&bucket=day&channel=slack');
+  });
+
   await check('the CSV downloads are the API\'s CSV', async () => {
     for (const [buttonId, table] of [['questions-csv', 'days'], ['top-asked-csv', 'top_asked'],
       ['worst-feedback-csv', 'worst_feedback']]) {
@@ -165,6 +181,10 @@ async function main() {
     await page.getByLabel('Channel').selectOption('');
     await page.getByLabel('Window').selectOption('30');
     await waitLoaded('days=30&bucket=day');
+    // What shows is the last window asked for, not an earlier answer arriving late.
+    const summary = await page.locator('#trends-summary').innerText();
+    assert(/ in the last 30 days:/.test(summary), `after choosing 30 days and every channel: ${summary}`);
+    assert((await page.locator('#questions-table tbody tr').count()) === 30, 'the table has not 30 days');
     const shot = path.join(artifacts, 'admin-trends.png');
     await page.locator('#trends-panel').screenshot({ path: shot });
     log(`# screenshot: ${shot}`);

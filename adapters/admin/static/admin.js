@@ -635,9 +635,14 @@
     }
   }
 
+  let trendsRequest = 0;  // the latest load: an older answer arriving late is dropped
+
   async function loadTrends() {
+    const query = statsQuery();
+    const mine = ++trendsRequest;
     say(trendsStatus, 'Loading…');
-    const result = await api('GET', '/v1/admin/stats?' + statsQuery());
+    const result = await api('GET', '/v1/admin/stats?' + query);
+    if (mine !== trendsRequest) return;
     if (!result.ok) {
       say(trendsStatus, 'Could not load the trends: ' + result.message, 'error');
       return;
@@ -645,7 +650,7 @@
     trends = result.data;
     renderTrends(trends);
     say(trendsStatus, '');
-    $('trends-panel').dataset.loaded = statsQuery();
+    $('trends-panel').dataset.loaded = query;
   }
 
   // Downloads a CSV table from the API (the token goes in the header, so the
