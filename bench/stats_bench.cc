@@ -1,5 +1,5 @@
 // The curators' trends over a large question log (knowledge/stats.h):
-// seeds a knowledge base's log with N questions spread over the last 90 days
+// seeds a knowledge base's log with N questions spread over the last 90 UTC days
 // (one transaction), then times Store::ReadLogStats over 90 days, over 90
 // days of one channel, and over 7 days, each `runs` times, and prints CSV:
 //   rows,seed_s,stats90_median_ms,stats90_channel_median_ms,stats7_median_ms,file_mb
@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  const int64_t span = 90 * 86400 - 3600;
+  // Spread over the 90 UTC days a 90-day window holds (today included).
+  const int64_t first = knowledge::DayStart(now) - 89 * 86400;
+  const int64_t span = now - first + 1;
   std::mt19937_64 rng(19);
   const char* const channels[] = {"web", "web", "web", "http", "slack", "slack", "discord", "mattermost"};
   // Outcomes as a live log might hold them: mostly answered, some declined,
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
   for (long i = 0; i < rows; i++) {
     knowledge::LoggedQuestion q;
     q.answer_id = "b" + std::to_string(i);
-    q.asked_at = now - static_cast<int64_t>(rng() % static_cast<uint64_t>(span));
+    q.asked_at = first + static_cast<int64_t>(rng() % static_cast<uint64_t>(span));
     q.channel = channels[rng() % 8];
     int pick = static_cast<int>(rng() % 100);
     int wording = static_cast<int>(rng() % 5000);

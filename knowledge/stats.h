@@ -5,10 +5,9 @@
 // worst feedback, and the gaps resolved. Counts and entry ids only: no
 // question text leaves here.
 //
-// Every query reads a range of the covering index question_log_stats
-// (asked_at, channel, kind, answered, helpful, entry_id: db.cc), never the
-// table's rows, so a window over a million lines is read in well under a
-// second (bench/stats_bench.cc). An entry's questions before and after each
+// The window is one range of the covering index question_log_stats
+// (asked_at, channel, kind, answered, helpful, entry_id: db.cc), read once,
+// never the table's rows (bench/stats_bench.cc times a million lines). An entry's questions before and after each
 // of its recorded changes read question_log_entry (entry_id, asked_at, ...).
 //
 // Outcomes, from what the log stores (kind and answered):
@@ -121,9 +120,8 @@ struct EntryLogStats {
 bot::Result<EntryLogStats> ReadEntryLogStats(Conn* conn, const EntryStatsQuery& query);
 
 // The statements that read the log, for tests of their query plans: the
-// first two read only question_log_stats, the last only question_log_entry.
-extern const char kStatsByDaySql[];
-extern const char kStatsByEntrySql[];
+// first reads only question_log_stats, the second only question_log_entry.
+extern const char kStatsScanSql[];
 extern const char kEntryWeeksSql[];
 
 // The UTC midnight starting the day that holds `t`.

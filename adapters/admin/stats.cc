@@ -105,6 +105,8 @@ void ServeStats(Service& service, const httplib::Request& req, httplib::Response
   }
   bool csv = false;
   if (!WantsCsv(req, res, &csv)) return;
+  std::string open_gaps = req.has_param("open_gaps") ? req.get_param_value("open_gaps") : "0";
+  if (open_gaps != "0" && open_gaps != "1") return BadParam(res, "open_gaps", "'open_gaps' must be 0 or 1");
   std::string table = req.has_param("table") ? req.get_param_value("table") : "days";
   if (!TrendsCsvTable(table)) return BadParam(res, "table", "'table' must be days, top_asked or worst_feedback");
 
@@ -113,7 +115,7 @@ void ServeStats(Service& service, const httplib::Request& req, httplib::Response
   q.days = static_cast<int>(days);
   q.channel = channel;
   q.retention_days = service.log_retention_days();
-  auto trends = ReadTrends(service.log_store(), q, /*count_open_gaps=*/true);
+  auto trends = ReadTrends(service.log_store(), q, /*count_open_gaps=*/open_gaps == "1");
   if (!trends.ok()) return SendFailure(res, trends.status());
   if (csv) {
     res.set_header("Cache-Control", "no-store");

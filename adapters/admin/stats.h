@@ -19,9 +19,11 @@ class Service;
 
 namespace adapters::admin {
 
-// GET /v1/admin/stats?days=N&bucket=day[&channel=X][&format=json|csv][&table=days|top_asked|worst_feedback]
-// days: 1 to 366 (default 30); bucket: day only; CSV also for
-// "Accept: text/csv". A bad parameter is a JSON 400 naming it.
+// GET /v1/admin/stats?days=N&bucket=day[&channel=X][&open_gaps=1][&format=json|csv][&table=days|top_asked|worst_feedback]
+// days: 1 to 366 (default 30); bucket: day only; open_gaps=1 also counts
+// the gaps open (FindGaps: seconds over a million logged lines, where the
+// counts take a fraction of one); CSV also for "Accept: text/csv". A bad
+// parameter is a JSON 400 naming it.
 void ServeStats(Service& service, const httplib::Request& req, httplib::Response& res);
 
 // GET /v1/admin/entries/{id}/stats?weeks=N (1 to 104, default 12): 404 for

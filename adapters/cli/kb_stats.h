@@ -1,4 +1,4 @@
-// `careerbot kb stats [--days N] [--channel X] [--json | --csv TABLE]
+// `careerbot kb stats [--days N] [--channel X] [--open-gaps] [--json | --csv TABLE]
 // [--db PATH] [--log-db PATH]`: how the bot is doing, from the question log
 // (app/trends.h: what GET /v1/admin/stats shows). A table for people by
 // default; --json prints exactly the API's JSON, --csv one of its CSV tables.

@@ -147,7 +147,7 @@ TEST_CASE("admin stats refuse bad parameters with a JSON 400 naming them", "[ada
       {"days=0", "days"},           {"days=367", "days"},         {"days=abc", "days"},
       {"days=7.5", "days"},         {"days=-7", "days"},          {"days=", "days"},
       {"days=99999999999", "days"}, {"bucket=week", "bucket"},    {"channel=Web%21", "channel"},
-      {"format=xml", "format"},     {"table=secrets", "table"},
+      {"format=xml", "format"},     {"table=secrets", "table"},   {"open_gaps=yes", "open_gaps"},
   };
   for (const auto& [query, field] : bad) {
     INFO(query);
@@ -169,7 +169,7 @@ TEST_CASE("admin stats refuse bad parameters with a JSON 400 naming them", "[ada
 TEST_CASE("admin stats count the seeded log exactly", "[adapters][admin][stats]") {
   StatsServer server;
   Seed(server.store());
-  auto r = server.Get("/v1/admin/stats?days=7&bucket=day");
+  auto r = server.Get("/v1/admin/stats?days=7&bucket=day&open_gaps=1");
   REQUIRE(r.status == 200);
   const json& b = r.body;
   CHECK(b["days"] == 7);
@@ -209,7 +209,7 @@ TEST_CASE("admin stats count the seeded log exactly", "[adapters][admin][stats]"
   CHECK(r.raw.find("private") == std::string::npos);
 
   SECTION("the channel filter") {
-    auto slack = server.Get("/v1/admin/stats?days=7&channel=slack");
+    auto slack = server.Get("/v1/admin/stats?days=7&channel=slack&open_gaps=1");
     REQUIRE(slack.status == 200);
     CHECK(slack.body["channel"] == "slack");
     CHECK(slack.body["totals"]["total"] == 2);
@@ -218,6 +218,12 @@ TEST_CASE("admin stats count the seeded log exactly", "[adapters][admin][stats]"
     CHECK(slack.body["top_asked"].empty());
     CHECK(slack.body["gaps"]["open"] == 2);
     CHECK(slack.body["channels"] == json({"slack", "web"}));
+  }
+  SECTION("the open gaps are counted only when asked") {
+    auto plain = server.Get("/v1/admin/stats?days=7");
+    REQUIRE(plain.status == 200);
+    CHECK(plain.body["gaps"]["open"].is_null());
+    CHECK(plain.body["series"] == b["series"]);
   }
   SECTION("a longer window reaches the older line") {
     auto month = server.Get("/v1/admin/stats?days=30");

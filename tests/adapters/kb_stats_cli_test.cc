@@ -109,7 +109,7 @@ TEST_CASE("kb stats prints a table of the log's counts", "[adapters][cli][stats]
 TEST_CASE("kb stats --json is the API's shape; --csv, --channel and the retention hold", "[adapters][cli][stats]") {
   TempDir dir;
   const std::string db = Quote(SeededDb(dir));
-  Run r = Careerbot(dir, "kb stats --days 7 --json --db " + db);
+  Run r = Careerbot(dir, "kb stats --days 7 --open-gaps --json --db " + db);
   REQUIRE(r.exit_code == 0);
   json j = json::parse(r.out);
   CHECK(j["days"] == 7);
@@ -125,6 +125,7 @@ TEST_CASE("kb stats --json is the API's shape; --csv, --channel and the retentio
   Run slack = Careerbot(dir, "kb stats --days=7 --channel slack --json --db " + db);
   REQUIRE(slack.exit_code == 0);
   CHECK(json::parse(slack.out)["totals"]["total"] == 1);
+  CHECK(json::parse(slack.out)["gaps"]["open"].is_null());  // not asked for
 
   Run csv = Careerbot(dir, "kb stats --days 7 --csv days --db " + db);
   REQUIRE(csv.exit_code == 0);

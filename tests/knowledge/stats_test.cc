@@ -228,7 +228,7 @@ TEST_CASE("stats count gap resolutions once each in the window", "[knowledge][st
 TEST_CASE("stats read only the covering indexes", "[knowledge][stats]") {
   auto store = NewStore();
   REQUIRE(store->LogQuestions({Line(kToday, "kb", true)}).ok());
-  for (const char* sql : {knowledge::kStatsByDaySql, knowledge::kStatsByEntrySql}) {
+  for (const char* sql : {knowledge::kStatsScanSql}) {
     auto plan = Plan(store->path(), sql);
     REQUIRE(!plan.empty());
     CAPTURE(sql, plan);

@@ -641,7 +641,7 @@
     const query = statsQuery();
     const mine = ++trendsRequest;
     say(trendsStatus, 'Loading…');
-    const result = await api('GET', '/v1/admin/stats?' + query);
+    const result = await api('GET', '/v1/admin/stats?' + query + '&open_gaps=1');
     if (mine !== trendsRequest) return;
     if (!result.ok) {
       say(trendsStatus, 'Could not load the trends: ' + result.message, 'error');
