@@ -170,7 +170,7 @@ async function main() {
   });
 
   await check('the tables can be shown instead of hidden for screen readers only', async () => {
-    assert(await page.locator('#questions-table').evaluate((t) => t.classList.contains('visually-hidden')),
+    assert(await page.locator('#questions-table-box').evaluate((t) => t.classList.contains('visually-hidden')),
       'the table is not kept for screen readers');
     await page.getByLabel('Show the numbers as tables').check();
     assert(await page.locator('#questions-table').isVisible(), 'the table does not show');

@@ -687,7 +687,9 @@
   $('trends-controls').addEventListener('submit', (event) => event.preventDefault());
   $('refresh-trends').addEventListener('click', loadTrends);
   $('trends-show-tables').addEventListener('change', (event) => {
-    for (const id of ['questions-table', 'feedback-table', 'entry-weeks']) {
+    // The tables sit in boxes: a table cannot be narrower than its content,
+    // a hidden box can (so the hidden tables never widen the page).
+    for (const id of ['questions-table-box', 'feedback-table-box', 'entry-weeks-box']) {
       $(id).classList.toggle('visually-hidden', !event.target.checked);
     }
   });
