@@ -182,15 +182,6 @@ std::string Embedded(const char* name) {
 
 }  // namespace
 
-AdminOptions AdminOptionsFromEnv(bot::Status* status) {
-  AdminOptions o;
-  bot::Status s = ReadSecret("CAREERBOT_ADMIN_TOKEN", &o.token);
-  if (!s.ok() && status) *status = s;
-  const char* label = std::getenv("CAREERBOT_ADMIN_TOKEN_LABEL");
-  if (label && *label) o.label = label;
-  return o;
-}
-
 bool BearerMatches(const std::string& authorization, const std::string& token) {
   if (token.empty()) return false;
   static const std::string kScheme = "Bearer ";
