@@ -1,5 +1,6 @@
 #include "adapters/cli/flags.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -52,8 +53,31 @@ bool Parse(int argc, char** argv, int first, const std::vector<FlagSpec>& specs,
   }
   std::vector<std::string> positional;
   app.add_option("arguments", positional);
+  // "--" ends the flags: what follows is positional, even "-x".
+  int end = first;
+  while (end < argc && std::string(argv[end]) != "--") end++;
+  // --name=value is split here for the flags that take a value, so that an
+  // empty value (--db=) stays a value: CLI11 would take the next word.
+  std::vector<std::string> words;
+  for (int i = first; i < end; i++) {
+    std::string word = argv[i];
+    size_t eq = word.find('=');
+    bool takes_value = false;
+    for (const FlagSpec& spec : specs) {
+      if (spec.takes_value && eq != std::string::npos && word.compare(0, eq, std::string("--") + spec.name) == 0) {
+        takes_value = true;
+      }
+    }
+    if (takes_value) {
+      words.push_back(word.substr(0, eq));
+      words.push_back(word.substr(eq + 1));
+    } else {
+      words.push_back(word);
+    }
+  }
+  std::reverse(words.begin(), words.end());  // CLI11 takes them last first
   try {
-    app.parse(argc - first + 1, argv + first - 1);
+    app.parse(words);
   } catch (const CLI::ArgumentMismatch& e) {
     // "--db: 1 required TEXT missing": a flag without its value.
     std::string what = e.what();
@@ -73,6 +97,7 @@ bool Parse(int argc, char** argv, int first, const std::vector<FlagSpec>& specs,
     }
     positional.push_back(extra);
   }
+  for (int i = end + 1; i < argc; i++) positional.push_back(argv[i]);
   for (size_t i = 0; i < specs.size(); i++) {
     if (specs[i].takes_value && !values[i].empty()) out->flags[specs[i].name] = values[i];
     if (!specs[i].takes_value && counts[i] > 0) {
