@@ -89,15 +89,15 @@ struct HttpOptions {
   //   closed (a memory budget for unauthenticated input).
   size_t max_pending_bytes = 64 * 1024 * 1024;
   // The chat platforms (adapters/chat/registry.h); each one is on when its
-  // secret is set (see ChatConfigFromEnv), else its endpoints answer 503.
+  // secret is set (BuildConfig, app/config.h), else its endpoints answer 503.
   ChatConfig chat;
   // The curators' admin API and page (adapters/admin): off (404) unless a
-  // token is set (see AdminOptionsFromEnv).
+  // token is set (CAREERBOT_ADMIN_TOKEN, app/config.h).
   admin::AdminOptions admin;
   // Requests per minute per client (POST /v1/ask and /v1/feedback by IP
   // address, the chat webhooks by platform user): past it, 429 with
   // Retry-After. 0 turns limiting off (load tests, the eval, tests that ask a
-  // lot). `careerbot serve`: CAREERBOT_RATE_LIMIT (RateLimitFromEnv).
+  // lot). `careerbot serve`: CAREERBOT_RATE_LIMIT (app/config.h).
   int rate_limit_per_minute = kDefaultRateLimitPerMinute;
   // Behind a local reverse proxy: rate-limit by X-Forwarded-For's last
   // address when the peer is loopback (CAREERBOT_TRUST_PROXY=1).
