@@ -44,7 +44,7 @@ TEST_CASE("the parser reads values both ways, keeps repeats in order and takes p
   CHECK_FALSE(dash.Has("json"));
 }
 
-TEST_CASE("-- ends the flags and -h is --help", "[cli][flags]") {
+TEST_CASE("a double dash ends the flags and -h means help", "[cli][flags]") {
   Args a;
   REQUIRE(ParseWords({"--json", "--", "-x", "--db", "y"}, &a));
   CHECK(a.Has("json"));
