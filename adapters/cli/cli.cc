@@ -338,12 +338,9 @@ int Ask(int argc, char** argv, const Environment& env) {
       kRankerFlag,
       kHelpFlag};
   Args args;
-  if (!Parse(argc, argv, 2, specs, "ask", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot ask [FLAGS] \"QUESTION\"\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 2, specs, "ask", "usage: careerbot ask [FLAGS] \"QUESTION\"\n\n", &args);
+  if (parse_status >= 0) return parse_status;
   const bool interactive = args.Has("interactive");
   if (args.positional.empty() && !interactive) {
     std::fprintf(stderr, "careerbot ask: give a question, e.g. careerbot ask \"What does a backend developer do?\"\n");
@@ -601,14 +598,13 @@ int KbBuild(int argc, char** argv, const Environment& env) {
       {"from", true, "read the knowledge files from this folder (default: the ones built into careerbot)"},
       kHelpFlag};
   Args args;
-  if (!Parse(argc, argv, 3, specs, "kb build", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb build [--db PATH] [--from DIR]\n\nBuilds the knowledge base from entries/*.md, "
-                "synonyms.txt (and tests.jsonl) in DIR, or from the\nknowledge built into careerbot. The same files "
-                "always give the same knowledge base.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 3, specs, "kb build",
+                   "usage: careerbot kb build [--db PATH] [--from DIR]\n\nBuilds the knowledge base from entries/*.md, "
+                   "synonyms.txt (and tests.jsonl) in DIR, or from the\nknowledge built into careerbot. The same files "
+                   "always give the same knowledge base.\n\n",
+                   &args);
+  if (parse_status >= 0) return parse_status;
   knowledge::KnowledgeFiles files;
   std::string origin;
   if (args.Has("from")) {
@@ -695,12 +691,11 @@ int KbTest(int argc, char** argv, const Environment& env) {
       {"min-smalltalk", true, "... below this small-talk accuracy"},
       kHelpFlag};
   Args args;
-  if (!Parse(argc, argv, 3, specs, "kb test", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb test [FLAGS]\n\nRuns the knowledge base's own test questions; exits 1 when any fails.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
+  const int parse_status = ParseCommand(
+      argc, argv, 3, specs, "kb test",
+      "usage: careerbot kb test [FLAGS]\n\nRuns the knowledge base's own test questions; exits 1 when any fails.\n\n",
+      &args);
+  if (parse_status >= 0) return parse_status;
   Config config;
   bot::AnswererOptions options;
   if (!AnswerSetup(args, env, "kb test", &config, &options)) return 2;
@@ -730,16 +725,15 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"no-variants", false, "train on the written questions and curated phrasings only"},
       kHelpFlag};
   Args args;
-  if (!Parse(argc, argv, 3, specs, "kb train", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb train [FLAGS]\n\nTrains the learned ranker (logistic regression over ranking "
-                "features, bot/ranking.h)\non the training questions, their generated variants and the curated "
-                "phrasings of\nthe knowledge base's entries. Prints held-out figures from cross-validation grouped "
-                "by\nquestion, beside the hand-set ranking's, then fits on everything and writes --out.\nRebuild "
-                "careerbot after writing knowledge/ranker.model to ship it.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 3, specs, "kb train",
+                   "usage: careerbot kb train [FLAGS]\n\nTrains the learned ranker (logistic regression over ranking "
+                   "features, bot/ranking.h)\non the training questions, their generated variants and the curated "
+                   "phrasings of\nthe knowledge base's entries. Prints held-out figures from cross-validation grouped "
+                   "by\nquestion, beside the hand-set ranking's, then fits on everything and writes --out.\nRebuild "
+                   "careerbot after writing knowledge/ranker.model to ship it.\n\n",
+                   &args);
+  if (parse_status >= 0) return parse_status;
   long folds = 5;
   double l2 = 1.0, threshold = 0.5;
   if (args.Has("folds") && (!ParseNumber(args.Get("folds"), &folds) || folds < 2 || folds > 20)) {
@@ -819,19 +813,14 @@ int KbPublish(int argc, char** argv, const Environment& env) {
       {"out", true, "the snapshot file to write (replaced atomically)"},
       kHelpFlag};
   Args args;
-  if (!Parse(argc, argv, 3, specs, "kb publish", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb publish [--db PATH] --out FILE\n\nWrites a consistent, immutable snapshot of the "
-                "knowledge base (VACUUM INTO a temporary file\nbeside FILE, without the question log, fsync, then "
-                "renamed over FILE). A `careerbot serve`\nwhose --db is FILE reloads it within a second, or on "
-                "SIGHUP. See docs/operations.md.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
-  if (!args.positional.empty()) {
-    std::fprintf(stderr, "careerbot kb publish: unexpected argument '%s'\n", args.positional[0].c_str());
-    return 2;
-  }
+  const int parse_status = ParseCommand(
+      argc, argv, 3, specs, "kb publish",
+      "usage: careerbot kb publish [--db PATH] --out FILE\n\nWrites a consistent, immutable snapshot of the "
+      "knowledge base (VACUUM INTO a temporary file\nbeside FILE, without the question log, fsync, then "
+      "renamed over FILE). A `careerbot serve`\nwhose --db is FILE reloads it within a second, or on "
+      "SIGHUP. See docs/operations.md.\n\n",
+      &args, /*positional=*/false);
+  if (parse_status >= 0) return parse_status;
   if (args.Get("out").empty()) {
     std::fprintf(stderr, "careerbot kb publish: give the snapshot file with --out FILE\n");
     return 2;
@@ -886,19 +875,14 @@ int DiscordRegister(int argc, char** argv, const Environment& env) {
       {"guild", true, "register for this server (guild) id only: takes effect at once"},
       kHelpFlag};
   Args args;
-  if (!Parse(argc, argv, 3, specs, "discord register", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot discord register [--guild ID]\n\nRegisters the /ask command of the Discord "
-                "application $DISCORD_APPLICATION_ID with\n$DISCORD_BOT_TOKEN (PUT /applications/{id}/commands, "
-                "which replaces its global commands),\nand prints what Discord answered. $DISCORD_API_BASE "
-                "defaults to https://discord.com/api/v10.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
-  if (!args.positional.empty()) {
-    std::fprintf(stderr, "careerbot discord register: unexpected argument '%s'\n", args.positional[0].c_str());
-    return 2;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 3, specs, "discord register",
+                   "usage: careerbot discord register [--guild ID]\n\nRegisters the /ask command of the Discord "
+                   "application $DISCORD_APPLICATION_ID with\n$DISCORD_BOT_TOKEN (PUT /applications/{id}/commands, "
+                   "which replaces its global commands),\nand prints what Discord answered. $DISCORD_API_BASE "
+                   "defaults to https://discord.com/api/v10.\n\n",
+                   &args, /*positional=*/false);
+  if (parse_status >= 0) return parse_status;
   ChatConfig chat;
   bot::Status config_status = BuildChatConfig(env, &chat);
   if (!config_status.ok()) return Fail("discord register", config_status.message(), 2);

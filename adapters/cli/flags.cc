@@ -108,6 +108,20 @@ bool Parse(int argc, char** argv, int first, const std::vector<FlagSpec>& specs,
   return true;
 }
 
+int ParseCommand(int argc, char** argv, int first, const std::vector<FlagSpec>& specs, const std::string& command,
+                 const std::string& help, Args* out, bool positional) {
+  if (!Parse(argc, argv, first, specs, command, out)) return 2;
+  if (out->Has("help")) {
+    std::printf("%s", help.c_str());
+    PrintFlags(specs);
+    return 0;
+  }
+  if (!positional && !out->positional.empty()) {
+    return Fail(command, "unexpected argument '" + out->positional[0] + "'", 2);
+  }
+  return -1;
+}
+
 void PrintFlags(const std::vector<FlagSpec>& specs) {
   for (const auto& s : specs) {
     std::string left = std::string("  --") + s.name + (s.takes_value ? " VALUE" : "");

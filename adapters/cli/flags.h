@@ -54,6 +54,13 @@ struct Args {
 bool Parse(int argc, char** argv, int first, const std::vector<FlagSpec>& specs, const std::string& command,
            Args* out);
 
+// Parse() for a command whose --help is `help` followed by its flags:
+// returns -1 to go on, else the exit status to return at once (0 after
+// printing the help, 2 after a usage error, including a positional argument
+// when `positional` is false: "unexpected argument 'x'").
+int ParseCommand(int argc, char** argv, int first, const std::vector<FlagSpec>& specs, const std::string& command,
+                 const std::string& help, Args* out, bool positional = true);
+
 // "usage: careerbot SYNOPSIS\n\nTEXT\n" then one line per flag.
 void PrintUsage(const std::string& synopsis, const std::string& text, const std::vector<FlagSpec>& specs);
 // One line per flag: "  --name VALUE               help".
