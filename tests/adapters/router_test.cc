@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers/server.h"
+#include "adapters/http/reply.h"
+#include "bot/status.h"
 
 namespace {
 
@@ -362,4 +364,53 @@ TEST_CASE("without the admin token every admin path is a plain 404, whatever the
       CHECK(res.Header("Allow").empty());
     }
   }
+}
+
+TEST_CASE("one mapping from Status to HTTP: the JSON API's defaults and the admin API's style", "[adapters][reply]") {
+  using adapters::http::HttpErrorFor;
+  using adapters::http::StatusStyle;
+  using Code = bot::Status::Code;
+  struct Want {
+    Code code;
+    int status;
+    const char* name;
+  };
+  for (const Want& w : {Want{Code::kOk, 200, "ok"}, Want{Code::kInvalidArgument, 400, "invalid_argument"},
+                        Want{Code::kNotFound, 404, "not_found"}, Want{Code::kAlreadyExists, 409, "already_exists"},
+                        Want{Code::kUnavailable, 503, "unavailable"}, Want{Code::kInternal, 500, "internal"},
+                        Want{static_cast<Code>(99), 500, "internal"}}) {
+    INFO(w.name);
+    auto e = HttpErrorFor(w.code);
+    CHECK(e.status == w.status);
+    CHECK(e.code == w.name);
+    CHECK(e.field.empty());
+  }
+  StatusStyle admin;
+  admin.invalid_status = 422;
+  admin.invalid_code = "invalid_entry";
+  admin.invalid_field = "title";
+  admin.exists_code = "conflict";
+  admin.exists_field = "id";
+  auto invalid = HttpErrorFor(Code::kInvalidArgument, admin);
+  CHECK((invalid.status == 422 && invalid.code == "invalid_entry" && invalid.field == "title"));
+  auto exists = HttpErrorFor(Code::kAlreadyExists, admin);
+  CHECK((exists.status == 409 && exists.code == "conflict" && exists.field == "id"));
+  admin.conditional = true;
+  auto stale = HttpErrorFor(Code::kAlreadyExists, admin);
+  CHECK((stale.status == 412 && stale.code == "precondition_failed" && stale.field.empty()));
+  // The style renames only what it names.
+  CHECK(HttpErrorFor(Code::kNotFound, admin).status == 404);
+  CHECK(HttpErrorFor(Code::kUnavailable, admin).code == "unavailable");
+  // SendStatus writes the JSON error with the message and the field.
+  httplib::Response res;
+  adapters::http::SendStatus(res, bot::Status::InvalidArgument("title: is empty"), admin);
+  CHECK(res.status == 422);
+  json body = json::parse(res.body);
+  CHECK(body["error"]["code"] == "invalid_entry");
+  CHECK(body["error"]["message"] == "title: is empty");
+  CHECK(body["error"]["field"] == "title");
+  httplib::Response plain;
+  adapters::http::SendStatus(plain, bot::Status::Unavailable("down"));
+  CHECK(plain.status == 503);
+  CHECK(json::parse(plain.body)["error"].contains("field") == false);
 }
