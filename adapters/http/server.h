@@ -116,21 +116,6 @@ struct HttpOptions {
   bool redis_consumer = false;
 };
 
-// One route of the HTTP server. Routes() is the single list of them: the
-// 405 answers, the route labels of the access log and of /metrics, and the
-// test that docs/openapi.json describes every route all read it. A route
-// added anywhere must be added there too; a chat platform's routes come
-// from the platform registry (adapters/chat/registry.h).
-struct RouteInfo {
-  const char* method;
-  const char* path;     // as in docs/openapi.json; "{name}" stands for one path segment
-  const char* adapter;  // api, ops, web, admin, or a chat platform's name
-};
-const std::vector<RouteInfo>& Routes();
-// The first route whose path pattern `path` matches, whatever its method
-// ("/admin/" counts as "/admin"); nullptr when none does.
-const RouteInfo* FindRoutePath(const std::string& path);
-
 // docs/openapi.json, compiled in: what GET /openapi.json serves.
 const std::string& OpenApiDocument();
 
@@ -152,6 +137,9 @@ class HttpServer {
   // and no socket, and returns what it sends back (for the fuzzers and
   // tests; adapters/http/connection.h).
   std::string ServeBytes(std::string_view input);
+  // The routes, each registered once (router.h): after Configure(), the
+  // route list (Router::routes()) and the route labels (Router::Label()).
+  const Router& router() const { return *router_; }
   int port() const { return port_; }
   // Serves until Stop(); returns when the server has stopped.
   void Run();
