@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "app/service.h"
 #include "app/trends.h"
 #include "bot/clock.h"
 #include "knowledge/stats.h"
@@ -93,10 +92,10 @@ void PrintTable(const Trends& t) {
 
 }  // namespace
 
-int KbStats(int argc, char** argv, const std::string& default_db) {
+int KbStats(int argc, char** argv, const Environment& env) {
   knowledge::StatsQuery q;
   q.days = 30;
-  std::string db = default_db, log_db, csv;
+  std::string db = DefaultDbPath(env), log_db, csv;
   bool json_out = false, open_gaps = false;
   for (int i = 3; i < argc; i++) {
     std::string a = argv[i];
@@ -154,7 +153,12 @@ int KbStats(int argc, char** argv, const std::string& default_db) {
   if (!store.ok()) store = knowledge::Store::Open(path, knowledge::Store::Mode::kReadOnly);
   if (!store.ok()) return Fail(store.status().message());
   q.now = bot::Clock::Real()->NowSeconds();
-  q.retention_days = LogRetentionDaysFromEnv();
+  // The retention `serve` prunes by (app/config.cc reads it for serve).
+  const std::string retention = env.Get("CAREERBOT_LOG_RETENTION_DAYS", "90");
+  bool digits = !retention.empty() && retention.size() <= 6;
+  for (char c : retention) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+  if (!digits) return Fail("CAREERBOT_LOG_RETENTION_DAYS must be a number of days, 0 for forever", 2);
+  q.retention_days = std::atoi(retention.c_str());
   auto trends = ReadTrends(**store, q, open_gaps);
   if (!trends.ok()) return Fail(trends.status().message());
   if (json_out) {

@@ -4,12 +4,13 @@
 // default; --json prints exactly the API's JSON, --csv one of its CSV tables.
 #pragma once
 
-#include <string>
+#include "app/config.h"
 
 namespace adapters::cli {
 
-// argv[2] is "stats"; `default_db` is the knowledge base used without --db.
+// argv[2] is "stats"; without --db the knowledge base is DefaultDbPath(env),
+// and $CAREERBOT_LOG_RETENTION_DAYS (default 90) is the log's retention.
 // Returns the exit status (0 ok, 1 failure, 2 usage error).
-int KbStats(int argc, char** argv, const std::string& default_db);
+int KbStats(int argc, char** argv, const Environment& env);
 
 }  // namespace adapters::cli

@@ -51,7 +51,7 @@ const chat::PlatformSpec& DiscordPlatform::Spec() {
   static const chat::PlatformSpec spec = {
       "discord", "Discord", "DISCORD_PUBLIC_KEY", "invalid request signature",
       {{"POST", "/discord/interactions", chat::kDefaultWebhookBodyBytes,
-        "interactions: the ask command, feedback and clarification buttons"}},
+        "Discord interactions: PING, the /ask command, feedback buttons"}},
       {{"DISCORD_PUBLIC_KEY", "verifies /discord/interactions (default: unset, Discord off: 503)", true},
        {"DISCORD_APPLICATION_ID", "for `careerbot discord register` (default: unset)", false},
        {"DISCORD_BOT_TOKEN", "for `careerbot discord register` (default: unset)", true},
