@@ -964,9 +964,11 @@ int KbTrain(int argc, char** argv) {
       {"l2", true, "L2 penalty on the weights (default 1)"},
       {"threshold", true, "answer at or above this probability (default 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
+      {"order", true, "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is learned"},
       {"help", false, "show this help"}};
   Args args;
   if (!ParseArgs(argc, argv, 3, specs, "kb train", &args)) return 2;
+  const std::string order = args.Get("order", "learned");
   if (args.Has("help")) {
     std::printf("usage: careerbot kb train [FLAGS]\n\nTrains the learned ranker (logistic regression over ranking "
                 "features, bot/ranking.h)\non the training questions, their generated variants and the curated "
@@ -988,6 +990,10 @@ int KbTrain(int argc, char** argv) {
   }
   if (args.Has("threshold") && (!ParseDouble(args.Get("threshold"), &threshold) || threshold < 0 || threshold > 1)) {
     std::fprintf(stderr, "careerbot kb train: --threshold needs a number in [0, 1]\n");
+    return 2;
+  }
+  if (order != "learned" && order != "hand") {
+    std::fprintf(stderr, "careerbot kb train: --order must be 'learned' or 'hand'\n");
     return 2;
   }
   std::string path = args.Get("questions", "knowledge/train/questions.jsonl");
@@ -1022,7 +1028,7 @@ int KbTrain(int argc, char** argv) {
     items.push_back({&q, std::move(*candidates)});
   }
   TrainReport report;
-  bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report);
+  bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report, order == "hand");
   std::printf("%s", report.text.c_str());
   std::printf("fitted on %zu questions (%zu candidate examples)\n", report.questions, report.examples);
   if (args.Has("out")) {
