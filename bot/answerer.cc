@@ -978,325 +978,329 @@ Result<Answer> Answerer::AnswerChosen(const Question& question, const std::strin
   return answer;
 }
 
-Result<Answer> Answerer::Ask(const Question& question) {
-  std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
-  if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
-  auto prepared = Prepare();
-  if (!prepared.ok()) return prepared.status();
-  const Lexicon& lexicon = *(*prepared)->lexicon;
+namespace {
 
-  Answer answer;
-  answer.answer_id = ids_->NewId();
-  answer.conversation_id = question.conversation_id.empty() ? ids_->NewId() : question.conversation_id;
-  std::vector<Turn> history = question.conversation_id.empty()
-                                  ? std::vector<Turn>{}
-                                  : Dialogue().Recent(question.conversation_id);
+// ---- Ask's steps, in the order Ask runs them ----
 
-  // A choice among the previous turn's clarification: the option's number
-  // ("2"), its question as offered, or its entry id (Question::entry_id, as
-  // the buttons of the chat page, Slack and Discord send it). It asks that
-  // entry, and the answer records the question that needed the clarification.
+// The entry a choice among the previous turn's clarification asks for: the
+// option's number ("2"), its question as offered, or its entry id
+// (Question::entry_id, as the buttons of the chat page, Slack and Discord
+// send it); "" when the question is no choice. On a choice among the
+// previous turn's options, `*text` becomes the option's question (the entry
+// is asked in the knowledge's own words) and `*clarified` that turn, whose
+// question needed the clarification.
+std::string ChosenEntry(const Question& question, const std::vector<Turn>& history, std::string* text,
+                        const Turn** clarified) {
   std::string chosen_entry = question.entry_id;
-  std::string clarified_question;
-  if (!history.empty() && !history.back().options.empty()) {
-    const Turn& last = history.back();
-    std::string trimmed(Trim(text));
-    while (!trimmed.empty() && (trimmed.back() == '.' || trimmed.back() == ')')) trimmed.pop_back();
-    if (chosen_entry.empty() && !trimmed.empty() && trimmed.size() <= 2 &&
-        std::all_of(trimmed.begin(), trimmed.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      size_t n = std::stoul(trimmed);
-      if (n >= 1 && n <= last.options.size()) chosen_entry = last.options[n - 1].entry_id;
+  if (history.empty() || history.back().options.empty()) return chosen_entry;
+  const Turn& last = history.back();
+  std::string trimmed(Trim(*text));
+  while (!trimmed.empty() && (trimmed.back() == '.' || trimmed.back() == ')')) trimmed.pop_back();
+  if (chosen_entry.empty() && !trimmed.empty() && trimmed.size() <= 2 &&
+      std::all_of(trimmed.begin(), trimmed.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    size_t n = std::stoul(trimmed);
+    if (n >= 1 && n <= last.options.size()) chosen_entry = last.options[n - 1].entry_id;
+  }
+  for (const ClarifyOption& o : last.options) {
+    if (chosen_entry.empty() && Lower(std::string(Trim(o.question))) == Lower(std::string(Trim(*text)))) {
+      chosen_entry = o.entry_id;
     }
-    for (const ClarifyOption& o : last.options) {
-      if (chosen_entry.empty() && Lower(std::string(Trim(o.question))) == Lower(std::string(Trim(text)))) {
-        chosen_entry = o.entry_id;
-      }
-      if (!chosen_entry.empty() && o.entry_id == chosen_entry) {
-        clarified_question = last.text;
-        answer.clarified_normalized = last.normalized;
-        text = o.question;  // the option asks its entry in the knowledge's own words
-      }
+    if (!chosen_entry.empty() && o.entry_id == chosen_entry) {
+      *clarified = &last;
+      *text = o.question;
     }
   }
-  if (!chosen_entry.empty()) {
-    return AnswerChosen(question, text, chosen_entry, clarified_question, **prepared, history, std::move(answer));
-  }
+  return chosen_entry;
+}
 
-  if (auto intent = DetectSmallTalk(text)) {
-    answer.kind = "smalltalk";
-    answer.answered = true;
-    answer.confidence = 1.0;
-    answer.text = SmallTalkReply(*intent);
-    answer.normalized_question = std::string("smalltalk:") + SmallTalkName(*intent);
-    if (*intent == SmallTalkIntent::kGreeting || *intent == SmallTalkIntent::kHelp) {
-      for (const char* q : kStarterQuestions) answer.suggestions.emplace_back(q);
-    }
-    if (question.explain) {
-      Explanation e;
-      e.threshold = options_.threshold;
-      e.kb_version = lexicon.version;
-      answer.explanation = e;
-    }
-    return answer;
+Answer SmallTalkAnswer(SmallTalkIntent intent, bool explain, const AnswererOptions& options, const Lexicon& lexicon,
+                       Answer answer) {
+  answer.kind = "smalltalk";
+  answer.answered = true;
+  answer.confidence = 1.0;
+  answer.text = SmallTalkReply(intent);
+  answer.normalized_question = std::string("smalltalk:") + SmallTalkName(intent);
+  if (intent == SmallTalkIntent::kGreeting || intent == SmallTalkIntent::kHelp) {
+    for (const char* q : kStarterQuestions) answer.suggestions.emplace_back(q);
   }
+  if (explain) {
+    Explanation e;
+    e.threshold = options.threshold;
+    e.kb_version = lexicon.version;
+    answer.explanation = e;
+  }
+  return answer;
+}
 
+// The question read against the knowledge: its concepts and their ranking,
+// with the previous turn's terms when it is a follow-up that needed them.
+struct Reading {
+  std::vector<Concept> concepts;
   std::vector<std::string> corrections;
-  std::vector<Concept> concepts =
-      BuildConcepts(text, lexicon, (*prepared)->typos, options_.max_query_terms, &corrections);
-  const double non_english = NonEnglishShare(text, concepts);
-  auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates, options_.model.get(), non_english);
-  if (!ranking.ok()) return ranking.status();
-
-  // A follow-up is read together with the previous turn's terms, and only a
-  // follow-up: a question that names its own topic is answered alone (the
-  // previous turn must not leak into it). See ContextReason.
+  double non_english = 0;
+  Ranking ranking;
   std::string context_reason;  // why the context was (or would be) needed
   bool context_used = false;
-  if (!history.empty()) {
-    const auto& domain = lexicon.normalizer.synonyms().domain_terms();
-    std::vector<std::string> own_topic;
-    for (const Concept& c : concepts) {
-      if (c.doc_freq > 0 && !c.weak && !domain.count(c.term)) own_topic.push_back(c.term);
-    }
-    context_reason = ContextReason(text, own_topic);
-    const std::string& previous = history.back().entry_id;
-    if (!context_reason.empty() && concepts.size() <= 10 && !history.back().terms.empty()) {
-      std::vector<Concept> merged = concepts;
-      // An ellipsis swaps one name for another: in "and Express?" after a
-      // question about Ruby on Rails, Express takes Rails' place and what
-      // was asked about it (used for backend?) stays; in "what about Go?"
-      // after a pay question nothing named is replaced, and pay stays. A
-      // pronoun ("how much of it ...") refers to the previous topic instead:
-      // nothing is swapped.
-      const bool ellipsis = StartsWith(context_reason, "ellipsis");
-      const std::vector<std::string> own_names = NamedTerms(text, concepts);
-      const std::vector<std::string>& previous_names = history.back().names;
-      std::vector<std::string> swapped;
-      for (const std::string& t : history.back().terms) {
-        if (std::any_of(merged.begin(), merged.end(), [&](const Concept& c) { return c.term == t; })) continue;
-        auto it = lexicon.doc_freq.find(t);
-        if (it == lexicon.doc_freq.end()) continue;
-        if (ellipsis && !own_names.empty() &&
-            std::find(previous_names.begin(), previous_names.end(), t) != previous_names.end()) {
-          swapped.push_back(t);
-          continue;
-        }
-        Concept c;
-        c.term = t;
-        c.surface = t;
-        c.doc_freq = it->second;
-        c.weight = Idf(lexicon.entry_count, c.doc_freq) * kContextFactor;
-        c.context = true;
-        merged.push_back(std::move(c));
-      }
-      if (merged.size() > concepts.size()) {
-        auto with_context = Rank(retriever_, merged, lexicon, options_.candidates, options_.model.get(), non_english);
-        if (!with_context.ok()) return with_context.status();
-        auto& ranked = with_context->ranked;
-        // The follow-up's own words decide: among the readings with context,
-        // the best entry that holds one of them, and not the entry just
-        // given unless nothing else fits ("what about Go?" after the
-        // languages answer means the Go entry, not the list once more).
-        // How much of the follow-up's own words (not the context's) an
-        // entry holds: in its phrasings, title or tags fully, in its body
-        // less ("and Express?" means the Express entry, not the frameworks
-        // entry whose body lists Express among others).
-        std::vector<std::pair<uint64_t, double>> own;
-        double own_total = 0;
-        for (const Concept& c : concepts) {
-          if (c.doc_freq == 0 || (c.weak && !own_topic.empty())) continue;
-          own.emplace_back(TermHash(c.term), c.weight);
-          own_total += c.weight;
-        }
-        auto own_share = [&](const Ranked& r) {
-          if (own_total <= 0) return 1.0;
-          const IndexedEntry* doc = r.hit->doc.get();
-          IndexedEntry local;
-          if (!doc->sets_ready) {
-            local = *doc;
-            PrepareTermSets(&local);
-            doc = &local;
-          }
-          double held = 0;
-          for (const auto& [h, w] : own) {
-            if (Has(doc->head_set, h)) {
-              held += w * kHeadStrength;
-            } else if (Has(doc->body_set, h)) {
-              held += w * kBodyStrength;
-            }
-          }
-          return held / own_total;
-        };
-        auto fits = [&](const Ranked& r) { return r.confidence >= options_.threshold && own_share(r) > 0; };
-        auto best_fit = [&](bool allow_previous) {
-          auto best = ranked.end();
-          double best_share = -1;
-          for (auto it = ranked.begin(); it != ranked.end(); ++it) {
-            if (!fits(*it) || (!allow_previous && it->hit->entry().id == previous)) continue;
-            double share = own_share(*it);
-            if (share > best_share + 1e-9) {  // ties: the better score, met first
-              best = it;
-              best_share = share;
-            }
-          }
-          return best;
-        };
-        auto pick = best_fit(false);
-        if (pick == ranked.end()) pick = best_fit(true);
-        const bool alone_confident = !ranking->ranked.empty() && ranking->ranked[0].confidence >= options_.threshold;
-        // Without a topic word of its own but answered confidently alone
-        // ("How much do backend developers make?"), the question stands alone.
-        if (alone_confident && context_reason == kNoTopicReason) pick = ranked.end();
-        // Only the entry just given fits with the context, but the question
-        // alone has a confident answer elsewhere: that one ("what about Go?"
-        // after the languages answer is the Go entry).
-        if (pick != ranked.end() && pick->hit->entry().id == previous && alone_confident &&
-            ranking->ranked[0].hit->entry().id != previous) {
-          pick = ranked.end();
-        }
-        if (pick != ranked.end()) {
-          std::rotate(ranked.begin(), pick, pick + 1);
-          context_used = true;
-        } else if (!alone_confident && !ranked.empty() && context_reason != kNoTopicReason &&
-                   (ranking->ranked.empty() || ranked[0].confidence > ranking->ranked[0].confidence)) {
-          // Neither reading is confident: keep the closer one (for the
-          // decline's suggestions and a clarification).
-          context_used = true;
-        }
-        if (context_used) {
-          ranking = std::move(with_context);
-          concepts = std::move(merged);
-          if (!swapped.empty()) {
-            context_reason += "; replaced by the question's own words:";
-            for (const auto& t : swapped) context_reason += " " + t;
-          }
-        }
-      }
-    }
-  }
+};
 
-  std::vector<std::string> query_terms;
+// A follow-up is read together with the previous turn's terms, and only a
+// follow-up: a question that names its own topic is answered alone (the
+// previous turn must not leak into it). See ContextReason. `reading` holds
+// the question read alone; it keeps the reading with context when that is
+// the better one.
+Status ReadWithContext(Retriever* retriever, const AnswererOptions& options, const std::string& text,
+                       const Lexicon& lexicon, const std::vector<Turn>& history, Reading* reading) {
+  std::vector<Concept>& concepts = reading->concepts;
+  const Ranking& alone = reading->ranking;
+  std::string& context_reason = reading->context_reason;
+  bool& context_used = reading->context_used;
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  std::vector<std::string> own_topic;
   for (const Concept& c : concepts) {
-    if (!c.context) query_terms.push_back(c.term);
+    if (c.doc_freq > 0 && !c.weak && !domain.count(c.term)) own_topic.push_back(c.term);
   }
+  context_reason = ContextReason(text, own_topic);
+  const std::string& previous = history.back().entry_id;
+  if (context_reason.empty() || concepts.size() > 10 || history.back().terms.empty()) return Status::Ok();
+  std::vector<Concept> merged = concepts;
+  // An ellipsis swaps one name for another: in "and Express?" after a
+  // question about Ruby on Rails, Express takes Rails' place and what
+  // was asked about it (used for backend?) stays; in "what about Go?"
+  // after a pay question nothing named is replaced, and pay stays. A
+  // pronoun ("how much of it ...") refers to the previous topic instead:
+  // nothing is swapped.
+  const bool ellipsis = StartsWith(context_reason, "ellipsis");
+  const std::vector<std::string> own_names = NamedTerms(text, concepts);
+  const std::vector<std::string>& previous_names = history.back().names;
+  std::vector<std::string> swapped;
+  for (const std::string& t : history.back().terms) {
+    if (std::any_of(merged.begin(), merged.end(), [&](const Concept& c) { return c.term == t; })) continue;
+    auto it = lexicon.doc_freq.find(t);
+    if (it == lexicon.doc_freq.end()) continue;
+    if (ellipsis && !own_names.empty() &&
+        std::find(previous_names.begin(), previous_names.end(), t) != previous_names.end()) {
+      swapped.push_back(t);
+      continue;
+    }
+    Concept c;
+    c.term = t;
+    c.surface = t;
+    c.doc_freq = it->second;
+    c.weight = Idf(lexicon.entry_count, c.doc_freq) * kContextFactor;
+    c.context = true;
+    merged.push_back(std::move(c));
+  }
+  if (merged.size() == concepts.size()) return Status::Ok();
+  auto with_context =
+      Rank(retriever, merged, lexicon, options.candidates, options.model.get(), reading->non_english);
+  if (!with_context.ok()) return with_context.status();
+  auto& ranked = with_context->ranked;
+  // The follow-up's own words decide: among the readings with context,
+  // the best entry that holds one of them, and not the entry just
+  // given unless nothing else fits ("what about Go?" after the
+  // languages answer means the Go entry, not the list once more).
+  // How much of the follow-up's own words (not the context's) an
+  // entry holds: in its phrasings, title or tags fully, in its body
+  // less ("and Express?" means the Express entry, not the frameworks
+  // entry whose body lists Express among others).
+  std::vector<std::pair<uint64_t, double>> own;
+  double own_total = 0;
   for (const Concept& c : concepts) {
-    if (!answer.normalized_question.empty()) answer.normalized_question += " ";
-    answer.normalized_question += c.term;
+    if (c.doc_freq == 0 || (c.weak && !own_topic.empty())) continue;
+    own.emplace_back(TermHash(c.term), c.weight);
+    own_total += c.weight;
   }
-
-  const std::vector<Ranked>& ranked = ranking->ranked;
-  const Ranked* winner = ranked.empty() ? nullptr : &ranked[0];
-  answer.confidence = winner ? std::round(winner->confidence * 10000) / 10000 : 0.0;
-  answer.answered = winner && answer.confidence >= options_.threshold;
-
-  // A two-part question ("What is a backend developer, and is it a good
-  // career?") answers both parts, each with its source, when each part alone
-  // ranks confidently on a different entry; otherwise it is one question.
-  TwoParts parts;
-  if (!context_used) {
-    auto split = AnswerParts(retriever_, options_, text, lexicon, (*prepared)->typos, &parts);
-    if (!split.ok()) return split.status();
-    if (parts.found) {
-      winner = parts.first;
-      answer.confidence = std::round(std::min(parts.first->confidence, parts.second->confidence) * 10000) / 10000;
-      answer.answered = true;
+  auto own_share = [&](const Ranked& r) {
+    if (own_total <= 0) return 1.0;
+    const IndexedEntry* doc = r.hit->doc.get();
+    IndexedEntry local;
+    if (!doc->sets_ready) {
+      local = *doc;
+      PrepareTermSets(&local);
+      doc = &local;
     }
-  }
-
-  // Curators mark entries that record what the knowledge does NOT hold
-  // ("no reliable figure for pay in India") with the tag "no-answer": they
-  // decline, but say why and cite where that was checked.
-  if (answer.answered && IsNoAnswer(winner->hit->entry())) {
-    const Entry& e = winner->hit->entry();
-    answer.answered = false;
-    answer.kind = "fallback";
-    answer.entry_id = e.id;
-    answer.text = std::string(Trim(e.body));
-    answer.sources.push_back({e.id, e.title, e.source.article, e.source.section, e.source.url, answer.confidence});
-    for (const char* q : kStarterQuestions) {
-      if (answer.suggestions.size() >= options_.max_suggestions) break;
-      answer.suggestions.emplace_back(q);
-    }
-  } else if (answer.answered) {
-    const Entry& e = winner->hit->entry();
-    answer.kind = "kb";
-    answer.entry_id = e.id;
-    answer.text = Compose(e, parts.found ? parts.concepts[0] : concepts, lexicon.normalizer,
-                          options_.max_answer_chars);
-    answer.sources.push_back(
-        {e.id, e.title, e.source.article, e.source.section, e.source.url,
-         parts.found ? std::round(winner->confidence * 10000) / 10000 : answer.confidence});
-    // When the runner-up is as good a reading of the question (a near tie
-    // between two confident entries), the answer gives both, each with its
-    // source, rather than betting on one.
-    const Entry* second = nullptr;
-    if (parts.found) {
-      second = &parts.second->hit->entry();
-      answer.text += "\n\n" + Compose(*second, parts.concepts[1], lexicon.normalizer, options_.max_answer_chars);
-      answer.sources.push_back({second->id, second->title, second->source.article, second->source.section,
-                                second->source.url, std::round(parts.second->confidence * 10000) / 10000});
-    } else if (ranked.size() > 1 && winner->score - ranked[1].score < options_.tie_margin &&
-        ranked[1].confidence >= options_.threshold && !IsNoAnswer(ranked[1].hit->entry())) {
-      second = &ranked[1].hit->entry();
-      answer.text += "\n\n" + Compose(*second, concepts, lexicon.normalizer, options_.max_second_chars);
-      answer.sources.push_back({second->id, second->title, second->source.article, second->source.section,
-                                second->source.url, std::round(ranked[1].confidence * 10000) / 10000});
-    }
-    std::string asked = Lower(std::string(Trim(text)));
-    for (size_t i = 1; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
-      const Entry& other = ranked[i].hit->entry();
-      if (&other == second) continue;
-      if (ranked[i].confidence < options_.threshold * 0.6) continue;
-      std::string s = other.questions.empty() ? other.title : other.questions[0];
-      if (Lower(s) == asked) continue;
-      if (std::find(answer.suggestions.begin(), answer.suggestions.end(), s) == answer.suggestions.end()) {
-        answer.suggestions.push_back(s);
+    double held = 0;
+    for (const auto& [h, w] : own) {
+      if (Has(doc->head_set, h)) {
+        held += w * kHeadStrength;
+      } else if (Has(doc->body_set, h)) {
+        held += w * kBodyStrength;
       }
     }
-  } else if (winner && winner->confidence >= options_.clarify_floor && !IsNoAnswer(winner->hit->entry()) &&
-             non_english < kNonEnglishReplyShare && Plausible(*winner) &&
-             std::any_of(concepts.begin(), concepts.end(), [](const Concept& c) {
-               // A word of its own to be unsure about ("1" in "OR 1=1" is none).
-               return !c.context && c.doc_freq > 0 && !c.weak && c.surface.size() >= 2 &&
-                      std::any_of(c.surface.begin(), c.surface.end(),
-                                  [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); });
-             })) {
-    // Unsure, not lost: ask back with the likely entries' own questions.
-    answer.kind = "clarify";
-    answer.text = "I'm not sure which you mean. Did you mean one of these?";
-    for (const Ranked& r : ranked) {
-      if (answer.options.size() >= options_.max_options) break;
-      const Entry& e = r.hit->entry();
-      if (IsNoAnswer(e) || r.confidence < options_.clarify_floor * kOptionShare || !Plausible(r)) continue;
-      std::string q = e.questions.empty() ? e.title : e.questions[0];
-      answer.options.push_back({q, e.id});
+    return held / own_total;
+  };
+  auto fits = [&](const Ranked& r) { return r.confidence >= options.threshold && own_share(r) > 0; };
+  auto best_fit = [&](bool allow_previous) {
+    auto best = ranked.end();
+    double best_share = -1;
+    for (auto it = ranked.begin(); it != ranked.end(); ++it) {
+      if (!fits(*it) || (!allow_previous && it->hit->entry().id == previous)) continue;
+      double share = own_share(*it);
+      if (share > best_share + 1e-9) {  // ties: the better score, met first
+        best = it;
+        best_share = share;
+      }
     }
-    // The options in the text too, numbered: every channel can show them as
-    // they are, and replying with a number (or the question) chooses one.
-    for (size_t i = 0; i < answer.options.size(); i++) {
-      answer.text += "\n" + std::to_string(i + 1) + ". " + answer.options[i].question;
-    }
-    answer.text += "\nReply with a number to choose.";
-  } else {
-    answer.kind = "fallback";
-    // A question in another language gets told so, not "I don't know".
-    size_t own_terms = std::count_if(concepts.begin(), concepts.end(), [](const Concept& c) { return !c.context; });
-    answer.text = own_terms >= 2 && non_english >= kNonEnglishReplyShare
-                      ? std::string("Sorry, I can only answer questions asked in English. ") + kTopicsSentence
-                      : std::string("Sorry, I don't know that one. ") + kTopicsSentence;
-    // Near misses: offer the closest topics the knowledge base does have.
-    for (size_t i = 0; i < ranked.size() && answer.suggestions.size() < options_.max_suggestions; i++) {
-      if (ranked[i].coverage < 0.34) break;
-      const Entry& other = ranked[i].hit->entry();
-      answer.suggestions.push_back(other.questions.empty() ? other.title : other.questions[0]);
-    }
-    for (const char* q : kStarterQuestions) {
-      if (answer.suggestions.size() >= options_.max_suggestions) break;
-      answer.suggestions.emplace_back(q);
+    return best;
+  };
+  auto pick = best_fit(false);
+  if (pick == ranked.end()) pick = best_fit(true);
+  const bool alone_confident = !alone.ranked.empty() && alone.ranked[0].confidence >= options.threshold;
+  // Without a topic word of its own but answered confidently alone
+  // ("How much do backend developers make?"), the question stands alone.
+  if (alone_confident && context_reason == kNoTopicReason) pick = ranked.end();
+  // Only the entry just given fits with the context, but the question
+  // alone has a confident answer elsewhere: that one ("what about Go?"
+  // after the languages answer is the Go entry).
+  if (pick != ranked.end() && pick->hit->entry().id == previous && alone_confident &&
+      alone.ranked[0].hit->entry().id != previous) {
+    pick = ranked.end();
+  }
+  if (pick != ranked.end()) {
+    std::rotate(ranked.begin(), pick, pick + 1);
+    context_used = true;
+  } else if (!alone_confident && !ranked.empty() && context_reason != kNoTopicReason &&
+             (alone.ranked.empty() || ranked[0].confidence > alone.ranked[0].confidence)) {
+    // Neither reading is confident: keep the closer one (for the
+    // decline's suggestions and a clarification).
+    context_used = true;
+  }
+  if (context_used) {
+    reading->ranking = std::move(*with_context);
+    concepts = std::move(merged);
+    if (!swapped.empty()) {
+      context_reason += "; replaced by the question's own words:";
+      for (const auto& t : swapped) context_reason += " " + t;
     }
   }
+  return Status::Ok();
+}
 
-  // Every answer starts or continues a conversation the caller may come back to.
+// Reads `text`: its concepts (typos corrected), ranked, then with the
+// conversation's context when it is a follow-up.
+Status Read(Retriever* retriever, const AnswererOptions& options, const std::string& text, const Lexicon& lexicon,
+            const TypoCorrector& typos, const std::vector<Turn>& history, Reading* reading) {
+  reading->concepts = BuildConcepts(text, lexicon, typos, options.max_query_terms, &reading->corrections);
+  reading->non_english = NonEnglishShare(text, reading->concepts);
+  ASSIGN_OR_RETURN(reading->ranking, Rank(retriever, reading->concepts, lexicon, options.candidates,
+                                          options.model.get(), reading->non_english));
+  if (history.empty()) return Status::Ok();
+  return ReadWithContext(retriever, options, text, lexicon, history, reading);
+}
+
+AnswerSource SourceOf(const Entry& e, double confidence) {
+  return {e.id, e.title, e.source.article, e.source.section, e.source.url, std::round(confidence * 10000) / 10000};
+}
+
+// Curators mark entries that record what the knowledge does NOT hold
+// ("no reliable figure for pay in India") with the tag "no-answer": they
+// decline, but say why and cite where that was checked.
+void DeclineWithNoAnswerEntry(const Entry& e, const AnswererOptions& options, Answer* answer) {
+  answer->answered = false;
+  answer->kind = "fallback";
+  answer->entry_id = e.id;
+  answer->text = std::string(Trim(e.body));
+  answer->sources.push_back(SourceOf(e, answer->confidence));
+  for (const char* q : kStarterQuestions) {
+    if (answer->suggestions.size() >= options.max_suggestions) break;
+    answer->suggestions.emplace_back(q);
+  }
+}
+
+// The answer from `winner`'s entry; a two-part question's second part, or
+// a near tie's runner-up, adds its own answer and source; the next entries
+// become suggestions.
+void ComposeAnswer(const Ranked& winner, const std::vector<Ranked>& ranked, const TwoParts& parts,
+                   const std::vector<Concept>& concepts, const std::string& text, const Lexicon& lexicon,
+                   const AnswererOptions& options, Answer* answer) {
+  const Entry& e = winner.hit->entry();
+  answer->kind = "kb";
+  answer->entry_id = e.id;
+  answer->text = Compose(e, parts.found ? parts.concepts[0] : concepts, lexicon.normalizer, options.max_answer_chars);
+  answer->sources.push_back(SourceOf(e, parts.found ? winner.confidence : answer->confidence));
+  // When the runner-up is as good a reading of the question (a near tie
+  // between two confident entries), the answer gives both, each with its
+  // source, rather than betting on one.
+  const Entry* second = nullptr;
+  if (parts.found) {
+    second = &parts.second->hit->entry();
+    answer->text += "\n\n" + Compose(*second, parts.concepts[1], lexicon.normalizer, options.max_answer_chars);
+    answer->sources.push_back(SourceOf(*second, parts.second->confidence));
+  } else if (ranked.size() > 1 && winner.score - ranked[1].score < options.tie_margin &&
+             ranked[1].confidence >= options.threshold && !IsNoAnswer(ranked[1].hit->entry())) {
+    second = &ranked[1].hit->entry();
+    answer->text += "\n\n" + Compose(*second, concepts, lexicon.normalizer, options.max_second_chars);
+    answer->sources.push_back(SourceOf(*second, ranked[1].confidence));
+  }
+  std::string asked = Lower(std::string(Trim(text)));
+  for (size_t i = 1; i < ranked.size() && answer->suggestions.size() < options.max_suggestions; i++) {
+    const Entry& other = ranked[i].hit->entry();
+    if (&other == second) continue;
+    if (ranked[i].confidence < options.threshold * 0.6) continue;
+    std::string s = other.questions.empty() ? other.title : other.questions[0];
+    if (Lower(s) == asked) continue;
+    if (std::find(answer->suggestions.begin(), answer->suggestions.end(), s) == answer->suggestions.end()) {
+      answer->suggestions.push_back(s);
+    }
+  }
+}
+
+// Unsure, not lost: a plausible winner between the clarification floor and
+// the threshold, on a question in English with a word of its own to be
+// unsure about ("1" in "OR 1=1" is none).
+bool ShouldClarify(const Ranked* winner, const Reading& reading, const AnswererOptions& options) {
+  return winner && winner->confidence >= options.clarify_floor && !IsNoAnswer(winner->hit->entry()) &&
+         reading.non_english < kNonEnglishReplyShare && Plausible(*winner) &&
+         std::any_of(reading.concepts.begin(), reading.concepts.end(), [](const Concept& c) {
+           return !c.context && c.doc_freq > 0 && !c.weak && c.surface.size() >= 2 &&
+                  std::any_of(c.surface.begin(), c.surface.end(),
+                              [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)); });
+         });
+}
+
+// Asks back with the likely entries' own questions.
+void Clarify(const std::vector<Ranked>& ranked, const AnswererOptions& options, Answer* answer) {
+  answer->kind = "clarify";
+  answer->text = "I'm not sure which you mean. Did you mean one of these?";
+  for (const Ranked& r : ranked) {
+    if (answer->options.size() >= options.max_options) break;
+    const Entry& e = r.hit->entry();
+    if (IsNoAnswer(e) || r.confidence < options.clarify_floor * kOptionShare || !Plausible(r)) continue;
+    std::string q = e.questions.empty() ? e.title : e.questions[0];
+    answer->options.push_back({q, e.id});
+  }
+  // The options in the text too, numbered: every channel can show them as
+  // they are, and replying with a number (or the question) chooses one.
+  for (size_t i = 0; i < answer->options.size(); i++) {
+    answer->text += "\n" + std::to_string(i + 1) + ". " + answer->options[i].question;
+  }
+  answer->text += "\nReply with a number to choose.";
+}
+
+void Decline(const Reading& reading, const AnswererOptions& options, Answer* answer) {
+  answer->kind = "fallback";
+  // A question in another language gets told so, not "I don't know".
+  size_t own_terms = std::count_if(reading.concepts.begin(), reading.concepts.end(),
+                                   [](const Concept& c) { return !c.context; });
+  answer->text = own_terms >= 2 && reading.non_english >= kNonEnglishReplyShare
+                     ? std::string("Sorry, I can only answer questions asked in English. ") + kTopicsSentence
+                     : std::string("Sorry, I don't know that one. ") + kTopicsSentence;
+  // Near misses: offer the closest topics the knowledge base does have.
+  const std::vector<Ranked>& ranked = reading.ranking.ranked;
+  for (size_t i = 0; i < ranked.size() && answer->suggestions.size() < options.max_suggestions; i++) {
+    if (ranked[i].coverage < 0.34) break;
+    const Entry& other = ranked[i].hit->entry();
+    answer->suggestions.push_back(other.questions.empty() ? other.title : other.questions[0]);
+  }
+  for (const char* q : kStarterQuestions) {
+    if (answer->suggestions.size() >= options.max_suggestions) break;
+    answer->suggestions.emplace_back(q);
+  }
+}
+
+// What the conversation remembers of this turn, for a follow-up or a choice.
+Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const std::vector<Turn>& history,
+            const Answer& answer) {
   Turn turn;
   for (const Concept& c : concepts) {
     if (c.doc_freq > 0) turn.terms.push_back(c.term);
@@ -1316,55 +1320,130 @@ Result<Answer> Answerer::Ask(const Question& question) {
     }
   }
   turn.answer_id = answer.answer_id;
-  Dialogue().Add(answer.conversation_id, std::move(turn));
+  return turn;
+}
 
-  if (question.explain) {
-    Explanation ex;
-    ex.query_terms = query_terms;
-    ex.corrected = corrections;
-    for (const Concept& c : concepts) {
-      if (c.context) ex.context_terms.push_back(c.term);
-    }
-    ex.threshold = options_.threshold;
-    ex.kb_version = lexicon.version;
-    ex.context_used = context_used;
-    ex.context_reason = history.empty()        ? "no earlier turn in this conversation"
-                        : context_reason.empty() ? "not needed: the question names its own topic"
-                        : context_used           ? "used: " + context_reason
-                                                 : "not used (no confident reading with it): " + context_reason;
-    if (winner) {
-      const Hit& h = *winner->hit;
-      ex.winner_id = h.entry().id;
-      ex.winner_score = winner->score;
-      ex.coverage = winner->coverage;
-      ex.question_similarity = winner->question_sim;
-      ex.confidence = winner->confidence;
-      auto field = [&](const char* name, auto&& contains) {
-        Explanation::FieldMatch fm;
-        fm.field = name;
-        for (const Concept& c : concepts) {
-          if (contains(c.term)) fm.terms.push_back(c.term);
-        }
-        if (!fm.terms.empty()) ex.matches.push_back(std::move(fm));
-      };
-      field("title", [&](const std::string& t) { return ContainsTerm(h.doc->title_terms, t); });
-      field("questions", [&](const std::string& t) {
-        return std::any_of(h.doc->question_terms.begin(), h.doc->question_terms.end(),
-                           [&](const std::string& q) { return ContainsTerm(q, t); });
-      });
-      field("tags", [&](const std::string& t) { return ContainsTerm(h.doc->tag_terms, t); });
-      field("body", [&](const std::string& t) { return ContainsTerm(h.doc->body_terms, t); });
-      if (ranked.size() > 1) {
-        ex.runner_up_id = ranked[1].hit->entry().id;
-        ex.runner_up_score = ranked[1].score;
-        ex.runner_up_confidence = ranked[1].confidence;
-        ex.margin = winner->score - ranked[1].score;
-      } else {
-        ex.margin = winner->score;
-      }
-    }
-    answer.explanation = ex;
+// Why the answer is what it is (`careerbot ask --explain`, "explain": true).
+Explanation Explain(const Reading& reading, const Ranked* winner, bool has_history, const Lexicon& lexicon,
+                    const AnswererOptions& options) {
+  const std::vector<Concept>& concepts = reading.concepts;
+  const std::vector<Ranked>& ranked = reading.ranking.ranked;
+  Explanation ex;
+  for (const Concept& c : concepts) {
+    (c.context ? ex.context_terms : ex.query_terms).push_back(c.term);
   }
+  ex.corrected = reading.corrections;
+  ex.threshold = options.threshold;
+  ex.kb_version = lexicon.version;
+  ex.context_used = reading.context_used;
+  const std::string& reason = reading.context_reason;
+  ex.context_reason = !has_history          ? "no earlier turn in this conversation"
+                      : reason.empty()      ? "not needed: the question names its own topic"
+                      : reading.context_used ? "used: " + reason
+                                             : "not used (no confident reading with it): " + reason;
+  if (!winner) return ex;
+  const Hit& h = *winner->hit;
+  ex.winner_id = h.entry().id;
+  ex.winner_score = winner->score;
+  ex.coverage = winner->coverage;
+  ex.question_similarity = winner->question_sim;
+  ex.confidence = winner->confidence;
+  auto field = [&](const char* name, auto&& contains) {
+    Explanation::FieldMatch fm;
+    fm.field = name;
+    for (const Concept& c : concepts) {
+      if (contains(c.term)) fm.terms.push_back(c.term);
+    }
+    if (!fm.terms.empty()) ex.matches.push_back(std::move(fm));
+  };
+  field("title", [&](const std::string& t) { return ContainsTerm(h.doc->title_terms, t); });
+  field("questions", [&](const std::string& t) {
+    return std::any_of(h.doc->question_terms.begin(), h.doc->question_terms.end(),
+                       [&](const std::string& q) { return ContainsTerm(q, t); });
+  });
+  field("tags", [&](const std::string& t) { return ContainsTerm(h.doc->tag_terms, t); });
+  field("body", [&](const std::string& t) { return ContainsTerm(h.doc->body_terms, t); });
+  if (ranked.size() > 1) {
+    ex.runner_up_id = ranked[1].hit->entry().id;
+    ex.runner_up_score = ranked[1].score;
+    ex.runner_up_confidence = ranked[1].confidence;
+    ex.margin = winner->score - ranked[1].score;
+  } else {
+    ex.margin = winner->score;
+  }
+  return ex;
+}
+
+}  // namespace
+
+// Ask's pipeline: a choice among a clarification → small talk → read the
+// question (with the conversation's context for a follow-up) → decide the
+// outcome (answer, two parts, no-answer entry, clarification, decline) →
+// remember the turn → explain.
+Result<Answer> Answerer::Ask(const Question& question) {
+  std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
+  if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
+  ASSIGN_OR_RETURN(std::shared_ptr<const Prepared> prepared, Prepare());
+  const Lexicon& lexicon = *prepared->lexicon;
+
+  Answer answer;
+  answer.answer_id = ids_->NewId();
+  answer.conversation_id = question.conversation_id.empty() ? ids_->NewId() : question.conversation_id;
+  std::vector<Turn> history = question.conversation_id.empty()
+                                  ? std::vector<Turn>{}
+                                  : Dialogue().Recent(question.conversation_id);
+
+  const Turn* clarified = nullptr;
+  std::string chosen_entry = ChosenEntry(question, history, &text, &clarified);
+  if (!chosen_entry.empty()) {
+    std::string clarified_question;
+    if (clarified) {
+      clarified_question = clarified->text;
+      answer.clarified_normalized = clarified->normalized;
+    }
+    return AnswerChosen(question, text, chosen_entry, clarified_question, *prepared, history, std::move(answer));
+  }
+  if (auto intent = DetectSmallTalk(text)) {
+    return SmallTalkAnswer(*intent, question.explain, options_, lexicon, std::move(answer));
+  }
+
+  Reading reading;
+  RETURN_IF_ERROR(Read(retriever_, options_, text, lexicon, prepared->typos, history, &reading));
+  for (const Concept& c : reading.concepts) {
+    if (!answer.normalized_question.empty()) answer.normalized_question += " ";
+    answer.normalized_question += c.term;
+  }
+  const std::vector<Ranked>& ranked = reading.ranking.ranked;
+  const Ranked* winner = ranked.empty() ? nullptr : &ranked[0];
+  answer.confidence = winner ? std::round(winner->confidence * 10000) / 10000 : 0.0;
+  answer.answered = winner && answer.confidence >= options_.threshold;
+
+  // A two-part question ("What is a backend developer, and is it a good
+  // career?") answers both parts, each with its source, when each part alone
+  // ranks confidently on a different entry; otherwise it is one question.
+  TwoParts parts;
+  if (!reading.context_used) {
+    ASSIGN_OR_RETURN(parts.found, AnswerParts(retriever_, options_, text, lexicon, prepared->typos, &parts));
+    if (parts.found) {
+      winner = parts.first;
+      answer.confidence = std::round(std::min(parts.first->confidence, parts.second->confidence) * 10000) / 10000;
+      answer.answered = true;
+    }
+  }
+
+  if (answer.answered && IsNoAnswer(winner->hit->entry())) {
+    DeclineWithNoAnswerEntry(winner->hit->entry(), options_, &answer);
+  } else if (answer.answered) {
+    ComposeAnswer(*winner, ranked, parts, reading.concepts, text, lexicon, options_, &answer);
+  } else if (ShouldClarify(winner, reading, options_)) {
+    Clarify(ranked, options_, &answer);
+  } else {
+    Decline(reading, options_, &answer);
+  }
+
+  // Every answer starts or continues a conversation the caller may come back to.
+  Dialogue().Add(answer.conversation_id, TurnOf(text, reading.concepts, history, answer));
+  if (question.explain) answer.explanation = Explain(reading, winner, !history.empty(), lexicon, options_);
   return answer;
 }
 

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "adapters/json_codec.h"
-#include "adapters/service.h"
+#include "app/json_codec.h"
+#include "app/service.h"
 #include "bot/answerer.h"
 #include "bot/text.h"
 #include "fuzz_support.h"

@@ -21,11 +21,11 @@
 
 #include <httplib.h>
 
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 #include "adapters/chat/discord/discord.h"
 #include "adapters/chat/discord/verify.h"
-#include "adapters/markdown.h"
-#include "adapters/service.h"
+#include "adapters/chat/markdown.h"
+#include "app/service.h"
 #include "adapters/chat/mattermost/mattermost.h"
 #include "adapters/chat/slack/format.h"
 #include "adapters/chat/slack/slack.h"

@@ -20,7 +20,7 @@
 #include <httplib.h>
 
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "fuzz_support.h"
 #include <vector>
 

@@ -1,6 +1,6 @@
 // The JSON API's request bodies: POST /v1/ask and POST /v1/feedback decoded
 // as the handlers do (adapters/http/request_decode.h), the nesting check that
-// guards every untrusted JSON body (adapters/json_codec.h), and the admin
+// guards every untrusted JSON body (app/json_codec.h), and the admin
 // API's entry objects (knowledge/entry_json.h). An input is a Content-Type
 // line, then the body.
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/http/request_decode.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "bot/text.h"
 #include "fuzz_support.h"
 #include "knowledge/entry_json.h"

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 
 namespace knowledge {
@@ -230,8 +231,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool w
     // the store closes. (An in-memory database shared between connections
     // locks whole tables and fails instead of waiting; a file in WAL mode
     // behaves as a real knowledge base does.)
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/careerbot-XXXXXX";
+    std::error_code ec;
+    std::string tmp = std::filesystem::temp_directory_path(ec).string();
+    std::string pattern = (ec || tmp.empty() ? std::string("/tmp") : tmp) + "/careerbot-XXXXXX";
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     int fd = ::mkstemp(name.data());

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 
 #include "bot/text.h"
 #include "knowledge/builtin.h"
@@ -49,9 +50,12 @@ Status Prefixed(const Status& s, const std::string& prefix) {
   }
 }
 
+// The standard library's temporary folder ($TMPDIR, else /tmp); `careerbot
+// serve` passes the configured one (app/config.h) instead.
 std::string DefaultCopyDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
+  std::error_code ec;
+  std::string dir = std::filesystem::temp_directory_path(ec).string();
+  return ec || dir.empty() ? "/tmp" : dir;
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ class StoreHandle : public bot::Retriever {
   // Opens the knowledge base at `path` for serving. A file that exists must
   // be a careerbot knowledge base (else kInvalidArgument, changing nothing);
   // a published snapshot is served from a private copy in `copy_dir`
-  // (default $TMPDIR or /tmp); anything else goes through OpenOrBuild (which
+  // (default std::filesystem::temp_directory_path(): $TMPDIR, else /tmp); anything else goes through OpenOrBuild (which
   // builds a missing file and sets *built).
   static bot::Result<std::unique_ptr<StoreHandle>> Open(const std::string& path, bool* built,
                                                         const std::string& copy_dir = "");

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev
-          libssl-dev libhiredis-dev libmd4c-dev wamerican wordnet-base dict-foldoc zlib1g-dev)
+          libssl-dev libhiredis-dev libmd4c-dev libcli11-dev wamerican wordnet-base dict-foldoc zlib1g-dev)
 if [[ "${1:-}" == "--only" ]]; then
   shift
   packages=("$@")

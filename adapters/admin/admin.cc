@@ -8,8 +8,8 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
-#include <regex>
 #include <vector>
 
 #include <httplib.h>
@@ -18,9 +18,9 @@
 
 #include "adapters/http/server.h"
 #include "adapters/http/reply.h"
-#include "adapters/json_codec.h"
-#include "adapters/secrets.h"
-#include "adapters/service.h"
+#include "app/json_codec.h"
+#include "app/secrets.h"
+#include "app/service.h"
 #include "adapters/web/web.h"
 #include "bot/answerer.h"
 #include "bot/text.h"
@@ -50,46 +50,26 @@ std::string Lower(std::string s) {
   return s;
 }
 
-void SendJson(httplib::Response& res, int status, const json& body) {
-  // Curated knowledge is not for shared caches.
-  res.set_header("Cache-Control", "no-store");
-  http::SendJson(res, status, body);
-}
+void SendJson(httplib::Response& res, int status, const json& body) { http::SendJson(res, status, body); }
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
                const std::string& field = "") {
-  json body = ErrorJson(code, message);
-  if (!field.empty()) body["error"]["field"] = field;
-  SendJson(res, status, body);
+  http::SendError(res, status, code, message, field);
 }
 
-// A failed curation call as HTTP: kInvalidArgument is 422 naming the field,
-// kAlreadyExists 409 (an id that is taken) or, for a change made with
-// If-Match, 412 (the entry changed since).
+// A failed curation call as HTTP (adapters/http/reply.h): kInvalidArgument
+// is 422 naming the field, kAlreadyExists 409 (an id that is taken) or, for
+// a change made with If-Match, 412 (the entry changed since).
 void SendFailure(httplib::Response& res, const bot::Status& s, bool conditional = false,
                  const char* invalid_code = "invalid_entry") {
-  switch (s.code()) {
-    case bot::Status::Code::kInvalidArgument: {
-      knowledge::FieldProblem p = knowledge::ProblemOf(s);
-      SendError(res, 422, invalid_code, s.message(), p.field);
-      return;
-    }
-    case bot::Status::Code::kNotFound:
-      SendError(res, 404, "not_found", s.message());
-      return;
-    case bot::Status::Code::kAlreadyExists:
-      if (conditional) {
-        SendError(res, 412, "precondition_failed", s.message());
-      } else {
-        SendError(res, 409, "conflict", s.message(), "id");
-      }
-      return;
-    case bot::Status::Code::kUnavailable:
-      SendError(res, 503, "unavailable", s.message());
-      return;
-    default:
-      SendError(res, 500, "internal", s.message());
-  }
+  http::StatusStyle style;
+  style.invalid_status = 422;
+  style.invalid_code = invalid_code;
+  if (s.code() == bot::Status::Code::kInvalidArgument) style.invalid_field = knowledge::ProblemOf(s).field;
+  style.exists_code = "conflict";
+  style.exists_field = "id";
+  style.conditional = conditional;
+  http::SendStatus(res, s, style);
 }
 
 std::string MediaType(const httplib::Request& req) {
@@ -182,15 +162,6 @@ std::string Embedded(const char* name) {
 
 }  // namespace
 
-AdminOptions AdminOptionsFromEnv(bot::Status* status) {
-  AdminOptions o;
-  bot::Status s = ReadSecret("CAREERBOT_ADMIN_TOKEN", &o.token);
-  if (!s.ok() && status) *status = s;
-  const char* label = std::getenv("CAREERBOT_ADMIN_TOKEN_LABEL");
-  if (label && *label) o.label = label;
-  return o;
-}
-
 bool BearerMatches(const std::string& authorization, const std::string& token) {
   if (token.empty()) return false;
   static const std::string kScheme = "Bearer ";
@@ -210,51 +181,56 @@ class AdminApi {
   AdminApi(Service& service, AdminOptions options)
       : service_(service),
         options_(std::move(options)),
-        likely_(&service.knowledge(), LikelyOptions(service)) {
-    Route("/v1/admin/entries", {{"GET", &AdminApi::ListEntries}, {"POST", &AdminApi::CreateEntry}});
-    Route("/v1/admin/entries/([^/]+)", {{"GET", &AdminApi::GetEntry},
-                                        {"PUT", &AdminApi::ReplaceEntry},
-                                        {"PATCH", &AdminApi::PatchEntry},
-                                        {"DELETE", &AdminApi::DeleteEntry}});
-    Route("/v1/admin/entries/([^/]+)/history", {{"GET", &AdminApi::History}});
-    Route("/v1/admin/entries/([^/]+)/revert", {{"POST", &AdminApi::Revert}});
-    Route("/v1/admin/gaps", {{"GET", &AdminApi::Gaps}});
-    Route("/v1/admin/gaps/accept", {{"POST", &AdminApi::AcceptGap}});
-    Route("/v1/admin/gaps/dismiss", {{"POST", &AdminApi::DismissGap}});
-    Route("/v1/admin/import", {{"POST", &AdminApi::Import}});
-    Route("/v1/admin/export", {{"GET", &AdminApi::Export}});
-    Route("/v1/admin/ask", {{"POST", &AdminApi::Ask}});
+        likely_(&service.knowledge(), LikelyOptions(service)) {}
+
+  using Params = http::PathParams;
+  using Handler = void (AdminApi::*)(const httplib::Request&, httplib::Response&, const Params&);
+  struct Route {
+    const char* method;
+    const char* path;  // "{id}": an entry id
+    const char* summary;
+    Handler handler;
+  };
+  // The API's routes, each once; registered on the server's router.
+  static const std::vector<Route>& Routes() {
+    static const std::vector<Route> routes = {
+        {"GET", "/v1/admin/entries", "List every entry", &AdminApi::ListEntries},
+        {"POST", "/v1/admin/entries", "Add an entry", &AdminApi::CreateEntry},
+        {"GET", "/v1/admin/entries/{id}", "One entry", &AdminApi::GetEntry},
+        {"PUT", "/v1/admin/entries/{id}", "Replace an entry (If-Match: its fingerprint, optional)",
+         &AdminApi::ReplaceEntry},
+        {"PATCH", "/v1/admin/entries/{id}", "Change some fields of an entry", &AdminApi::PatchEntry},
+        {"DELETE", "/v1/admin/entries/{id}", "Delete an entry", &AdminApi::DeleteEntry},
+        {"GET", "/v1/admin/entries/{id}/history", "An entry's recorded changes, newest first", &AdminApi::History},
+        {"POST", "/v1/admin/entries/{id}/revert",
+         "Put an entry back as it was before its last (or a given) change", &AdminApi::Revert},
+        {"GET", "/v1/admin/gaps", "What the bot could not answer well, from the question log", &AdminApi::Gaps},
+        {"POST", "/v1/admin/gaps/accept", "Add a gap's wording as a question of an entry", &AdminApi::AcceptGap},
+        {"POST", "/v1/admin/gaps/dismiss", "Dismiss a gap", &AdminApi::DismissGap},
+        {"POST", "/v1/admin/import",
+         "Import entries (JSONL, JSON, Markdown or text; ?format=, ?strict, ?replace, ?dry_run)", &AdminApi::Import},
+        {"GET", "/v1/admin/export", "Every entry as JSONL or Markdown (?format=jsonl|markdown)", &AdminApi::Export},
+        {"POST", "/v1/admin/ask", "Ask without logging, with the explanation", &AdminApi::Ask},
+    };
+    return routes;
   }
 
   bool Authorized(const httplib::Request& req) const {
     return BearerMatches(req.get_header_value("Authorization"), options_.token);
   }
 
-  // Every /v1/admin request: the token first, then the route and method.
-  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+  // The step every /v1/admin request passes, whatever its route: the token
+  // first, then `route` (the route, 405 or 404) on one pinned knowledge base
+  // (a reload may swap the server's meanwhile). Curated knowledge is not
+  // for shared caches: every answer says no-store.
+  void Gate(const httplib::Request& req, httplib::Response& res, const std::function<void()>& route) {
     knowledge::StoreHandle::Pin pin(service_.knowledge());
     if (!Authorized(req)) {
       Unauthorized(req, res);
-      return;
+    } else {
+      route();
     }
-    for (const auto& route : routes_) {
-      std::smatch m;
-      if (!std::regex_match(req.path, m, route.pattern)) continue;
-      std::string method = req.method == "HEAD" ? "GET" : req.method;
-      auto it = route.methods.find(method);
-      if (it == route.methods.end()) {
-        std::string allowed;
-        for (const auto& [name, h] : route.methods) allowed += (allowed.empty() ? "" : ", ") + name;
-        res.set_header("Allow", allowed);
-        SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
-        return;
-      }
-      std::vector<std::string> params;
-      for (size_t i = 1; i < m.size(); i++) params.push_back(m[i].str());
-      (this->*(it->second))(req, res, params);
-      return;
-    }
-    SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   }
 
   void Unauthorized(const httplib::Request& req, httplib::Response& res) {
@@ -266,24 +242,13 @@ class AdminApi {
   }
 
  private:
-  using Params = std::vector<std::string>;
-  using Handler = void (AdminApi::*)(const httplib::Request&, httplib::Response&, const Params&);
-  struct RouteSpec {
-    std::regex pattern;
-    std::map<std::string, Handler> methods;
-  };
-
   static bot::AnswererOptions LikelyOptions(Service& service) {
     bot::AnswererOptions o = service.answerer().options();
     o.threshold = 0;  // the entry most likely meant, however unsure
     return o;
   }
 
-  void Route(const char* pattern, std::map<std::string, Handler> methods) {
-    routes_.push_back({std::regex(pattern), std::move(methods)});
-  }
-
-  // The knowledge base this request works on: Dispatch pins one for the
+  // The knowledge base this request works on: Gate pins one for the
   // whole request (a reload may swap the server's knowledge base meanwhile).
   knowledge::Store& store() { return service_.store(); }
   knowledge::Curator Curator() { return knowledge::Curator(&store(), &service_.clock()); }
@@ -590,7 +555,6 @@ class AdminApi {
   Service& service_;
   AdminOptions options_;
   bot::Answerer likely_;  // threshold 0; its answers are never logged
-  std::vector<RouteSpec> routes_;
 };
 
 std::shared_ptr<AdminApi> RegisterAdminRoutes(http::Router& server, Service& service,
@@ -607,42 +571,27 @@ std::shared_ptr<AdminApi> RegisterAdminRoutes(http::Router& server, Service& ser
   // checks the limits before a body is read, and reads an admin body over
   // 16 KiB only for a caller with the token (adapters/http/guard.h).
 
-  auto dispatch = [a](const httplib::Request& req, httplib::Response& res) { a->Dispatch(req, res); };
-  const std::string api_pattern = "/v1/admin(/.*)?";
-  server.Get(api_pattern, dispatch);
-  server.Post(api_pattern, dispatch);
-  server.Put(api_pattern, dispatch);
-  server.Patch(api_pattern, dispatch);
-  server.Delete(api_pattern, dispatch);
-  server.Options(api_pattern, dispatch);
+  server.AddScope("/v1/admin", [a](const httplib::Request& req, httplib::Response& res,
+                                    const std::function<void()>& route) { a->Gate(req, res, route); });
+  for (const AdminApi::Route& r : AdminApi::Routes()) {
+    server.Add({r.method, r.path, "admin", r.summary},
+               [a, h = r.handler](const httplib::Request& req, httplib::Response& res, const http::PathParams& p) {
+                 (a->*h)(req, res, p);
+               });
+  }
 
   // The page: static files from memory, with the chat page's headers.
-  struct PageFile {
-    const char* pattern;
-    const char* content_type;
-    std::string body;
+  static const std::vector<web::Page>* pages = new std::vector<web::Page>{
+      {"/admin", "text/html; charset=utf-8", Embedded("admin.html"),
+       "The curators' page (only when the admin token is set)"},
+      {"/admin/admin.css", "text/css; charset=utf-8", Embedded("admin.css"),
+       "Its style sheet (only when the admin token is set)"},
+      {"/admin/admin.js", "text/javascript; charset=utf-8", Embedded("admin.js"),
+       "Its script (only when the admin token is set)"},
   };
-  static const std::vector<PageFile>* pages = new std::vector<PageFile>{
-      {"/admin/?", "text/html; charset=utf-8", Embedded("admin.html")},
-      {"/admin/admin\\.css", "text/css; charset=utf-8", Embedded("admin.css")},
-      {"/admin/admin\\.js", "text/javascript; charset=utf-8", Embedded("admin.js")},
-  };
-  for (const PageFile& p : *pages) {
-    server.Get(p.pattern, [&p](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Content-Security-Policy", web::kContentSecurityPolicy);
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("Referrer-Policy", "no-referrer");
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(p.body, p.content_type);
-    });
-    auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Allow", "GET");
-      SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
-    };
-    server.Post(p.pattern, not_allowed);
-    server.Put(p.pattern, not_allowed);
-    server.Patch(p.pattern, not_allowed);
-    server.Delete(p.pattern, not_allowed);
+  for (const web::Page& p : *pages) {
+    server.Add({"GET", p.url_path, "admin", p.summary, /*trailing_slash=*/p.url_path == std::string("/admin")},
+               [&p](const httplib::Request&, httplib::Response& res) { web::SendPage(res, p); });
   }
   spdlog::info("admin: API at /v1/admin/ and page at /admin (changes recorded as '{}')", options.label);
   return api;

@@ -35,12 +35,6 @@ struct AdminOptions {
   bool enabled() const { return !token.empty(); }
 };
 
-// $CAREERBOT_ADMIN_TOKEN (or the owner-only file $CAREERBOT_ADMIN_TOKEN_FILE,
-// adapters/secrets.h) and $CAREERBOT_ADMIN_TOKEN_LABEL (default "admin"). A
-// token file that cannot be used sets *status (when given) and leaves the
-// admin API off.
-AdminOptions AdminOptionsFromEnv(bot::Status* status = nullptr);
-
 // Admin requests may carry bodies this large (imports); every other path
 // keeps the server's 16 KiB limit.
 constexpr size_t kMaxAdminBodyBytes = 8 * 1024 * 1024;

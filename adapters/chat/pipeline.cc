@@ -80,16 +80,12 @@ void Serve(Platform& platform, const Route& route, const httplib::Request& req, 
 }
 
 void RegisterRoutes(http::Router& router, Platform& platform) {
-  for (const Route& route : platform.spec().routes) {
-    http::Router::Handler handler = [&platform, &route](const httplib::Request& req, httplib::Response& res) {
-      Serve(platform, route, req, res);
-    };
-    std::string method = route.method;
-    if (method == "GET") {
-      router.Get(route.path, std::move(handler));
-    } else {
-      router.Post(route.path, std::move(handler));
-    }
+  const PlatformSpec& spec = platform.spec();
+  for (const Route& route : spec.routes) {
+    router.Add({route.method, route.path, spec.name, route.description},
+               [&platform, &route](const httplib::Request& req, httplib::Response& res) {
+                 Serve(platform, route, req, res);
+               });
   }
 }
 

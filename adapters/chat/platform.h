@@ -29,8 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "bot/answer.h"
 #include "bot/status.h"
 
@@ -58,8 +58,8 @@ struct Route {
   const char* description;  // one line, for the route list
 };
 
-// A variable a platform reads (its configuration: adapters/chat_config.h),
-// for `careerbot --help`, and whether it is a secret (adapters/secrets.h:
+// A variable a platform reads (its configuration: app/chat_config.h),
+// for `careerbot --help`, and whether it is a secret (app/secrets.h:
 // $NAME or the owner-only file $NAME_FILE, never logged).
 struct Variable {
   const char* name;

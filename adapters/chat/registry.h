@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "adapters/chat/platform.h"
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 
 namespace adapters::redis {
 class SharedState;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -19,19 +20,19 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
+#include "app/config.h"
 #include "adapters/cli/eval.h"
+#include "adapters/cli/flags.h"
 #include "adapters/cli/kb_commands.h"
 #include "adapters/cli/train.h"
 #include "adapters/chat/discord/discord.h"
 #include "adapters/chat/registry.h"
-#include "adapters/http/guard.h"
 #include "adapters/http/server.h"
-#include "adapters/json_codec.h"
-#include "adapters/logging.h"
+#include "app/json_codec.h"
+#include "app/logging.h"
 #include "adapters/redis/redis_client.h"
-#include "adapters/secrets.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "bot/text.h"
 #include "knowledge/builtin.h"
 #include "knowledge/markdown.h"
@@ -43,104 +44,6 @@ namespace adapters::cli {
 namespace {
 
 using nlohmann::json;
-
-// ---- argument parsing ----
-
-struct FlagSpec {
-  const char* name;  // without "--"
-  bool takes_value;
-  const char* help;
-};
-
-struct Args {
-  std::map<std::string, std::string> flags;
-  std::vector<std::string> positional;
-  bool Has(const std::string& f) const { return flags.count(f) > 0; }
-  std::string Get(const std::string& f, const std::string& def = "") const {
-    auto it = flags.find(f);
-    return it == flags.end() ? def : it->second;
-  }
-};
-
-// Parses argv[first..]; on error prints a one-line message and returns false.
-bool ParseArgs(int argc, char** argv, int first, const std::vector<FlagSpec>& specs, const std::string& command,
-               Args* out) {
-  for (int i = first; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--") {
-      for (i++; i < argc; i++) out->positional.push_back(argv[i]);
-      break;
-    }
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      std::string name = a.substr(2), value;
-      bool has_inline = false;
-      size_t eq = name.find('=');
-      if (eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-        has_inline = true;
-      }
-      const FlagSpec* spec = nullptr;
-      for (const auto& s : specs) {
-        if (name == s.name) spec = &s;
-      }
-      if (!spec) {
-        std::fprintf(stderr, "careerbot %s: unknown flag --%s (see careerbot %s --help)\n", command.c_str(),
-                     name.c_str(), command.c_str());
-        return false;
-      }
-      if (spec->takes_value && !has_inline) {
-        if (i + 1 >= argc) {
-          std::fprintf(stderr, "careerbot %s: --%s needs a value\n", command.c_str(), name.c_str());
-          return false;
-        }
-        value = argv[++i];
-      }
-      out->flags[name] = spec->takes_value ? value : "1";
-      continue;
-    }
-    if (a == "-h") {
-      out->flags["help"] = "1";
-      continue;
-    }
-    out->positional.push_back(a);
-  }
-  return true;
-}
-
-std::string Env(const char* name, const std::string& def = "") {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : def;
-}
-
-std::string DefaultDbPath() {
-  std::string db = Env("CAREERBOT_DB");
-  if (!db.empty()) return db;
-  std::string xdg = Env("XDG_DATA_HOME");
-  if (!xdg.empty()) return xdg + "/careerbot/careerbot.db";
-  std::string home = Env("HOME");
-  if (!home.empty()) return home + "/.local/share/careerbot/careerbot.db";
-  return "careerbot.db";
-}
-
-bool ParseDouble(const std::string& s, double* out) {
-  char* end = nullptr;
-  *out = std::strtod(s.c_str(), &end);
-  return !s.empty() && end && *end == '\0';
-}
-
-bool ParseInt(const std::string& s, long* out) {
-  char* end = nullptr;
-  *out = std::strtol(s.c_str(), &end, 10);
-  return !s.empty() && end && *end == '\0';
-}
-
-void PrintFlags(const std::vector<FlagSpec>& specs) {
-  for (const auto& s : specs) {
-    std::string left = std::string("  --") + s.name + (s.takes_value ? " VALUE" : "");
-    std::printf("%-28s %s\n", left.c_str(), s.help);
-  }
-}
 
 const char kMainHelp[] =
     "careerbot: answers questions about backend-developer careers from a curated knowledge base\n"
@@ -178,285 +81,125 @@ std::unique_ptr<knowledge::Store> OpenForCommand(const std::string& db, const st
   return std::move(*store);
 }
 
-bool ReadFile(const std::string& path, std::string* out);
-
-bot::AnswererOptions AnswererOptionsFrom(const Args& args, bool* ok) {
-  bot::AnswererOptions options;
-  *ok = true;
-  // The learned ranker, when asked for: "builtin" (knowledge/ranker.model as
-  // compiled in) or a model file. Its threshold replaces the hand-set
-  // ranking's default. Not the default yet: on the dev sets it does not yet
-  // match the hand-set ranking (docs/answering.md, "Answer quality").
-  std::string ranker = args.Get("ranker", Env("CAREERBOT_RANKER"));
-  if (ranker == "builtin") {
-    options.model = bot::ranking::BuiltinModel();
-    if (!options.model) {
-      std::fprintf(stderr, "careerbot: this build has no ranker model (knowledge/ranker.model)\n");
-      *ok = false;
-      return options;
-    }
-  } else if (!ranker.empty() && ranker != "none") {
-    std::string text;
-    if (!ReadFile(ranker, &text)) {
-      std::fprintf(stderr, "careerbot: cannot read the ranker model '%s'\n", ranker.c_str());
-      *ok = false;
-      return options;
-    }
-    auto model = bot::ranking::Model::Parse(text);
-    if (!model.ok()) {
-      std::fprintf(stderr, "careerbot: %s: %s\n", ranker.c_str(), model.status().message().c_str());
-      *ok = false;
-      return options;
-    }
-    options.model = std::make_shared<const bot::ranking::Model>(std::move(*model));
-  }
-  if (options.model) options.threshold = options.model->threshold;
-  std::string floor = args.Get("clarify-floor", Env("CAREERBOT_CLARIFY_FLOOR"));
-  if (!floor.empty()) {
-    double v;
-    if (!ParseDouble(floor, &v) || v < 0 || v > 1) {
-      std::fprintf(stderr, "careerbot: the clarification floor must be a number in [0, 1], got '%s'\n", floor.c_str());
-      *ok = false;
-    } else {
-      options.clarify_floor = v;
-    }
-  }
-  std::string t = args.Get("threshold", Env("CAREERBOT_THRESHOLD"));
-  if (!t.empty()) {
-    double v;
-    if (!ParseDouble(t, &v) || v < 0 || v > 1) {
-      std::fprintf(stderr, "careerbot: the threshold must be a number in [0, 1], got '%s'\n", t.c_str());
-      *ok = false;
-    } else {
-      options.threshold = v;
-    }
-  }
-  return options;
+// The configuration and the answerer's options of a command that answers;
+// false (after one line on stderr) when a value is bad.
+bool AnswerSetup(const Args& args, const Environment& env, const std::string& command, Config* config,
+                 bot::AnswererOptions* options) {
+  return ConfigFrom(args, env, /*serve=*/false, command, config) &&
+         AnswererOptionsFrom(config->answer, command, options);
 }
 
 // ---- serve ----
 
-// A value from its flag, else its environment variable, else `def`; *from
-// says which, for error messages ("--port" or "$CAREERBOT_PORT").
-std::string FlagOrEnv(const Args& args, const char* flag, const char* env, const std::string& def, std::string* from) {
-  if (args.Has(flag)) {
-    *from = std::string("--") + flag;
-    return args.Get(flag);
-  }
-  std::string v = Env(env);
-  if (!v.empty()) {
-    *from = std::string("$") + env;
-    return v;
-  }
-  *from = "default";
-  return def;
+// serve's flags: one per setting of app/config.h that has a flag, its help
+// ending with its variable and default.
+const std::vector<FlagSpec>& ServeFlags() {
+  static const std::vector<std::string> helps = [] {
+    std::vector<std::string> out;
+    for (const Setting& s : ServeSettings()) {
+      if (s.flag) out.push_back(std::string(s.help) + " ($" + s.env + ", default " + s.default_text + ")");
+    }
+    return out;
+  }();
+  static const std::vector<FlagSpec> flags = [] {
+    std::vector<FlagSpec> out;
+    size_t i = 0;
+    for (const Setting& s : ServeSettings()) {
+      if (s.flag) out.push_back({s.flag, s.takes_value, helps[i++].c_str()});
+    }
+    out.push_back({"print-config", false, "print the configuration (secrets hidden) and exit"});
+    out.push_back(kHelpFlag);
+    return out;
+  }();
+  return flags;
 }
 
-// Worker threads (see adapters/http/server.h HttpOptions): connections wait
-// in an epoll loop and do not hold a thread, so the workers are sized to the
-// cores, not to the clients: adapters::http::DefaultHttpThreads(), twice the
-// cores, 4 to 16 (at 64 keep-alive clients on 2 cores, 4 workers answered
-// POST /v1/ask at a p99 of ~7.5 ms where 128 threads, one per connection,
-// took ~20 ms; docs/operations.md).
-constexpr long kDefaultReloadIntervalS = 1;
-constexpr long kDefaultDrainTimeoutS = 10;
-
-const char kServeEnvHelp[] =
-    "\nEnvironment (a flag wins over its variable):\n"
-    "  CAREERBOT_HOST             --host (default 127.0.0.1)\n"
-    "  CAREERBOT_PORT             --port (default 8080)\n"
-    "  CAREERBOT_DB               --db (default $XDG_DATA_HOME/careerbot/careerbot.db,\n"
-    "                             XDG_DATA_HOME defaulting to ~/.local/share)\n"
-    "  CAREERBOT_LOG_DB           --log-db (default: none, the question log goes into --db)\n"
-    "  CAREERBOT_THREADS          --threads (default twice the cores, 4 to 16)\n"
-    "  CAREERBOT_MAX_CONNECTIONS  --max-connections (default 4096)\n"
-    "  CAREERBOT_THRESHOLD        --threshold (default 0.54)\n"
-    "  CAREERBOT_LOG_LEVEL        --log-level (default info)\n"
-    "  CAREERBOT_LOG_FORMAT       --log-format (default text)\n"
-    "  CAREERBOT_RELOAD_INTERVAL  --reload-interval (default 1)\n"
-    "  CAREERBOT_DRAIN_TIMEOUT    --drain-timeout (default 10)\n"
-    "  CAREERBOT_LOG_RETENTION_DAYS  days the question log keeps a line (default 90, 0 forever)\n"
-    "  CAREERBOT_REDIS_URL        --redis: state shared by replicas (default: none, this process's own);\n"
-    "                             it may hold a password, so it may also come from CAREERBOT_REDIS_URL_FILE\n"
-    "  CAREERBOT_REDIS_CONSUMER   1: --redis-consumer, this process is the writer of every replica's question log\n"
-    "\nLimits (SECURITY.md):\n"
-    "  CAREERBOT_RATE_LIMIT       requests a minute per client on /v1/ask, /v1/feedback (by IP) and the\n"
-    "                             chat webhooks (by platform user); past it 429 (default 60, 0 off)\n"
-    "  CAREERBOT_TRUST_PROXY      1: behind a local reverse proxy, count X-Forwarded-For's client\n"
-    "  CAREERBOT_CORS_ORIGINS     origins whose pages may call the JSON API, comma-separated\n"
-    "                             (default: none, CORS closed)\n"
-    "\nCurators' admin API and page (/v1/admin/, /admin; off unless the token is set):\n"
-    "  CAREERBOT_ADMIN_TOKEN        the bearer token (default: unset, admin off)\n"
-    "  CAREERBOT_ADMIN_TOKEN_LABEL  who the history records for its changes (default admin)\n"
-    "\nEach secret below (tokens, signing secret, public key) comes from its variable, or from a file\n"
-    "only its owner can read (mode 0600 or 0400) named by the variable + _FILE (SECURITY.md).\n"
-    "\nChat platforms (docs/platforms.md), each on when its secret is set:\n";
-
-// After the chat platforms' variables (from their registry, adapters/chat/registry.h).
-const char kServeSignalsHelp[] =
-    "\nSignals: SIGTERM or SIGINT stop accepting, finish the requests in flight (for at\n"
-    "most the drain timeout) and exit 0; SIGHUP reloads the knowledge base from --db.\n"
-    "Replacing the --db file (by rename, e.g. `careerbot kb publish --out`) reloads it too.\n";
-
-int Serve(int argc, char** argv) {
-  const std::vector<FlagSpec> specs = {
-      {"host", true, "address to listen on ($CAREERBOT_HOST, default 127.0.0.1)"},
-      {"port", true, "port to listen on, 0 for any free one ($CAREERBOT_PORT, default 8080)"},
-      {"db", true, "knowledge base file ($CAREERBOT_DB, default ~/.local/share/careerbot/careerbot.db)"},
-      {"log-db", true, "keep the question log and feedback in this file ($CAREERBOT_LOG_DB, default: in --db)"},
-      {"threads", true,
-       "worker threads serving requests; idle connections hold none ($CAREERBOT_THREADS, default twice the cores, "
-       "4 to 16)"},
-      {"max-connections", true,
-       "connections open at once, idle ones included; past it 503 ($CAREERBOT_MAX_CONNECTIONS, default 4096)"},
-      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD, default 0.54, or the learned ranker's)"},
-      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
-      {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
-      {"log-level", true, "trace, debug, info, warn, error, off ($CAREERBOT_LOG_LEVEL, default info)"},
-      {"log-format", true, "text or json, one line per event ($CAREERBOT_LOG_FORMAT, default text)"},
-      {"reload-interval", true,
-       "seconds between checks that --db was replaced, 0 for none ($CAREERBOT_RELOAD_INTERVAL, default 1)"},
-      {"drain-timeout", true,
-       "seconds to finish requests in flight on SIGTERM ($CAREERBOT_DRAIN_TIMEOUT, default 10)"},
-      {"redis", true,
-       "share rate limits, Slack event ids, conversations and the question log with other replicas through this "
-       "Redis, redis://[:password@]host[:port][/db] ($CAREERBOT_REDIS_URL, default: none)"},
-      {"redis-consumer", false,
-       "with --redis: be the writer, reading every replica's question log and feedback into this process's log "
-       "($CAREERBOT_REDIS_CONSUMER=1; one per Redis)"},
-      {"help", false, "show this help"}};
-  Args args;
-  if (!ParseArgs(argc, argv, 2, specs, "serve", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf(
-        "usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz, GET "
-        "/metrics,\nGET /openapi.json), the web chat page at / and the enabled chat platforms' webhooks.\n\n");
-    PrintFlags(specs);
-    std::printf("%s", kServeEnvHelp);
-    for (const chat::Registration& platform : chat::Registry()) {
-      for (const chat::Variable& v : platform.spec().variables) std::printf("  %-27s%s\n", v.name, v.help);
+void PrintServeHelp() {
+  std::printf(
+      "usage: careerbot serve [FLAGS]\n\nRuns the HTTP API (POST /v1/ask, POST /v1/feedback, GET /healthz, GET "
+      "/metrics,\nGET /openapi.json), the web chat page at / and the enabled chat platforms' webhooks.\n\n");
+  PrintFlags(ServeFlags());
+  const std::pair<Setting::Section, const char*> sections[] = {
+      {Setting::Section::kServer, "\nEnvironment (a flag wins over its variable):\n"},
+      {Setting::Section::kLimits, "\nLimits (SECURITY.md):\n"},
+      {Setting::Section::kAdmin, "\nCurators' admin API and page (/v1/admin/, /admin; off unless the token is set):\n"}};
+  for (const auto& [section, title] : sections) {
+    std::printf("%s", title);
+    for (const Setting& s : ServeSettings()) {
+      if (s.section != section) continue;
+      std::string name = s.env;
+      name.resize(std::max<size_t>(name.size() + 1, 27), ' ');
+      std::string what = s.flag ? std::string("--") + s.flag : std::string(s.help);
+      // A secret (it may hold a password) may also come from an owner-only file.
+      std::string file = s.secret ? std::string("; or from the file named by ") + s.env + "_FILE" : "";
+      std::printf("  %s%s (default %s)%s\n", name.c_str(), what.c_str(), s.default_text, file.c_str());
     }
-    std::printf("%s", kServeSignalsHelp);
-    return 0;
   }
-  if (!args.positional.empty()) {
-    std::fprintf(stderr, "careerbot serve: unexpected argument '%s'\n", args.positional[0].c_str());
-    return 2;
+  std::printf(
+      "\nEach secret below (tokens, signing secret, public key) comes from its variable, or from a file\n"
+      "only its owner can read (mode 0600 or 0400) named by the variable + _FILE (SECURITY.md).\n"
+      "\nChat platforms (docs/platforms.md), each on when its secret is set:\n");
+  for (const chat::Registration& platform : chat::Registry()) {
+    for (const chat::Variable& v : platform.spec().variables) std::printf("  %-27s%s\n", v.name, v.help);
   }
-  // Every value is checked before anything starts: a bad one is one line on
-  // stderr and exit 2.
-  std::string from;
-  auto bad = [&](const std::string& what, const std::string& value, const std::string& expected) {
-    std::fprintf(stderr, "careerbot serve: invalid %s '%s' from %s (%s)\n", what.c_str(), value.c_str(),
-                 from.c_str(), expected.c_str());
-    return 2;
-  };
-  std::string level = FlagOrEnv(args, "log-level", "CAREERBOT_LOG_LEVEL", "info", &from);
-  auto lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off") return bad("log level", level, "trace, debug, info, warn, error, off");
-  LogFormat log_format;
-  std::string format_text = FlagOrEnv(args, "log-format", "CAREERBOT_LOG_FORMAT", "text", &from);
-  if (!ParseLogFormat(format_text, &log_format)) return bad("log format", format_text, "text or json");
+  std::printf(
+      "\nSignals: SIGTERM or SIGINT stop accepting, finish the requests in flight (for at\n"
+      "most the drain timeout) and exit 0; SIGHUP reloads the knowledge base from --db.\n"
+      "Replacing the --db file (by rename, e.g. `careerbot kb publish --out`) reloads it too.\n");
+}
 
+// The HTTP server's options from the configuration.
+http::HttpOptions HttpOptionsFrom(const Config& config) {
   http::HttpOptions options;
-  options.host = FlagOrEnv(args, "host", "CAREERBOT_HOST", "127.0.0.1", &from);
-  if (options.host.empty()) return bad("host", options.host, "an address such as 127.0.0.1");
-  long port = 0, threads = 0, reload_s = 0, drain_s = 0;
-  std::string port_text = FlagOrEnv(args, "port", "CAREERBOT_PORT", "8080", &from);
-  if (!ParseInt(port_text, &port) || port < 0 || port > 65535) return bad("port", port_text, "0-65535");
-  options.port = static_cast<int>(port);
-  std::string threads_text = FlagOrEnv(args, "threads", "CAREERBOT_THREADS",
-                                       std::to_string(adapters::http::DefaultHttpThreads()), &from);
-  if (!ParseInt(threads_text, &threads) || threads < 1 || threads > 1024) {
-    return bad("thread count", threads_text, "1-1024");
-  }
-  options.threads = static_cast<size_t>(threads);
-  long max_connections = 0;
-  std::string connections_text = FlagOrEnv(args, "max-connections", "CAREERBOT_MAX_CONNECTIONS",
-                                           std::to_string(options.max_connections), &from);
-  if (!ParseInt(connections_text, &max_connections) || max_connections < 1 || max_connections > 1000000) {
-    return bad("connection limit", connections_text, "1-1000000");
-  }
-  options.max_connections = static_cast<size_t>(max_connections);
-  std::string reload_text =
-      FlagOrEnv(args, "reload-interval", "CAREERBOT_RELOAD_INTERVAL", std::to_string(kDefaultReloadIntervalS), &from);
-  if (!ParseInt(reload_text, &reload_s) || reload_s < 0 || reload_s > 86400) {
-    return bad("reload interval", reload_text, "seconds, 0-86400");
-  }
-  std::string drain_text =
-      FlagOrEnv(args, "drain-timeout", "CAREERBOT_DRAIN_TIMEOUT", std::to_string(kDefaultDrainTimeoutS), &from);
-  if (!ParseInt(drain_text, &drain_s) || drain_s < 1 || drain_s > 3600) {
-    return bad("drain timeout", drain_text, "seconds, 1-3600");
-  }
-  bool ok;
-  bot::AnswererOptions answerer_options = AnswererOptionsFrom(args, &ok);
-  if (!ok) return 2;
-  // Secrets from the environment or owner-only files (adapters/secrets.h),
-  // the rate limit and the CORS origins: a bad one stops the start.
-  bot::Status config_status;
-  options.chat = ChatConfigFromEnv(&config_status);            // SLACK_*, DISCORD_*, MATTERMOST_*
-  options.admin = admin::AdminOptionsFromEnv(&config_status);  // CAREERBOT_ADMIN_TOKEN(_LABEL): /v1/admin/ and /admin
-  if (config_status.ok()) config_status = RateLimitFromEnv(&options.rate_limit_per_minute);  // CAREERBOT_RATE_LIMIT
-  if (config_status.ok()) config_status = http::CorsOriginsFromEnv(&options.cors_origins);   // CAREERBOT_CORS_ORIGINS
-  options.trust_forwarded_for = http::TrustProxyFromEnv();                                    // CAREERBOT_TRUST_PROXY
-  // CAREERBOT_REDIS_URL (or its _FILE; it may hold a password), or --redis.
-  if (config_status.ok() && args.Has("redis")) {
-    options.redis_url = args.Get("redis", "");
-  } else if (config_status.ok()) {
-    config_status = ReadSecret("CAREERBOT_REDIS_URL", &options.redis_url);
-  }
-  if (config_status.ok() && !options.redis_url.empty()) {
-    redis::RedisOptions parsed;
-    config_status = redis::ParseRedisUrl(options.redis_url, &parsed);
-  }
-  {
-    const std::string consumer = FlagOrEnv(args, "redis-consumer", "CAREERBOT_REDIS_CONSUMER", "", &from);
-    if (args.Has("redis-consumer") || consumer == "1" || consumer == "true" || consumer == "yes") {
-      options.redis_consumer = true;
-    } else if (!consumer.empty() && consumer != "0" && consumer != "false" && consumer != "no") {
-      return bad("CAREERBOT_REDIS_CONSUMER", consumer, "1 or 0");
-    }
-  }
-  if (config_status.ok() && options.redis_consumer && options.redis_url.empty()) {
-    config_status = bot::Status::InvalidArgument(
-        "--redis-consumer (CAREERBOT_REDIS_CONSUMER) needs a Redis: --redis or CAREERBOT_REDIS_URL");
-  }
-  if (!config_status.ok()) {
-    std::fprintf(stderr, "careerbot serve: %s\n", config_status.message().c_str());
-    return 2;
-  }
-  std::string db = args.Get("db", DefaultDbPath());
-  std::string log_db = FlagOrEnv(args, "log-db", "CAREERBOT_LOG_DB", "", &from);
+  options.host = config.server.host;
+  options.port = config.server.port;
+  options.threads = config.server.threads ? config.server.threads : http::DefaultHttpThreads();
+  options.max_connections = config.server.max_connections;
+  options.chat = config.chat;
+  options.admin.token = config.admin.token;
+  options.admin.label = config.admin.label;
+  options.rate_limit_per_minute = config.limits.rate_limit_per_minute;
+  options.cors_origins = config.limits.cors_origins;
+  options.trust_forwarded_for = config.limits.trust_proxy;
+  options.redis_url = config.redis.url;
+  options.redis_consumer = config.redis.consumer;
+  return options;
+}
 
-  ConfigureLogging(lvl, log_format);
+// Opens the question log's own file (--log-db) when configured; false
+// after one line on stderr when it is not a usable database.
+bool OpenLogStore(const std::string& log_db, std::shared_ptr<knowledge::Store>* out) {
+  if (log_db.empty()) return true;
+  auto info = knowledge::InspectKnowledgeBase(log_db);
+  if (!info.ok() && info.status().code() != bot::Status::Code::kNotFound) {
+    Fail("serve", "question log: " + info.status().message());
+    return false;
+  }
+  auto opened_log = knowledge::Store::Open(log_db);
+  if (!opened_log.ok()) {
+    Fail("serve", "question log: " + opened_log.status().message());
+    return false;
+  }
+  *out = std::move(*opened_log);
+  return true;
+}
+
+// Runs the server until SIGTERM or SIGINT (SIGHUP reloads); the exit code.
+int RunServer(const Config& config, const bot::AnswererOptions& answerer_options) {
+  const std::string& db = config.knowledge.db;
+  const std::string& log_db = config.knowledge.log_db;
+  const int drain_s = config.server.drain_timeout_s;
+  http::HttpOptions options = HttpOptionsFrom(config);
   // The question log first: a bad --log-db must not leave a knowledge base built.
   std::shared_ptr<knowledge::Store> log_store;
-  if (!log_db.empty()) {
-    auto info = knowledge::InspectKnowledgeBase(log_db);
-    if (!info.ok() && info.status().code() != bot::Status::Code::kNotFound) {
-      std::fprintf(stderr, "careerbot serve: question log: %s\n", info.status().message().c_str());
-      return 1;
-    }
-    auto opened_log = knowledge::Store::Open(log_db);
-    if (!opened_log.ok()) {
-      std::fprintf(stderr, "careerbot serve: question log: %s\n", opened_log.status().message().c_str());
-      return 1;
-    }
-    log_store = std::move(*opened_log);
-  }
+  if (!OpenLogStore(log_db, &log_store)) return 1;
   bool built = false;
-  auto opened = knowledge::StoreHandle::Open(db, &built);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "careerbot serve: %s\n", opened.status().message().c_str());
-    return 1;
-  }
+  auto opened = knowledge::StoreHandle::Open(db, &built, config.knowledge.tmpdir);
+  if (!opened.ok()) return Fail("serve", opened.status().message());
   std::shared_ptr<knowledge::StoreHandle> kb = std::move(*opened);
   if (built) spdlog::info("built the knowledge base at {} from the shipped knowledge", db);
   auto lexicon = kb->GetLexicon();
-  if (!lexicon.ok()) {
-    std::fprintf(stderr, "careerbot serve: %s\n", lexicon.status().message().c_str());
-    return 1;
-  }
+  if (!lexicon.ok()) return Fail("serve", lexicon.status().message());
   if (log_db.empty() && kb->read_only() && !options.redis_url.empty()) {
     spdlog::info("{} is a published snapshot, served read-only: questions and feedback go to the writer through "
                  "Redis only (--log-db keeps a copy here)",
@@ -466,7 +209,8 @@ int Serve(int argc, char** argv) {
                  "give the log a file of its own with --log-db",
                  db);
   }
-  Service service(kb, log_store, answerer_options);
+  Service service(kb, log_store, answerer_options, bot::Clock::Real(), bot::IdGenerator::Random(),
+                  config.log.retention_days);
 
   // SIGINT/SIGTERM (stop) and SIGHUP (reload) are taken by a dedicated thread.
   sigset_t signals;
@@ -478,10 +222,7 @@ int Serve(int argc, char** argv) {
 
   http::HttpServer server(service, options);
   bot::Status s = server.Bind();
-  if (!s.ok()) {
-    std::fprintf(stderr, "careerbot serve: %s\n", s.message().c_str());
-    return 1;
-  }
+  if (!s.ok()) return Fail("serve", s.message());
   auto log_reload = [](const bot::Result<bool>& r, const knowledge::StoreHandle& handle) {
     if (!r.ok()) {
       spdlog::error("knowledge base not reloaded, still serving the previous one: {}", r.status().message());
@@ -492,7 +233,7 @@ int Serve(int argc, char** argv) {
                  lex.ok() ? (*lex)->entry_count : 0, lex.ok() ? (*lex)->version : "?");
   };
   kb->set_listener(log_reload);
-  kb->StartWatching(std::chrono::seconds(reload_s));
+  kb->StartWatching(std::chrono::seconds(config.server.reload_interval_s));
 
   std::atomic<bool> stopping{false};
   std::thread waiter([&] {
@@ -537,6 +278,35 @@ int Serve(int argc, char** argv) {
   return 0;
 }
 
+int Serve(int argc, char** argv, const Environment& env) {
+  Args args;
+  if (!Parse(argc, argv, 2, ServeFlags(), "serve", &args)) return 2;
+  if (args.Has("help")) {
+    PrintServeHelp();
+    return 0;
+  }
+  if (!args.positional.empty()) return Fail("serve", "unexpected argument '" + args.positional[0] + "'", 2);
+  // Every value is checked before anything starts: a bad one is one line on
+  // stderr and exit 2.
+  Config config;
+  bot::AnswererOptions answerer_options;
+  if (!ConfigFrom(args, env, /*serve=*/true, "serve", &config)) return 2;
+  if (!AnswererOptionsFrom(config.answer, "serve", &answerer_options)) return 2;
+  if (!config.redis.url.empty()) {
+    redis::RedisOptions parsed;
+    bot::Status s = redis::ParseRedisUrl(config.redis.url, &parsed);
+    if (!s.ok()) return Fail("serve", s.message(), 2);
+  }
+  if (args.Has("print-config")) {
+    std::printf("%s", Redacted(config).c_str());
+    return 0;
+  }
+  LogFormat log_format = LogFormat::kText;
+  ParseLogFormat(config.log.format, &log_format);
+  ConfigureLogging(spdlog::level::from_str(config.log.level), log_format);
+  return RunServer(config, answerer_options);
+}
+
 // ---- ask ----
 
 void PrintAnswerText(const bot::Answer& a) {
@@ -555,35 +325,32 @@ void PrintAnswerText(const bot::Answer& a) {
   if (a.explanation) std::printf("\nexplain: %s\n", AnswerToJson(a)["explain"].dump(2).c_str());
 }
 
-int Ask(int argc, char** argv) {
+int Ask(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      kDbFlag,
       {"json", false, "print the answer as the JSON that POST /v1/ask returns"},
       {"explain", false, "also say why: matched terms, scores, runner-up, threshold"},
       {"conversation", true, "continue this conversation id"},
       {"interactive", false,
        "read questions from stdin, one a line, as one conversation (a clarification's option is picked by its number)"},
-      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
-      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
-      {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
-      {"help", false, "show this help"}};
+      kThresholdFlag,
+      kClarifyFloorFlag,
+      kRankerFlag,
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 2, specs, "ask", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot ask [FLAGS] \"QUESTION\"\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 2, specs, "ask", "usage: careerbot ask [FLAGS] \"QUESTION\"\n\n", &args);
+  if (parse_status >= 0) return parse_status;
   const bool interactive = args.Has("interactive");
   if (args.positional.empty() && !interactive) {
     std::fprintf(stderr, "careerbot ask: give a question, e.g. careerbot ask \"What does a backend developer do?\"\n");
     return 2;
   }
-  bool ok;
-  bot::AnswererOptions options = AnswererOptionsFrom(args, &ok);
-  if (!ok) return 2;
+  Config config;
+  bot::AnswererOptions options;
+  if (!AnswerSetup(args, env, "ask", &config, &options)) return 2;
   spdlog::set_level(spdlog::level::warn);
-  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "ask");
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath(env)), "ask");
   if (!store) return 1;
   Service service(store.get(), options);
   bot::Question q;
@@ -638,12 +405,6 @@ int Ask(int argc, char** argv) {
 
 // ---- eval ----
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return true;
-}
 
 int RunEval(const std::string& command, const std::string& title, const std::string& jsonl, const Args& args,
             knowledge::Store* store, const bot::AnswererOptions& options) {
@@ -762,7 +523,7 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   for (const auto& [flag, rate] : gates) {
     if (!args.Has(flag)) continue;
     double min = 0;
-    if (!ParseDouble(args.Get(flag), &min)) {
+    if (!ParseNumber(args.Get(flag), &min)) {
       std::fprintf(stderr, "careerbot %s: --%s needs a number\n", command.c_str(), flag);
       return 2;
     }
@@ -773,7 +534,7 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   }
   if (args.Has("max-clarify")) {
     double max = 0;
-    if (!ParseDouble(args.Get("max-clarify"), &max)) {
+    if (!ParseNumber(args.Get("max-clarify"), &max)) {
       std::fprintf(stderr, "careerbot %s: --max-clarify needs a number\n", command.c_str());
       return 2;
     }
@@ -786,15 +547,15 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   return status;
 }
 
-int Eval(int argc, char** argv) {
+int Eval(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      kDbFlag,
       {"json", false, "print the report as JSON"},
       {"sweep", false, "print the accuracies across decline thresholds 0.20 to 0.80"},
       {"sweep-clarify", false, "at the threshold, print the clarification rates across floors 0.20 to the threshold"},
-      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
-      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
-      {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
+      kThresholdFlag,
+      kClarifyFloorFlag,
+      kRankerFlag,
       {"min-answerable", true, "exit 1 when the answerable accuracy is below this (for CI)"},
       {"min-decline", true, "exit 1 when the decline accuracy is below this"},
       {"min-smalltalk", true, "exit 1 when the small-talk accuracy is below this"},
@@ -803,9 +564,9 @@ int Eval(int argc, char** argv) {
       {"min-answerable-or-clarified", true,
        "exit 1 when the share of answerable questions answered right or clarified with the right entry is below this"},
       {"max-clarify", true, "exit 1 when clarifications are offered for more than this share of the questions"},
-      {"help", false, "show this help"}};
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 2, specs, "eval", &args)) return 2;
+  if (!Parse(argc, argv, 2, specs, "eval", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
     std::printf("usage: careerbot eval [FLAGS] FILE.jsonl\n\nEach line: {\"id\", \"q\", \"expect\": "
                 "\"answer\"|\"decline\"|\"smalltalk\", \"facts\": [[\"alt\", ...], ...], \"entry\": [\"id\", ...]}\n"
@@ -815,36 +576,35 @@ int Eval(int argc, char** argv) {
     PrintFlags(specs);
     return args.Has("help") ? 0 : 2;
   }
-  bool ok;
-  bot::AnswererOptions options = AnswererOptionsFrom(args, &ok);
-  if (!ok) return 2;
+  Config config;
+  bot::AnswererOptions options;
+  if (!AnswerSetup(args, env, "eval", &config, &options)) return 2;
   std::string jsonl;
   if (!ReadFile(args.positional[0], &jsonl)) {
     std::fprintf(stderr, "careerbot eval: cannot read '%s'\n", args.positional[0].c_str());
     return 1;
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "eval");
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath(env)), "eval");
   if (!store) return 1;
   return RunEval("eval", args.positional[0], jsonl, args, store.get(), options);
 }
 
 // ---- kb ----
 
-int KbBuild(int argc, char** argv) {
+int KbBuild(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
       {"db", true, "knowledge base file to (re)build ($CAREERBOT_DB)"},
       {"from", true, "read the knowledge files from this folder (default: the ones built into careerbot)"},
-      {"help", false, "show this help"}};
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 3, specs, "kb build", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb build [--db PATH] [--from DIR]\n\nBuilds the knowledge base from entries/*.md, "
-                "synonyms.txt (and tests.jsonl) in DIR, or from the\nknowledge built into careerbot. The same files "
-                "always give the same knowledge base.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 3, specs, "kb build",
+                   "usage: careerbot kb build [--db PATH] [--from DIR]\n\nBuilds the knowledge base from entries/*.md, "
+                   "synonyms.txt (and tests.jsonl) in DIR, or from the\nknowledge built into careerbot. The same files "
+                   "always give the same knowledge base.\n\n",
+                   &args);
+  if (parse_status >= 0) return parse_status;
   knowledge::KnowledgeFiles files;
   std::string origin;
   if (args.Has("from")) {
@@ -860,7 +620,7 @@ int KbBuild(int argc, char** argv) {
     origin = "builtin:" + files.fingerprint;
   }
   for (const auto& issue : files.issues) std::fprintf(stderr, "warning: %s\n", issue.c_str());
-  std::string db = args.Get("db", DefaultDbPath());
+  std::string db = args.Get("db", DefaultDbPath(env));
   std::error_code ec;
   auto parent = std::filesystem::path(db).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -875,20 +635,20 @@ int KbBuild(int argc, char** argv) {
   return 0;
 }
 
-int KbListShow(int argc, char** argv, bool show) {
-  const std::vector<FlagSpec> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int KbListShow(int argc, char** argv, const Environment& env, bool show) {
+  const std::vector<FlagSpec> specs = {kDbFlag,
                                        {"json", false, "print JSON"},
-                                       {"help", false, "show this help"}};
+                                       kHelpFlag};
   std::string command = show ? "kb show" : "kb list";
   Args args;
-  if (!ParseArgs(argc, argv, 3, specs, command, &args)) return 2;
+  if (!Parse(argc, argv, 3, specs, command, &args)) return 2;
   if (args.Has("help") || (show && args.positional.size() != 1)) {
     std::printf("usage: careerbot %s [--db PATH] [--json]%s\n\n", command.c_str(), show ? " ID" : "");
     PrintFlags(specs);
     return args.Has("help") ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), command);
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath(env)), command);
   if (!store) return 1;
   if (show) {
     auto e = store->GetEntry(args.positional[0]);
@@ -918,28 +678,27 @@ int KbListShow(int argc, char** argv, bool show) {
   return 0;
 }
 
-int KbTest(int argc, char** argv) {
+int KbTest(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      kDbFlag,
       {"file", true, "test questions (default: the knowledge's own tests.jsonl)"},
       {"json", false, "print the report as JSON"},
-      {"threshold", true, "decline below this confidence ($CAREERBOT_THRESHOLD)"},
-      {"clarify-floor", true, "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, default 0.48)"},
-      {"ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"},
+      kThresholdFlag,
+      kClarifyFloorFlag,
+      kRankerFlag,
       {"min-answerable", true, "instead of requiring every case, exit 1 below this answerable accuracy"},
       {"min-decline", true, "... below this decline accuracy"},
       {"min-smalltalk", true, "... below this small-talk accuracy"},
-      {"help", false, "show this help"}};
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 3, specs, "kb test", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb test [FLAGS]\n\nRuns the knowledge base's own test questions; exits 1 when any fails.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
-  bool ok;
-  bot::AnswererOptions options = AnswererOptionsFrom(args, &ok);
-  if (!ok) return 2;
+  const int parse_status = ParseCommand(
+      argc, argv, 3, specs, "kb test",
+      "usage: careerbot kb test [FLAGS]\n\nRuns the knowledge base's own test questions; exits 1 when any fails.\n\n",
+      &args);
+  if (parse_status >= 0) return parse_status;
+  Config config;
+  bot::AnswererOptions options;
+  if (!AnswerSetup(args, env, "kb test", &config, &options)) return 2;
   std::string jsonl;
   if (args.Has("file")) {
     if (!ReadFile(args.Get("file"), &jsonl)) {
@@ -950,14 +709,14 @@ int KbTest(int argc, char** argv) {
     jsonl = knowledge::BuiltinKnowledge().tests;
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "kb test");
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath(env)), "kb test");
   if (!store) return 1;
   return RunEval("kb test", "knowledge tests", jsonl, args, store.get(), options);
 }
 
-int KbTrain(int argc, char** argv) {
+int KbTrain(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+      kDbFlag,
       {"questions", true, "training questions (default: knowledge/train/questions.jsonl)"},
       {"out", true, "write the model here (default: only report the held-out figures)"},
       {"folds", true, "cross-validation folds (default 5)"},
@@ -965,30 +724,29 @@ int KbTrain(int argc, char** argv) {
       {"threshold", true, "answer at or above this probability (default 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
       {"order", true, "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is learned"},
-      {"help", false, "show this help"}};
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 3, specs, "kb train", &args)) return 2;
+  const int parse_status =
+      ParseCommand(argc, argv, 3, specs, "kb train",
+                   "usage: careerbot kb train [FLAGS]\n\nTrains the learned ranker (logistic regression over ranking "
+                   "features, bot/ranking.h)\non the training questions, their generated variants and the curated "
+                   "phrasings of\nthe knowledge base's entries. Prints held-out figures from cross-validation grouped "
+                   "by\nquestion, beside the hand-set ranking's, then fits on everything and writes --out.\nRebuild "
+                   "careerbot after writing knowledge/ranker.model to ship it.\n\n",
+                   &args);
+  if (parse_status >= 0) return parse_status;
   const std::string order = args.Get("order", "learned");
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb train [FLAGS]\n\nTrains the learned ranker (logistic regression over ranking "
-                "features, bot/ranking.h)\non the training questions, their generated variants and the curated "
-                "phrasings of\nthe knowledge base's entries. Prints held-out figures from cross-validation grouped "
-                "by\nquestion, beside the hand-set ranking's, then fits on everything and writes --out.\nRebuild "
-                "careerbot after writing knowledge/ranker.model to ship it.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
   long folds = 5;
   double l2 = 1.0, threshold = 0.5;
-  if (args.Has("folds") && (!ParseInt(args.Get("folds"), &folds) || folds < 2 || folds > 20)) {
+  if (args.Has("folds") && (!ParseNumber(args.Get("folds"), &folds) || folds < 2 || folds > 20)) {
     std::fprintf(stderr, "careerbot kb train: --folds needs a number from 2 to 20\n");
     return 2;
   }
-  if (args.Has("l2") && (!ParseDouble(args.Get("l2"), &l2) || l2 < 0)) {
+  if (args.Has("l2") && (!ParseNumber(args.Get("l2"), &l2) || l2 < 0)) {
     std::fprintf(stderr, "careerbot kb train: --l2 needs a number >= 0\n");
     return 2;
   }
-  if (args.Has("threshold") && (!ParseDouble(args.Get("threshold"), &threshold) || threshold < 0 || threshold > 1)) {
+  if (args.Has("threshold") && (!ParseNumber(args.Get("threshold"), &threshold) || threshold < 0 || threshold > 1)) {
     std::fprintf(stderr, "careerbot kb train: --threshold needs a number in [0, 1]\n");
     return 2;
   }
@@ -1008,7 +766,7 @@ int KbTrain(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = OpenForCommand(args.Get("db", DefaultDbPath()), "kb train");
+  auto store = OpenForCommand(args.Get("db", DefaultDbPath(env)), "kb train");
   if (!store) return 1;
   auto entries = store->ListEntries();
   if (!entries.ok()) {
@@ -1055,30 +813,25 @@ int KbTrain(int argc, char** argv) {
   return 0;
 }
 
-int KbPublish(int argc, char** argv) {
+int KbPublish(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
       {"db", true, "the knowledge base to publish ($CAREERBOT_DB)"},
       {"out", true, "the snapshot file to write (replaced atomically)"},
-      {"help", false, "show this help"}};
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 3, specs, "kb publish", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot kb publish [--db PATH] --out FILE\n\nWrites a consistent, immutable snapshot of the "
-                "knowledge base (VACUUM INTO a temporary file\nbeside FILE, without the question log, fsync, then "
-                "renamed over FILE). A `careerbot serve`\nwhose --db is FILE reloads it within a second, or on "
-                "SIGHUP. See docs/operations.md.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
-  if (!args.positional.empty()) {
-    std::fprintf(stderr, "careerbot kb publish: unexpected argument '%s'\n", args.positional[0].c_str());
-    return 2;
-  }
+  const int parse_status = ParseCommand(
+      argc, argv, 3, specs, "kb publish",
+      "usage: careerbot kb publish [--db PATH] --out FILE\n\nWrites a consistent, immutable snapshot of the "
+      "knowledge base (VACUUM INTO a temporary file\nbeside FILE, without the question log, fsync, then "
+      "renamed over FILE). A `careerbot serve`\nwhose --db is FILE reloads it within a second, or on "
+      "SIGHUP. See docs/operations.md.\n\n",
+      &args, /*positional=*/false);
+  if (parse_status >= 0) return parse_status;
   if (args.Get("out").empty()) {
     std::fprintf(stderr, "careerbot kb publish: give the snapshot file with --out FILE\n");
     return 2;
   }
-  std::string db = args.Get("db", DefaultDbPath());
+  std::string db = args.Get("db", DefaultDbPath(env));
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   auto info = knowledge::PublishSnapshot(db, args.Get("out"), now);
   if (!info.ok()) {
@@ -1090,20 +843,31 @@ int KbPublish(int argc, char** argv) {
   return 0;
 }
 
-int Kb(int argc, char** argv) {
+int KbList(int argc, char** argv, const Environment& env) { return KbListShow(argc, argv, env, false); }
+int KbShow(int argc, char** argv, const Environment& env) { return KbListShow(argc, argv, env, true); }
+
+// Every `careerbot kb` command: these, then the curation commands
+// (adapters/cli/kb_commands.h). A new one is one line here or there.
+const std::vector<KbCommand>& KbCommands() {
+  static const std::vector<KbCommand> kCommands = [] {
+    std::vector<KbCommand> all = {{"build", KbBuild}, {"publish", KbPublish}, {"list", KbList}, {"show", KbShow}};
+    for (const KbCommand& c : KbCurationCommands()) all.push_back(c);
+    all.push_back({"test", KbTest});
+    all.push_back({"train", KbTrain});
+    return all;
+  }();
+  return kCommands;
+}
+
+int Kb(int argc, char** argv, const Environment& env) {
   std::string sub = argc > 2 ? argv[2] : "";
-  if (sub == "build") return KbBuild(argc, argv);
-  if (sub == "publish") return KbPublish(argc, argv);
-  // Curation commands (adapters/cli/kb_commands.cc): search, add, edit, rm,
-  // export, import, lint, history, revert, gaps.
-  if (IsKbCurationCommand(sub)) return RunKbCurationCommand(argc, argv);
-  if (sub == "list") return KbListShow(argc, argv, false);
-  if (sub == "show") return KbListShow(argc, argv, true);
-  if (sub == "test") return KbTest(argc, argv);
-  if (sub == "train") return KbTrain(argc, argv);
+  for (const KbCommand& c : KbCommands()) {
+    if (sub == c.name) return c.run(argc, argv, env);
+  }
   if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
-    std::printf("usage: careerbot kb build|publish|list|show|search|add|edit|rm|export|import|lint|history|revert|gaps|test|train "
-                "[FLAGS]\n");
+    std::string names;
+    for (const KbCommand& c : KbCommands()) names += (names.empty() ? "" : "|") + std::string(c.name);
+    std::printf("usage: careerbot kb %s [FLAGS]\n", names.c_str());
     return sub.empty() ? 2 : 0;
   }
   std::fprintf(stderr, "careerbot kb: unknown command '%s' (see careerbot --help)\n", sub.c_str());
@@ -1112,33 +876,25 @@ int Kb(int argc, char** argv) {
 
 // ---- discord ----
 
-int DiscordRegister(int argc, char** argv) {
+int DiscordRegister(int argc, char** argv, const Environment& env) {
   const std::vector<FlagSpec> specs = {
       {"guild", true, "register for this server (guild) id only: takes effect at once"},
-      {"help", false, "show this help"}};
+      kHelpFlag};
   Args args;
-  if (!ParseArgs(argc, argv, 3, specs, "discord register", &args)) return 2;
-  if (args.Has("help")) {
-    std::printf("usage: careerbot discord register [--guild ID]\n\nRegisters the /ask command of the Discord "
-                "application $DISCORD_APPLICATION_ID with\n$DISCORD_BOT_TOKEN (PUT /applications/{id}/commands, "
-                "which replaces its global commands),\nand prints what Discord answered. $DISCORD_API_BASE "
-                "defaults to https://discord.com/api/v10.\n\n");
-    PrintFlags(specs);
-    return 0;
-  }
-  if (!args.positional.empty()) {
-    std::fprintf(stderr, "careerbot discord register: unexpected argument '%s'\n", args.positional[0].c_str());
-    return 2;
-  }
-  bot::Status config_status;
-  ChatConfig config = ChatConfigFromEnv(&config_status);
-  if (!config_status.ok()) {
-    std::fprintf(stderr, "careerbot discord register: %s\n", config_status.message().c_str());
-    return 2;
-  }
+  const int parse_status =
+      ParseCommand(argc, argv, 3, specs, "discord register",
+                   "usage: careerbot discord register [--guild ID]\n\nRegisters the /ask command of the Discord "
+                   "application $DISCORD_APPLICATION_ID with\n$DISCORD_BOT_TOKEN (PUT /applications/{id}/commands, "
+                   "which replaces its global commands),\nand prints what Discord answered. $DISCORD_API_BASE "
+                   "defaults to https://discord.com/api/v10.\n\n",
+                   &args, /*positional=*/false);
+  if (parse_status >= 0) return parse_status;
+  ChatConfig chat;
+  bot::Status config_status = BuildChatConfig(env, &chat);
+  if (!config_status.ok()) return Fail("discord register", config_status.message(), 2);
   int status = 0;
   std::string body;
-  bot::Status s = discord::RegisterDiscordCommand(config.discord, args.Get("guild"), &status, &body);
+  bot::Status s = discord::RegisterDiscordCommand(chat.discord, args.Get("guild"), &status, &body);
   if (status != 0) {
     std::printf("HTTP %d\n", status);
     json parsed = json::parse(body, nullptr, false);
@@ -1154,9 +910,9 @@ int DiscordRegister(int argc, char** argv) {
   return 0;
 }
 
-int Discord(int argc, char** argv) {
+int Discord(int argc, char** argv, const Environment& env) {
   std::string sub = argc > 2 ? argv[2] : "";
-  if (sub == "register") return DiscordRegister(argc, argv);
+  if (sub == "register") return DiscordRegister(argc, argv, env);
   if (sub.empty() || sub == "--help" || sub == "-h" || sub == "help") {
     std::printf("usage: careerbot discord register [--guild ID]\n");
     return sub.empty() ? 2 : 0;
@@ -1177,11 +933,13 @@ int Main(int argc, char** argv) {
     std::printf("careerbot 0.1.0\n");
     return 0;
   }
-  if (command == "serve") return Serve(argc, argv);
-  if (command == "ask") return Ask(argc, argv);
-  if (command == "eval") return Eval(argc, argv);
-  if (command == "kb") return Kb(argc, argv);
-  if (command == "discord") return Discord(argc, argv);
+  // The one place the process environment is read (app/config.h).
+  const Environment env = Environment::FromProcess();
+  if (command == "serve") return Serve(argc, argv, env);
+  if (command == "ask") return Ask(argc, argv, env);
+  if (command == "eval") return Eval(argc, argv, env);
+  if (command == "kb") return Kb(argc, argv, env);
+  if (command == "discord") return Discord(argc, argv, env);
   std::fprintf(stderr, "careerbot: unknown command '%s' (see careerbot --help)\n", command.c_str());
   return 2;
 }

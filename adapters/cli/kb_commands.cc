@@ -20,7 +20,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/json_codec.h"
+#include "adapters/cli/flags.h"
+#include "app/config.h"
+#include "app/json_codec.h"
 #include "bot/answerer.h"
 #include "bot/text.h"
 #include "knowledge/builtin.h"
@@ -36,109 +38,15 @@ namespace {
 
 using nlohmann::json;
 
-// ---- arguments: flags may repeat (--question A --question B) ----
-
-struct Flag {
-  const char* name;  // without "--"
-  bool takes_value;
-  const char* help;
-};
-
-struct KbArgs {
-  std::map<std::string, std::vector<std::string>> flags;
-  std::vector<std::string> positional;
-  bool Has(const std::string& f) const { return flags.count(f) > 0; }
-  std::string Get(const std::string& f, const std::string& def = "") const {
-    auto it = flags.find(f);
-    return it == flags.end() || it->second.empty() ? def : it->second.back();
-  }
-  std::vector<std::string> All(const std::string& f) const {
-    auto it = flags.find(f);
-    return it == flags.end() ? std::vector<std::string>{} : it->second;
-  }
-};
-
-// Parses argv[3..]; on error prints one line and returns false.
-bool Parse(int argc, char** argv, const std::vector<Flag>& specs, const std::string& command, KbArgs* out) {
-  for (int i = 3; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--") {
-      for (i++; i < argc; i++) out->positional.push_back(argv[i]);
-      break;
-    }
-    if (a == "-h") a = "--help";
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      std::string name = a.substr(2), value;
-      bool inline_value = false;
-      size_t eq = name.find('=');
-      if (eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-        inline_value = true;
-      }
-      const Flag* spec = nullptr;
-      for (const auto& s : specs) {
-        if (name == s.name) spec = &s;
-      }
-      if (!spec) {
-        std::fprintf(stderr, "careerbot %s: unknown flag --%s (see careerbot %s --help)\n", command.c_str(),
-                     name.c_str(), command.c_str());
-        return false;
-      }
-      if (spec->takes_value && !inline_value) {
-        if (i + 1 >= argc) {
-          std::fprintf(stderr, "careerbot %s: --%s needs a value\n", command.c_str(), name.c_str());
-          return false;
-        }
-        value = argv[++i];
-      }
-      out->flags[name].push_back(spec->takes_value ? value : "1");
-      continue;
-    }
-    out->positional.push_back(a);
-  }
-  return true;
-}
-
-void Usage(const std::string& synopsis, const std::string& text, const std::vector<Flag>& specs) {
-  std::printf("usage: careerbot %s\n\n%s\n", synopsis.c_str(), text.c_str());
-  if (!specs.empty()) std::printf("\n");
-  for (const auto& s : specs) {
-    std::string left = std::string("  --") + s.name + (s.takes_value ? " VALUE" : "");
-    std::printf("%-28s %s\n", left.c_str(), s.help);
-  }
-}
-
-std::string Env(const char* name, const std::string& def = "") {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : def;
-}
-
-std::string DbPath(const KbArgs& args) {
-  if (args.Has("db")) return args.Get("db");
-  std::string db = Env("CAREERBOT_DB");
-  if (!db.empty()) return db;
-  std::string xdg = Env("XDG_DATA_HOME");
-  if (!xdg.empty()) return xdg + "/careerbot/careerbot.db";
-  std::string home = Env("HOME");
-  if (!home.empty()) return home + "/.local/share/careerbot/careerbot.db";
-  return "careerbot.db";
-}
-
 // Who the history says made a change from the command line.
-std::string Who() { return Env("USER", Env("LOGNAME", "cli")); }
-
-int Fail(const std::string& command, const std::string& message, int status = 1) {
-  std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), message.c_str());
-  return status;
-}
+std::string Who(const Environment& env) { return CommandUser(env); }
 
 // A failed curation call, naming the field at fault.
 int FailStatus(const std::string& command, const bot::Status& s) { return Fail(command, s.message()); }
 
-std::unique_ptr<knowledge::Store> Open(const KbArgs& args, const std::string& command) {
+std::unique_ptr<knowledge::Store> Open(const Args& args, const Environment& env, const std::string& command) {
   bool built = false;
-  std::string db = DbPath(args);
+  std::string db = args.Get("db", DefaultDbPath(env));
   auto store = knowledge::OpenOrBuild(db, &built);
   if (!store.ok()) {
     Fail(command, store.status().message());
@@ -146,17 +54,6 @@ std::unique_ptr<knowledge::Store> Open(const KbArgs& args, const std::string& co
   }
   if (built) std::fprintf(stderr, "built the knowledge base at %s from the shipped knowledge\n", db.c_str());
   return std::move(*store);
-}
-
-bool ReadFile(const std::string& path, std::string* out) {
-  if (path == "-") {
-    out->assign((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return true;
 }
 
 // Writes `data` to `path` whole: a temporary file beside it, then a rename.
@@ -187,12 +84,6 @@ std::string Version(knowledge::Store& store) {
   return v.ok() ? *v : "?";
 }
 
-bool ParseLong(const std::string& s, long* out) {
-  char* end = nullptr;
-  *out = std::strtol(s.c_str(), &end, 10);
-  return !s.empty() && end && *end == '\0';
-}
-
 // The entry a --file holds: JSON (.json, or text starting with '{') or the
 // Markdown entry format (one entry).
 bot::Result<bot::Entry> EntryFromFile(const std::string& path) {
@@ -218,7 +109,7 @@ bot::Result<bot::Entry> EntryFromFile(const std::string& path) {
   return entries[0];
 }
 
-const std::vector<Flag> kFieldFlags = {
+const std::vector<FlagSpec> kFieldFlags = {
     {"title", true, "the title"},
     {"body", true, "the answer, a short chat message ('-' reads it from stdin)"},
     {"question", true, "an alternate question (repeat the flag for each)"},
@@ -230,7 +121,7 @@ const std::vector<Flag> kFieldFlags = {
 };
 
 // The fields given as flags, as an entry JSON patch.
-bool FieldsAsJson(const KbArgs& args, json* patch) {
+bool FieldsAsJson(const Args& args, json* patch) {
   *patch = json::object();
   if (args.Has("title")) (*patch)["title"] = args.Get("title");
   if (args.Has("body")) {
@@ -278,26 +169,26 @@ void PrintChange(const std::string& what, const knowledge::HistoryRecord& r, kno
 
 // ---- search ----
 
-int Search(int argc, char** argv) {
-  const std::vector<Flag> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Search(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {kDbFlag,
                                    {"limit", true, "entries to list (default 10)"},
                                    {"json", false, "print JSON"},
-                                   {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb search", &args)) return 2;
+                                   kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb search", &args)) return 2;
   if (args.Has("help") || args.positional.empty()) {
-    Usage("kb search [--db PATH] [--limit N] TEXT",
+    PrintUsage("kb search [--db PATH] [--limit N] TEXT",
           "Lists the entries that match TEXT best (full-text, the way the bot finds candidates), and says\n"
           "which one the bot would answer with.",
           specs);
     return args.Has("help") ? 0 : 2;
   }
   long limit = 10;
-  if (args.Has("limit") && (!ParseLong(args.Get("limit"), &limit) || limit < 1 || limit > 1000)) {
+  if (args.Has("limit") && (!ParseNumber(args.Get("limit"), &limit) || limit < 1 || limit > 1000)) {
     return Fail("kb search", "--limit must be a number from 1 to 1000", 2);
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb search");
+  auto store = Open(args, env, "kb search");
   if (!store) return 1;
   std::string text;
   for (const auto& p : args.positional) text += (text.empty() ? "" : " ") + p;
@@ -344,18 +235,18 @@ int Search(int argc, char** argv) {
 
 // ---- add, edit, rm ----
 
-int Add(int argc, char** argv) {
-  std::vector<Flag> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Add(int argc, char** argv, const Environment& env) {
+  std::vector<FlagSpec> specs = {kDbFlag,
                              {"id", true, "the entry's id, a slug (default: made from the title)"},
                              {"file", true, "read the entry from a JSON or Markdown file ('-': stdin)"}};
   specs.insert(specs.end(), kFieldFlags.begin(), kFieldFlags.end());
-  specs.push_back({"help", false, "show this help"});
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb add", &args)) return 2;
+  specs.push_back(kHelpFlag);
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb add", &args)) return 2;
   json fields;
   bool has_fields = FieldsAsJson(args, &fields);
   if (args.Has("help") || !args.positional.empty() || (!has_fields && !args.Has("file"))) {
-    Usage(
+    PrintUsage(
         "kb add [--db PATH] (--title T --body B [--question Q]... [--tag T]... [--article A] [--section S] "
         "[--url U] | --file FILE)",
         "Adds a new entry, recorded in the history as made by $USER. A running server answers from it at "
@@ -373,18 +264,18 @@ int Add(int argc, char** argv) {
   if (!knowledge::EntryFromJson(fields, &e, &problem)) return Fail("kb add", problem.ToString());
   if (args.Has("id")) e.id = args.Get("id");
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb add");
+  auto store = Open(args, env, "kb add");
   if (!store) return 1;
   knowledge::Curator curator(store.get());
-  auto change = curator.Add(e, Who());
+  auto change = curator.Add(e, Who(env));
   if (!change.ok()) return FailStatus("kb add", change.status());
   PrintChange("added", *change, *store);
   return 0;
 }
 
 // Runs $VISUAL or $EDITOR (else vi) on `path`; true when it exits 0.
-bool RunEditor(const std::string& path) {
-  std::string editor = Env("VISUAL", Env("EDITOR", "vi"));
+bool RunEditor(const std::string& path, const Environment& env) {
+  std::string editor = EditorCommand(env);
   std::string quoted = "'";
   for (char c : path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   quoted += "'";
@@ -392,12 +283,11 @@ bool RunEditor(const std::string& path) {
   return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-int EditInEditor(knowledge::Store& store, const std::string& id) {
+int EditInEditor(knowledge::Store& store, const std::string& id, const Environment& env) {
   auto current = store.GetEntry(id);
   if (!current.ok()) return FailStatus("kb edit", current.status());
   std::string before = knowledge::ExportMarkdown({*current}, current->source.article);
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/careerbot-" + id + "-XXXXXX.md";
+  std::string pattern = TempDirectory(env) + "/careerbot-" + id + "-XXXXXX.md";
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   int fd = ::mkstemps(name.data(), 3);
@@ -405,7 +295,7 @@ int EditInEditor(knowledge::Store& store, const std::string& id) {
   ::close(fd);
   std::string path = name.data();
   if (!WriteFileAtomically(path, before)) return Fail("kb edit", "cannot write " + path);
-  if (!RunEditor(path)) {
+  if (!RunEditor(path, env)) {
     std::remove(path.c_str());
     return Fail("kb edit", "the editor failed; nothing changed");
   }
@@ -421,7 +311,7 @@ int EditInEditor(knowledge::Store& store, const std::string& id) {
   if (edited.ok()) {
     knowledge::Curator curator(&store);
     if (edited->id.empty()) edited->id = id;
-    change = curator.Replace(id, *edited, Who(), knowledge::EntryFingerprint(*current));
+    change = curator.Replace(id, *edited, Who(env), knowledge::EntryFingerprint(*current));
   }
   if (!change.ok()) {
     std::fprintf(stderr,
@@ -434,16 +324,16 @@ int EditInEditor(knowledge::Store& store, const std::string& id) {
   return 0;
 }
 
-int Edit(int argc, char** argv) {
-  std::vector<Flag> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Edit(int argc, char** argv, const Environment& env) {
+  std::vector<FlagSpec> specs = {kDbFlag,
                              {"file", true, "replace the entry with a JSON or Markdown file ('-': stdin)"},
                              {"add-question", true, "add an alternate question (repeatable)"}};
   specs.insert(specs.end(), kFieldFlags.begin(), kFieldFlags.end());
-  specs.push_back({"help", false, "show this help"});
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb edit", &args)) return 2;
+  specs.push_back(kHelpFlag);
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb edit", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
-    Usage(
+    PrintUsage(
         "kb edit [--db PATH] ID [--title T] [--body B] [--question Q]... [--add-question Q]... [--tag T]... "
         "[--article A] [--section S] [--url U] [--file FILE]",
         "Changes entry ID: the fields given as flags (--question and --tag replace the lists), or the whole\n"
@@ -456,19 +346,19 @@ int Edit(int argc, char** argv) {
   json patch;
   bool has_fields = FieldsAsJson(args, &patch);
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb edit");
+  auto store = Open(args, env, "kb edit");
   if (!store) return 1;
   knowledge::Curator curator(store.get());
   if (args.Has("file")) {
     if (has_fields || args.Has("add-question")) return Fail("kb edit", "give --file or field flags, not both", 2);
     auto e = EntryFromFile(args.Get("file"));
     if (!e.ok()) return FailStatus("kb edit", e.status());
-    auto change = curator.Replace(id, *e, Who());
+    auto change = curator.Replace(id, *e, Who(env));
     if (!change.ok()) return FailStatus("kb edit", change.status());
     PrintChange("edited", *change, *store);
     return 0;
   }
-  if (!has_fields && !args.Has("add-question")) return EditInEditor(*store, id);
+  if (!has_fields && !args.Has("add-question")) return EditInEditor(*store, id, env);
   auto current = store->GetEntry(id);
   if (!current.ok()) return FailStatus("kb edit", current.status());
   MergeSource(*current, &patch);
@@ -478,26 +368,26 @@ int Edit(int argc, char** argv) {
     for (const auto& q : args.All("add-question")) questions.push_back(q);
     patch["questions"] = questions;
   }
-  auto change = curator.Patch(id, patch, Who(), knowledge::EntryFingerprint(*current));
+  auto change = curator.Patch(id, patch, Who(env), knowledge::EntryFingerprint(*current));
   if (!change.ok()) return FailStatus("kb edit", change.status());
   PrintChange("edited", *change, *store);
   return 0;
 }
 
-int Remove(int argc, char** argv) {
-  const std::vector<Flag> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
-                                   {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb rm", &args)) return 2;
+int Remove(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {kDbFlag,
+                                   kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb rm", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
-    Usage("kb rm [--db PATH] ID", "Deletes entry ID (recorded; `careerbot kb revert ID` brings it back).", specs);
+    PrintUsage("kb rm [--db PATH] ID", "Deletes entry ID (recorded; `careerbot kb revert ID` brings it back).", specs);
     return args.Has("help") ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb rm");
+  auto store = Open(args, env, "kb rm");
   if (!store) return 1;
   knowledge::Curator curator(store.get());
-  auto change = curator.Delete(args.positional[0], Who());
+  auto change = curator.Delete(args.positional[0], Who(env));
   if (!change.ok()) return FailStatus("kb rm", change.status());
   PrintChange("deleted", *change, *store);
   std::printf("undo with: careerbot kb revert %s\n", args.positional[0].c_str());
@@ -553,24 +443,24 @@ json HistoryJson(const knowledge::HistoryRecord& r) {
           {"version", r.version}};
 }
 
-int History(int argc, char** argv) {
-  const std::vector<Flag> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int History(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {kDbFlag,
                                    {"limit", true, "changes to show, newest first (default 20)"},
                                    {"json", false, "print JSON (before and after in full)"},
-                                   {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb history", &args)) return 2;
+                                   kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb history", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
-    Usage("kb history [--db PATH] [--limit N] [--json] ID",
+    PrintUsage("kb history [--db PATH] [--limit N] [--json] ID",
           "Shows the recorded changes of entry ID, newest first: when, who, what changed.", specs);
     return args.Has("help") ? 0 : 2;
   }
   long limit = 20;
-  if (args.Has("limit") && (!ParseLong(args.Get("limit"), &limit) || limit < 1)) {
+  if (args.Has("limit") && (!ParseNumber(args.Get("limit"), &limit) || limit < 1)) {
     return Fail("kb history", "--limit must be a positive number", 2);
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb history");
+  auto store = Open(args, env, "kb history");
   if (!store) return 1;
   const std::string id = args.positional[0];
   auto history = store->History(id, static_cast<size_t>(limit));
@@ -597,14 +487,14 @@ int History(int argc, char** argv) {
   return 0;
 }
 
-int Revert(int argc, char** argv) {
-  const std::vector<Flag> specs = {{"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Revert(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {kDbFlag,
                                    {"to", true, "revert to the state before this change number (see kb history)"},
-                                   {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb revert", &args)) return 2;
+                                   kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb revert", &args)) return 2;
   if (args.Has("help") || args.positional.size() != 1) {
-    Usage("kb revert [--db PATH] [--to CHANGE] ID",
+    PrintUsage("kb revert [--db PATH] [--to CHANGE] ID",
           "Puts entry ID back as it was before its last change (or before change CHANGE). The revert is\n"
           "itself a recorded change: reverting again redoes.",
           specs);
@@ -614,13 +504,13 @@ int Revert(int argc, char** argv) {
   if (args.Has("to")) {
     std::string to = args.Get("to");
     if (!to.empty() && to[0] == '#') to = to.substr(1);
-    if (!ParseLong(to, &change_id) || change_id < 1) return Fail("kb revert", "--to needs a change number", 2);
+    if (!ParseNumber(to, &change_id) || change_id < 1) return Fail("kb revert", "--to needs a change number", 2);
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb revert");
+  auto store = Open(args, env, "kb revert");
   if (!store) return 1;
   knowledge::Curator curator(store.get());
-  auto change = curator.Revert(args.positional[0], Who(), change_id);
+  auto change = curator.Revert(args.positional[0], Who(env), change_id);
   if (!change.ok()) return FailStatus("kb revert", change.status());
   PrintChange(change->after ? "reverted" : "reverted (deleted)", *change, *store);
   return 0;
@@ -628,17 +518,17 @@ int Revert(int argc, char** argv) {
 
 // ---- export, import ----
 
-int Export(int argc, char** argv) {
-  const std::vector<Flag> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Export(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {
+      kDbFlag,
       {"format", true, "jsonl (default) or markdown"},
       {"out", true, "write here instead of stdout; for markdown, a folder gets the repo's layout"},
       {"force", false, "replace the Markdown files already in OUT/entries"},
-      {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb export", &args)) return 2;
+      kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb export", &args)) return 2;
   if (args.Has("help") || !args.positional.empty()) {
-    Usage("kb export [--db PATH] [--format jsonl|markdown] [--out PATH]",
+    PrintUsage("kb export [--db PATH] [--format jsonl|markdown] [--out PATH]",
           "Writes every entry: JSONL (one entry object per line) or the repo's Markdown entry format. With\n"
           "--format markdown and --out DIR (an existing folder, or a path ending in '/'), writes\n"
           "DIR/entries/*.md and DIR/synonyms.txt, which `careerbot kb build --from DIR` builds again.\n"
@@ -650,7 +540,7 @@ int Export(int argc, char** argv) {
   if (format == "md") format = "markdown";
   if (format != "jsonl" && format != "markdown") return Fail("kb export", "--format must be jsonl or markdown", 2);
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb export");
+  auto store = Open(args, env, "kb export");
   if (!store) return 1;
   auto entries = store->ListEntries();
   if (!entries.ok()) return FailStatus("kb export", entries.status());
@@ -676,18 +566,18 @@ int Export(int argc, char** argv) {
   return 0;
 }
 
-int Import(int argc, char** argv) {
-  const std::vector<Flag> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Import(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {
+      kDbFlag,
       {"strict", false, "import nothing when any line is rejected"},
       {"replace", false, "make the knowledge base exactly the files' entries (deletes the others; strict)"},
       {"dry-run", false, "say what would change, change nothing"},
       {"progress", false, "show progress even when stderr is not a terminal"},
-      {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb import", &args)) return 2;
+      kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb import", &args)) return 2;
   if (args.Has("help") || args.positional.empty()) {
-    Usage("kb import [--db PATH] [--strict] [--replace] [--dry-run] FILE...",
+    PrintUsage("kb import [--db PATH] [--strict] [--replace] [--dry-run] FILE...",
           "Adds entries, or replaces those with the same id. By the file's extension: .jsonl (one entry\n"
           "object per line, as kb export writes), .json (an array of entries), .md (the repo's entry format,\n"
           "or any Markdown article: one entry per heading), .txt (a plain-text article, headings detected).\n"
@@ -711,8 +601,8 @@ int Import(int argc, char** argv) {
     for (auto& item : *parsed) items.push_back(std::move(item));
   }
   spdlog::set_level(spdlog::level::warn);
-  std::string db = DbPath(args);
-  auto store = Open(args, "kb import");
+  std::string db = args.Get("db", DefaultDbPath(env));
+  auto store = Open(args, env, "kb import");
   if (!store) return 1;
   knowledge::ImportOptions options;
   options.strict = args.Has("strict");
@@ -733,7 +623,7 @@ int Import(int argc, char** argv) {
     };
   }
   knowledge::Curator curator(store.get());
-  auto report = curator.Import(items, options, Who(), progress);
+  auto report = curator.Import(items, options, Who(env), progress);
   if (!report.ok()) return FailStatus("kb import", report.status());
   for (const auto& r : report->rejected) {
     std::fprintf(stderr, "rejected %s%s: %s\n", r.where.c_str(), r.id.empty() ? "" : (" (" + r.id + ")").c_str(),
@@ -758,18 +648,18 @@ int Import(int argc, char** argv) {
 
 // ---- lint ----
 
-int Lint(int argc, char** argv) {
-  const std::vector<Flag> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Lint(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {
+      kDbFlag,
       {"json", false, "print JSON"},
       {"max-answer-chars", true, "warn about answers longer than this (default 600)"},
       {"threshold", true, "the decline threshold to ask with ($CAREERBOT_THRESHOLD, default 0.54)"},
       {"max-errors", true, "exit 1 only when there are more errors than this (a CI gate; default 0)"},
-      {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb lint", &args)) return 2;
+      kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb lint", &args)) return 2;
   if (args.Has("help") || !args.positional.empty()) {
-    Usage("kb lint [--db PATH] [--json]",
+    PrintUsage("kb lint [--db PATH] [--json]",
           "Checks the knowledge base: invalid entries, missing or broken sources, phrasings curated in two\n"
           "entries, alternate questions that another entry answers (a confusion list) or that are declined,\n"
           "entries with no alternate questions, near-duplicates, answers too long for a chat message, and\n"
@@ -780,25 +670,21 @@ int Lint(int argc, char** argv) {
   }
   knowledge::LintOptions options;
   long max_chars = 0, max_errors = 0;
-  if (args.Has("max-errors") && (!ParseLong(args.Get("max-errors"), &max_errors) || max_errors < 0)) {
+  if (args.Has("max-errors") && (!ParseNumber(args.Get("max-errors"), &max_errors) || max_errors < 0)) {
     return Fail("kb lint", "--max-errors must be a number, 0 or more", 2);
   }
   if (args.Has("max-answer-chars")) {
-    if (!ParseLong(args.Get("max-answer-chars"), &max_chars) || max_chars < 1) {
+    if (!ParseNumber(args.Get("max-answer-chars"), &max_chars) || max_chars < 1) {
       return Fail("kb lint", "--max-answer-chars must be a positive number", 2);
     }
     options.max_answer_chars = static_cast<size_t>(max_chars);
   }
   bot::AnswererOptions answerer_options;
-  std::string t = args.Get("threshold", Env("CAREERBOT_THRESHOLD"));
-  if (!t.empty()) {
-    char* end = nullptr;
-    double v = std::strtod(t.c_str(), &end);
-    if (*end != '\0' || v < 0 || v > 1) return Fail("kb lint", "the threshold must be a number in [0, 1]", 2);
-    answerer_options.threshold = v;
-  }
+  Config config;
+  if (!ConfigFrom(args, env, /*serve=*/false, "kb lint", &config)) return 2;
+  if (config.answer.threshold) answerer_options.threshold = *config.answer.threshold;
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb lint");
+  auto store = Open(args, env, "kb lint");
   if (!store) return 1;
   bot::Answerer answerer(store.get(), answerer_options);
   auto report = knowledge::Lint(store.get(), &answerer, options);
@@ -837,9 +723,9 @@ int Lint(int argc, char** argv) {
 
 // ---- gaps ----
 
-int Gaps(int argc, char** argv) {
-  const std::vector<Flag> specs = {
-      {"db", true, "knowledge base file ($CAREERBOT_DB)"},
+int Gaps(int argc, char** argv, const Environment& env) {
+  const std::vector<FlagSpec> specs = {
+      kDbFlag,
       {"days", true, "look this many days back (default: the whole log)"},
       {"limit", true, "gaps to list (default 20)"},
       {"low-confidence", true, "answers below this confidence count as weak (default 0.65)"},
@@ -848,12 +734,12 @@ int Gaps(int argc, char** argv) {
       {"question", true, "with --accept: the wording to add (default: the gap's example)"},
       {"dismiss", true, "drop gap N from the list without changing the knowledge"},
       {"json", false, "print JSON"},
-      {"help", false, "show this help"}};
-  KbArgs args;
-  if (!Parse(argc, argv, specs, "kb gaps", &args)) return 2;
+      kHelpFlag};
+  Args args;
+  if (!Parse(argc, argv, 3, specs, "kb gaps", &args)) return 2;
   bool accept = args.Has("accept"), dismiss = args.Has("dismiss");
   if (args.Has("help") || (accept && dismiss) || args.positional.size() > (accept ? 1u : 0u)) {
-    Usage(
+    PrintUsage(
         "kb gaps [--db PATH] [--days N] [--limit N] [--json]\n"
         "       careerbot kb gaps --accept N [ENTRY] [--question TEXT]\n"
         "       careerbot kb gaps --dismiss N",
@@ -866,10 +752,10 @@ int Gaps(int argc, char** argv) {
   }
   knowledge::GapOptions options;
   long days = 0, limit = 20;
-  if (args.Has("days") && (!ParseLong(args.Get("days"), &days) || days < 1)) {
+  if (args.Has("days") && (!ParseNumber(args.Get("days"), &days) || days < 1)) {
     return Fail("kb gaps", "--days must be a positive number", 2);
   }
-  if (args.Has("limit") && (!ParseLong(args.Get("limit"), &limit) || limit < 1)) {
+  if (args.Has("limit") && (!ParseNumber(args.Get("limit"), &limit) || limit < 1)) {
     return Fail("kb gaps", "--limit must be a positive number", 2);
   }
   if (args.Has("low-confidence")) {
@@ -881,7 +767,7 @@ int Gaps(int argc, char** argv) {
     }
   }
   spdlog::set_level(spdlog::level::warn);
-  auto store = Open(args, "kb gaps");
+  auto store = Open(args, env, "kb gaps");
   if (!store) return 1;
   int64_t now = bot::Clock::Real()->NowSeconds();
   options.since = days > 0 ? now - days * 86400 : 0;
@@ -893,7 +779,7 @@ int Gaps(int argc, char** argv) {
     std::string entry = args.positional.empty() ? args.Get("entry") : args.positional[0];
     knowledge::Curator curator(store.get());
     auto accepted = knowledge::AcceptGap(store.get(), &curator, &likely, options, args.Get("accept"), entry,
-                                         args.Get("question"), Who(), now);
+                                         args.Get("question"), Who(env), now);
     if (!accepted.ok()) return FailStatus("kb gaps", accepted.status());
     if (accepted->change.id == 0) {
       std::printf("%s already has the question \"%s\"; the gap is closed\n", accepted->entry_id.c_str(),
@@ -905,7 +791,7 @@ int Gaps(int argc, char** argv) {
     return 0;
   }
   if (dismiss) {
-    auto gap = knowledge::DismissGap(store.get(), options, args.Get("dismiss"), Who(), now);
+    auto gap = knowledge::DismissGap(store.get(), options, args.Get("dismiss"), Who(env), now);
     if (!gap.ok()) return FailStatus("kb gaps", gap.status());
     std::printf("dismissed the gap \"%s\" (%zu questions)\n", gap->example.c_str(), gap->count);
     return 0;
@@ -953,26 +839,11 @@ int Gaps(int argc, char** argv) {
 
 }  // namespace
 
-bool IsKbCurationCommand(const std::string& sub) {
-  static const std::set<std::string> kCommands = {"search", "add",  "edit",    "rm",     "export",
-                                                  "import", "lint", "history", "revert", "gaps"};
-  return kCommands.count(sub) > 0;
-}
-
-int RunKbCurationCommand(int argc, char** argv) {
-  std::string sub = argc > 2 ? argv[2] : "";
-  if (sub == "search") return Search(argc, argv);
-  if (sub == "add") return Add(argc, argv);
-  if (sub == "edit") return Edit(argc, argv);
-  if (sub == "rm") return Remove(argc, argv);
-  if (sub == "export") return Export(argc, argv);
-  if (sub == "import") return Import(argc, argv);
-  if (sub == "lint") return Lint(argc, argv);
-  if (sub == "history") return History(argc, argv);
-  if (sub == "revert") return Revert(argc, argv);
-  if (sub == "gaps") return Gaps(argc, argv);
-  std::fprintf(stderr, "careerbot kb: unknown command '%s'\n", sub.c_str());
-  return 2;
+const std::vector<KbCommand>& KbCurationCommands() {
+  static const std::vector<KbCommand> kCommands = {
+      {"search", Search}, {"add", Add},         {"edit", Edit},     {"rm", Remove},     {"export", Export},
+      {"import", Import}, {"lint", Lint},       {"history", History}, {"revert", Revert}, {"gaps", Gaps}};
+  return kCommands;
 }
 
 }  // namespace adapters::cli

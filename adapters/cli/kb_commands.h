@@ -1,19 +1,26 @@
 // The curation commands of the `careerbot kb` command line (see docs/curation.md,
-// "Curating the knowledge"): list, show, search, add, edit, rm, export,
-// import, lint, history, revert and gaps. Each one opens the knowledge base,
-// calls knowledge/ (Curator, FindGaps, Lint, the import and export
-// functions) and prints the result; changes are recorded as made by $USER.
+// "Curating the knowledge"): search, add, edit, rm, export, import, lint,
+// history, revert and gaps. Each one opens the knowledge base, calls
+// knowledge/ (Curator, FindGaps, Lint, the import and export functions) and
+// prints the result; changes are recorded as made by $USER.
 #pragma once
 
-#include <string>
+#include <vector>
+
+#include "app/config.h"
 
 namespace adapters::cli {
 
-// True when `sub` ("add", "gaps", ...) is one of the commands below.
-bool IsKbCurationCommand(const std::string& sub);
+// `careerbot kb NAME ...`: argv[2] is NAME; returns the exit status (0 ok,
+// 1 failure or lint errors, 2 usage error).
+struct KbCommand {
+  const char* name;
+  int (*run)(int argc, char** argv, const Environment& env);
+};
 
-// Runs `careerbot kb SUB ...` (argv[2] is SUB); returns the exit status
-// (0 ok, 1 failure or lint errors, 2 usage error).
-int RunKbCurationCommand(int argc, char** argv);
+// The commands above, in this file; adapters/cli/cli.cc lists the others
+// (build, publish, list, show, test, train). A new kb command is one line in
+// either table.
+const std::vector<KbCommand>& KbCurationCommands();
 
 }  // namespace adapters::cli

@@ -10,7 +10,7 @@
 #include "adapters/admin/admin.h"
 #include "adapters/chat/registry.h"
 #include "adapters/http/reply.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "bot/text.h"
 
 namespace adapters::http {
@@ -172,37 +172,6 @@ bool RequestGuard::CheckHead(const httplib::Request& req, httplib::Response& res
   }
   *body_limit = limit;
   return false;
-}
-
-bot::Status CorsOriginsFromEnv(std::vector<std::string>* out) {
-  out->clear();
-  const char* v = std::getenv("CAREERBOT_CORS_ORIGINS");
-  if (!v || !*v) return bot::Status::Ok();
-  std::string text = v;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string origin(bot::Trim(text.substr(start, comma - start)));
-    start = comma + 1;
-    if (origin.empty()) continue;
-    while (!origin.empty() && origin.back() == '/') origin.pop_back();
-    size_t scheme = origin.find("://");
-    bool ok = (StartsWith(origin, "https://") || StartsWith(origin, "http://")) && scheme != std::string::npos &&
-              origin.size() > scheme + 3 && origin.find_first_of("/?#@* \t", scheme + 3) == std::string::npos;
-    if (!ok) {
-      return bot::Status::InvalidArgument("CAREERBOT_CORS_ORIGINS: '" + origin +
-                                          "' is not an origin like https://example.com (name each one; * is not "
-                                          "accepted)");
-    }
-    out->push_back(origin);
-  }
-  return bot::Status::Ok();
-}
-
-bool TrustProxyFromEnv() {
-  const char* v = std::getenv("CAREERBOT_TRUST_PROXY");
-  return v && (std::string(v) == "1" || Lower(v) == "true" || Lower(v) == "yes");
 }
 
 }  // namespace adapters::http

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "adapters/admin/admin.h"
-#include "adapters/rate_limit.h"
+#include "app/rate_limit.h"
 #include "bot/status.h"
 
 namespace httplib {
@@ -68,13 +68,5 @@ class RequestGuard {
   bool CorsAllowed(const std::string& origin) const;
   GuardOptions options_;
 };
-
-// CAREERBOT_CORS_ORIGINS: a comma-separated list of origins
-// ("https://example.com", "http://localhost:3000"); empty or unset: none.
-// kInvalidArgument for an entry that is not scheme://host[:port] ("*" is
-// refused: name the origins).
-bot::Status CorsOriginsFromEnv(std::vector<std::string>* out);
-// CAREERBOT_TRUST_PROXY=1: see GuardOptions::trust_forwarded_for.
-bool TrustProxyFromEnv();
 
 }  // namespace adapters::http

@@ -7,8 +7,7 @@
 #include <httplib.h>
 
 #include "adapters/http/router.h"
-#include "adapters/http/server.h"
-#include "adapters/logging.h"
+#include "app/logging.h"
 
 namespace adapters::http {
 namespace {
@@ -47,9 +46,13 @@ thread_local RequestContext t_request;
 
 }  // namespace
 
-HttpMetrics::HttpMetrics() {
-  for (const RouteInfo& r : Routes()) {
-    if (std::find(paths_.begin(), paths_.end(), r.path) == paths_.end()) paths_.push_back(r.path);
+HttpMetrics::HttpMetrics() { SetRoutes({}); }
+
+void HttpMetrics::SetRoutes(const std::vector<std::string>& paths) {
+  paths_.clear();
+  latency_.clear();
+  for (const std::string& p : paths) {
+    if (std::find(paths_.begin(), paths_.end(), p) == paths_.end()) paths_.push_back(p);
   }
   paths_.push_back("other");
   size_t n = paths_.size() * kMethods * kStatuses;
@@ -60,9 +63,8 @@ HttpMetrics::HttpMetrics() {
   }
 }
 
-void HttpMetrics::Record(const std::string& method, const std::string& path, int status, double seconds) {
-  std::string label = RouteLabel(path);
-  size_t p = std::find(paths_.begin(), paths_.end(), label) - paths_.begin();
+void HttpMetrics::Record(const std::string& method, const std::string& route, int status, double seconds) {
+  size_t p = std::find(paths_.begin(), paths_.end(), route) - paths_.begin();
   if (p >= paths_.size()) p = paths_.size() - 1;
   counts_[Slot(p, MethodIndex(method), StatusIndex(status))].fetch_add(1, std::memory_order_relaxed);
   latency_[p]->Observe(seconds);
@@ -96,11 +98,6 @@ void HttpMetrics::Render(std::string* out) const {
   *out += "careerbot_http_requests_in_flight " + std::to_string(in_flight_.load(std::memory_order_relaxed)) + "\n";
 }
 
-std::string RouteLabel(const std::string& path) {
-  const RouteInfo* r = FindRoutePath(path);
-  return r ? r->path : "other";
-}
-
 std::string RequestIdFor(const std::string& client_value) {
   bool sane = !client_value.empty() && client_value.size() <= 64;
   for (char c : client_value) {
@@ -116,6 +113,9 @@ std::string RequestIdFor(const std::string& client_value) {
 
 void InstallObservability(Router& server, HttpMetrics* metrics,
                           std::function<bool(const httplib::Request&, httplib::Response&)> before_routing) {
+  std::vector<std::string> paths;
+  for (const RouteInfo& r : server.routes()) paths.push_back(r.path);
+  metrics->SetRoutes(paths);
   server.set_pre_routing_handler([metrics, before_routing](const httplib::Request& req, httplib::Response& res) {
     t_request.started = true;
     t_request.start = SteadyClock::now();
@@ -128,7 +128,8 @@ void InstallObservability(Router& server, HttpMetrics* metrics,
     if (t_request.id.empty()) t_request.id = RequestIdFor(req.get_header_value("X-Request-Id"));
     res.set_header("X-Request-Id", t_request.id);
   });
-  server.set_logger([metrics](const httplib::Request& req, const httplib::Response& res) {
+  const Router* router = &server;
+  server.set_logger([metrics, router](const httplib::Request& req, const httplib::Response& res) {
     double seconds = 0;
     if (t_request.started) {
       seconds = std::chrono::duration<double>(SteadyClock::now() - t_request.start).count();
@@ -136,11 +137,11 @@ void InstallObservability(Router& server, HttpMetrics* metrics,
     }
     RequestLogLine line;
     line.method = req.method;
-    line.route = RouteLabel(req.path);
+    line.route = router->Label(req.path);
     line.status = res.status;
     line.latency_ms = seconds * 1000;
     line.request_id = t_request.id.empty() ? RequestIdFor("") : t_request.id;
-    metrics->Record(req.method, req.path, res.status, seconds);
+    metrics->Record(req.method, line.route, res.status, seconds);
     LogRequest(line);
     t_request = RequestContext();
   });

@@ -1,8 +1,8 @@
 // What the HTTP server tells its operators about each request: an access log
-// line (adapters/logging.h), an X-Request-Id (the client's, when it sent a
+// line (app/logging.h), an X-Request-Id (the client's, when it sent a
 // sane one, else a new random one; echoed on every response), and the
 // request counters and latency histograms of GET /metrics. Requests are
-// labelled with their route's pattern (server.h Routes()), never the raw
+// labelled with their route's pattern (router.h Router::Label()), never the raw
 // path, so the label set stays small and no identifier or token leaks.
 // HttpMetrics is lock-free and thread-safe; InstallObservability is called
 // once, before the server runs.
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/metrics.h"
+#include "app/metrics.h"
 
 namespace httplib {
 struct Request;
@@ -29,8 +29,11 @@ class Router;
 class HttpMetrics {
  public:
   HttpMetrics();
-  // One finished request; `path` is the raw path, resolved to its route here.
-  void Record(const std::string& method, const std::string& path, int status, double seconds);
+  // The route labels counted apart (Router::routes()' paths; any other
+  // label counts as "other"). Call once, before the first Record().
+  void SetRoutes(const std::vector<std::string>& paths);
+  // One finished request; `route` is its route label (Router::Label()).
+  void Record(const std::string& method, const std::string& route, int status, double seconds);
   void Started() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
   void Finished() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
   // careerbot_http_requests_total, careerbot_http_request_duration_seconds,
@@ -49,10 +52,6 @@ class HttpMetrics {
   std::atomic<int64_t> in_flight_{0};
 };
 
-// The pattern of the route `path` falls under (whatever the method), or
-// "other" for a path no route has.
-std::string RouteLabel(const std::string& path);
-
 // A sane client request id (1-64 of [A-Za-z0-9._:-]) is kept; anything else
 // is replaced by a new random one (16 hex digits).
 std::string RequestIdFor(const std::string& client_value);
@@ -60,7 +59,8 @@ std::string RequestIdFor(const std::string& client_value);
 // Installs the pre-routing handler (start time, request id; then
 // `before_routing`, which answers a request itself by returning true), the
 // post-routing handler (X-Request-Id on every response) and the logger (the
-// access line and `metrics`). `metrics` must outlive the server.
+// access line and `metrics`, labelled with router.Label()). Call once every
+// route is registered; `metrics` must outlive the server.
 void InstallObservability(Router& router, HttpMetrics* metrics,
                           std::function<bool(const httplib::Request&, httplib::Response&)> before_routing);
 

@@ -2,8 +2,8 @@
 
 #include <httplib.h>
 
-#include "adapters/json_codec.h"
-#include "adapters/rate_limit.h"
+#include "app/json_codec.h"
+#include "app/rate_limit.h"
 
 namespace adapters::http {
 
@@ -13,8 +13,31 @@ void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
-  SendJson(res, status, ErrorJson(code, message));
+void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
+               const std::string& field) {
+  nlohmann::json body = ErrorJson(code, message);
+  if (!field.empty()) body["error"]["field"] = field;
+  SendJson(res, status, body);
+}
+
+HttpError HttpErrorFor(bot::Status::Code code, const StatusStyle& style) {
+  using Code = bot::Status::Code;
+  switch (code) {
+    case Code::kOk: return {200, bot::Status::CodeName(code), ""};
+    case Code::kInvalidArgument: return {style.invalid_status, style.invalid_code, style.invalid_field};
+    case Code::kNotFound: return {404, bot::Status::CodeName(code), ""};
+    case Code::kAlreadyExists:
+      if (style.conditional) return {412, "precondition_failed", ""};
+      return {409, style.exists_code, style.exists_field};
+    case Code::kUnavailable: return {503, bot::Status::CodeName(code), ""};
+    case Code::kInternal: break;
+  }
+  return {500, bot::Status::CodeName(Code::kInternal), ""};
+}
+
+void SendStatus(httplib::Response& res, const bot::Status& s, const StatusStyle& style) {
+  HttpError e = HttpErrorFor(s.code(), style);
+  SendError(res, e.status, e.code, s.message(), e.field);
 }
 
 bool RefuseIfLimited(RateLimiter* limiter, const std::string& key, httplib::Response& res) {

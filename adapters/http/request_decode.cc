@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "bot/text.h"
 
 namespace adapters::http {

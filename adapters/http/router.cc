@@ -1,14 +1,14 @@
 #include "adapters/http/router.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <stdexcept>
 
 #include "adapters/http/request_parser.h"
 
 namespace adapters::http {
 namespace {
-
-constexpr const char* kRegexSyntax = "\\.^$|?*+()[]{}";
 
 bool EqualsNoCase(const std::string& a, const char* b) {
   if (a.size() != std::strlen(b)) return false;
@@ -20,38 +20,123 @@ bool EqualsNoCase(const std::string& a, const char* b) {
 
 }  // namespace
 
-Router& Router::Add(const char* method, const std::string& pattern, Handler handler) {
+Router& Router::Add(RouteInfo route, Handler handler) {
+  return Add(std::move(route), ParamHandler([h = std::move(handler)](const httplib::Request& req,
+                                                                      httplib::Response& res,
+                                                                      const PathParams&) { h(req, res); }));
+}
+
+Router& Router::Add(RouteInfo info, ParamHandler handler) {
+  const std::string& path = info.path;
+  if (path.empty() || path[0] != '/') throw std::invalid_argument("route path must start with '/': " + path);
   Route r;
-  r.method = method;
-  r.pattern = pattern;
-  size_t meta = pattern.find_first_of(kRegexSyntax);
-  r.literal = meta == std::string::npos;
-  r.prefix = pattern.substr(0, meta == std::string::npos ? pattern.size() : meta);
-  // "a?" may match without its last literal character: keep the prefix safe.
-  if (meta != std::string::npos && !r.prefix.empty() && std::strchr("?*{", pattern[meta]) != nullptr) {
-    r.prefix.pop_back();
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string segment = path.substr(start, end - start);
+    bool param = !segment.empty() && segment.front() == '{';
+    if (param && (segment.size() < 3 || segment.back() != '}' ||
+                  segment.find_first_of("{}", 1) != segment.size() - 1)) {
+      throw std::invalid_argument("route path has a malformed {name} segment: " + path);
+    }
+    if (!param && segment.find_first_of("{}") != std::string::npos) {
+      throw std::invalid_argument("route path has a malformed {name} segment: " + path);
+    }
+    if (param) r.literal = false;
+    r.segments.push_back(std::move(segment));
+    r.param.push_back(param);
+    start = end + 1;
   }
-  if (!r.literal) r.regex = std::regex(pattern);
+  for (const RouteInfo& other : infos_) {
+    if (other.method == info.method && other.path == info.path) {
+      throw std::invalid_argument("route registered twice: " + info.method + " " + info.path);
+    }
+  }
   r.handler = std::move(handler);
+  infos_.push_back(std::move(info));
   routes_.push_back(std::move(r));
   return *this;
 }
 
-void Router::RouteRequest(httplib::Request& req, httplib::Response& res) const {
-  const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
-  for (const auto& r : routes_) {
-    if (r.method != method) continue;
-    if (r.literal) {
-      if (req.path != r.pattern) continue;
-    } else {
-      if (req.path.compare(0, r.prefix.size(), r.prefix) != 0) continue;
-      if (!std::regex_match(req.path, req.matches, r.regex)) continue;
+void Router::AddScope(const std::string& prefix, Wrapper wrap) { scopes_.push_back({prefix, std::move(wrap)}); }
+
+bool Router::Matches(size_t i, const std::string& path, PathParams* params) const {
+  const RouteInfo& info = infos_[i];
+  const Route& r = routes_[i];
+  if (r.literal) {
+    if (path == info.path) return true;
+    return info.trailing_slash && path.size() == info.path.size() + 1 && path.back() == '/' &&
+           path.compare(0, info.path.size(), info.path) == 0;
+  }
+  if (path.empty() || path[0] != '/') return false;
+  params->clear();
+  size_t start = 1;
+  for (size_t s = 0; s < r.segments.size(); s++) {
+    if (start > path.size()) return false;
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const size_t length = end - start;
+    if (r.param[s]) {
+      if (length == 0) return false;
+      params->push_back(path.substr(start, length));
+    } else if (path.compare(start, length, r.segments[s]) != 0) {
+      return false;
     }
-    r.handler(req, res);
-    if (res.status == -1) res.status = 200;
+    const bool last = s + 1 == r.segments.size();
+    if (last) {
+      return end == path.size() || (info.trailing_slash && end + 1 == path.size());
+    }
+    if (end == path.size()) return false;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string Router::Label(const std::string& path) const {
+  const std::string p = path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
+  PathParams params;
+  for (size_t i = 0; i < routes_.size(); i++) {
+    if (Matches(i, p, &params)) return infos_[i].path;
+  }
+  return "other";
+}
+
+void Router::RouteRequest(const httplib::Request& req, httplib::Response& res) const {
+  auto route = [this, &req, &res] {
+    const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
+    PathParams params;
+    std::vector<std::string> allowed;
+    for (size_t i = 0; i < routes_.size(); i++) {
+      if (!Matches(i, req.path, &params)) continue;
+      if (infos_[i].method != method) {
+        allowed.push_back(infos_[i].method);
+        continue;
+      }
+      routes_[i].handler(req, res, params);
+      if (res.status == -1) res.status = 200;
+      return;
+    }
+    if (res.status != -1) return;
+    if (allowed.empty()) {
+      res.status = 404;
+      return;
+    }
+    std::sort(allowed.begin(), allowed.end());
+    allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+    std::string allow;
+    for (const std::string& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    res.set_header("Allow", allow);
+    res.status = 405;
+  };
+  for (const Scope& scope : scopes_) {
+    const std::string& p = req.path;
+    if (p.compare(0, scope.prefix.size(), scope.prefix) != 0) continue;
+    if (p.size() != scope.prefix.size() && p[scope.prefix.size()] != '/') continue;
+    scope.wrap(req, res, route);
     return;
   }
-  if (res.status == -1) res.status = 404;
+  route();
 }
 
 void Router::Handle(httplib::Request& req, httplib::Response& res) const {

@@ -21,7 +21,7 @@
 #include "adapters/http/reply.h"
 #include "adapters/http/observability.h"
 #include "adapters/http/request_decode.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "adapters/redis/conversations.h"
 #include "adapters/redis/log_stream.h"
 #include "adapters/redis/shared_state.h"
@@ -37,47 +37,6 @@ namespace adapters::http {
 namespace {
 
 using nlohmann::json;
-
-int HttpStatusFor(const bot::Status& s) {
-  switch (s.code()) {
-    case bot::Status::Code::kOk: return 200;
-    case bot::Status::Code::kInvalidArgument: return 400;
-    case bot::Status::Code::kNotFound: return 404;
-    case bot::Status::Code::kAlreadyExists: return 409;
-    case bot::Status::Code::kUnavailable: return 503;
-    case bot::Status::Code::kInternal: return 500;
-  }
-  return 500;
-}
-
-void SendStatus(httplib::Response& res, const bot::Status& s) {
-  SendError(res, HttpStatusFor(s), bot::Status::CodeName(s.code()), s.message());
-}
-
-// Splits "/a/b" into {"a", "b"}.
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    out.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-bool PathMatches(const std::string& pattern, const std::string& path) {
-  if (pattern == path) return true;
-  if (pattern.find('{') == std::string::npos) return false;
-  std::vector<std::string> want = Segments(pattern), got = Segments(path);
-  if (want.size() != got.size()) return false;
-  for (size_t i = 0; i < want.size(); i++) {
-    bool param = !want[i].empty() && want[i].front() == '{' && want[i].back() == '}';
-    if (param ? got[i].empty() : want[i] != got[i]) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -99,63 +58,10 @@ const std::string& OpenApiDocument() {
   return *doc;
 }
 
-const std::vector<RouteInfo>& Routes() {
-  static const std::vector<RouteInfo> routes = [] {
-    std::vector<RouteInfo> r = {
-        {"POST", "/v1/ask", "api"},
-        {"POST", "/v1/feedback", "api"},
-        {"GET", "/healthz", "api"},
-        {"GET", "/metrics", "ops"},
-        {"GET", "/openapi.json", "ops"},
-        // The chat page (adapters/web).
-        {"GET", "/", "web"},
-        {"GET", "/app.css", "web"},
-        {"GET", "/app.js", "web"},
-    };
-    // The chat platforms (adapters/chat), from their registry.
-    for (const chat::Registration& platform : chat::Registry()) {
-      const chat::PlatformSpec& spec = platform.spec();
-      for (const chat::Route& route : spec.routes) r.push_back({route.method, route.path, spec.name});
-    }
-    // The curators' admin API and page (adapters/admin); they exist only
-    // when an admin token is set, and answer their own 405s.
-    const std::vector<RouteInfo> admin = {
-        {"GET", "/admin", "admin"},
-        {"GET", "/admin/admin.css", "admin"},
-        {"GET", "/admin/admin.js", "admin"},
-        {"GET", "/v1/admin/entries", "admin"},
-        {"POST", "/v1/admin/entries", "admin"},
-        {"GET", "/v1/admin/entries/{id}", "admin"},
-        {"PUT", "/v1/admin/entries/{id}", "admin"},
-        {"PATCH", "/v1/admin/entries/{id}", "admin"},
-        {"DELETE", "/v1/admin/entries/{id}", "admin"},
-        {"GET", "/v1/admin/entries/{id}/history", "admin"},
-        {"POST", "/v1/admin/entries/{id}/revert", "admin"},
-        {"GET", "/v1/admin/gaps", "admin"},
-        {"POST", "/v1/admin/gaps/accept", "admin"},
-        {"POST", "/v1/admin/gaps/dismiss", "admin"},
-        {"POST", "/v1/admin/import", "admin"},
-        {"GET", "/v1/admin/export", "admin"},
-        {"POST", "/v1/admin/ask", "admin"},
-    };
-    r.insert(r.end(), admin.begin(), admin.end());
-    return r;
-  }();
-  return routes;
-}
-
-const RouteInfo* FindRoutePath(const std::string& path) {
-  std::string p = path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
-  for (const RouteInfo& r : Routes()) {
-    if (PathMatches(r.path, p)) return &r;
-  }
-  return nullptr;
-}
-
 void RegisterRoutes(Router& server, Service& service, redis::SharedState* redis) {
   // The bodies are decoded by pure functions (request_decode.h); the body
   // limits, the rate limit and CORS were checked before routing (guard.h).
-  server.Post("/v1/ask", [&service](const httplib::Request& req, httplib::Response& res) {
+  server.Add({"POST", "/v1/ask", "api", "Answer a question"}, [&service](const httplib::Request& req, httplib::Response& res) {
     bot::Question question;
     RequestError error;
     if (!DecodeAskRequest(req.get_header_value("Content-Type"), req.body, kMaxApiBodyBytes, &question, &error)) {
@@ -170,7 +76,7 @@ void RegisterRoutes(Router& server, Service& service, redis::SharedState* redis)
     SendJson(res, 200, AnswerToJson(*answer));
   });
 
-  server.Post("/v1/feedback", [&service](const httplib::Request& req, httplib::Response& res) {
+  server.Add({"POST", "/v1/feedback", "api", "Say whether an answer helped"}, [&service](const httplib::Request& req, httplib::Response& res) {
     FeedbackRequest feedback;
     RequestError error;
     if (!DecodeFeedbackRequest(req.get_header_value("Content-Type"), req.body, kMaxApiBodyBytes, &feedback,
@@ -186,7 +92,8 @@ void RegisterRoutes(Router& server, Service& service, redis::SharedState* redis)
     SendJson(res, 200, {{"status", "recorded"}});
   });
 
-  server.Get("/healthz", [&service, redis](const httplib::Request&, httplib::Response& res) {
+  server.Add({"GET", "/healthz", "api", "Liveness, entry count and knowledge-base version, from memory"},
+             [&service, redis](const httplib::Request&, httplib::Response& res) {
     const bool redis_up = redis == nullptr || redis->Check();
     // Answers from memory: the lexicon is cached and only re-read after a change.
     auto lexicon = service.knowledge().GetLexicon();
@@ -329,11 +236,11 @@ std::string HttpServer::RenderMetrics() {
 }
 
 void HttpServer::RegisterOpsRoutes(Router& s) {
-  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  s.Add({"GET", "/metrics", "ops", "Prometheus metrics (text format 0.0.4)"}, [this](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
     res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  s.Get("/openapi\\.json", [](const httplib::Request&, httplib::Response& res) {
+  s.Add({"GET", "/openapi.json", "ops", "This document"}, [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_content(OpenApiDocument(), "application/json");
   });
@@ -453,28 +360,8 @@ void HttpServer::Configure() {
       },
       transport);
 
-  // A known path asked with another method is 405; anything else is 404.
-  auto not_routed = [](const httplib::Request& req, httplib::Response& res) {
-    std::string allowed;
-    for (const RouteInfo& r : Routes()) {
-      // The admin paths answer their own 405s when on, and stay 404 when off.
-      if (std::string(r.adapter) == "admin") continue;
-      if (req.path == r.path && req.method != r.method) allowed += (allowed.empty() ? "" : ", ") + std::string(r.method);
-    }
-    if (!allowed.empty()) {
-      res.set_header("Allow", allowed);
-      SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
-    } else {
-      SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
-    }
-  };
-  s.Get(".*", not_routed);
-  s.Post(".*", not_routed);
-  s.Put(".*", not_routed);
-  s.Patch(".*", not_routed);
-  s.Delete(".*", not_routed);
-  s.Options(".*", not_routed);
-
+  // A known path asked with another method is 405 (with Allow), anything
+  // else 404: the router's answers, given their JSON body below.
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     switch (res.status) {
@@ -491,7 +378,7 @@ void HttpServer::Configure() {
         SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
         break;
       case 405:
-        SendError(res, 405, "method_not_allowed", "method not allowed");
+        SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
         break;
       default:
         SendError(res, res.status, "error", "the request failed with status " + std::to_string(res.status));

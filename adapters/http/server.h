@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "adapters/admin/admin.h"
-#include "adapters/chat_config.h"
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/chat_config.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "bot/status.h"
 
 
@@ -89,15 +89,15 @@ struct HttpOptions {
   //   closed (a memory budget for unauthenticated input).
   size_t max_pending_bytes = 64 * 1024 * 1024;
   // The chat platforms (adapters/chat/registry.h); each one is on when its
-  // secret is set (see ChatConfigFromEnv), else its endpoints answer 503.
+  // secret is set (BuildConfig, app/config.h), else its endpoints answer 503.
   ChatConfig chat;
   // The curators' admin API and page (adapters/admin): off (404) unless a
-  // token is set (see AdminOptionsFromEnv).
+  // token is set (CAREERBOT_ADMIN_TOKEN, app/config.h).
   admin::AdminOptions admin;
   // Requests per minute per client (POST /v1/ask and /v1/feedback by IP
   // address, the chat webhooks by platform user): past it, 429 with
   // Retry-After. 0 turns limiting off (load tests, the eval, tests that ask a
-  // lot). `careerbot serve`: CAREERBOT_RATE_LIMIT (RateLimitFromEnv).
+  // lot). `careerbot serve`: CAREERBOT_RATE_LIMIT (app/config.h).
   int rate_limit_per_minute = kDefaultRateLimitPerMinute;
   // Behind a local reverse proxy: rate-limit by X-Forwarded-For's last
   // address when the peer is loopback (CAREERBOT_TRUST_PROXY=1).
@@ -115,21 +115,6 @@ struct HttpOptions {
   // needs a log it can write. One writer per Redis.
   bool redis_consumer = false;
 };
-
-// One route of the HTTP server. Routes() is the single list of them: the
-// 405 answers, the route labels of the access log and of /metrics, and the
-// test that docs/openapi.json describes every route all read it. A route
-// added anywhere must be added there too; a chat platform's routes come
-// from the platform registry (adapters/chat/registry.h).
-struct RouteInfo {
-  const char* method;
-  const char* path;     // as in docs/openapi.json; "{name}" stands for one path segment
-  const char* adapter;  // api, ops, web, admin, or a chat platform's name
-};
-const std::vector<RouteInfo>& Routes();
-// The first route whose path pattern `path` matches, whatever its method
-// ("/admin/" counts as "/admin"); nullptr when none does.
-const RouteInfo* FindRoutePath(const std::string& path);
 
 // docs/openapi.json, compiled in: what GET /openapi.json serves.
 const std::string& OpenApiDocument();
@@ -152,6 +137,9 @@ class HttpServer {
   // and no socket, and returns what it sends back (for the fuzzers and
   // tests; adapters/http/connection.h).
   std::string ServeBytes(std::string_view input);
+  // The routes, each registered once (router.h): after Configure(), the
+  // route list (Router::routes()) and the route labels (Router::Label()).
+  const Router& router() const { return *router_; }
   int port() const { return port_; }
   // Serves until Stop(); returns when the server has stopped.
   void Run();

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "adapters/redis/redis_client.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "knowledge/store.h"
 
 namespace adapters::redis {

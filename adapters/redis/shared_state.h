@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "adapters/rate_limit.h"
+#include "app/rate_limit.h"
 #include "adapters/redis/redis_client.h"
 #include "adapters/chat/slack/slack.h"
 

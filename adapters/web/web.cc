@@ -28,9 +28,9 @@ std::string Embedded(const char* name) {
 // Built once on first use; read-only afterwards.
 const std::array<Page, 3>& Pages() {
   static const std::array<Page, 3> pages = {
-      Page{"/", "text/html; charset=utf-8", Embedded("index.html")},
-      Page{"/app.css", "text/css; charset=utf-8", Embedded("app.css")},
-      Page{"/app.js", "text/javascript; charset=utf-8", Embedded("app.js")},
+      Page{"/", "text/html; charset=utf-8", Embedded("index.html"), "The web chat page"},
+      Page{"/app.css", "text/css; charset=utf-8", Embedded("app.css"), "Its style sheet"},
+      Page{"/app.js", "text/javascript; charset=utf-8", Embedded("app.js"), "Its script"},
   };
   return pages;
 }
@@ -44,21 +44,20 @@ const Page* FindPage(const std::string& url_path) {
   return nullptr;
 }
 
+void SendPage(httplib::Response& res, const Page& page) {
+  res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+  // The page changes with the binary; let the browser check each time.
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(page.body, page.content_type);
+}
+
 void RegisterWebRoutes(http::Router& server) {
   for (const Page& p : Pages()) {
-    // cpp-httplib route patterns are regular expressions matched against the
-    // whole decoded path: escape the dots so "/app.css" matches only itself.
-    // Everything else falls through to the JSON 404.
-    std::string pattern;
-    for (const char* c = p.url_path; *c; c++) pattern += *c == '.' ? std::string("\\.") : std::string(1, *c);
-    server.Get(pattern, [&p](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Content-Security-Policy", kContentSecurityPolicy);
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("Referrer-Policy", "no-referrer");
-      // The page changes with the binary; let the browser check each time.
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(p.body, p.content_type);
-    });
+    // Anything else falls through to the JSON 404.
+    server.Add({"GET", p.url_path, "web", p.summary},
+               [&p](const httplib::Request&, httplib::Response& res) { SendPage(res, p); });
   }
 }
 

@@ -8,6 +8,9 @@
 
 #include <string>
 
+namespace httplib {
+struct Response;
+}  // namespace httplib
 namespace adapters::http {
 class Router;
 }  // namespace adapters::http
@@ -24,14 +27,17 @@ struct Page {
   const char* url_path;
   const char* content_type;
   std::string body;
+  const char* summary;  // for the route list
 };
 
 // The page served at `url_path` ("/", "/app.css", "/app.js"), or nullptr for
 // any other path.
 const Page* FindPage(const std::string& url_path);
 
-// Adds GET / (index.html), GET /app.css and GET /app.js to `server`. Register
-// them before any catch-all route, which would otherwise shadow them.
+// Answers `page` with the page headers (CSP, nosniff, no referrer, no-cache).
+void SendPage(httplib::Response& res, const Page& page);
+
+// Adds GET / (index.html), GET /app.css and GET /app.js to `server`.
 void RegisterWebRoutes(http::Router& server);
 
 }  // namespace adapters::web

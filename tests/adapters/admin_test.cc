@@ -24,7 +24,7 @@
 #include "../helpers/files.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "knowledge/builtin.h"
 #include "knowledge/entry_json.h"
 #include "knowledge/store.h"

@@ -5,6 +5,7 @@
 // reads the platforms from (routes, body limits, metrics channels, --help).
 #include "adapters/chat/pipeline.h"
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -14,11 +15,12 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "../helpers/server.h"
 #include "adapters/chat/registry.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/server.h"
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "knowledge/builtin.h"
 
 namespace {
@@ -192,8 +194,13 @@ TEST_CASE("a turn answered later is acknowledged with an empty 200 and handed to
 }
 
 TEST_CASE("every registered platform's routes are served listed and limited from the registry", "[chat][registry]") {
+  testing_helpers::AllRoutes all;
   std::set<std::string> listed;
-  for (const auto& r : adapters::http::Routes()) listed.insert(std::string(r.method) + " " + r.path);
+  std::map<std::string, std::string> adapter_of;
+  for (const auto& r : all.routes()) {
+    listed.insert(r.method + " " + r.path);
+    adapter_of[r.path] = r.adapter;
+  }
   std::set<std::string> names;
   for (const auto& registration : adapters::chat::Registry()) {
     const auto& spec = registration.spec();
@@ -204,9 +211,8 @@ TEST_CASE("every registered platform's routes are served listed and limited from
       CHECK(std::string(route.path).rfind(prefix, 0) == 0);
       CHECK(listed.count(std::string(route.method) + " " + route.path) == 1);
       CHECK(adapters::http::BodyLimitFor(route.path, false) == route.body_limit);
-      const auto* found = adapters::http::FindRoutePath(route.path);
-      REQUIRE(found != nullptr);
-      CHECK(std::string(found->adapter) == spec.name);
+      CHECK(all.router().Label(route.path) == route.path);
+      CHECK(adapter_of[route.path] == spec.name);
     }
     // Any other path under the platform's prefix keeps the webhook limit.
     CHECK(adapters::http::BodyLimitFor(prefix + "unknown", false) == adapters::chat::kDefaultWebhookBodyBytes);

@@ -21,9 +21,9 @@
 #include <httplib.h>
 
 #include "../helpers/server.h"
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "adapters/chat/slack/verify.h"
 #include "knowledge/builtin.h"
 

@@ -15,10 +15,10 @@
 #include <sqlite3.h>
 
 #include "../helpers/files.h"
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 #include "adapters/chat/discord/format.h"
 #include "adapters/chat/discord/verify.h"
-#include "adapters/markdown.h"
+#include "adapters/chat/markdown.h"
 #include "chat_test_server.h"
 
 namespace {

@@ -46,7 +46,7 @@
 #include "../helpers/process.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "knowledge/builtin.h"
 #include "knowledge/entry_json.h"
 #include "knowledge/store.h"

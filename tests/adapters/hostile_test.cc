@@ -31,7 +31,7 @@
 #include "../helpers/files.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "chat_test_server.h"
 #include "knowledge/builtin.h"
 #include "knowledge/curation.h"

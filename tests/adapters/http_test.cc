@@ -21,7 +21,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "adapters/service.h"
+#include "app/service.h"
 #include "../helpers/files.h"
 #include "../helpers/server.h"
 #include "knowledge/builtin.h"

@@ -20,9 +20,10 @@
 #include "adapters/http/guard.h"
 #include "adapters/http/request_decode.h"
 #include "adapters/http/server.h"
-#include "adapters/json_codec.h"
-#include "adapters/rate_limit.h"
-#include "adapters/service.h"
+#include "app/json_codec.h"
+#include "app/config.h"
+#include "app/rate_limit.h"
+#include "app/service.h"
 #include "chat_test_server.h"
 #include "knowledge/builtin.h"
 
@@ -146,32 +147,33 @@ TEST_CASE("the rate limiter allows exactly a minute's worth across threads", "[a
 }
 
 TEST_CASE("CAREERBOT_RATE_LIMIT and CAREERBOT_CORS_ORIGINS are read strictly", "[adapters][limits]") {
-  int n = -1;
-  ::unsetenv("CAREERBOT_RATE_LIMIT");
-  CHECK(adapters::RateLimitFromEnv(&n).ok());
-  CHECK(n == adapters::kDefaultRateLimitPerMinute);
-  ::setenv("CAREERBOT_RATE_LIMIT", "0", 1);
-  CHECK(adapters::RateLimitFromEnv(&n).ok());
-  CHECK(n == 0);
-  ::setenv("CAREERBOT_RATE_LIMIT", "120", 1);
-  CHECK(adapters::RateLimitFromEnv(&n).ok());
-  CHECK(n == 120);
+  auto rate = [](const char* value, bot::Status* status) {
+    adapters::Config config;
+    std::map<std::string, std::string> vars;
+    if (value) vars["CAREERBOT_RATE_LIMIT"] = value;
+    *status = adapters::BuildConfig({}, adapters::Environment(vars), /*serve=*/true, &config);
+    return config.limits.rate_limit_per_minute;
+  };
+  bot::Status s;
+  CHECK(rate(nullptr, &s) == adapters::kDefaultRateLimitPerMinute);
+  CHECK(s.ok());
+  CHECK(rate("0", &s) == 0);
+  CHECK(s.ok());
+  CHECK(rate("120", &s) == 120);
+  CHECK(s.ok());
   for (const char* bad : {"-1", "ten", "10/s", "99999999999"}) {
-    ::setenv("CAREERBOT_RATE_LIMIT", bad, 1);
-    CHECK_FALSE(adapters::RateLimitFromEnv(&n).ok());
+    rate(bad, &s);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find("CAREERBOT_RATE_LIMIT") != std::string::npos);
   }
-  ::unsetenv("CAREERBOT_RATE_LIMIT");
 
   std::vector<std::string> origins;
-  ::setenv("CAREERBOT_CORS_ORIGINS", "https://a.example, http://localhost:3000/", 1);
-  REQUIRE(adapters::http::CorsOriginsFromEnv(&origins).ok());
+  REQUIRE(adapters::ParseCorsOrigins("https://a.example, http://localhost:3000/", &origins).ok());
   CHECK(origins == std::vector<std::string>{"https://a.example", "http://localhost:3000"});
   for (const char* bad : {"*", "a.example", "https://a.example/path", "ftp://a.example", "https://*.example"}) {
-    ::setenv("CAREERBOT_CORS_ORIGINS", bad, 1);
-    CHECK_FALSE(adapters::http::CorsOriginsFromEnv(&origins).ok());
+    CHECK_FALSE(adapters::ParseCorsOrigins(bad, &origins).ok());
   }
-  ::unsetenv("CAREERBOT_CORS_ORIGINS");
-  CHECK(adapters::http::CorsOriginsFromEnv(&origins).ok());
+  CHECK(adapters::ParseCorsOrigins("", &origins).ok());
   CHECK(origins.empty());
 }
 

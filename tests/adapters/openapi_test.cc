@@ -17,7 +17,7 @@
 #include "../helpers/json_schema.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "chat_test_server.h"
 #include "knowledge/store_handle.h"
 
@@ -105,24 +105,30 @@ TEST_CASE("docs/openapi.json describes every route the server has, and only thos
   std::string file;
   REQUIRE(testing_helpers::ReadWholeFile(CAREERBOT_SOURCE_DIR "/docs/openapi.json", &file));
   CHECK(json::parse(file) == doc);
+  // The route list is the router's: every route as registered, once.
+  testing_helpers::AllRoutes all;
+  const auto& routes = all.routes();
   size_t described = 0;
-  for (const auto& r : adapters::http::Routes()) {
+  for (const auto& r : routes) {
     INFO(r.method << " " << r.path);
     REQUIRE(doc["paths"].contains(r.path));
-    CHECK(doc["paths"][r.path].contains(Lower(r.method)));
+    REQUIRE(doc["paths"][r.path].contains(Lower(r.method)));
+    // Its summary is the one registered with it.
+    CHECK(doc["paths"][r.path][Lower(r.method)].value("summary", "") == r.summary);
+    CHECK(!r.summary.empty());
   }
   for (const auto& [path, ops] : doc["paths"].items()) {
     for (const auto& [method, op] : ops.items()) {
       INFO(method << " " << path);
       bool registered =
-          std::any_of(adapters::http::Routes().begin(), adapters::http::Routes().end(),
+          std::any_of(routes.begin(), routes.end(),
                       [&](const adapters::http::RouteInfo& r) { return r.path == path && Lower(r.method) == method; });
       CHECK(registered);
       CHECK(op.contains("responses"));
       described++;
     }
   }
-  CHECK(described == adapters::http::Routes().size());
+  CHECK(described == routes.size());
   // Every $ref points at a schema that exists.
   std::vector<const json*> stack = {&doc};
   while (!stack.empty()) {
@@ -143,7 +149,8 @@ TEST_CASE("docs/openapi.json describes every route the server has, and only thos
 
 TEST_CASE("every route in the list is registered on a running server", "[adapters][openapi]") {
   FullServer server;
-  for (const auto& r : adapters::http::Routes()) {
+  testing_helpers::AllRoutes all;
+  for (const auto& r : all.routes()) {
     std::string path = r.path;
     size_t brace = path.find("{id}");
     if (brace != std::string::npos) path.replace(brace, 4, "us-backend-salary");

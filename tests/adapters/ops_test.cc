@@ -21,8 +21,8 @@
 #include "../helpers/server.h"
 #include "adapters/http/observability.h"
 #include "adapters/http/server.h"
-#include "adapters/metrics.h"
-#include "adapters/service.h"
+#include "app/metrics.h"
+#include "app/service.h"
 #include "knowledge/builtin.h"
 #include "knowledge/snapshot.h"
 #include "knowledge/store.h"
@@ -141,7 +141,8 @@ TEST_CASE("a histogram renders cumulative buckets, sum and count", "[adapters][o
 }
 
 TEST_CASE("requests are labelled with their route's pattern, never the raw path", "[adapters][ops]") {
-  using adapters::http::RouteLabel;
+  testing_helpers::AllRoutes all;
+  auto RouteLabel = [&all](const std::string& path) { return all.router().Label(path); };
   CHECK(RouteLabel("/v1/ask") == "/v1/ask");
   CHECK(RouteLabel("/v1/admin/entries/us-backend-salary") == "/v1/admin/entries/{id}");
   CHECK(RouteLabel("/v1/admin/entries/x/history") == "/v1/admin/entries/{id}/history");

@@ -24,7 +24,7 @@
 
 #include "../helpers/redis_server.h"
 #include "../helpers/server.h"
-#include "adapters/rate_limit.h"
+#include "app/rate_limit.h"
 #include "adapters/redis/redis_client.h"
 #include "adapters/redis/shared_state.h"
 #include "adapters/chat/slack/slack.h"

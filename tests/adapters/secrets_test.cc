@@ -3,7 +3,7 @@
 // `careerbot serve` with every secret set (some from files) is taken through
 // every channel, good requests and bad, at the most verbose log level; every
 // line it logs and every response it gives are scanned for them.
-#include "adapters/secrets.h"
+#include "app/secrets.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -89,19 +89,19 @@ TEST_CASE("ReadSecret takes the environment or an owner-only file, and never sho
   ::unsetenv("CB_TEST_SECRET_FILE");
 
   SECTION("unset: not configured") {
-    CHECK(adapters::ReadSecret("CB_TEST_SECRET", &out).ok());
+    CHECK(adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out).ok());
     CHECK(out.empty());
   }
   SECTION("from the environment") {
     ScopedEnv env("CB_TEST_SECRET", value);
-    CHECK(adapters::ReadSecret("CB_TEST_SECRET", &out).ok());
+    CHECK(adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out).ok());
     CHECK(out == value);
   }
   SECTION("from a file only its owner can read, final newline trimmed") {
     for (mode_t mode : {0600, 0400}) {
       WriteSecretFile(dir.File("s"), value + "\n", mode);
       ScopedEnv env("CB_TEST_SECRET_FILE", dir.File("s"));
-      bot::Status s = adapters::ReadSecret("CB_TEST_SECRET", &out);
+      bot::Status s = adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out);
       INFO(s.ToString());
       CHECK(s.ok());
       CHECK(out == value);
@@ -112,7 +112,7 @@ TEST_CASE("ReadSecret takes the environment or an owner-only file, and never sho
     for (mode_t mode : {0644, 0640, 0604, 0602, 0660, 0666}) {
       WriteSecretFile(dir.File("open"), value, mode);
       ScopedEnv env("CB_TEST_SECRET_FILE", dir.File("open"));
-      bot::Status s = adapters::ReadSecret("CB_TEST_SECRET", &out);
+      bot::Status s = adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out);
       INFO(s.ToString());
       CHECK_FALSE(s.ok());
       CHECK(out.empty());
@@ -124,17 +124,17 @@ TEST_CASE("ReadSecret takes the environment or an owner-only file, and never sho
       WriteSecretFile(dir.File("ok"), value, 0600);
       ScopedEnv env("CB_TEST_SECRET", value);
       ScopedEnv file("CB_TEST_SECRET_FILE", dir.File("ok"));
-      bot::Status s = adapters::ReadSecret("CB_TEST_SECRET", &out);
+      bot::Status s = adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out);
       CHECK_FALSE(s.ok());
       CHECK(s.message().find(value) == std::string::npos);
     }
     {
       ScopedEnv file("CB_TEST_SECRET_FILE", dir.File("missing"));
-      CHECK_FALSE(adapters::ReadSecret("CB_TEST_SECRET", &out).ok());
+      CHECK_FALSE(adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out).ok());
     }
     {
       ScopedEnv file("CB_TEST_SECRET_FILE", dir.path());
-      CHECK_FALSE(adapters::ReadSecret("CB_TEST_SECRET", &out).ok());
+      CHECK_FALSE(adapters::ReadSecret(adapters::Environment::FromProcess(), "CB_TEST_SECRET", &out).ok());
     }
   }
 }

@@ -21,10 +21,10 @@
 
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 #include "adapters/chat/mattermost/format.h"
 #include "adapters/chat/slack/format.h"
-#include "adapters/markdown.h"
+#include "adapters/chat/markdown.h"
 #include "adapters/chat/slack/verify.h"
 #include "chat_test_server.h"
 

@@ -31,8 +31,8 @@
 #include "../helpers/server.h"
 #include "adapters/http/guard.h"
 #include "adapters/http/server.h"
-#include "adapters/logging.h"
-#include "adapters/service.h"
+#include "app/logging.h"
+#include "app/service.h"
 
 namespace {
 

@@ -25,7 +25,7 @@
 #include "../helpers/files.h"
 #include "../helpers/server.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "bot/conversation.h"
 #include "knowledge/builtin.h"
 

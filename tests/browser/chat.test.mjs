@@ -307,6 +307,36 @@ async function main() {
     assert(row === `clarified|web|${chosen.entry_id}|${unsure}`, `question_log row: ${row}`);
   });
 
+  await check('typing an option\'s number chooses it as a click does; after another answer it is a question', async () => {
+    let unsure = null;
+    for (const q of UNSURE_QUESTIONS) {
+      const a = await askApi(q);
+      if (a.kind === 'clarify' && Array.isArray(a.options) && a.options.length >= 2) {
+        unsure = q;
+        break;
+      }
+    }
+    assert(unsure, 'none of UNSURE_QUESTIONS gets a clarification with two options any more');
+    const q = await askInPage(unsure);
+    assert(q.data.kind === 'clarify', `kind ${q.data.kind}`);
+    const msg = answers.nth((await answers.count()) - 1);
+    const options = msg.getByRole('group', { name: 'Did you mean' }).getByRole('button');
+    const chosen = q.data.options[0];
+    const typed = await askInPage('1.');
+    assert(typed.request.question === '1.' && typed.request.entry_id === chosen.entry_id,
+      `typing 1. sent ${JSON.stringify(typed.request)}`);
+    assert(typed.data.kind === 'kb' && typed.data.sources[0]?.id === chosen.entry_id,
+      `typing 1. was answered from ${typed.data.sources[0]?.id} (${typed.data.kind})`);
+    for (let i = 0; i < q.data.options.length; i++) {
+      assert(await options.nth(i).isDisabled(), `option ${i + 1} can still be clicked after typing 1.`);
+      assert((await options.nth(i).getAttribute('aria-pressed')) === (i === 0 ? 'true' : 'false'),
+        `option ${i + 1} aria-pressed after typing 1.`);
+    }
+    // The conversation has moved on: "2" is now a question of its own, not option 2.
+    const later = await askInPage('2');
+    assert(later.request.entry_id === undefined, `"2" after an answer sent ${JSON.stringify(later.request)}`);
+  });
+
   await check('markup in a clarification\'s options is shown as text and never runs', async () => {
     const probe = '<img src=x onerror="window.__xss=4"><script>window.__xss=5</script>';
     await page.route('**/v1/ask', (route) => route.fulfill({

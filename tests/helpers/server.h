@@ -13,12 +13,14 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include "adapters/http/router.h"
 #include "adapters/http/server.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "bot/clock.h"
 #include "knowledge/builtin.h"
 #include "knowledge/store.h"
@@ -120,6 +122,33 @@ class TestServer {
   std::unique_ptr<knowledge::Store> store_;
   std::unique_ptr<adapters::Service> service_;
   std::unique_ptr<RunningServer> running_;
+};
+
+// A server with every route registered (the admin API on), configured but
+// neither bound nor running: its router() is the route list and the route
+// labels, as `careerbot serve` with an admin token has them.
+// `admin_token` empty: the admin API off. ServeBytes() serves a request's
+// bytes through the whole server (head check, guard, router) without a socket.
+class AllRoutes {
+ public:
+  static constexpr const char* kAdminToken = "all-routes-test-token-0123456789";
+  explicit AllRoutes(const std::string& admin_token = kAdminToken)
+      : store_(OpenKnowledge(":memory:")),
+        service_(std::make_unique<adapters::Service>(store_.get(), bot::AnswererOptions{})) {
+    adapters::http::HttpOptions options = TestHttpOptions(1);
+    options.admin.token = admin_token;
+    server_ = std::make_unique<adapters::http::HttpServer>(*service_, options);
+    server_->Configure();
+  }
+  ~AllRoutes() { server_.reset(); }  // the server goes before the service and store
+  const adapters::http::Router& router() const { return server_->router(); }
+  const std::vector<adapters::http::RouteInfo>& routes() const { return router().routes(); }
+  std::string ServeBytes(const std::string& bytes) { return server_->ServeBytes(bytes); }
+
+ private:
+  std::unique_ptr<knowledge::Store> store_;
+  std::unique_ptr<adapters::Service> service_;
+  std::unique_ptr<adapters::http::HttpServer> server_;
 };
 
 // A raw TCP connection to 127.0.0.1:`port` (for requests no HTTP client

@@ -19,7 +19,7 @@
 
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "bot/answerer.h"
 #include "knowledge/builtin.h"
 #include "knowledge/entry_json.h"

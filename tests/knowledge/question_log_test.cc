@@ -22,7 +22,7 @@
 #include <catch2/catch.hpp>
 
 #include "../helpers/files.h"
-#include "adapters/service.h"
+#include "app/service.h"
 #include "knowledge/builtin.h"
 #include "knowledge/store.h"
 

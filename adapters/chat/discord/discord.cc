@@ -8,8 +8,8 @@
 #include "adapters/chat/common.h"
 #include "adapters/chat/discord/verify.h"
 #include "adapters/chat/pipeline.h"
-#include "adapters/json_codec.h"
-#include "adapters/markdown.h"
+#include "app/json_codec.h"
+#include "adapters/chat/markdown.h"
 #include "bot/text.h"
 
 namespace adapters::discord {
@@ -51,7 +51,7 @@ const chat::PlatformSpec& DiscordPlatform::Spec() {
   static const chat::PlatformSpec spec = {
       "discord", "Discord", "DISCORD_PUBLIC_KEY", "invalid request signature",
       {{"POST", "/discord/interactions", chat::kDefaultWebhookBodyBytes,
-        "interactions: the ask command, feedback and clarification buttons"}},
+        "Discord interactions: PING, the /ask command, feedback buttons"}},
       {{"DISCORD_PUBLIC_KEY", "verifies /discord/interactions (default: unset, Discord off: 503)", true},
        {"DISCORD_APPLICATION_ID", "for `careerbot discord register` (default: unset)", false},
        {"DISCORD_BOT_TOKEN", "for `careerbot discord register` (default: unset)", true},

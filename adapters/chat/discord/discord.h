@@ -14,8 +14,8 @@
 #include <string>
 
 #include "adapters/chat/platform.h"
-#include "adapters/chat_config.h"
-#include "adapters/service.h"
+#include "app/chat_config.h"
+#include "app/service.h"
 #include "bot/status.h"
 
 namespace adapters::discord {

@@ -2,8 +2,8 @@
 
 #include "adapters/chat/common.h"
 
-#include "adapters/clarify.h"
-#include "adapters/markdown.h"
+#include "adapters/chat/clarify.h"
+#include "adapters/chat/markdown.h"
 #include "bot/text.h"
 
 namespace adapters::discord {

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <string>
 
-#include "adapters/clarify.h"
-#include "adapters/markdown.h"
+#include "adapters/chat/clarify.h"
+#include "adapters/chat/markdown.h"
 #include "bot/text.h"
 
 namespace adapters::mattermost {

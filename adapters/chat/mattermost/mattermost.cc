@@ -12,7 +12,7 @@ namespace adapters::mattermost {
 const chat::PlatformSpec& MattermostPlatform::Spec() {
   static const chat::PlatformSpec spec = {
       "mattermost", "Mattermost", "MATTERMOST_TOKEN", "invalid token",
-      {{"POST", "/mattermost/commands", chat::kDefaultWebhookBodyBytes, "the /ask slash command"}},
+      {{"POST", "/mattermost/commands", chat::kDefaultWebhookBodyBytes, "Mattermost slash command /ask"}},
       {{"MATTERMOST_TOKEN", "the slash command's token (default: unset, Mattermost off: 503)", true},
        {"MATTERMOST_PUBLIC_KEYWORD", "(default public)", false}},
   };

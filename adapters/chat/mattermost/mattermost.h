@@ -5,7 +5,7 @@
 #pragma once
 
 #include "adapters/chat/platform.h"
-#include "adapters/chat_config.h"
+#include "app/chat_config.h"
 
 namespace adapters::mattermost {
 

@@ -4,8 +4,8 @@
 
 #include "adapters/chat/slash_command.h"
 #include "adapters/chat/common.h"
-#include "adapters/clarify.h"
-#include "adapters/markdown.h"
+#include "adapters/chat/clarify.h"
+#include "adapters/chat/markdown.h"
 #include "bot/text.h"
 
 namespace adapters::slack {

@@ -8,7 +8,7 @@
 
 #include "adapters/chat/pipeline.h"
 #include "adapters/chat/common.h"
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 #include "adapters/redis/shared_state.h"
 #include "adapters/chat/slack/format.h"
 #include "adapters/chat/slack/verify.h"
@@ -136,9 +136,10 @@ const json& Member(const json& object, const char* name) {
 const chat::PlatformSpec& SlackPlatform::Spec() {
   static const chat::PlatformSpec spec = {
       "slack", "Slack", "SLACK_SIGNING_SECRET", "invalid request signature",
-      {{"POST", kEventsPath, chat::kDefaultWebhookBodyBytes, "Events API: mentions and direct messages"},
-       {"POST", kCommandsPath, chat::kDefaultWebhookBodyBytes, "the /ask slash command"},
-       {"POST", "/slack/interactions", chat::kDefaultWebhookBodyBytes, "feedback and clarification buttons"}},
+      {{"POST", kEventsPath, chat::kDefaultWebhookBodyBytes, "Slack Events API: url_verification, app_mention, message.im (answered by a worker through "
+       "chat.postMessage)"},
+       {"POST", kCommandsPath, chat::kDefaultWebhookBodyBytes, "Slack slash command /ask"},
+       {"POST", "/slack/interactions", chat::kDefaultWebhookBodyBytes, "Slack button clicks (feedback)"}},
       {{"SLACK_SIGNING_SECRET", "verifies /slack/* requests (default: unset, Slack off: 503)", true},
        {"SLACK_BOT_TOKEN", "answers mentions and DMs via chat.postMessage (default: unset)", true},
        {"SLACK_API_BASE", "(default https://slack.com/api)", false},

@@ -26,8 +26,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/chat/platform.h"
-#include "adapters/chat_config.h"
-#include "adapters/service.h"
+#include "app/chat_config.h"
+#include "app/service.h"
 #include "adapters/chat/slack/format.h"
 #include "bot/clock.h"
 

@@ -133,21 +133,30 @@
   // One button per option of a clarification. A click asks that option's
   // question with its entry_id (the answer is exactly that entry), and the
   // buttons are consumed: disabled, the chosen one marked pressed.
+  // The newest clarification's options by number, for a typed choice.
+  let latestOptions = {};
+
   function optionButtons(options) {
+    latestOptions = {};
     const group = el('div', 'options');
     group.setAttribute('role', 'group');
     group.setAttribute('aria-label', 'Did you mean');
     const buttons = [];
-    for (const o of options) {
+    // Marks the buttons consumed, `chosen` pressed; false if already consumed.
+    function consume(chosen) {
+      if (chosen.dataset.consumed) return false;
+      for (const other of buttons) {
+        other.dataset.consumed = '1';
+        other.disabled = true;
+        other.setAttribute('aria-pressed', other === chosen ? 'true' : 'false');
+      }
+      chosen.classList.add('chosen');
+      group.classList.add('chosen');
+      return true;
+    }
+    options.forEach((o, i) => {
       const b = button('option', o.question, (event) => {
-        if (busy || b.dataset.consumed) return;
-        for (const other of buttons) {
-          other.dataset.consumed = '1';
-          other.disabled = true;
-          other.setAttribute('aria-pressed', other === b ? 'true' : 'false');
-        }
-        b.classList.add('chosen');
-        group.classList.add('chosen');
+        if (busy || !consume(b)) return;
         // From the keyboard (no pointer click), focus goes on to the input
         // rather than being lost with the disabled button.
         if (event.detail === 0) input.focus();
@@ -157,7 +166,10 @@
       b.dataset.entryId = o.entry_id;
       buttons.push(b);
       group.appendChild(b);
-    }
+      // Typing the option's number ("2", "2.") chooses it too: the same
+      // entry is asked, and the buttons show the choice.
+      latestOptions[String(i + 1)] = { entryId: o.entry_id, consume: () => consume(b) };
+    });
     return group;
   }
 
@@ -213,6 +225,9 @@
       msg.appendChild(el('p', 'options-hint', 'Or type its number.'));
       return append(msg);
     }
+    // Any other answer moves the conversation on: a number typed now is a
+    // question of its own, not a choice among older options.
+    latestOptions = {};
     msg.appendChild(el('p', 'text', typeof data.answer === 'string' ? data.answer : ''));
 
     const sources = Array.isArray(data.sources) ? data.sources.filter((s) => s && typeof s === 'object') : [];
@@ -320,6 +335,13 @@
     const text = input.value;
     if (busy || text.trim() === '') return;
     input.value = '';
+    // A typed option number answers the newest clarification, as a click does.
+    const number = text.trim().replace(/[.)]$/, '');
+    const option = /^[1-9]$/.test(number) ? latestOptions[number] : undefined;
+    if (option && option.consume()) {
+      ask(text, { entryId: option.entryId });
+      return;
+    }
     ask(text);
   });
 

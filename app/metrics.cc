@@ -1,4 +1,4 @@
-#include "adapters/metrics.h"
+#include "app/metrics.h"
 
 #include <cmath>
 #include <cstdio>

@@ -22,10 +22,6 @@ namespace adapters {
 // Requests per minute per client when CAREERBOT_RATE_LIMIT is not set.
 constexpr int kDefaultRateLimitPerMinute = 60;
 
-// $CAREERBOT_RATE_LIMIT: requests per minute per client, 0 turns limiting
-// off; unset or empty gives kDefaultRateLimitPerMinute. kInvalidArgument for
-// anything but a whole number from 0 to 1,000,000.
-bot::Status RateLimitFromEnv(int* per_minute);
 
 class RateLimiter;
 

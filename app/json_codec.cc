@@ -1,4 +1,4 @@
-#include "adapters/json_codec.h"
+#include "app/json_codec.h"
 
 #include <cmath>
 #include <ctime>

@@ -1,4 +1,4 @@
-#include "adapters/logging.h"
+#include "app/logging.h"
 
 #include <time.h>
 

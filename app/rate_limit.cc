@@ -1,4 +1,4 @@
-#include "adapters/rate_limit.h"
+#include "app/rate_limit.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,20 +9,6 @@
 #include <vector>
 
 namespace adapters {
-
-bot::Status RateLimitFromEnv(int* per_minute) {
-  *per_minute = kDefaultRateLimitPerMinute;
-  const char* v = std::getenv("CAREERBOT_RATE_LIMIT");
-  if (!v || !*v) return bot::Status::Ok();
-  char* end = nullptr;
-  long n = std::strtol(v, &end, 10);
-  if (*end != '\0' || n < 0 || n > 1000000) {
-    return bot::Status::InvalidArgument(
-        "CAREERBOT_RATE_LIMIT must be a number of requests per minute per client (0 turns limiting off)");
-  }
-  *per_minute = static_cast<int>(n);
-  return bot::Status::Ok();
-}
 
 RateLimiter::RateLimiter(int per_minute, bot::Clock* clock, size_t max_clients)
     : per_minute_(std::max(per_minute, 0)),

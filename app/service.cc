@@ -1,4 +1,4 @@
-#include "adapters/service.h"
+#include "app/service.h"
 
 #include <algorithm>
 #include <chrono>
@@ -57,12 +57,12 @@ Service::Service(knowledge::Store* store, bot::AnswererOptions options, bot::Clo
               nullptr, options, clock, ids) {}
 
 Service::Service(std::shared_ptr<knowledge::StoreHandle> knowledge, std::shared_ptr<knowledge::Store> log_store,
-                 bot::AnswererOptions options, bot::Clock* clock, bot::IdGenerator* ids)
+                 bot::AnswererOptions options, bot::Clock* clock, bot::IdGenerator* ids, int log_retention_days)
     : knowledge_(std::move(knowledge)),
       log_store_(std::move(log_store)),
       clock_(clock),
       answerer_(knowledge_.get(), options, clock, ids),
-      retention_days_(LogRetentionDaysFromEnv()) {
+      retention_days_(log_retention_days) {
   auto pruned = PruneLog();
   if (!pruned.ok()) spdlog::warn("question log: {}", pruned.status().ToString());
   if (knowledge::QuestionLogQueue* queue = LogStore().question_log_queue()) {
@@ -197,18 +197,6 @@ bot::Status Service::WriteSharedFeedback(const std::string& answer_id, bool help
 bool Service::log_writable() {
   knowledge::StoreHandle::Pin pin(*knowledge_);
   return LogStore().writable();
-}
-
-int LogRetentionDaysFromEnv() {
-  const char* v = std::getenv("CAREERBOT_LOG_RETENTION_DAYS");
-  if (!v || !*v) return 90;
-  char* end = nullptr;
-  long days = std::strtol(v, &end, 10);
-  if (*end != '\0' || days < 0 || days > 100000) {
-    spdlog::warn("CAREERBOT_LOG_RETENTION_DAYS='{}' is not a number of days; keeping the question log 90 days", v);
-    return 90;
-  }
-  return static_cast<int>(days);
 }
 
 namespace {

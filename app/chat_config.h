@@ -2,7 +2,7 @@
 // Mattermost): plain values read once from the environment at start-up and
 // handed to the HTTP server. The one part of a platform outside its folder
 // until configuration is built in one place (issue 17): its struct here and
-// its variables in ChatConfigFromEnv. A platform whose secret is empty is "not configured": its
+// its variables read by BuildConfig (app/config.h). A platform whose secret is empty is "not configured": its
 // endpoints answer 503 saying which variable to set. Value types; the secrets
 // in here must never be logged or echoed.
 #pragma once
@@ -43,14 +43,6 @@ struct ChatConfig {
   DiscordConfig discord;
   MattermostConfig mattermost;
 };
-
-// Reads the variables above (unset or empty ones keep their defaults). The
-// secrets (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, DISCORD_PUBLIC_KEY,
-// DISCORD_BOT_TOKEN, MATTERMOST_TOKEN) may also come from a file named by
-// NAME_FILE that only its owner can read (adapters/secrets.h); a file that
-// cannot be used sets *status (when given) to kInvalidArgument and leaves
-// that platform off.
-ChatConfig ChatConfigFromEnv(bot::Status* status = nullptr);
 
 // "http, slack, discord": the adapters a server with `config` turns on (the
 // registered platforms whose secret is set, adapters/chat/registry.h).

@@ -1,41 +1,8 @@
-#include "adapters/chat_config.h"
-
-#include <cstdlib>
+#include "app/chat_config.h"
 
 #include "adapters/chat/registry.h"
-#include "adapters/secrets.h"
 
 namespace adapters {
-namespace {
-
-void ReadEnv(const char* name, std::string* out) {
-  const char* v = std::getenv(name);
-  if (v && *v) *out = v;
-}
-
-}  // namespace
-
-ChatConfig ChatConfigFromEnv(bot::Status* status) {
-  ChatConfig c;
-  // Secrets: $NAME, or the owner-only file $NAME_FILE (adapters/secrets.h).
-  auto secret = [status](const char* name, std::string* out) {
-    bot::Status s = ReadSecret(name, out);
-    if (!s.ok() && status && status->ok()) *status = s;
-  };
-  secret("SLACK_SIGNING_SECRET", &c.slack.signing_secret);
-  secret("SLACK_BOT_TOKEN", &c.slack.bot_token);
-  ReadEnv("SLACK_API_BASE", &c.slack.api_base);
-  secret("DISCORD_PUBLIC_KEY", &c.discord.public_key);
-  ReadEnv("DISCORD_APPLICATION_ID", &c.discord.application_id);
-  secret("DISCORD_BOT_TOKEN", &c.discord.bot_token);
-  ReadEnv("DISCORD_API_BASE", &c.discord.api_base);
-  secret("MATTERMOST_TOKEN", &c.mattermost.token);
-  // The word that makes `/ask WORD question` answer in the channel for all to see.
-  ReadEnv("SLACK_PUBLIC_KEYWORD", &c.slack.public_keyword);
-  ReadEnv("MATTERMOST_PUBLIC_KEYWORD", &c.mattermost.public_keyword);
-  return c;
-}
-
 std::string EnabledAdapters(const ChatConfig& config) {
   std::string out = "http";
   for (const chat::Registration& platform : chat::Registry()) {

@@ -1,4 +1,4 @@
-#include "adapters/secrets.h"
+#include "app/secrets.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -6,20 +6,19 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 #include "bot/text.h"
 
 namespace adapters {
 
-bot::Status ReadSecret(const std::string& name, std::string* out) {
+bot::Status ReadSecret(const Environment& env, const std::string& name, std::string* out) {
   out->clear();
-  const char* value = std::getenv(name.c_str());
+  const std::string value = env.Get(name);
   const std::string file_var = name + "_FILE";
-  const char* file = std::getenv(file_var.c_str());
-  bool has_value = value && *value;
-  bool has_file = file && *file;
+  const std::string file = env.Get(file_var);
+  bool has_value = !value.empty();
+  bool has_file = !file.empty();
   if (has_value && has_file) {
     return bot::Status::InvalidArgument(name + " and " + file_var + " are both set: set one of them");
   }

@@ -15,7 +15,7 @@
 #include "bot/answerer.h"
 #include "bot/clock.h"
 #include "bot/status.h"
-#include "adapters/metrics.h"
+#include "app/metrics.h"
 #include "knowledge/store.h"
 #include "knowledge/store_handle.h"
 
@@ -54,6 +54,9 @@ class SharedLog {
   virtual bot::Result<bool> AnswerKnown(const std::string& answer_id) = 0;
 };
 
+// Days the question log keeps a line unless configured otherwise.
+constexpr int kDefaultLogRetentionDays = 90;
+
 class Service {
  public:
   // Answers from `store` (not owned; it must outlive the Service).
@@ -61,10 +64,11 @@ class Service {
           bot::IdGenerator* ids = bot::IdGenerator::Random());
   // Answers from whatever `knowledge` serves (it may be reloaded meanwhile).
   // The question log and feedback go to `log_store` when given, else into
-  // the knowledge base served (a read-only snapshot keeps none).
+  // the knowledge base served (a read-only snapshot keeps none), pruned of
+  // lines older than `log_retention_days` at once (0 keeps them forever).
   Service(std::shared_ptr<knowledge::StoreHandle> knowledge, std::shared_ptr<knowledge::Store> log_store,
           bot::AnswererOptions options = {}, bot::Clock* clock = bot::Clock::Real(),
-          bot::IdGenerator* ids = bot::IdGenerator::Random());
+          bot::IdGenerator* ids = bot::IdGenerator::Random(), int log_retention_days = kDefaultLogRetentionDays);
 
   // Answers and logs the question (channel from question.channel).
   bot::Result<bot::Answer> Ask(const bot::Question& question);
@@ -93,7 +97,8 @@ class Service {
 
   // The question log keeps a line this many days, then it is deleted: when
   // the service is made, then once a day as questions come in. 0 keeps lines
-  // forever. Default: $CAREERBOT_LOG_RETENTION_DAYS, else 90.
+  // forever. Default: the constructor's, 90 unless configured
+  // (CAREERBOT_LOG_RETENTION_DAYS, app/config.h).
   void set_log_retention_days(int days) { retention_days_ = days; }
   int log_retention_days() const { return retention_days_; }
   // Deletes the log lines older than the retention now; returns how many.
@@ -141,8 +146,6 @@ class Service {
   std::atomic<uint64_t> shared_feedback_refused_{0};
 };
 
-// $CAREERBOT_LOG_RETENTION_DAYS as a number of days (0 or more), else 90.
-int LogRetentionDaysFromEnv();
 
 // `text` with whatever looks like a credential replaced by "[redacted]":
 // chat-platform and cloud tokens (xoxb-..., ghp_..., sk-..., AKIA..., JWTs),

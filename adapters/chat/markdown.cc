@@ -1,4 +1,4 @@
-#include "adapters/markdown.h"
+#include "adapters/chat/markdown.h"
 
 #include <cctype>
 
