@@ -456,6 +456,28 @@ struct Ranking {
   std::vector<Ranked> ranked;  // best first
 };
 
+// The question's salient concepts: its `count` heaviest own topic terms
+// (weak words, filler and words carried over from an earlier turn never),
+// heaviest first, ties by term. The domain's own words ("backend",
+// "developer") never are: nearly every entry is about them. A word the
+// knowledge base lacks is salient only in a question that does not name the
+// domain: there it is most likely the subject ("plumber"), in one that does
+// most likely a paraphrase.
+std::vector<size_t> SalientConcepts(const std::vector<Concept>& concepts, size_t count, bool anchored,
+                                    const std::unordered_set<std::string>& domain) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < concepts.size(); i++) {
+    const Concept& c = concepts[i];
+    if (!c.weak && !c.context && (c.doc_freq > 0 || !anchored) && !domain.count(c.term)) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) {
+    if (concepts[a].weight != concepts[b].weight) return concepts[a].weight > concepts[b].weight;
+    return concepts[a].term < concepts[b].term;
+  });
+  if (out.size() > count) out.resize(count);
+  return out;
+}
+
 // The share of the question's words that are neither English nor known to
 // the knowledge base, or of its bytes outside ASCII when that is larger: how
 // much the question looks written in another language.
@@ -565,6 +587,13 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   const auto& domain = lexicon.normalizer.synonyms().domain_terms();
   const bool anchored =
       std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
+  const std::vector<size_t> salient = SalientConcepts(concepts, kSalientTerms, anchored, domain);
+  double salient_weight = 0;
+  for (size_t i : salient) salient_weight += concepts[i].weight;
+  // Each hit's rank by BM25F alone.
+  std::vector<double> bm25s;
+  for (const Hit& h : r.hits) bm25s.push_back(h.bm25);
+  std::sort(bm25s.begin(), bm25s.end(), std::greater<double>());
   for (const Hit& h : r.hits) {
     Ranked rk;
     rk.hit = &h;
@@ -596,6 +625,19 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
       }
     }
     rk.coverage = topic_weight > 0 ? covered / topic_weight : 0;
+    // How much of the question's salient terms the entry holds: in its
+    // phrasings, title or tags, in its title, anywhere.
+    double salient_head = 0, salient_any = 0, salient_title = 0;
+    for (size_t i : salient) {
+      const double w = concepts[i].weight;
+      if (concepts[i].doc_freq > 0 && Has(doc->head_set, hashes[i])) {
+        salient_head += w;
+        salient_any += w;
+        if (Has(doc->title_set, hashes[i])) salient_title += w;
+      } else if (concepts[i].doc_freq > 0 && Has(doc->body_set, hashes[i])) {
+        salient_any += w;
+      }
+    }
     // Similarity to the closest curated phrasing (or the title): a weighted
     // Dice coefficient, so extra words on either side lower it.
     // The phrasing's own terms count at half their rarity when the question
@@ -662,6 +704,12 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
     f[kOccupation] = occupation ? 1 : 0;
     f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
     f[kFillerShare] = own_count ? static_cast<double>(filler_count) / own_count : 0;
+    f[kSalientHead] = salient_weight > 0 ? salient_head / salient_weight : 0;
+    f[kSalientAny] = salient_weight > 0 ? salient_any / salient_weight : 0;
+    f[kSalientTitle] = salient_weight > 0 ? salient_title / salient_weight : 0;
+    f[kBm25Rank] = 1.0 / (1.0 + static_cast<double>(std::lower_bound(bm25s.begin(), bm25s.end(), h.bm25,
+                                                                     std::greater<double>()) -
+                                                    bm25s.begin()));
     r.ranked.push_back(rk);
   }
   // How each candidate stands against the others (by the hand-set score).
@@ -673,20 +721,27 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   });
   for (size_t pos = 0; pos < order.size(); pos++) {
     Ranked& rk = r.ranked[order[pos]];
-    double best_other_score = 0, best_other_coverage = 0;
+    double best_other_score = 0, best_other_coverage = 0, best_other_sim = 0;
     for (size_t j = 0; j < r.ranked.size(); j++) {
       if (j == order[pos]) continue;
       best_other_score = std::max(best_other_score, r.ranked[j].hand_score);
       best_other_coverage = std::max(best_other_coverage, r.ranked[j].coverage);
+      best_other_sim = std::max(best_other_sim, r.ranked[j].question_sim);
     }
     rk.features[kScoreMargin] = rk.hand_score - best_other_score;
     rk.features[kCoverageMargin] = rk.coverage - best_other_coverage;
+    rk.features[kSimMargin] = rk.question_sim - best_other_sim;
     rk.features[kHandRank] = 1.0 / (1.0 + static_cast<double>(pos));
-    if (model) {
-      // The learned ranking: one model's probability that this candidate is
-      // right orders the candidates; the other's, that answering with it is
-      // right, is the confidence.
-      rk.score = model->Score(rk.features);
+  }
+  if (model) {
+    // The learned ranking: one model's probability that a candidate is
+    // right orders the candidates; the other's, that answering with it is
+    // right (knowing how far the rank model puts it ahead), is the confidence.
+    std::vector<Features*> xs;
+    for (Ranked& rk : r.ranked) xs.push_back(&rk.features);
+    model->AddRankOutputs(xs);
+    for (Ranked& rk : r.ranked) {
+      rk.score = rk.features[kRankScore];
       rk.confidence = model->Confidence(rk.features);
     }
   }

@@ -22,7 +22,8 @@ const char* const kNames[kFeatureCount] = {
     "raw_coverage",    "unknown_share",    "max_uncovered",  "term_count",       "unknown_count",
     "anchored",        "all_weak",         "corrected_share", "score_margin",    "coverage_margin",
     "hand_rank",       "non_english",      "coverage_x_sim",  "unknown_rarity",   "lexicon_unknown",
-    "occupation",      "expanded_share",   "filler_share",
+    "occupation",      "expanded_share",   "filler_share",   "salient_head",     "salient_any",
+    "salient_title",   "bm25_rank",        "sim_margin",     "rank_score",       "rank_margin",
 };
 
 double Sigmoid(double z) {
@@ -77,6 +78,27 @@ double Linear::Probability(const Features& x) const {
   return Sigmoid(z);
 }
 
+double Model::Score(const Features& x) const {
+  if (hand_order) return x[kHandScore];
+  Features y = x;
+  y[kRankScore] = 0;
+  y[kRankMargin] = 0;
+  return rank.Probability(y);
+}
+
+void Model::AddRankOutputs(const std::vector<Features*>& candidates) const {
+  std::vector<double> scores;
+  for (const Features* x : candidates) scores.push_back(Score(*x));
+  for (size_t i = 0; i < candidates.size(); i++) {
+    double best_other = 0;
+    for (size_t j = 0; j < candidates.size(); j++) {
+      if (j != i) best_other = std::max(best_other, scores[j]);
+    }
+    (*candidates[i])[kRankScore] = scores[i];
+    (*candidates[i])[kRankMargin] = scores[i] - best_other;
+  }
+}
+
 std::string Model::Serialize() const {
   std::ostringstream out;
   out << "# careerbot ranker model: two logistic regressions over standardized features.\n"
@@ -86,6 +108,7 @@ std::string Model::Serialize() const {
   out << "careerbot-ranker 2\n";
   std::snprintf(line, sizeof line, "threshold %.6f\n", threshold);
   out << line;
+  out << "order " << (hand_order ? "hand" : "learned") << "\n";
   for (const auto& [name, m] : {std::pair<const char*, const Linear*>{"rank", &rank}, {"confidence", &confidence}}) {
     std::snprintf(line, sizeof line, "%s bias %.9g\n", name, m->bias);
     out << line;
@@ -128,6 +151,8 @@ Result<Model> Model::Parse(const std::string& text) {
     } else if (w[0] == "threshold" && w.size() == 2) {
       if (!ParseNumber(w[1], &m.threshold) || m.threshold < 0 || m.threshold > 1) return bad("bad threshold");
       has_threshold = true;
+    } else if (w[0] == "order" && w.size() == 2 && (w[1] == "hand" || w[1] == "learned")) {
+      m.hand_order = w[1] == "hand";
     } else if ((w[0] == "rank" || w[0] == "confidence") && (w.size() == 3 || w.size() == 5)) {
       const int which = w[0] == "rank" ? 0 : 1;
       Linear& lin = which == 0 ? m.rank : m.confidence;

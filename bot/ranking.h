@@ -63,6 +63,9 @@ constexpr double kExpansionMinShare = 0.66;
 // is filler where it frames the question ("the field of", "at the time of",
 // "at this point"), as is a word WordNet knows only as an adverb.
 constexpr long kFillerCount = 100;
+// A question's salient terms: its this many heaviest topic words (features
+// kSalientHead and the like).
+constexpr size_t kSalientTerms = 2;
 
 // ---- Features ----
 enum Feature : size_t {
@@ -94,6 +97,17 @@ enum Feature : size_t {
   kOccupation,         // 1 when an unknown word names a person or occupation ("firefighter")
   kExpandedShare,      // share of topic weight the entry holds through words read by word knowledge
   kFillerShare,        // share of the question's words that are common English filler the knowledge base lacks
+  // What a long, wordy question is about is mostly its rarest topic words
+  // ("DSA" and "job" in "how much DSA do I need to get a job as a web
+  // developer"): whether the entry is about them.
+  kSalientHead,        // share of the question's salient terms (its rarest topic words) in title, phrasings or tags
+  kSalientAny,         // ... anywhere in the entry
+  kSalientTitle,       // ... in the title
+  kBm25Rank,           // 1 / (1 + rank by BM25F)
+  kSimMargin,          // phrasing similarity minus the best other candidate's
+  // The rank model's view, for the confidence model only (0 while ranking):
+  kRankScore,          // the rank model's probability for this candidate
+  kRankMargin,         // ... minus the best other candidate's
   kFeatureCount
 };
 using Features = std::array<double, kFeatureCount>;
@@ -117,10 +131,19 @@ class Model {
   static Result<Model> Parse(const std::string& text);
   std::string Serialize() const;
 
-  double Score(const Features& x) const { return rank.Probability(x); }
+  // The rank model's score; kRankScore and kRankMargin are read as 0.
+  double Score(const Features& x) const;
+  // The confidence model's probability; x must have kRankScore and
+  // kRankMargin filled (AddRankOutputs).
   double Confidence(const Features& x) const { return confidence.Probability(x); }
+  // Scores every candidate with the rank model and fills their kRankScore and
+  // kRankMargin, for Confidence.
+  void AddRankOutputs(const std::vector<Features*>& candidates) const;
 
   double threshold = 0.5;  // answer at or above this confidence
+  // When set, the candidates keep the hand-set order (kHandScore is the rank
+  // score) and only the confidence is learned.
+  bool hand_order = false;
   Linear rank, confidence;
   std::vector<std::string> notes;  // "# ..." lines kept in the file (training figures)
 };

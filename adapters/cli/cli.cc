@@ -725,6 +725,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"l2", true, "L2 penalty on the weights (default 1)"},
       {"threshold", true, "answer at or above this probability (default 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
+      {"order", true, "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is learned"},
       kHelpFlag};
   Args args;
   const int parse_status =
@@ -736,6 +737,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
                    "careerbot after writing knowledge/ranker.model to ship it.\n\n",
                    &args);
   if (parse_status >= 0) return parse_status;
+  const std::string order = args.Get("order", "learned");
   long folds = 5;
   double l2 = 1.0, threshold = 0.5;
   if (args.Has("folds") && (!ParseNumber(args.Get("folds"), &folds) || folds < 2 || folds > 20)) {
@@ -748,6 +750,10 @@ int KbTrain(int argc, char** argv, const Environment& env) {
   }
   if (args.Has("threshold") && (!ParseNumber(args.Get("threshold"), &threshold) || threshold < 0 || threshold > 1)) {
     std::fprintf(stderr, "careerbot kb train: --threshold needs a number in [0, 1]\n");
+    return 2;
+  }
+  if (order != "learned" && order != "hand") {
+    std::fprintf(stderr, "careerbot kb train: --order must be 'learned' or 'hand'\n");
     return 2;
   }
   std::string path = args.Get("questions", "knowledge/train/questions.jsonl");
@@ -782,7 +788,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
     items.push_back({&q, std::move(*candidates)});
   }
   TrainReport report;
-  bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report);
+  bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report, order == "hand");
   std::printf("%s", report.text.c_str());
   std::printf("fitted on %zu questions (%zu candidate examples)\n", report.questions, report.examples);
   if (args.Has("out")) {

@@ -249,10 +249,26 @@ const bot::Candidate* Top(const bot::ranking::Model& model, const TrainItem& ite
   return best;
 }
 
+// The features of `top` with the rank model's outputs filled in (its score
+// and its lead over the other candidates), as the confidence model reads them.
+bot::ranking::Features WithRankOutputs(const bot::ranking::Model& model, const TrainItem& item,
+                                       const bot::Candidate& top) {
+  std::vector<bot::ranking::Features> xs;
+  size_t at = 0;
+  for (const bot::Candidate& c : item.candidates) {
+    if (&c == &top) at = xs.size();
+    xs.push_back(c.features);
+  }
+  std::vector<bot::ranking::Features*> ptrs;
+  for (auto& x : xs) ptrs.push_back(&x);
+  model.AddRankOutputs(ptrs);
+  return xs[at];
+}
+
 // Fits both parts of the model on the items `use` accepts: the ranking on
 // every candidate, then the confidence on the candidates it ranks first.
 template <typename Use>
-bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2, size_t* examples) {
+bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2, bool hand_order, size_t* examples) {
   bot::ranking::Model model;
   std::vector<bot::ranking::Example> train;
   for (const TrainItem& item : items) {
@@ -260,13 +276,14 @@ bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2,
   }
   if (examples) *examples = train.size();
   model.rank = bot::ranking::Train(train, l2);
+  model.hand_order = hand_order;
   std::vector<bot::ranking::Example> tops;
   for (const TrainItem& item : items) {
     if (!use(item)) continue;
     const bot::Candidate* top = Top(model, item);
     if (!top) continue;
     bot::ranking::Example e;
-    e.x = top->features;
+    e.x = WithRankOutputs(model, item, *top);
     e.label = TopIsRight(item, top->entry_id, top->no_answer);
     tops.push_back(e);
   }
@@ -277,12 +294,12 @@ bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2,
 }  // namespace
 
 bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, double l2, double threshold,
-                                TrainReport* report) {
+                                TrainReport* report, bool hand_order) {
   const double kHandThreshold = bot::AnswererOptions{}.threshold;
   std::vector<Prediction> learned, hand;
   for (int f = 0; f < folds; f++) {
     auto in_fold = [&](const TrainItem& item) { return static_cast<int>(Fnv(item.q->group) % folds) == f; };
-    bot::ranking::Model model = Fit(items, [&](const TrainItem& item) { return !in_fold(item); }, l2, nullptr);
+    bot::ranking::Model model = Fit(items, [&](const TrainItem& item) { return !in_fold(item); }, l2, hand_order, nullptr);
     for (const TrainItem& item : items) {
       if (!in_fold(item)) continue;
       Prediction pl, ph;
@@ -290,7 +307,7 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
       if (const bot::Candidate* top = Top(model, item)) {
         pl.top = top->entry_id;
         pl.top_no_answer = top->no_answer;
-        pl.p = model.Confidence(top->features);
+        pl.p = model.Confidence(WithRankOutputs(model, item, *top));
       }
       double best_hand = -1;
       for (const bot::Candidate& c : item.candidates) {
@@ -332,7 +349,7 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
                   l.decline_rate());
     text << line;
   }
-  bot::ranking::Model model = Fit(items, [](const TrainItem&) { return true; }, l2, &r.examples);
+  bot::ranking::Model model = Fit(items, [](const TrainItem&) { return true; }, l2, hand_order, &r.examples);
   model.threshold = threshold;
   r.text = text.str();
   return model;

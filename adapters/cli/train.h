@@ -67,7 +67,9 @@ struct TrainReport {
 };
 
 // Cross-validates, then fits the model on everything. `l2` is the penalty.
+// With `hand_order`, the candidates keep the hand-set order and only the
+// confidence is learned.
 bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, double l2, double threshold,
-                                TrainReport* report);
+                                TrainReport* report, bool hand_order = false);
 
 }  // namespace adapters::cli

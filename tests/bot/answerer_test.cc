@@ -818,3 +818,36 @@ TEST_CASE("a two-part question answers both parts, each with its source", "[bot]
     CHECK(a.sources.size() <= 1);
   }
 }
+
+// ---- Long, wordy questions: the features of their salient words ----
+
+TEST_CASE("a long wordy question's salient words are its rarest topic words", "[bot][answerer][salient]") {
+  Fixture f;
+  // Its topic words the knowledge knows: golang, go, learn and backend (a
+  // domain word, never salient); the rest it lacks (uncle, insists, trendy,
+  // school, ...), which in a question naming the domain are never salient.
+  const std::string q =
+      "My uncle insists Go is trendy now, so for backend should I learn Golang or stick with what my school "
+      "teaches?";
+  auto c = f.answerer.Candidates(q);
+  REQUIRE(c.ok());
+  REQUIRE(!c->empty());
+  REQUIRE((*c)[0].entry_id == "golang");
+  // The Go entry is about both salient words (golang, go), the others about
+  // fewer of them.
+  CHECK((*c)[0].features[bot::ranking::kSalientHead] == Approx(1.0));
+  CHECK((*c)[0].features[bot::ranking::kSalientAny] == Approx(1.0));
+  CHECK((*c)[0].features[bot::ranking::kSalientTitle] > 0);
+  for (size_t i = 0; i < c->size(); i++) {
+    if (i > 0) CHECK((*c)[i].features[bot::ranking::kSalientHead] < 1.0);
+    CHECK((*c)[i].features[bot::ranking::kBm25Rank] > 0);
+    CHECK((*c)[i].features[bot::ranking::kBm25Rank] <= 1.0);
+    // The rank model's slots are left for it to fill.
+    CHECK((*c)[i].features[bot::ranking::kRankScore] == 0);
+  }
+  // Without the domain word, an unknown word is the subject and salient:
+  // nothing holds "plumbers", so no entry holds all salient words.
+  auto plumber = f.answerer.Candidates("How much do plumbers earn compared with electricians in Texas?");
+  REQUIRE(plumber.ok());
+  for (const auto& cand : *plumber) CHECK(cand.features[bot::ranking::kSalientHead] < 1.0);
+}

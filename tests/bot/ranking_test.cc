@@ -92,3 +92,61 @@ TEST_CASE("training learns which feature tells right from wrong, deterministical
   auto flat = bot::ranking::Train(examples, 1e6);
   CHECK(std::abs(flat.weight[bot::ranking::kCoverage]) < 0.01);
 }
+
+TEST_CASE("a model that keeps the hand-set order scores by the hand-set score and survives writing",
+          "[bot][ranking]") {
+  Model m;
+  m.rank = Toy(0.5, 2.0);
+  m.confidence = Toy(-0.5, 1.0);
+  Features x{};
+  x[bot::ranking::kHandScore] = 0.375;
+  x[0] = 0.9;
+  CHECK(m.Score(x) != Approx(0.375));
+  m.hand_order = true;
+  CHECK(m.Score(x) == Approx(0.375));
+  auto back = Model::Parse(m.Serialize());
+  REQUIRE(back.ok());
+  CHECK(back->hand_order);
+  CHECK(back->Score(x) == Approx(0.375));
+  m.hand_order = false;
+  auto learned = Model::Parse(m.Serialize());
+  REQUIRE(learned.ok());
+  CHECK_FALSE(learned->hand_order);
+  // An unknown order is refused.
+  std::string text = m.Serialize();
+  size_t at = text.find("order learned");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 13, "order random");
+  CHECK_FALSE(Model::Parse(text).ok());
+}
+
+TEST_CASE("the confidence model reads the rank model's score and lead and the rank model does not",
+          "[bot][ranking]") {
+  Model m;
+  m.rank = Toy(0.0, 3.0);  // feature 0 orders
+  m.confidence = Toy(0.0, 0.0);
+  Features a{}, b{}, c{};
+  a[0] = 0.9;
+  b[0] = 0.5;
+  c[0] = 0.1;
+  // The rank model ignores the slots it fills itself.
+  Features a2 = a;
+  a2[bot::ranking::kRankScore] = 0.77;
+  a2[bot::ranking::kRankMargin] = -0.5;
+  CHECK(m.Score(a2) == Approx(m.Score(a)));
+  m.AddRankOutputs({&a, &b, &c});
+  CHECK(a[bot::ranking::kRankScore] == Approx(m.Score(a)));
+  CHECK(a[bot::ranking::kRankMargin] == Approx(m.Score(a) - m.Score(b)));
+  CHECK(a[bot::ranking::kRankMargin] > 0);
+  CHECK(b[bot::ranking::kRankMargin] == Approx(m.Score(b) - m.Score(a)));
+  CHECK(c[bot::ranking::kRankMargin] < b[bot::ranking::kRankMargin]);
+  // A confidence model that weighs the lead is surer of a clear winner.
+  m.confidence.weight.fill(0.0);
+  m.confidence.weight[bot::ranking::kRankMargin] = 5.0;
+  CHECK(m.Confidence(a) > m.Confidence(b));
+  // A single candidate leads by its whole score.
+  Features only{};
+  only[0] = 0.5;
+  m.AddRankOutputs({&only});
+  CHECK(only[bot::ranking::kRankMargin] == Approx(m.Score(only)));
+}
