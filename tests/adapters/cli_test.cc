@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "../helpers/cli.h"
 #include "../helpers/files.h"
 #include "bot/entry.h"
 
@@ -19,39 +20,9 @@ namespace {
 using nlohmann::json;
 using testing_helpers::TempDir;
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-// Runs careerbot with `args` (already quoted where needed) in `dir`. The
-// environment points the default knowledge base into `dir` too, so nothing
-// outside it is ever touched.
-Run Careerbot(const TempDir& dir, const std::string& args) {
-  const std::string out = dir.File("stdout.txt"), err = dir.File("stderr.txt");
-  std::string cmd = "cd " + Quote(dir.path()) + " && env CAREERBOT_DB=" + Quote(dir.File("default.db")) +
-                    " HOME=" + Quote(dir.path()) + " XDG_DATA_HOME=" + Quote(dir.File("xdg")) + " " +
-                    Quote(CAREERBOT_BINARY) + " " + args + " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
-  Run r;
-  int status = std::system(cmd.c_str());
-  r.exit_code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  testing_helpers::ReadWholeFile(out, &r.out);
-  testing_helpers::ReadWholeFile(err, &r.err);
-  return r;
-}
+using testing_helpers::Quote;
+using testing_helpers::Run;
+using testing_helpers::Careerbot;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "../helpers/cli.h"
 #include "../helpers/files.h"
 #include "knowledge/stats.h"
 #include "knowledge/store.h"
@@ -21,30 +22,9 @@ namespace {
 using nlohmann::json;
 using testing_helpers::TempDir;
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-Run Careerbot(const TempDir& dir, const std::string& args, const std::string& env = "") {
-  const std::string out = dir.File("stdout.txt"), err = dir.File("stderr.txt");
-  std::string cmd = "cd " + Quote(dir.path()) + " && env CAREERBOT_DB=" + Quote(dir.File("default.db")) +
-                    " HOME=" + Quote(dir.path()) + " XDG_DATA_HOME=" + Quote(dir.File("xdg")) + " " + env + " " +
-                    Quote(CAREERBOT_BINARY) + " " + args + " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
-  Run r;
-  int status = std::system(cmd.c_str());
-  r.exit_code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  testing_helpers::ReadWholeFile(out, &r.out);
-  testing_helpers::ReadWholeFile(err, &r.err);
-  return r;
-}
+using testing_helpers::Quote;
+using testing_helpers::Run;
+using testing_helpers::Careerbot;
 
 int serial = 0;
 knowledge::LoggedQuestion Line(int64_t at, const std::string& kind, bool answered, const std::string& channel,

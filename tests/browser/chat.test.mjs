@@ -57,6 +57,15 @@ function askApi(question, conversationId) {
   return ask(server, question, conversationId);
 }
 
+// The first of UNSURE_QUESTIONS that still gets a clarification with two or more options.
+async function findUnsure() {
+  for (const q of UNSURE_QUESTIONS) {
+    const a = await askApi(q);
+    if (a.kind === 'clarify' && Array.isArray(a.options) && a.options.length >= 2) return q;
+  }
+  assert(false, 'none of UNSURE_QUESTIONS gets a clarification with two options any more');
+}
+
 async function main() {
   const probe = path.join(tmp, 'probe.md');
   fs.writeFileSync(probe, PROBE_MD);
@@ -235,15 +244,7 @@ async function main() {
   });
 
   await check('a clarification shows its line and one button per option; choosing one answers that entry', async () => {
-    let unsure = null;
-    for (const q of UNSURE_QUESTIONS) {
-      const a = await askApi(q);
-      if (a.kind === 'clarify' && Array.isArray(a.options) && a.options.length >= 2) {
-        unsure = q;
-        break;
-      }
-    }
-    assert(unsure, 'none of UNSURE_QUESTIONS gets a clarification with two options any more');
+    const unsure = await findUnsure();
     const q = await askInPage(unsure);
     assert(q.request.conversation_id === conversationId, 'the question lost the conversation_id');
     assert(q.data.kind === 'clarify' && q.data.options.length >= 2, `kind ${q.data.kind} in the conversation`);
@@ -308,15 +309,7 @@ async function main() {
   });
 
   await check('typing an option\'s number chooses it as a click does; after another answer it is a question', async () => {
-    let unsure = null;
-    for (const q of UNSURE_QUESTIONS) {
-      const a = await askApi(q);
-      if (a.kind === 'clarify' && Array.isArray(a.options) && a.options.length >= 2) {
-        unsure = q;
-        break;
-      }
-    }
-    assert(unsure, 'none of UNSURE_QUESTIONS gets a clarification with two options any more');
+    const unsure = await findUnsure();
     const q = await askInPage(unsure);
     assert(q.data.kind === 'clarify', `kind ${q.data.kind}`);
     const msg = answers.nth((await answers.count()) - 1);
