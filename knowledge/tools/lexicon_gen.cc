@@ -164,25 +164,33 @@ bool IsPhrase(const std::string& p) {
   return true;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: lexicon_gen OUT WORDNET_DIR FOLDOC_DICT_DZ\n");
-    return 2;
-  }
-  const std::string out_path = argv[1], wn = std::string(argv[2]) + "/", foldoc = argv[3];
-  std::map<std::string, Word> words;
-  const char pos_names[4][5] = {"noun", "verb", "adj", "adv"};
-  const char pos_chars[4] = {'n', 'v', 'a', 'r'};
+const char kPosNames[4][5] = {"noun", "verb", "adj", "adv"};
+const char kPosChars[4] = {'n', 'v', 'a', 'r'};
 
+// What the table is built from, read from WordNet's files.
+struct WordNet {
   // Synsets, by part of speech and offset.
   std::map<char, std::unordered_map<long, Synset>> synsets;
+  // Sense lists per lemma and part of speech.
+  std::map<std::string, std::map<char, std::vector<long>>> senses;
+  // Everything under person.n.01 (its first noun sense), by hyponym links.
+  std::unordered_set<long> persons;
+  // Tag counts per sense (cntlist.rev: "lemma%ss_type:... sense_number tag_cnt"):
+  // how often each sense of a lemma was seen in WordNet's semantic concordance.
+  std::map<std::string, std::map<char, std::map<int, long>>> sense_counts;
+};
+
+// data.*: every synset's words, hyponyms and derivation links.
+bool ReadSynsets(const std::string& wn, WordNet* net) {
+  auto& synsets = net->synsets;
+  const auto& pos_names = kPosNames;
+  const auto& pos_chars = kPosChars;
   for (int p = 0; p < 4; p++) {
     std::string text;
     if (!ReadFile(wn + "data." + pos_names[p], &text)) {
       std::fprintf(stderr, "lexicon_gen: cannot read %sdata.%s\n", wn.c_str(), pos_names[p]);
-      return 1;
+      return false;
     }
     for (const std::string& line : Lines(text)) {
       if (line.empty() || line[0] == ' ') continue;  // licence header
@@ -212,15 +220,21 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Everything under person.n.01 (its first noun sense), by hyponym links.
-  std::unordered_set<long> persons;
-  // Sense lists per lemma and part of speech.
-  std::map<std::string, std::map<char, std::vector<long>>> senses;
+  return true;
+}
+
+// index.*: each lemma's senses; then the persons, by hyponym closure.
+bool ReadSenses(const std::string& wn, WordNet* net) {
+  auto& synsets = net->synsets;
+  auto& senses = net->senses;
+  auto& persons = net->persons;
+  const auto& pos_names = kPosNames;
+  const auto& pos_chars = kPosChars;
   for (int p = 0; p < 4; p++) {
     std::string text;
     if (!ReadFile(wn + "index." + pos_names[p], &text)) {
       std::fprintf(stderr, "lexicon_gen: cannot read %sindex.%s\n", wn.c_str(), pos_names[p]);
-      return 1;
+      return false;
     }
     for (const std::string& line : Lines(text)) {
       if (line.empty() || line[0] == ' ') continue;
@@ -250,14 +264,17 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Tag counts per sense (cntlist.rev: "lemma%ss_type:... sense_number tag_cnt"):
-  // how often each sense of a lemma was seen in WordNet's semantic concordance.
-  std::map<std::string, std::map<char, std::map<int, long>>> sense_counts;
+  return true;
+}
+
+// cntlist.rev: tag counts per sense.
+bool ReadSenseCounts(const std::string& wn, WordNet* net) {
+  auto& sense_counts = net->sense_counts;
   {
     std::string text;
     if (!ReadFile(wn + "cntlist.rev", &text)) {
       std::fprintf(stderr, "lexicon_gen: cannot read %scntlist.rev\n", wn.c_str());
-      return 1;
+      return false;
     }
     const char kTypes[] = {'?', 'n', 'v', 'a', 'r', 'a'};
     for (const std::string& line : Lines(text)) {
@@ -271,6 +288,17 @@ int main(int argc, char** argv) {
     }
   }
 
+  return true;
+}
+
+// Each keepable lemma: its parts of speech, whether it is a person, and the
+// synonyms and derivations of its main senses.
+void AddRelatedWords(WordNet& net, std::map<std::string, Word>* words_out) {
+  auto& words = *words_out;
+  auto& synsets = net.synsets;
+  const auto& senses = net.senses;
+  const auto& persons = net.persons;
+  const auto& sense_counts = net.sense_counts;
   for (const auto& entry : senses) {
     // Named references, not structured bindings: a C++17 lambda cannot capture
     // a structured binding (clang refuses; the fuzz build uses clang).
@@ -325,12 +353,16 @@ int main(int argc, char** argv) {
     }
   }
 
+}
+
+bool AddTagCounts(const std::string& wn, std::map<std::string, Word>* words_out) {
+  auto& words = *words_out;
   // Tag counts: a lemma's general-English frequency.
   {
     std::string text;
     if (!ReadFile(wn + "cntlist.rev", &text)) {
       std::fprintf(stderr, "lexicon_gen: cannot read %scntlist.rev\n", wn.c_str());
-      return 1;
+      return false;
     }
     for (const std::string& line : Lines(text)) {
       std::vector<std::string> f = Split(line);
@@ -341,12 +373,18 @@ int main(int argc, char** argv) {
     }
   }
 
+  return true;
+}
+
+bool AddExceptions(const std::string& wn, std::map<std::string, Word>* words_out) {
+  auto& words = *words_out;
+  const auto& pos_names = kPosNames;
   // Exception lists: inflected forms and their lemmas.
   for (int p = 0; p < 4; p++) {
     std::string text;
     if (!ReadFile(wn + pos_names[p] + ".exc", &text)) {
       std::fprintf(stderr, "lexicon_gen: cannot read %s%s.exc\n", wn.c_str(), pos_names[p]);
-      return 1;
+      return false;
     }
     for (const std::string& line : Lines(text)) {
       std::vector<std::string> f = Split(line);
@@ -358,12 +396,17 @@ int main(int argc, char** argv) {
     }
   }
 
+  return true;
+}
+
+bool AddAbbreviations(const std::string& foldoc, std::map<std::string, Word>* words_out) {
+  auto& words = *words_out;
   // FOLDOC: abbreviations and what they stand for.
   {
     std::string text;
     if (!ReadGzip(foldoc, &text)) {
       std::fprintf(stderr, "lexicon_gen: cannot read %s\n", foldoc.c_str());
-      return 1;
+      return false;
     }
     // An entry: headword lines (not indented) then an indented body.
     std::vector<std::string> lines = Lines(text);
@@ -435,10 +478,16 @@ int main(int argc, char** argv) {
     if (kept < 100) {
       std::fprintf(stderr, "lexicon_gen: only %zu abbreviations found in %s: not FOLDOC's format?\n", kept,
                    foldoc.c_str());
-      return 1;
+      return false;
     }
   }
 
+  return true;
+}
+
+// Writes the table (unchanged files are left alone, so the build does not
+// recompile what embeds it). 0 on success.
+int WriteTable(const std::map<std::string, Word>& words, const std::string& out_path, const std::string& wn) {
   std::ostringstream out;
   size_t lines_out = 0;
   for (const auto& [word, w] : words) {
@@ -477,4 +526,20 @@ int main(int argc, char** argv) {
   std::ofstream f(out_path, std::ios::binary);
   f << text;
   return f ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: lexicon_gen OUT WORDNET_DIR FOLDOC_DICT_DZ\n");
+    return 2;
+  }
+  const std::string out_path = argv[1], wn = std::string(argv[2]) + "/", foldoc = argv[3];
+  WordNet net;
+  if (!ReadSynsets(wn, &net) || !ReadSenses(wn, &net) || !ReadSenseCounts(wn, &net)) return 1;
+  std::map<std::string, Word> words;
+  AddRelatedWords(net, &words);
+  if (!AddTagCounts(wn, &words) || !AddExceptions(wn, &words) || !AddAbbreviations(foldoc, &words)) return 1;
+  return WriteTable(words, out_path, wn);
 }
