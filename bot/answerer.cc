@@ -183,13 +183,6 @@ bool IsNoAnswer(const Entry& e) {
   return std::find(e.tags.begin(), e.tags.end(), "no-answer") != e.tags.end();
 }
 
-// Options are offered down to this share of the clarification floor.
-constexpr double kOptionShare = 0.8;
-// A clarification offers entries that explain most of the question; one that
-// leaves a main word unexplained, or a question made mostly of words the
-// knowledge does not know ("How much does a firefighter earn?"), declines.
-constexpr double kClarifyMinCoverage = 0.5;
-constexpr double kClarifyMaxUnknown = 0.34;
 
 struct Ranked {
   const Hit* hit = nullptr;
@@ -502,9 +495,9 @@ double NonEnglishShare(const std::string& text, const std::vector<Concept>& conc
   return std::max(bytes, words);
 }
 
-Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts, const Lexicon& lexicon,
-                     size_t candidates, const ranking::Model* model, double non_english) {
-  Ranking r;
+// The index terms the search looks for: the question's topic words, most
+// selective first (weak words only when there is nothing else).
+std::vector<std::string> SearchTerms(const std::vector<Concept>& concepts, const Lexicon& lexicon) {
   // The search looks for the question's topic words; weak words ("explain",
   // "best") only when there is nothing else, or they would bring in entries
   // that merely share them and crowd out the ones about the topic.
@@ -514,7 +507,7 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   for (const Concept& c : concepts) {
     if (c.doc_freq > 0 && (!c.weak || !has_topic)) known.emplace_back(c.weight, c.term);
   }
-  if (known.empty()) return r;
+  if (known.empty()) return {};
   // Most selective terms first; the store may bound how many it uses.
   std::sort(known.begin(), known.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -541,23 +534,15 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
       if (std::find(terms.begin(), terms.end(), c.term) == terms.end()) terms.push_back(c.term);
     }
   }
-  auto hits = retriever->SearchIn(lexicon, terms, candidates);
-  if (!hits.ok()) return hits.status();
-  r.hits = std::move(*hits);
-  if (r.hits.empty()) return r;
+  return terms;
+}
 
-  // Coverage is measured over the topic words; weak words ("best", "become")
-  // only count when the question has nothing else.
+// What every candidate is scored against: the question's weights, term
+// hashes and counts, computed once per ranking.
+struct QuestionStats {
   bool all_weak = true;
-  for (const Concept& c : concepts) all_weak = all_weak && c.weak;
   double total_weight = 0, topic_weight = 0;
-  for (const Concept& c : concepts) {
-    total_weight += c.weight;
-    if (all_weak || !c.weak) topic_weight += c.weight;
-  }
   double max_bm25 = 0;
-  for (const Hit& h : r.hits) max_bm25 = std::max(max_bm25, h.bm25);
-
   std::vector<uint64_t> hashes;
   std::vector<double> idfs;  // Idf of each concept's term (0 for unknown terms, which never match)
   double raw_total = 0, unknown_raw = 0;
@@ -565,174 +550,219 @@ Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts,
   double unknown_rarity = 0;
   size_t lexicon_unknown = 0, filler_count = 0;
   bool occupation = false;
+  bool anchored = false;
+  std::vector<size_t> salient;
+  double salient_weight = 0;
+  std::vector<double> bm25s;  // the hits' BM25F, best first
+};
+
+QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexicon, const std::vector<Hit>& hits) {
+  QuestionStats q;
+  // Coverage is measured over the topic words; weak words ("best", "become")
+  // only count when the question has nothing else.
+  for (const Concept& c : concepts) q.all_weak = q.all_weak && c.weak;
   for (const Concept& c : concepts) {
-    hashes.push_back(TermHash(c.term));
-    idfs.push_back(c.doc_freq > 0 ? Idf(lexicon.entry_count, c.doc_freq) : 0.0);
+    q.total_weight += c.weight;
+    if (q.all_weak || !c.weak) q.topic_weight += c.weight;
+  }
+  for (const Hit& h : hits) q.max_bm25 = std::max(q.max_bm25, h.bm25);
+
+  for (const Concept& c : concepts) {
+    q.hashes.push_back(TermHash(c.term));
+    q.idfs.push_back(c.doc_freq > 0 ? Idf(lexicon.entry_count, c.doc_freq) : 0.0);
     if (c.context) continue;
-    own_count++;
-    if (c.filler) filler_count++;
+    q.own_count++;
+    if (c.filler) q.filler_count++;
     if (c.doc_freq == 0) {
-      if (!c.weak) unknown_rarity = std::max(unknown_rarity, c.rarity);
-      if (c.rarity >= 1.0) lexicon_unknown++;
-      if (c.person) occupation = true;
+      if (!c.weak) q.unknown_rarity = std::max(q.unknown_rarity, c.rarity);
+      if (c.rarity >= 1.0) q.lexicon_unknown++;
+      if (c.person) q.occupation = true;
     }
     double raw = Idf(lexicon.entry_count, c.doc_freq);
-    raw_total += raw;
+    q.raw_total += raw;
     if (c.doc_freq == 0) {
-      unknown_raw += raw;
-      unknown_count++;
+      q.unknown_raw += raw;
+      q.unknown_count++;
     }
-    if (c.corrected) corrected_count++;
+    if (c.corrected) q.corrected_count++;
   }
   const auto& domain = lexicon.normalizer.synonyms().domain_terms();
-  const bool anchored =
+  q.anchored =
       std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
-  const std::vector<size_t> salient = SalientConcepts(concepts, kSalientTerms, anchored, domain);
-  double salient_weight = 0;
-  for (size_t i : salient) salient_weight += concepts[i].weight;
+  q.salient = SalientConcepts(concepts, kSalientTerms, q.anchored, domain);
+  for (size_t i : q.salient) q.salient_weight += concepts[i].weight;
   // Each hit's rank by BM25F alone.
-  std::vector<double> bm25s;
-  for (const Hit& h : r.hits) bm25s.push_back(h.bm25);
-  std::sort(bm25s.begin(), bm25s.end(), std::greater<double>());
-  for (const Hit& h : r.hits) {
-    Ranked rk;
-    rk.hit = &h;
-    // The term sets of the hit: the retriever's, or made here.
-    const IndexedEntry* doc = h.doc.get();
-    IndexedEntry local;
-    if (!doc->sets_ready) {
-      local = *doc;
-      PrepareTermSets(&local);
-      doc = &local;
+  for (const Hit& h : hits) q.bm25s.push_back(h.bm25);
+  std::sort(q.bm25s.begin(), q.bm25s.end(), std::greater<double>());
+  return q;
+}
+
+// One candidate's hand-set score and confidence, and its ranking features
+// (all but the margins over the other candidates).
+Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const Lexicon& lexicon,
+                      const QuestionStats& q, double non_english) {
+  const bool all_weak = q.all_weak;
+  const double total_weight = q.total_weight, topic_weight = q.topic_weight, max_bm25 = q.max_bm25;
+  const std::vector<uint64_t>& hashes = q.hashes;
+  const std::vector<double>& idfs = q.idfs;
+  const std::vector<size_t>& salient = q.salient;
+  const double salient_weight = q.salient_weight;
+  const std::vector<double>& bm25s = q.bm25s;
+  Ranked rk;
+  rk.hit = &h;
+  // The term sets of the hit: the retriever's, or made here.
+  const IndexedEntry* doc = h.doc.get();
+  IndexedEntry local;
+  if (!doc->sets_ready) {
+    local = *doc;
+    PrepareTermSets(&local);
+    doc = &local;
+  }
+  double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0, expanded = 0;
+  for (size_t i = 0; i < concepts.size(); i++) {
+    const Concept& c = concepts[i];
+    bool in_head = Has(doc->head_set, hashes[i]);
+    bool in_body = !in_head && Has(doc->body_set, hashes[i]);
+    if (!c.context && (in_head || in_body)) raw_covered += Idf(lexicon.entry_count, c.doc_freq);
+    if (c.weak && !all_weak) continue;
+    if (c.expanded && (in_head || in_body)) expanded += c.weight;
+    if (in_head) {
+      covered += c.weight * kHeadStrength;
+      head += c.weight;
+      if (Has(doc->title_set, hashes[i])) title += c.weight;
+    } else if (in_body) {
+      covered += c.weight * kBodyStrength;
+      body_only += c.weight;
+    } else {
+      max_uncovered = std::max(max_uncovered, c.weight);
     }
-    double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0, expanded = 0;
+  }
+  rk.coverage = topic_weight > 0 ? covered / topic_weight : 0;
+  // How much of the question's salient terms the entry holds: in its
+  // phrasings, title or tags, in its title, anywhere.
+  double salient_head = 0, salient_any = 0, salient_title = 0;
+  for (size_t i : salient) {
+    const double w = concepts[i].weight;
+    if (concepts[i].doc_freq > 0 && Has(doc->head_set, hashes[i])) {
+      salient_head += w;
+      salient_any += w;
+      if (Has(doc->title_set, hashes[i])) salient_title += w;
+    } else if (concepts[i].doc_freq > 0 && Has(doc->body_set, hashes[i])) {
+      salient_any += w;
+    }
+  }
+  // Similarity to the closest curated phrasing (or the title): a weighted
+  // Dice coefficient, so extra words on either side lower it.
+  // The phrasing's own terms count at half their rarity when the question
+  // lacks them, at the question's weight when it has them.
+  double best_share = 0, best_recall = 0;
+  auto similarity = [&](const std::string& phrasing, const TermSet& set, double phrasing_idf) {
+    if (phrasing_idf < 0) phrasing_idf = PhrasingIdf(phrasing, lexicon);
+    double matched = 0, matched_idf = 0, topic_matched = 0;
     for (size_t i = 0; i < concepts.size(); i++) {
       const Concept& c = concepts[i];
-      bool in_head = Has(doc->head_set, hashes[i]);
-      bool in_body = !in_head && Has(doc->body_set, hashes[i]);
-      if (!c.context && (in_head || in_body)) raw_covered += Idf(lexicon.entry_count, c.doc_freq);
-      if (c.weak && !all_weak) continue;
-      if (c.expanded && (in_head || in_body)) expanded += c.weight;
-      if (in_head) {
-        covered += c.weight * kHeadStrength;
-        head += c.weight;
-        if (Has(doc->title_set, hashes[i])) title += c.weight;
-      } else if (in_body) {
-        covered += c.weight * kBodyStrength;
-        body_only += c.weight;
-      } else {
-        max_uncovered = std::max(max_uncovered, c.weight);
+      if (c.doc_freq > 0 && Has(set, hashes[i])) {
+        matched += c.weight;
+        matched_idf += idfs[i];
+        if (all_weak || !c.weak) topic_matched += c.weight;
       }
     }
-    rk.coverage = topic_weight > 0 ? covered / topic_weight : 0;
-    // How much of the question's salient terms the entry holds: in its
-    // phrasings, title or tags, in its title, anywhere.
-    double salient_head = 0, salient_any = 0, salient_title = 0;
-    for (size_t i : salient) {
-      const double w = concepts[i].weight;
-      if (concepts[i].doc_freq > 0 && Has(doc->head_set, hashes[i])) {
-        salient_head += w;
-        salient_any += w;
-        if (Has(doc->title_set, hashes[i])) salient_title += w;
-      } else if (concepts[i].doc_freq > 0 && Has(doc->body_set, hashes[i])) {
-        salient_any += w;
-      }
+    double share = topic_weight > 0 ? topic_matched / topic_weight : 0;
+    if (share > best_share || (share == best_share && phrasing_idf > 0 && matched_idf / phrasing_idf > best_recall)) {
+      best_share = share;
+      best_recall = phrasing_idf > 0 ? std::min(1.0, matched_idf / phrasing_idf) : 0;
     }
-    // Similarity to the closest curated phrasing (or the title): a weighted
-    // Dice coefficient, so extra words on either side lower it.
-    // The phrasing's own terms count at half their rarity when the question
-    // lacks them, at the question's weight when it has them.
-    double best_share = 0, best_recall = 0;
-    auto similarity = [&](const std::string& phrasing, const TermSet& set, double phrasing_idf) {
-      if (phrasing_idf < 0) phrasing_idf = PhrasingIdf(phrasing, lexicon);
-      double matched = 0, matched_idf = 0, topic_matched = 0;
-      for (size_t i = 0; i < concepts.size(); i++) {
-        const Concept& c = concepts[i];
-        if (c.doc_freq > 0 && Has(set, hashes[i])) {
-          matched += c.weight;
-          matched_idf += idfs[i];
-          if (all_weak || !c.weak) topic_matched += c.weight;
-        }
-      }
-      double share = topic_weight > 0 ? topic_matched / topic_weight : 0;
-      if (share > best_share || (share == best_share && phrasing_idf > 0 && matched_idf / phrasing_idf > best_recall)) {
-        best_share = share;
-        best_recall = phrasing_idf > 0 ? std::min(1.0, matched_idf / phrasing_idf) : 0;
-      }
-      double denom = total_weight + matched + 0.5 * std::max(0.0, phrasing_idf - matched_idf);
-      return denom > 0 ? 2 * matched / denom : 0;
-    };
-    rk.question_sim = similarity(doc->title_terms, doc->title_set, doc->title_idf);
-    for (size_t q = 0; q < doc->question_terms.size() && q < doc->question_sets.size(); q++) {
-      double idf = q < doc->question_idf.size() ? doc->question_idf[q] : -1;
-      rk.question_sim = std::max(rk.question_sim, similarity(doc->question_terms[q], doc->question_sets[q], idf));
-    }
-    double bm = max_bm25 > 0 ? h.bm25 / max_bm25 : 0;
-    rk.score = kCoverageWeight * rk.coverage + kQuestionWeight * rk.question_sim + kBm25Weight * bm;
-    // Confidence is mostly coverage: an entry that leaves a topic word of the
-    // question unexplained ("dentist" in "how much does a dentist earn") is
-    // not an answer however well the rest matches.
-    rk.confidence = rk.coverage * (1.0 - kPhrasingShare + kPhrasingShare * rk.question_sim);
-    // A question made only of weak words ("is it popular?") names no topic;
-    // alone it is too vague to answer (a conversation may give it one).
-    if (all_weak) rk.confidence *= kNoTopicFactor;
-    rk.hand_score = rk.score;
-    rk.hand_confidence = rk.confidence;
-    Features& f = rk.features;
-    f[kCoverage] = rk.coverage;
-    f[kPhrasingSim] = rk.question_sim;
-    f[kBm25] = bm;
-    f[kHandScore] = rk.score;
-    f[kHandConfidence] = rk.confidence;
-    f[kHeadShare] = topic_weight > 0 ? head / topic_weight : 0;
-    f[kBodyOnlyShare] = topic_weight > 0 ? body_only / topic_weight : 0;
-    f[kTitleShare] = topic_weight > 0 ? title / topic_weight : 0;
-    f[kBestPhrasingShare] = best_share;
-    f[kPhrasingRecall] = best_recall;
-    f[kRawCoverage] = raw_total > 0 ? raw_covered / raw_total : 0;
-    f[kUnknownShare] = raw_total > 0 ? unknown_raw / raw_total : 0;
-    f[kMaxUncovered] = topic_weight > 0 ? max_uncovered / topic_weight : 0;
-    f[kTermCount] = std::log1p(static_cast<double>(own_count));
-    f[kUnknownCount] = static_cast<double>(std::min<size_t>(unknown_count, 5)) / 5.0;
-    f[kAnchored] = anchored ? 1 : 0;
-    f[kAllWeak] = all_weak ? 1 : 0;
-    f[kCorrectedShare] = own_count ? static_cast<double>(corrected_count) / own_count : 0;
-    f[kNonEnglish] = non_english;
-    f[kCoverageXSim] = rk.coverage * rk.question_sim;
-    f[kUnknownRarity] = unknown_rarity;
-    f[kLexiconUnknown] = static_cast<double>(std::min<size_t>(lexicon_unknown, 3)) / 3.0;
-    f[kOccupation] = occupation ? 1 : 0;
-    f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
-    f[kFillerShare] = own_count ? static_cast<double>(filler_count) / own_count : 0;
-    f[kSalientHead] = salient_weight > 0 ? salient_head / salient_weight : 0;
-    f[kSalientAny] = salient_weight > 0 ? salient_any / salient_weight : 0;
-    f[kSalientTitle] = salient_weight > 0 ? salient_title / salient_weight : 0;
-    f[kBm25Rank] = 1.0 / (1.0 + static_cast<double>(std::lower_bound(bm25s.begin(), bm25s.end(), h.bm25,
-                                                                     std::greater<double>()) -
-                                                    bm25s.begin()));
-    r.ranked.push_back(rk);
+    double denom = total_weight + matched + 0.5 * std::max(0.0, phrasing_idf - matched_idf);
+    return denom > 0 ? 2 * matched / denom : 0;
+  };
+  rk.question_sim = similarity(doc->title_terms, doc->title_set, doc->title_idf);
+  for (size_t k = 0; k < doc->question_terms.size() && k < doc->question_sets.size(); k++) {
+    double idf = k < doc->question_idf.size() ? doc->question_idf[k] : -1;
+    rk.question_sim = std::max(rk.question_sim, similarity(doc->question_terms[k], doc->question_sets[k], idf));
   }
+  double bm = max_bm25 > 0 ? h.bm25 / max_bm25 : 0;
+  rk.score = kCoverageWeight * rk.coverage + kQuestionWeight * rk.question_sim + kBm25Weight * bm;
+  // Confidence is mostly coverage: an entry that leaves a topic word of the
+  // question unexplained ("dentist" in "how much does a dentist earn") is
+  // not an answer however well the rest matches.
+  rk.confidence = rk.coverage * (1.0 - kPhrasingShare + kPhrasingShare * rk.question_sim);
+  // A question made only of weak words ("is it popular?") names no topic;
+  // alone it is too vague to answer (a conversation may give it one).
+  if (all_weak) rk.confidence *= kNoTopicFactor;
+  rk.hand_score = rk.score;
+  rk.hand_confidence = rk.confidence;
+  Features& f = rk.features;
+  f[kCoverage] = rk.coverage;
+  f[kPhrasingSim] = rk.question_sim;
+  f[kBm25] = bm;
+  f[kHandScore] = rk.score;
+  f[kHandConfidence] = rk.confidence;
+  f[kHeadShare] = topic_weight > 0 ? head / topic_weight : 0;
+  f[kBodyOnlyShare] = topic_weight > 0 ? body_only / topic_weight : 0;
+  f[kTitleShare] = topic_weight > 0 ? title / topic_weight : 0;
+  f[kBestPhrasingShare] = best_share;
+  f[kPhrasingRecall] = best_recall;
+  f[kRawCoverage] = q.raw_total > 0 ? raw_covered / q.raw_total : 0;
+  f[kUnknownShare] = q.raw_total > 0 ? q.unknown_raw / q.raw_total : 0;
+  f[kMaxUncovered] = topic_weight > 0 ? max_uncovered / topic_weight : 0;
+  f[kTermCount] = std::log1p(static_cast<double>(q.own_count));
+  f[kUnknownCount] = static_cast<double>(std::min<size_t>(q.unknown_count, 5)) / 5.0;
+  f[kAnchored] = q.anchored ? 1 : 0;
+  f[kAllWeak] = all_weak ? 1 : 0;
+  f[kCorrectedShare] = q.own_count ? static_cast<double>(q.corrected_count) / q.own_count : 0;
+  f[kNonEnglish] = non_english;
+  f[kCoverageXSim] = rk.coverage * rk.question_sim;
+  f[kUnknownRarity] = q.unknown_rarity;
+  f[kLexiconUnknown] = static_cast<double>(std::min<size_t>(q.lexicon_unknown, 3)) / 3.0;
+  f[kOccupation] = q.occupation ? 1 : 0;
+  f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
+  f[kFillerShare] = q.own_count ? static_cast<double>(q.filler_count) / q.own_count : 0;
+  f[kSalientHead] = salient_weight > 0 ? salient_head / salient_weight : 0;
+  f[kSalientAny] = salient_weight > 0 ? salient_any / salient_weight : 0;
+  f[kSalientTitle] = salient_weight > 0 ? salient_title / salient_weight : 0;
+  f[kBm25Rank] = 1.0 / (1.0 + static_cast<double>(std::lower_bound(bm25s.begin(), bm25s.end(), h.bm25,
+                                                                   std::greater<double>()) -
+                                                  bm25s.begin()));
+  return rk;
+}
+
+// Each candidate's margins over the best of the others, and its place by the
+// hand-set score.
+void AddMargins(std::vector<Ranked>* ranked_out) {
+  std::vector<Ranked>& ranked = *ranked_out;
   // How each candidate stands against the others (by the hand-set score).
-  std::vector<size_t> order(r.ranked.size());
+  std::vector<size_t> order(ranked.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (r.ranked[a].hand_score != r.ranked[b].hand_score) return r.ranked[a].hand_score > r.ranked[b].hand_score;
-    return r.ranked[a].hit->entry().id < r.ranked[b].hit->entry().id;
+    if (ranked[a].hand_score != ranked[b].hand_score) return ranked[a].hand_score > ranked[b].hand_score;
+    return ranked[a].hit->entry().id < ranked[b].hit->entry().id;
   });
   for (size_t pos = 0; pos < order.size(); pos++) {
-    Ranked& rk = r.ranked[order[pos]];
+    Ranked& rk = ranked[order[pos]];
     double best_other_score = 0, best_other_coverage = 0, best_other_sim = 0;
-    for (size_t j = 0; j < r.ranked.size(); j++) {
+    for (size_t j = 0; j < ranked.size(); j++) {
       if (j == order[pos]) continue;
-      best_other_score = std::max(best_other_score, r.ranked[j].hand_score);
-      best_other_coverage = std::max(best_other_coverage, r.ranked[j].coverage);
-      best_other_sim = std::max(best_other_sim, r.ranked[j].question_sim);
+      best_other_score = std::max(best_other_score, ranked[j].hand_score);
+      best_other_coverage = std::max(best_other_coverage, ranked[j].coverage);
+      best_other_sim = std::max(best_other_sim, ranked[j].question_sim);
     }
     rk.features[kScoreMargin] = rk.hand_score - best_other_score;
     rk.features[kCoverageMargin] = rk.coverage - best_other_coverage;
     rk.features[kSimMargin] = rk.question_sim - best_other_sim;
     rk.features[kHandRank] = 1.0 / (1.0 + static_cast<double>(pos));
   }
+}
+
+Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts, const Lexicon& lexicon,
+                     size_t candidates, const ranking::Model* model, double non_english) {
+  Ranking r;
+  std::vector<std::string> terms = SearchTerms(concepts, lexicon);
+  if (terms.empty()) return r;
+  ASSIGN_OR_RETURN(r.hits, retriever->SearchIn(lexicon, terms, candidates));
+  if (r.hits.empty()) return r;
+  const QuestionStats q = StatsOf(concepts, lexicon, r.hits);
+  for (const Hit& h : r.hits) r.ranked.push_back(ScoreCandidate(h, concepts, lexicon, q, non_english));
+  AddMargins(&r.ranked);
   if (model) {
     // The learned ranking: one model's probability that a candidate is
     // right orders the candidates; the other's, that answering with it is

@@ -50,6 +50,14 @@ constexpr double kNoTopicFactor = 0.5;
 // nor known to the knowledge base is most likely in another language: the
 // reply says that the bot answers in English.
 constexpr double kNonEnglishReplyShare = 0.6;
+// Asking back (a clarification): options are offered down to this share of
+// the clarification floor (AnswererOptions::clarify_floor). A clarification
+// offers entries that explain most of the question; one that leaves a main
+// word unexplained, or a question made mostly of words the knowledge does not
+// know ("How much does a firefighter earn?"), declines instead.
+constexpr double kOptionShare = 0.8;
+constexpr double kClarifyMinCoverage = 0.5;
+constexpr double kClarifyMaxUnknown = 0.34;
 // Terms more than this share of the entries hold are too common to search by.
 constexpr double kCommonTermShare = 0.25;
 // Word knowledge (bot/word_knowledge.h) for words the knowledge base lacks:
