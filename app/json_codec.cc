@@ -86,14 +86,16 @@ bool JsonNestingWithin(std::string_view text, size_t max_depth) {
   return true;
 }
 
-std::string IsoTime(int64_t seconds) {
+std::string FormatUtc(int64_t seconds, const char* format) {
   time_t t = static_cast<time_t>(seconds);
   struct tm tm_utc;
   gmtime_r(&t, &tm_utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
-  return buf;
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, format, &tm_utc);
+  return std::string(buf, n);
 }
+
+std::string IsoTime(int64_t seconds) { return FormatUtc(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 nlohmann::json GapToJson(const knowledge::Gap& g, size_t position) {
   nlohmann::json likely;

@@ -27,6 +27,8 @@ nlohmann::json ErrorJson(const std::string& code, const std::string& message);
 bool JsonNestingWithin(std::string_view text, size_t max_depth);
 
 // `seconds` since the epoch as UTC ISO 8601: "2026-11-29T09:03:16Z".
+// `seconds` since the epoch as UTC, in strftime's `format` (at most 63 bytes out).
+std::string FormatUtc(int64_t seconds, const char* format);
 std::string IsoTime(int64_t seconds);
 // A gap of the question log (knowledge/gaps.h) as `kb gaps --json` and
 // GET /v1/admin/gaps show it; `position` is its 1-based place in the list.

@@ -61,14 +61,7 @@ std::string RateText(int64_t helpful, int64_t unhelpful) {
 
 }  // namespace
 
-std::string IsoDate(int64_t seconds) {
-  time_t t = static_cast<time_t>(seconds);
-  struct tm tm_utc;
-  gmtime_r(&t, &tm_utc);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm_utc);
-  return buf;
-}
+std::string IsoDate(int64_t seconds) { return FormatUtc(seconds, "%Y-%m-%d"); }
 
 bot::Result<Trends> ReadTrends(knowledge::Store& store, const knowledge::StatsQuery& query, bool count_open_gaps) {
   Trends t;

@@ -70,14 +70,7 @@ bool WriteFileAtomically(const std::string& path, const std::string& data) {
   return !ec;
 }
 
-std::string Time(int64_t seconds) {
-  time_t t = static_cast<time_t>(seconds);
-  struct tm tm_utc;
-  gmtime_r(&t, &tm_utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm_utc);
-  return buf;
-}
+std::string Time(int64_t seconds) { return FormatUtc(seconds, "%Y-%m-%d %H:%M:%S UTC"); }
 
 std::string Version(knowledge::Store& store) {
   auto v = store.GetMeta("version");
