@@ -37,6 +37,7 @@ struct Concept {
   bool expanded = false; // a word the knowledge base lacks, read through word knowledge
   bool filler = false;   // a common English word the knowledge base lacks: dropped from the topic
   bool person = false;   // an unknown word naming a person or occupation ("lawyer")
+  bool generic = false;  // a common English word in a question naming the domain (kGenericCount)
   double rarity = 1.0;   // how rare the typed word is in general English (1 = unknown to WordNet)
 };
 
@@ -366,6 +367,14 @@ void ReadWithWordKnowledge(const std::string& surface, const std::vector<std::st
   }
 }
 
+// True when `surface` (one word) is common in general English (WordNet's
+// sense tag counts) and names no person: see kGenericCount.
+bool IsGenericWord(const std::string& surface, bool domain_word) {
+  if (domain_word || surface.empty() || surface.find(' ') != std::string::npos) return false;
+  const WordKnowledge& words = WordKnowledge::Builtin();
+  return words.Count(surface) >= kGenericCount && !words.IsPerson(surface);
+}
+
 // Builds the weighted concepts of a question.
 std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexicon, const TypoCorrector& typos,
                                    size_t max_terms, std::vector<std::string>* corrections) {
@@ -416,6 +425,15 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     }
     if (c.corrected) c.weight *= kCorrectedFactor;
     if (c.expanded) c.weight *= kExpandedFactor;
+    // A word common in general English ("choice", "real", "simple terms")
+    // tells little about which entry a question means, however rarely the
+    // knowledge base uses it: in a question that names the domain it counts
+    // less. People and occupations never are filler ("how long to become a
+    // doctor"), nor are the domain's own words.
+    if (names_domain && !c.weak && IsGenericWord(t.surface, domain_terms.count(c.term) > 0)) {
+      c.weight *= kGenericFactor;
+      c.generic = true;
+    }
     concepts.push_back(std::move(c));
     for (Concept& e : extra) {
       if (concepts.size() >= max_terms || !seen.insert(e.term).second) continue;

@@ -768,6 +768,47 @@ TEST_CASE("common English filler the knowledge base lacks does not sink a questi
   CHECK(a.entry_id == "python");
 }
 
+TEST_CASE("a common English word the knowledge base rarely uses does not outweigh the topic",
+          "[bot][answerer][words]") {
+  // "companies" is in one entry's phrasing only, so by the knowledge base's
+  // rarity alone it would weigh more than "java", which two entries hold, and
+  // pull the question to the entry about hiring. General English says
+  // "company" is a common word (kGenericCount): in a question that names the
+  // domain it counts less than the topic.
+  std::vector<bot::Entry> entries;
+  entries.push_back(MakeEntry("java-use", "Java for backend development",
+                              "Java is widely used for backend work, with Spring Boot.",
+                              {"Is Java used for backend development?"}, {"java"}));
+  entries.push_back(MakeEntry("java-jobs", "Java jobs", "Java jobs are many.", {"Are there Java jobs?"}, {"java"}));
+  entries.push_back(MakeEntry("hiring", "Who hires backend developers",
+                              "Many companies hire backend developers.",
+                              {"Which companies hire backend developers?"}, {"hiring"}));
+  for (const char* topic : {"queues", "caching", "testing", "logging", "security", "containers", "monitoring",
+                            "indexes", "sessions", "migrations", "sharding", "webhooks"}) {
+    entries.push_back(MakeEntry(topic, std::string("Backend ") + topic, std::string("About ") + topic + ".",
+                                {std::string("What is ") + topic + "?"}, {topic}));
+  }
+  fakes::FakeRetriever retriever{entries, kTestSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer(&retriever, {}, &clock, &ids);
+  bot::Question q;
+  q.text = "Do backend companies still use Java?";
+  q.explain = true;
+  auto a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  REQUIRE(a->explanation);
+  // Ranked first (the question is still short of the threshold: "still" is
+  // a word the knowledge base does not know).
+  CHECK(a->explanation->winner_id == "java-use");
+  // Without the domain named, the same word keeps its weight: it is then as
+  // likely the subject as filler.
+  q.text = "Which companies hire?";
+  a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  CHECK(a->entry_id == "hiring");
+}
+
 TEST_CASE("another occupation stays a near miss while a synonym of developer is read as one",
           "[bot][answerer][words]") {
   Fixture f;
