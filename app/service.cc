@@ -126,6 +126,12 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
   }
   q.confidence = answer->confidence;
   q.entry_id = answer->entry_id;
+  if (answer->kind == "clarify") {
+    for (const bot::ClarifyOption& o : answer->options) q.offered += (q.offered.empty() ? "" : " ") + o.entry_id;
+  }
+  // A choice names the clarification it answers (from the conversation, or
+  // claimed by the option's button): the log checks it as it writes the line.
+  if (bot::IsWellFormedAnswerId(answer->clarification_id)) q.clarifies = answer->clarification_id;
   // To the writer through the shared log too (queued there, never waited for).
   if (shared_log_) shared_log_->Append(q);
   // Queued, never waited for: losing a log line must not lose (or delay) the answer.

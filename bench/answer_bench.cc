@@ -93,12 +93,12 @@ int main(int argc, char** argv) {
   }
   bot::Answerer answerer(store->get(), options);
   // Warm up: the lexicon, the typo index and SQLite's page cache.
-  for (const auto& q : questions) answerer.Ask({q, "", "bench", false, ""});
+  for (const auto& q : questions) answerer.Ask({q, "", "bench", false, "", ""});
   std::vector<double> micros;
   auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   size_t i = 0;
   while (std::chrono::steady_clock::now() < until) {
-    bot::Question q{questions[i++ % questions.size()], "", "bench", false, ""};
+    bot::Question q{questions[i++ % questions.size()], "", "bench", false, "", ""};
     auto t0 = std::chrono::steady_clock::now();
     auto a = answerer.Ask(q);
     auto t1 = std::chrono::steady_clock::now();

@@ -114,12 +114,12 @@ int RunOne(size_t n, double seconds, const std::string& dir, bool keep) {
     if (j.is_object() && j.contains("q") && j["q"].is_string()) questions.push_back(j["q"]);
   }
   bot::Answerer answerer(store->get());
-  for (const auto& q : questions) answerer.Ask({q, "", "bench", false, ""});
+  for (const auto& q : questions) answerer.Ask({q, "", "bench", false, "", ""});
   std::vector<double> micros;
   auto until = Clock::now() + std::chrono::duration<double>(seconds);
   for (size_t i = 0; Clock::now() < until; i++) {
     auto a = Clock::now();
-    auto r = answerer.Ask({questions[i % questions.size()], "", "bench", false, ""});
+    auto r = answerer.Ask({questions[i % questions.size()], "", "bench", false, "", ""});
     auto b = Clock::now();
     if (!r.ok()) return 1;
     micros.push_back(std::chrono::duration<double, std::micro>(b - a).count());

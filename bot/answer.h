@@ -16,7 +16,25 @@ struct Question {
   // Asks this entry directly: a choice among a clarification's options
   // (ClarifyOption::entry_id). The text is then the option's question.
   std::string entry_id;
+  // With entry_id: the answer id of the clarification that offered it, as
+  // the option's button carries it, so that the choice is logged as that
+  // clarification resolved even when the conversation has expired. Claimed
+  // by the caller, not trusted: the question log checks that the line
+  // exists, was a clarification and offered entry_id (Answer::clarification_id).
+  std::string clarification_id;
 };
+
+// An answer id as the answering core makes them (32 hex digits; tests' own
+// ids are shorter): 1 to 64 of [A-Za-z0-9_-]. Anything else a caller sends as
+// one (Question::clarification_id) is malformed.
+inline bool IsWellFormedAnswerId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 // One choice of a clarification: one of the knowledge's own questions, and
 // the entry that choosing it asks.
@@ -74,6 +92,11 @@ struct Answer {
   // the question that needed the clarification (for the question log).
   std::string clarified_question;
   std::string clarified_normalized;  // its index terms
+  // A choice of an entry (Question::entry_id or a clarification's option):
+  // the answer id of the clarification it answers. From the conversation
+  // when clarified_question is set; else as the question claimed it
+  // (Question::clarification_id), for the question log to check.
+  std::string clarification_id;
   std::string conversation_id;
   std::string entry_id;             // the winning entry, empty when none
   std::string normalized_question;  // the question's index terms, space-separated

@@ -1449,6 +1449,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
       clarified_question = clarified->text;
       answer.clarified_normalized = clarified->normalized;
     }
+    answer.clarification_id = clarified ? clarified->answer_id : question.clarification_id;
     return AnswerChosen(question, text, chosen_entry, clarified_question, *prepared, history, std::move(answer));
   }
   if (auto intent = DetectSmallTalk(text)) {

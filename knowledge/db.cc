@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <cstring>
 
 namespace knowledge {
@@ -46,7 +47,9 @@ CREATE TABLE IF NOT EXISTS question_log(
   entry_id TEXT NOT NULL,
   helpful INTEGER,
   comment TEXT,
-  feedback_at INTEGER);
+  feedback_at INTEGER,
+  offered TEXT,       -- kind "clarify": the entry ids offered, space-separated
+  resolved_by TEXT);  -- kind "clarify": the answer id of the choice that resolved it
 -- The trends (knowledge/stats.h) read ranges of these covering indexes,
 -- never the rows: by time (also pruning and the gaps' range), and by entry.
 -- They replace question_log_asked_at (a prefix of the first), dropped from
@@ -258,6 +261,32 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool w
   return db;
 }
 
+namespace {
+
+// The question_log columns added after its first release (a clarification's
+// options and what resolved it), added in place to a file made before them.
+// Without a new schema version: a careerbot without them names its columns
+// and opens the file as before. Another process may add them meanwhile.
+Status AddQuestionLogColumns(sqlite3* db, const std::string& shown_path) {
+  auto columns = [db] {
+    std::set<std::string> have;
+    Stmt info(db, "PRAGMA table_info(question_log)");
+    while (info.ok() && info.Step() == SQLITE_ROW) have.insert(info.Text(1));
+    return have;
+  };
+  std::set<std::string> have = columns();
+  for (const char* name : {"offered", "resolved_by"}) {
+    if (have.count(name)) continue;
+    std::string sql = std::string("ALTER TABLE question_log ADD COLUMN ") + name + " TEXT";
+    Status added = Exec(db, sql.c_str(), "cannot add column question_log." + std::string(name) + " to '" +
+                                             shown_path + "'");
+    if (!added.ok() && !columns().count(name)) return added;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Database::SetUp(const std::string& shown_path, bool temporary) {
   ASSIGN_OR_RETURN(writer_, Connect(true));
   sqlite3* db = writer_->db;
@@ -277,6 +306,7 @@ Status Database::SetUp(const std::string& shown_path, bool temporary) {
     sqlite3_free(err);
     return Status::Unavailable("cannot set up knowledge base '" + shown_path + "': " + msg);
   }
+  RETURN_IF_ERROR(AddQuestionLogColumns(db, shown_path));
   Stmt v(db, "PRAGMA user_version");
   int version = v.Step() == SQLITE_ROW ? static_cast<int>(v.Int(0)) : 0;
   if (version > kSchemaVersion) {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "bot/text.h"
@@ -134,14 +135,72 @@ using bot::Result;
 using bot::Status;
 
 
+namespace {
+
+// Whether `line` (a choice: line.clarifies set) resolves the clarification
+// it names: that line is logged as kind "clarify", offered line.entry_id and
+// is not resolved by another line yet. When it does, a claimed choice
+// becomes kind "clarified" with the clarification's question and index
+// terms in *resolved.
+Result<bool> CheckChoice(Stmt& find, const LoggedQuestion& line, LoggedQuestion* resolved) {
+  find.Bind(1, line.clarifies);
+  int rc = find.Step();
+  if (rc != SQLITE_ROW) {
+    find.Reset();
+    if (rc != SQLITE_DONE) return SqlError(find.db(), "read the clarification");
+    return false;  // no such clarification (an old or forged id, or pruned)
+  }
+  const std::string question = find.Text(0), normalized = find.Text(1), offered = find.Text(2);
+  const std::string resolved_by = find.Text(3);
+  find.Reset();
+  bool was_offered = false;
+  for (size_t pos = 0; pos <= offered.size() && !line.entry_id.empty();) {
+    size_t end = offered.find(' ', pos);
+    if (end == std::string::npos) end = offered.size();
+    if (offered.compare(pos, end - pos, line.entry_id) == 0 && end - pos == line.entry_id.size()) was_offered = true;
+    pos = end + 1;
+  }
+  // Resolved once: by the first choice (this very line again when the
+  // shared log delivers it twice).
+  const bool open = resolved_by.empty() || resolved_by == line.answer_id;
+  if (line.kind == "clarified") return open;  // the conversation knew the clarification: logged as it is
+  if (!was_offered || !open) return false;
+  *resolved = line;
+  resolved->kind = "clarified";
+  resolved->question = question;
+  resolved->normalized = normalized;
+  return true;
+}
+
+}  // namespace
+
 Status WriteQuestionLines(Conn* writer, const std::vector<LoggedQuestion>& lines) {
   sqlite3* db = writer->db;
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer, Transaction::Kind::kImmediate, "begin log"));
   Stmt s(db,
          "INSERT OR IGNORE INTO question_log(answer_id, asked_at, channel, question, normalized, answered, kind, "
-         "confidence, entry_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+         "confidence, entry_id, offered) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!s.ok()) return SqlError(db, "prepare log");
-  for (const LoggedQuestion& q : lines) {
+  // Prepared only when a batch holds a choice (most hold none).
+  std::unique_ptr<Stmt> find, resolve;
+  for (const LoggedQuestion& line : lines) {
+    const LoggedQuestion* chosen = &line;
+    LoggedQuestion resolved;
+    bool resolves = false;
+    if (!line.clarifies.empty()) {
+      if (!find) {
+        find = std::make_unique<Stmt>(db,
+                                      "SELECT question, normalized, COALESCE(offered, ''), COALESCE(resolved_by, '') "
+                                      "FROM question_log WHERE answer_id = ?1 AND kind = 'clarify'");
+        resolve = std::make_unique<Stmt>(
+            db, "UPDATE question_log SET resolved_by = ?2 WHERE answer_id = ?1 AND kind = 'clarify' AND "
+                "resolved_by IS NULL");
+        if (!find->ok() || !resolve->ok()) return SqlError(db, "prepare the clarification check");
+      }
+      ASSIGN_OR_RETURN(resolves, CheckChoice(*find, line, &resolved));
+      if (resolves && line.kind != "clarified") chosen = &resolved;
+    }
+    const LoggedQuestion& q = *chosen;
     s.Bind(1, q.answer_id);
     s.Bind(2, q.asked_at);
     s.Bind(3, q.channel);
@@ -151,7 +210,17 @@ Status WriteQuestionLines(Conn* writer, const std::vector<LoggedQuestion>& lines
     s.Bind(7, q.kind);
     s.BindDouble(8, q.confidence);
     s.Bind(9, q.entry_id);
+    if (q.offered.empty()) {
+      s.BindNull(10);
+    } else {
+      s.Bind(10, q.offered);
+    }
     RETURN_IF_ERROR(s.Run("log question"));
+    if (resolves && sqlite3_changes(db) > 0) {
+      resolve->Bind(1, line.clarifies);
+      resolve->Bind(2, line.answer_id);
+      RETURN_IF_ERROR(resolve->Run("resolve the clarification"));
+    }
   }
   return tx.Commit("commit log");
 }

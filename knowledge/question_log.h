@@ -54,12 +54,27 @@ struct LoggedQuestion {
   double confidence = 0;
   std::string entry_id;
   int helpful = -1;  // the feedback given later: 1 helpful, 0 not helpful, -1 none
+  // Kind "clarify": the entries it offered, best first, space-separated
+  // (column `offered`), so that a choice can be checked against them later.
+  std::string offered;
+  // A choice of an entry: the answer id of the clarification it answers
+  // (bot::Answer::clarification_id), "" when none; not a column. Checked as
+  // the line is written (WriteQuestionLines): when that clarification is
+  // logged, offered this line's entry and is not resolved yet, the line is
+  // written as kind "clarified" with the clarification's question and index
+  // terms, and the clarification is marked resolved by it (column
+  // `resolved_by`), so it is resolved once. Otherwise the line is written as
+  // it came: a choice claimed by an old or forged button is then a plain
+  // answer of that entry. A line of kind "clarified" already (the
+  // conversation knew the clarification) stays so, and resolves it too.
+  std::string clarifies;
 };
 
 // ---- The question_log table (the caller holds the writer's mutex for writes) ----
 
 // Writes `lines` in one transaction on the writer connection, all or none; a
-// line whose answer id is logged already is skipped.
+// line whose answer id is logged already is skipped. A line that clarifies
+// an earlier one is checked against it first (LoggedQuestion::clarifies).
 bot::Status WriteQuestionLines(Conn* writer, const std::vector<LoggedQuestion>& lines);
 // Records feedback on answer `answer_id`; kNotFound when it was not logged.
 bot::Status WriteFeedback(sqlite3* db, const std::string& answer_id, bool helpful, const std::string& comment,

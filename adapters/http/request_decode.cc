@@ -76,6 +76,15 @@ bool DecodeAskRequest(std::string_view content_type, std::string_view body, size
   if (bot::IsBlank(question.text)) return Fail(error, 400, "empty_question", "'question' is empty");
   if (!OptionalString(j, "conversation_id", 128, &question.conversation_id, error)) return false;
   if (!OptionalString(j, "entry_id", 128, &question.entry_id, error)) return false;
+  if (!OptionalString(j, "clarification_id", 64, &question.clarification_id, error)) return false;
+  if (j.contains("clarification_id") && !j["clarification_id"].is_null()) {
+    if (!bot::IsWellFormedAnswerId(question.clarification_id)) {
+      return Fail(error, 400, "invalid_request", "'clarification_id' must be an answer id (letters, digits, - and _)");
+    }
+    if (question.entry_id.empty()) {
+      return Fail(error, 400, "invalid_request", "'clarification_id' needs 'entry_id': the option chosen");
+    }
+  }
   std::string channel = "http";
   if (!OptionalString(j, "channel", 16, &channel, error)) return false;
   if (channel != "http" && channel != "web") {

@@ -48,6 +48,9 @@ std::string EncodeLogEvent(const LogEvent& e) {
     j = {{"k", "q"},          {"a", q.answer_id}, {"at", q.asked_at},       {"ch", q.channel},
          {"q", q.question},   {"n", q.normalized}, {"ok", q.answered},       {"kind", q.kind},
          {"c", q.confidence}, {"e", q.entry_id}};
+    // Only when set (most lines): a reader from before them ignores them.
+    if (!q.offered.empty()) j["o"] = q.offered;
+    if (!q.clarifies.empty()) j["cl"] = q.clarifies;
   }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -77,7 +80,8 @@ bool DecodeLogEvent(const std::string& value, LogEvent* out) {
     q.confidence = c->get<double>();
     if (!GetString(j, "a", &q.answer_id, true) || !GetString(j, "ch", &q.channel, true) ||
         !GetString(j, "q", &q.question, true) || !GetString(j, "n", &q.normalized) ||
-        !GetString(j, "kind", &q.kind, true) || !GetString(j, "e", &q.entry_id)) {
+        !GetString(j, "kind", &q.kind, true) || !GetString(j, "e", &q.entry_id) || !GetString(j, "o", &q.offered) ||
+        !GetString(j, "cl", &q.clarifies)) {
       return false;
     }
   } else {

@@ -26,6 +26,7 @@
 #include "app/service.h"
 #include "adapters/chat/slack/verify.h"
 #include "knowledge/builtin.h"
+#include "knowledge/gaps.h"
 
 namespace chat_testing {
 
@@ -164,8 +165,11 @@ class Ed25519Key {
 // with the chat adapters configured by `chat`.
 class ChatServer {
  public:
-  explicit ChatServer(adapters::ChatConfig chat, const std::string& db = ":memory:")
-      : server_(Options(std::move(chat)), db) {}
+  // `clock` (not owned) is the service's: the conversations' expiry, Slack's
+  // timestamp check.
+  explicit ChatServer(adapters::ChatConfig chat, const std::string& db = ":memory:",
+                      bot::Clock* clock = bot::Clock::Real())
+      : server_(Options(std::move(chat)), db, clock) {}
   ChatServer(const ChatServer&) = delete;
   ChatServer& operator=(const ChatServer&) = delete;
 
@@ -255,6 +259,22 @@ inline std::vector<std::string> LoggedLines(const std::string& db, const std::st
   sqlite3_finalize(stmt);
   sqlite3_close(handle);
   return out;
+}
+
+// The gap (knowledge::FindGaps over `service`'s question log, as `kb gaps`
+// reads it) whose wordings include `question`: "<chosen entry>x<times>"
+// (the option people chose when asked back), "x0" when none was chosen, ""
+// when no gap has the question.
+inline std::string GapChoice(adapters::Service& service, const std::string& question) {
+  service.FlushLog();
+  auto gaps = knowledge::FindGaps(&service.log_store(), nullptr, knowledge::GapOptions{});
+  REQUIRE(gaps.ok());
+  for (const knowledge::Gap& g : *gaps) {
+    for (const std::string& e : g.examples) {
+      if (e == question) return g.chosen_entry_id + "x" + std::to_string(g.chosen_count);
+    }
+  }
+  return "";
 }
 
 // The headers Slack sends with `body`, signed with `secret` at `timestamp`

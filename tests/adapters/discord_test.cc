@@ -7,6 +7,7 @@
 #include "adapters/chat/discord/discord.h"
 
 #include <cctype>
+#include <ctime>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
 #include "app/chat_config.h"
 #include "adapters/chat/discord/format.h"
@@ -321,8 +323,9 @@ TEST_CASE("a clarification is an action row with one button per option", "[disco
   CHECK(buttons[0]["type"] == 2);
   CHECK(buttons[0]["style"] == 1);
   CHECK(buttons[1]["style"] == 2);
-  CHECK(buttons[0]["custom_id"] == "clarify:docker-basics");
-  CHECK(buttons[1]["custom_id"] == "clarify:docker-needed");
+  // The entry and the clarification it was offered by (its answer id).
+  CHECK(buttons[0]["custom_id"] == "clarify:docker-basics:feedbeef");
+  CHECK(buttons[1]["custom_id"] == "clarify:docker-needed:feedbeef");
   // Labels are plain text: shown as they are, at most 80 characters.
   CHECK(buttons[0]["label"] == a.options[0].question);
   CHECK(adapters::Utf16Length(buttons[1]["label"].get<std::string>()) <= 80);
@@ -332,28 +335,39 @@ TEST_CASE("a clarification is an action row with one button per option", "[disco
   CHECK(adapters::discord::AnswerMessage(a, true)["flags"] == 64);
   CHECK(adapters::discord::ClarifyCustomId(std::string(92, 'e')).size() == 100);
   CHECK(adapters::discord::ClarifyCustomId(std::string(93, 'e')).empty());
+  // Discord's 100: the clarification id goes when it does not fit (or is malformed).
+  const std::string id32 = "01a24bc3f70fa7bb9ad0ff164287902a";
+  CHECK(adapters::discord::ClarifyCustomId(std::string(59, 'e'), id32) == "clarify:" + std::string(59, 'e') + ":" + id32);
+  CHECK(adapters::discord::ClarifyCustomId(std::string(60, 'e'), id32) == "clarify:" + std::string(60, 'e'));
+  CHECK(adapters::discord::ClarifyCustomId("docker-basics", "bad id") == "clarify:docker-basics");
 
   // A click, as Discord sends it: the message the button is on comes along.
   json click = {{"type", 3},
                 {"channel_id", "42"},
                 {"member", {{"user", {{"id", "7"}}}}},
                 {"message", m},
-                {"data", {{"custom_id", "clarify:docker-needed"}, {"component_type", 2}}}};
+                {"data", {{"custom_id", "clarify:docker-needed:feedbeef"}, {"component_type", 2}}}};
   adapters::discord::ClarifyClick c;
   REQUIRE(adapters::discord::DecodeClarifyClick(click, &c));
   CHECK(c.entry_id == "docker-needed");
+  CHECK(c.clarification_id == "feedbeef");
   CHECK(c.question == buttons[1]["label"]);
   CHECK(c.user_id == "7");
   CHECK(c.channel_id == "42");
   adapters::discord::FeedbackClick f;
   CHECK_FALSE(adapters::discord::DecodeFeedbackClick(click, &f));
-  click["data"]["custom_id"] = "clarify:";
-  CHECK_FALSE(adapters::discord::DecodeClarifyClick(click, &c));
+  for (const char* bad : {"clarify:", "clarify::feedbeef", "clarify:docker-needed:", "clarify:docker-needed:a:b",
+                          "clarify:docker-needed:bad id"}) {
+    INFO(bad);
+    click["data"]["custom_id"] = bad;
+    CHECK_FALSE(adapters::discord::DecodeClarifyClick(click, &c));
+  }
   click["data"]["custom_id"] = "feedback:up:abc";
   CHECK_FALSE(adapters::discord::DecodeClarifyClick(click, &c));
-  click["data"]["custom_id"] = "clarify:docker-basics";
+  click["data"]["custom_id"] = "clarify:docker-basics";  // a button made before: no clarification id
   click["message"] = "not an object";
   REQUIRE(adapters::discord::DecodeClarifyClick(click, &c));
+  CHECK(c.clarification_id.empty());
   CHECK(c.question.empty());
 
   // The chosen option's answer updates the clarification in place.
@@ -521,7 +535,8 @@ TEST_CASE("a clarification's button answers that entry in place of the clarifica
   for (size_t i = 0; i < buttons.size(); i++) {
     CHECK(buttons[i]["type"] == 2);
     CHECK(buttons[i]["style"] == (i == 0 ? 1 : 2));
-    CHECK(buttons[i]["custom_id"] == "clarify:" + expected_clarification.options[i].entry_id);
+    CHECK(buttons[i]["custom_id"].get<std::string>().rfind(
+              "clarify:" + expected_clarification.options[i].entry_id + ":", 0) == 0);
     CHECK(buttons[i]["label"] == expected_clarification.options[i].question);
   }
 
@@ -594,6 +609,88 @@ TEST_CASE("a clarification's button answers that entry in place of the clarifica
     CHECK(chat_testing::LoggedLines(db, "discord") ==
           std::vector<std::string>{"clarify|" + question + "|", "clarified|" + question + "|" + entry});
   }
+}
+
+TEST_CASE("a Discord clarification's button clicked after the conversation expired still logs the choice",
+          "[discord][e2e][clarify][expired]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  Ed25519Key key;
+  fakes::FakeClock clock(static_cast<int64_t>(std::time(nullptr)));
+  ChatServer server(DiscordConfigFor(key), db, &clock);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  auto asked = PostInteraction(server, key, AskInteraction(question, false));
+  REQUIRE(asked);
+  REQUIRE(asked->status == 200);
+  json r = json::parse(asked->body);
+  const json buttons = r["data"]["components"][0]["components"];
+  REQUIRE(buttons.size() == expected_clarification.options.size());
+  // Each button's custom_id carries its entry and the clarification (its answer id), within Discord's 100.
+  server.service().FlushLog();
+  const auto lines = chat_testing::LoggedLines(db, "discord");
+  REQUIRE(lines == std::vector<std::string>{"clarify|" + question + "|"});
+  for (const auto& b : buttons) CHECK(b["custom_id"].get<std::string>().size() <= adapters::discord::kMaxCustomId);
+
+  // The conversation expires (as after a restart).
+  clock.Advance(bot::Conversations::kDefaultTtlSeconds + 1);
+  REQUIRE(server.service().answerer().conversations().Recent("discord:42:7").empty());
+
+  auto click = [&](const std::string& custom_id, const std::string& label) {
+    json components = r["data"]["components"];
+    components[0]["components"][0]["custom_id"] = custom_id;
+    components[0]["components"][0]["label"] = label;
+    json interaction = {{"id", "5"},
+                        {"application_id", "2"},
+                        {"type", 3},
+                        {"token", "t2"},
+                        {"version", 1},
+                        {"channel_id", "42"},
+                        {"guild_id", "9"},
+                        {"member", {{"user", {{"id", "7"}}}}},
+                        {"message", {{"id", "100"}, {"channel_id", "42"}, {"components", components}}},
+                        {"data", {{"custom_id", custom_id}, {"component_type", 2}}}};
+    return PostInteraction(server, key, interaction);
+  };
+  const std::string entry = expected_clarification.options[1].entry_id;
+  const std::string label = buttons[1]["label"];
+  const std::string genuine = buttons[1]["custom_id"];
+  REQUIRE(genuine.rfind("clarify:" + entry + ":", 0) == 0);
+  const std::string clarification_id = genuine.substr(genuine.rfind(':') + 1);
+
+  // Forged or old ids: another entry than those offered, an unknown clarification.
+  auto forged = click("clarify:demand-tech-boom:" + clarification_id, "How does the tech boom affect backend jobs?");
+  REQUIRE(forged);
+  CHECK(forged->status == 200);
+  CHECK(json::parse(forged->body)["type"] == 7);
+  auto unknown = click("clarify:" + entry + ":0123456789abcdef0123456789abcdef", label);
+  REQUIRE(unknown);
+  CHECK(unknown->status == 200);
+  // Malformed: refused as no component of ours.
+  for (const std::string& id : {"clarify:" + entry + ":", "clarify::" + clarification_id,
+                                "clarify:" + entry + ":bad id", "clarify:" + entry + ":" + std::string(80, 'a')}) {
+    INFO(id);
+    auto bad = click(id, label);
+    REQUIRE(bad);
+    CHECK(bad->status == 400);
+  }
+  server.service().FlushLog();
+  CHECK(chat_testing::LoggedLines(db, "discord") ==
+        std::vector<std::string>{"clarify|" + question + "|",
+                                 "kb|How does the tech boom affect backend jobs?|demand-tech-boom",
+                                 "kb|" + label + "|" + entry});
+  CHECK(chat_testing::GapChoice(server.service(), question) == "x0");
+
+  // The genuine button answers the entry and resolves the clarification.
+  auto clicked = click(genuine, label);
+  REQUIRE(clicked);
+  CHECK(clicked->status == 200);
+  json update = json::parse(clicked->body);
+  CHECK(update["type"] == 7);
+  bot::Answer expected = chat_testing::ChosenAnswer(server.service(), label, entry);
+  CHECK(update["data"]["content"] == adapters::discord::ChosenAnswerResponse(expected, label)["data"]["content"]);
+  server.service().FlushLog();
+  CHECK(chat_testing::LoggedLines(db, "discord").back() == "clarified|" + question + "|" + entry);
+  CHECK(chat_testing::GapChoice(server.service(), question) == entry + "x1");
 }
 
 TEST_CASE("a tampered Discord request gets 401 and has no other effect", "[discord][e2e]") {

@@ -137,6 +137,16 @@ TEST_CASE("stream events of the question log are read back; anything else is ref
   CHECK(back.line.question == q.line.question);
   CHECK(back.line.channel == "slack");
   CHECK(back.line.confidence == Approx(0.25));
+  CHECK(back.line.offered.empty());
+  CHECK(back.line.clarifies.empty());
+  // A clarification's options and a choice's clarification travel too.
+  q.line.offered = "docker-basics docker-needed";
+  q.line.clarifies = "0123456789abcdef0123456789abcdef";
+  REQUIRE(adapters::redis::DecodeLogEvent(adapters::redis::EncodeLogEvent(q), &back));
+  CHECK(back.line.offered == q.line.offered);
+  CHECK(back.line.clarifies == q.line.clarifies);
+  CHECK_FALSE(adapters::redis::DecodeLogEvent(
+      R"({"k":"q","a":"x","at":1,"ch":"web","q":"q","kind":"kb","ok":true,"c":1,"cl":5})", &back));
   LogEvent f;
   f.feedback = true;
   f.answer_id = "abc";
@@ -347,6 +357,48 @@ TEST_CASE("two servers sharing one Redis: follow-ups, feedback and the question 
   json fresh = Ask(*ca, "What is Docker?");
   json fresh_follow = Ask(*cw, "how popular is it?", fresh["conversation_id"]);
   CHECK(fresh_follow["explain"]["context"]["used"] == true);
+}
+
+TEST_CASE("a clarification asked on one replica and chosen on another after its Redis key expired is logged resolved",
+          "[redis][e2e][clarify][expired]") {
+  RedisServer redis;
+  testing_helpers::TestServer a(Replica(redis, false));
+  testing_helpers::TestServer writer(Replica(redis, true));
+  auto ca = a.Client(), cw = writer.Client();
+  // A question the shipped knowledge is unsure about (ours, not from an evaluation set).
+  json clarification;
+  std::string asked;
+  for (const char* q : {"Is backend development stressful and is the market good?",
+                        "Do companies still hire junior backend devs from bootcamps?"}) {
+    clarification = Ask(*ca, q);
+    asked = q;
+    if (clarification["kind"] == "clarify" && clarification["options"].size() >= 2) break;
+  }
+  REQUIRE(clarification["kind"] == "clarify");
+  const std::string conversation = clarification["conversation_id"];
+  const json option = clarification["options"][1];
+  // The conversation's key expires in Redis.
+  RedisClient probe(Options(redis.port()));
+  REQUIRE(probe.Command({"DEL", RedisConversations::Key(conversation)}).ok());
+
+  auto choose = [&](const std::string& entry) {
+    json body = {{"question", option["question"]}, {"conversation_id", conversation}, {"entry_id", entry},
+                 {"clarification_id", clarification["answer_id"]}};
+    auto r = cw->Post("/v1/ask", body.dump(), "application/json");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return json::parse(r->body);
+  };
+  // A forged choice (an entry not offered) first: answered, not logged as a choice.
+  json forged = choose("demand-tech-boom");
+  json chosen = choose(option["entry_id"]);
+  REQUIRE(WaitUntil([&] { return GapLines(writer.store(), chosen["answer_id"]).size() == 1; }, seconds(10)));
+  auto line = GapLines(writer.store(), chosen["answer_id"])[0];
+  CHECK(line.kind == "clarified");
+  CHECK(line.entry_id == option["entry_id"]);
+  CHECK(line.question == asked);
+  // The forged one is a plain answer of its entry (confident: no gap line at all, or not a choice).
+  for (const auto& q : GapLines(writer.store(), forged["answer_id"])) CHECK(q.kind != "clarified");
 }
 
 TEST_CASE("a pooled connection that Redis closed is replaced at once, without failing the call", "[redis]") {

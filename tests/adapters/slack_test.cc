@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -314,7 +315,8 @@ TEST_CASE("a clarification is Block Kit: its line, then one button per option", 
     const json& b = actions["elements"][i];
     CHECK(b["type"] == "button");
     CHECK(b["action_id"] == "clarify_" + std::to_string(i + 1));
-    CHECK(b["value"] == a.options[i].entry_id);
+    // The entry and the clarification it was offered by (its answer id).
+    CHECK(b["value"] == a.options[i].entry_id + ":feedbeef");
     CHECK(b["text"]["type"] == "plain_text");
     // Slack's limit on a button's text: 75 characters.
     CHECK(adapters::Utf16Length(b["text"]["text"].get<std::string>()) <= 75);
@@ -368,6 +370,24 @@ TEST_CASE("decodes a click on a clarification's option and nothing else", "[slac
   number_value["value"] = 7;
   CHECK_FALSE(adapters::slack::DecodeClarifyAction(number_value, &c));
   CHECK_FALSE(adapters::slack::DecodeClarifyAction(json("clarify_1"), &c));
+
+  // The value as buttons carry it now: the entry and the clarification's answer id.
+  action["value"] = "docker-popularity:01a24bc3f70fa7bb9ad0ff164287902a";
+  REQUIRE(adapters::slack::DecodeClarifyAction(action, &c));
+  CHECK(c.entry_id == "docker-popularity");
+  CHECK(c.clarification_id == "01a24bc3f70fa7bb9ad0ff164287902a");
+  action["value"] = "docker-popularity";  // a button made before: no clarification id
+  REQUIRE(adapters::slack::DecodeClarifyAction(action, &c));
+  CHECK(c.clarification_id.empty());
+  for (const std::string& bad : {std::string(":feedbeef"), std::string("docker-popularity:"),
+                                 std::string("docker-popularity:bad id"), std::string("docker-popularity:a:b"),
+                                 std::string("docker-popularity:") + std::string(65, 'a'),
+                                 std::string("docker-popularity:feed\nbeef"), std::string(129, 'a') + ":feedbeef"}) {
+    INFO(bad);
+    json other = action;
+    other["value"] = bad;
+    CHECK_FALSE(adapters::slack::DecodeClarifyAction(other, &c));
+  }
 }
 
 TEST_CASE("a chosen option replaces the clarification's buttons with the choice", "[slack][format][clarify]") {
@@ -847,7 +867,7 @@ TEST_CASE("a clarification's button in a thread answers that entry there and log
   REQUIRE(buttons.size() == expected_clarification.options.size());
   for (size_t i = 0; i < buttons.size(); i++) {
     CHECK(buttons[i]["action_id"] == "clarify_" + std::to_string(i + 1));
-    CHECK(buttons[i]["value"] == expected_clarification.options[i].entry_id);
+    CHECK(buttons[i]["value"].get<std::string>().rfind(expected_clarification.options[i].entry_id + ":", 0) == 0);
     CHECK(buttons[i]["text"]["text"] == expected_clarification.options[i].question);
   }
   CHECK(posted["blocks"].dump().find("feedback_") == std::string::npos);
@@ -856,7 +876,8 @@ TEST_CASE("a clarification's button in a thread answers that entry there and log
   json message = {{"type", "message"}, {"user", kBotUser}, {"ts", "1700000100.000200"}, {"thread_ts", thread},
                   {"text", posted["text"]}, {"blocks", posted["blocks"]}};
   const json& chosen = buttons[1];
-  const std::string entry = chosen["value"];
+  // The value: the entry, then the clarification's answer id.
+  const std::string entry = chosen["value"].get<std::string>().substr(0, chosen["value"].get<std::string>().find(':'));
   const std::string hook = "/hooks/actions/T1/3/clarify";
   json payload = ClarifyClick(api.base() + hook, "C0LAN2Q65", thread, message, chosen, "careerbot_clarify");
   const std::string body = PayloadBody(payload);
@@ -1006,6 +1027,156 @@ TEST_CASE("a clarification's button in a DM and under /ask continues that conver
     server.service().FlushLog();
     CHECK(chat_testing::LoggedLines(db, "slack") ==
           std::vector<std::string>{"clarify|" + question + "|", "clarified|" + question + "|" + second});
+  }
+}
+
+namespace {
+
+// The answer id of the latest line of kind `kind` in `db`'s question log for
+// `channel` ("" when none).
+std::string LoggedAnswerId(const std::string& db, const std::string& channel, const std::string& kind) {
+  std::string out;
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(handle,
+                             "SELECT answer_id FROM question_log WHERE channel = ?1 AND kind = ?2 "
+                             "ORDER BY asked_at DESC, rowid DESC LIMIT 1",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, channel.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, 2, kind.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(stmt) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a clarification's button clicked after the conversation expired still logs the choice",
+          "[slack][e2e][clarify][expired]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  FakeApi api;
+  fakes::FakeClock clock(static_cast<int64_t>(std::time(nullptr)));
+  ChatServer server(SlackConfigFor(api), db, &clock);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  // Signed as Slack signs them, at the server's (fake) time.
+  auto post = [&](const std::string& path, const std::string& body, const std::string& type) {
+    auto r = server.Post(path, body, type, SlackHeaders(kTestSecret, body, clock.NowSeconds()));
+    REQUIRE(r);
+    return r->status;
+  };
+  auto posts = [&] { return api.CallsTo("/api/chat.postMessage", 200).size(); };
+
+  // A clear question in another thread (its log line is no clarification),
+  // then the unsure one.
+  REQUIRE(post("/slack/events",
+                Envelope("EvExp0", Mention("<@UBOT0001> How much do backend developers earn?", "1700000090.000100"))
+                    .dump(),
+                "application/json") == 200);
+  REQUIRE(WaitFor([&] { return posts() == 1; }, std::chrono::seconds(15)));
+  const std::string thread = "1700000100.000100";
+  REQUIRE(post("/slack/events", Envelope("EvExp1", Mention("<@UBOT0001> " + question, thread)).dump(),
+               "application/json") == 200);
+  REQUIRE(WaitFor([&] { return posts() == 2; }, std::chrono::seconds(15)));
+  json posted = json::parse(api.CallsTo("/api/chat.postMessage", 200)[1].body);
+  json buttons = ClarifyButtons(posted["blocks"]);
+  REQUIRE(buttons.size() == expected_clarification.options.size());
+  REQUIRE(buttons.size() >= 2);
+  json message = {{"type", "message"}, {"user", kBotUser}, {"ts", "1700000100.000200"}, {"thread_ts", thread},
+                  {"text", posted["text"]}, {"blocks", posted["blocks"]}};
+  server.service().FlushLog();
+  const std::string clarification_id = LoggedAnswerId(db, "slack", "clarify");
+  const std::string kb_id = LoggedAnswerId(db, "slack", "kb");
+  REQUIRE_FALSE(clarification_id.empty());
+  REQUIRE_FALSE(kb_id.empty());
+  const std::string entry = expected_clarification.options[1].entry_id;
+  const std::string label = buttons[1]["text"]["text"];
+
+  // The conversation expires (as after a restart, or Redis's key expiring).
+  clock.Advance(bot::Conversations::kDefaultTtlSeconds + 1);
+  REQUIRE(server.service().answerer().conversations().Recent("slack:T1:C0LAN2Q65:" + thread).empty());
+
+  const std::string hook = "/hooks/actions/T1/9/expired";
+  auto click = [&](const json& button) {
+    json payload = ClarifyClick(api.base() + hook, "C0LAN2Q65", thread, message, button, "careerbot_clarify");
+    return post("/slack/interactions", PayloadBody(payload), "application/x-www-form-urlencoded");
+  };
+  const std::vector<std::string> asked = {"kb|How much do backend developers earn?|" +
+                                              chat_testing::LoggedLines(db, "slack")[0].substr(
+                                                  chat_testing::LoggedLines(db, "slack")[0].rfind('|') + 1),
+                                          "clarify|" + question + "|"};
+  REQUIRE(chat_testing::LoggedLines(db, "slack") == asked);
+
+  SECTION("the option's button answers that entry and logs the clarification resolved with it") {
+    REQUIRE(click(buttons[1]) == 200);
+    REQUIRE(WaitFor([&] { return posts() == 3; }, std::chrono::seconds(15)));
+    json answer = json::parse(api.CallsTo("/api/chat.postMessage", 200)[2].body);
+    CHECK(answer["thread_ts"] == thread);
+    CHECK(answer["text"] ==
+          adapters::slack::AnswerFallbackText(chat_testing::ChosenAnswer(server.service(), label, entry)));
+    server.service().FlushLog();
+    std::vector<std::string> expected = asked;
+    expected.push_back("clarified|" + question + "|" + entry);
+    CHECK(chat_testing::LoggedLines(db, "slack") == expected);
+    CHECK(chat_testing::GapChoice(server.service(), question) == entry + "x1");
+
+    // The same old button again (an old message, a replayed payload): answered
+    // again, but a clarification is resolved once.
+    REQUIRE(click(buttons[1]) == 200);
+    REQUIRE(WaitFor([&] { return posts() == 4; }, std::chrono::seconds(15)));
+    server.service().FlushLog();
+    expected.push_back("kb|" + label + "|" + entry);
+    CHECK(chat_testing::LoggedLines(db, "slack") == expected);
+    CHECK(chat_testing::GapChoice(server.service(), question) == entry + "x1");
+  }
+
+  SECTION("forged or old or malformed values never log a choice and the log stays intact") {
+    // Another entry than those offered, with the clarification's real id: answered, not a choice.
+    const std::string not_offered = "demand-tech-boom";
+    for (const auto& o : expected_clarification.options) REQUIRE(o.entry_id != not_offered);
+    json forged = buttons[0];
+    forged["value"] = not_offered + ":" + clarification_id;
+    forged["text"]["text"] = "How does the tech boom affect backend jobs?";
+    // An offered entry with an id no line has, and with the id of a line that is no clarification.
+    json unknown = buttons[1];
+    unknown["value"] = entry + ":0123456789abcdef0123456789abcdef";
+    json not_clarify = buttons[1];
+    not_clarify["value"] = entry + ":" + kb_id;
+    size_t n = posts();
+    std::vector<std::string> expected = asked;
+    for (const json& b : {forged, unknown, not_clarify}) {
+      INFO(b.dump());
+      REQUIRE(click(b) == 200);
+      REQUIRE(WaitFor([&] { return posts() == n + 1; }, std::chrono::seconds(15)));
+      n++;
+      const std::string e = b["value"].get<std::string>().substr(0, b["value"].get<std::string>().find(':'));
+      expected.push_back("kb|" + b["text"]["text"].get<std::string>() + "|" + e);
+    }
+    // Malformed values are no option at all: nothing is answered or logged.
+    for (const std::string& value : {":" + clarification_id, entry + ":", entry + ":bad id",
+                                     entry + ":" + clarification_id + ":" + clarification_id,
+                                     entry + ":" + std::string(1900, 'a'), std::string(129, 'a'),
+                                     entry + ":" + clarification_id + "\n"}) {
+      INFO(value);
+      json bad = buttons[1];
+      bad["value"] = value;
+      CHECK(click(bad) == 200);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(posts() == n);
+    server.service().FlushLog();
+    CHECK(chat_testing::LoggedLines(db, "slack") == expected);
+    CHECK(chat_testing::GapChoice(server.service(), question) == "x0");
+
+    // The genuine button still resolves the clarification.
+    REQUIRE(click(buttons[1]) == 200);
+    REQUIRE(WaitFor([&] { return posts() == n + 1; }, std::chrono::seconds(15)));
+    server.service().FlushLog();
+    expected.push_back("clarified|" + question + "|" + entry);
+    CHECK(chat_testing::LoggedLines(db, "slack") == expected);
+    CHECK(chat_testing::GapChoice(server.service(), question) == entry + "x1");
   }
 }
 

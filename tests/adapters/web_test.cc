@@ -24,6 +24,7 @@
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
 #include "../helpers/server.h"
+#include "chat_test_server.h"
 #include "adapters/http/server.h"
 #include "app/service.h"
 #include "bot/conversation.h"
@@ -317,6 +318,79 @@ TEST_CASE("a conversation's context expires on the server", "[adapters][web][con
   CHECK(next["conversation_id"] == first["conversation_id"]);
   CHECK(next["explain"]["context_terms"].empty());
   CHECK(next["answer"].get<std::string>().find("Docker") == std::string::npos);
+}
+
+TEST_CASE("a clarification's option chosen on the page after the conversation expired still logs the choice",
+          "[adapters][web][clarify][expired]") {
+  testing_helpers::TempDir dir;
+  const std::string db = dir.File("careerbot.db");
+  fakes::FakeClock clock;
+  chat_testing::ChatServer server(adapters::ChatConfig{}, db, &clock);
+  const auto [question, expected_clarification] = chat_testing::UnsureQuestion(server.service());
+  auto ask = [&](const json& body) {
+    auto res = server.Post("/v1/ask", body.dump(), "application/json");
+    REQUIRE(res);
+    return std::make_pair(res->status, json::parse(res->body, nullptr, false));
+  };
+  auto [status, clarification] = ask({{"question", question}, {"channel", "web"}});
+  REQUIRE(status == 200);
+  REQUIRE(clarification["kind"] == "clarify");
+  REQUIRE(clarification["options"].size() >= 2);
+  const std::string clarification_id = clarification["answer_id"];
+  const std::string conversation = clarification["conversation_id"];
+  const json option = clarification["options"][1];
+  const std::string entry = option["entry_id"];
+  // A clear answer: its id is no clarification's.
+  auto [kb_status, kb] = ask({{"question", "How much do backend developers earn?"}, {"channel", "web"}});
+  REQUIRE(kb_status == 200);
+  REQUIRE(kb["kind"] == "kb");
+
+  clock.Advance(bot::Conversations::kDefaultTtlSeconds + 1);
+  REQUIRE(server.service().answerer().conversations().Recent(conversation).empty());
+  auto choose = [&](const std::string& entry_id, const json& claimed, const std::string& text) {
+    json body = {{"question", text}, {"channel", "web"}, {"conversation_id", conversation}, {"entry_id", entry_id}};
+    if (!claimed.is_null()) body["clarification_id"] = claimed;
+    return ask(body);
+  };
+  auto lines = [&] {
+    server.service().FlushLog();
+    auto all = chat_testing::LoggedLines(db, "web");
+    return std::vector<std::string>(all.begin() + 2, all.end());  // after the clarification and the clear answer
+  };
+
+  // Hostile or wrong: malformed ids are refused with 400; an entry that was
+  // not offered, an unknown id, a line that is no clarification, or no id
+  // at all are answered, but not as a choice.
+  for (const json& bad : {json(42), json(""), json(std::string(129, 'a')), json("bad id")}) {
+    INFO(bad.dump());
+    auto [s, body] = choose(entry, bad, option["question"]);
+    CHECK(s == 400);
+    CHECK(body["error"]["code"] == "invalid_request");
+  }
+  {
+    auto [s, body] = ask({{"question", "x"}, {"clarification_id", clarification_id}});
+    CHECK(s == 400);  // a clarification id without the entry chosen
+  }
+  const std::string not_offered = "demand-tech-boom";
+  for (const auto& o : expected_clarification.options) REQUIRE(o.entry_id != not_offered);
+  REQUIRE(choose(not_offered, clarification_id, "How does the tech boom affect backend jobs?").first == 200);
+  REQUIRE(choose(entry, "0123456789abcdef0123456789abcdef", option["question"]).first == 200);
+  REQUIRE(choose(entry, kb["answer_id"], option["question"]).first == 200);
+  REQUIRE(choose(entry, nullptr, option["question"]).first == 200);
+  const std::string q = option["question"];
+  std::vector<std::string> expected = {"kb|How does the tech boom affect backend jobs?|" + not_offered,
+                                       "kb|" + q + "|" + entry, "kb|" + q + "|" + entry, "kb|" + q + "|" + entry};
+  CHECK(lines() == expected);
+  CHECK(chat_testing::GapChoice(server.service(), question) == "x0");
+
+  // The page's click: the option's question, its entry and the clarification's id.
+  auto [s, chosen] = choose(entry, clarification_id, option["question"]);
+  REQUIRE(s == 200);
+  CHECK(chosen["kind"] == "kb");
+  CHECK(chosen["sources"][0]["id"] == entry);
+  expected.push_back("clarified|" + question + "|" + entry);
+  CHECK(lines() == expected);
+  CHECK(chat_testing::GapChoice(server.service(), question) == entry + "x1");
 }
 
 TEST_CASE("ConversationStore is bounded in conversations and turns, and forgets idle ones", "[bot][conversation]") {

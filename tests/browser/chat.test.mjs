@@ -276,6 +276,8 @@ async function main() {
     assert(request.question === chosen.question && request.entry_id === chosen.entry_id,
       `the choice sent ${JSON.stringify(request)}`);
     assert(request.conversation_id === conversationId, 'the choice lost the conversation_id');
+    // And the clarification it answers, so that it is logged as resolved even after the conversation expired.
+    assert(request.clarification_id === q.data.answer_id, `the choice sent clarification_id ${request.clarification_id}`);
     const data = await response.json();
     assert(data.kind === 'kb' && data.answered && data.sources[0]?.id === chosen.entry_id,
       `the choice was answered from ${data.sources[0]?.id} (${data.kind})`);
@@ -316,8 +318,8 @@ async function main() {
     const options = msg.getByRole('group', { name: 'Did you mean' }).getByRole('button');
     const chosen = q.data.options[0];
     const typed = await askInPage('1.');
-    assert(typed.request.question === '1.' && typed.request.entry_id === chosen.entry_id,
-      `typing 1. sent ${JSON.stringify(typed.request)}`);
+    assert(typed.request.question === '1.' && typed.request.entry_id === chosen.entry_id &&
+      typed.request.clarification_id === q.data.answer_id, `typing 1. sent ${JSON.stringify(typed.request)}`);
     assert(typed.data.kind === 'kb' && typed.data.sources[0]?.id === chosen.entry_id,
       `typing 1. was answered from ${typed.data.sources[0]?.id} (${typed.data.kind})`);
     for (let i = 0; i < q.data.options.length; i++) {
@@ -327,7 +329,8 @@ async function main() {
     }
     // The conversation has moved on: "2" is now a question of its own, not option 2.
     const later = await askInPage('2');
-    assert(later.request.entry_id === undefined, `"2" after an answer sent ${JSON.stringify(later.request)}`);
+    assert(later.request.entry_id === undefined && later.request.clarification_id === undefined,
+      `"2" after an answer sent ${JSON.stringify(later.request)}`);
   });
 
   await check('markup in a clarification\'s options is shown as text and never runs', async () => {

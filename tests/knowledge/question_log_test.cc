@@ -188,7 +188,7 @@ TEST_CASE("the service answers without waiting for the log, and feedback on the 
   adapters::Service service(store->get());
   std::vector<std::string> ids;
   for (int i = 0; i < 50; i++) {
-    auto a = service.Ask({"How much do backend developers earn?", "", "http", false, ""});
+    auto a = service.Ask({"How much do backend developers earn?", "", "http", false, "", ""});
     REQUIRE(a.ok());
     ids.push_back(a->answer_id);
   }
@@ -426,4 +426,162 @@ TEST_CASE("a search after a curated change answers from the new content", "[know
   REQUIRE(found.ok());
   REQUIRE(found->size() == 1);
   CHECK(found->front().entry().id == id);
+}
+
+namespace {
+
+// The question log of `path`, one "answer_id|kind|question|normalized|entry_id" per line, oldest first.
+std::vector<std::string> LogRows(const std::string& path) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT answer_id, kind, question, normalized, entry_id FROM question_log ORDER BY id",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    std::string row;
+    for (int i = 0; i < 5; i++) {
+      const unsigned char* t = sqlite3_column_text(stmt, i);
+      row += (i ? "|" : "") + std::string(t ? reinterpret_cast<const char*>(t) : "");
+    }
+    out.push_back(row);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+std::string ResolvedBy(const std::string& path, const std::string& answer_id) {
+  std::string out = "?";
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT COALESCE(resolved_by, '') FROM question_log WHERE answer_id = ?1", -1, &stmt,
+                             nullptr) == SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, answer_id.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(stmt) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+knowledge::LoggedQuestion Clarification(const std::string& answer_id, const std::string& offered) {
+  knowledge::LoggedQuestion q = Line(answer_id);
+  q.kind = "clarify";
+  q.question = "is backend work stressful " + answer_id;
+  q.normalized = "backend stress work";
+  q.offered = offered;
+  return q;
+}
+
+// A choice of `entry` claiming to answer clarification `clarifies`.
+knowledge::LoggedQuestion Choice(const std::string& answer_id, const std::string& entry, const std::string& clarifies) {
+  knowledge::LoggedQuestion q = Line(answer_id, true);
+  q.question = "the option's question";
+  q.normalized = "option";
+  q.entry_id = entry;
+  q.clarifies = clarifies;
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("a choice claiming a logged clarification resolves it once and anything else stays a plain answer",
+          "[knowledge][log][clarify]") {
+  testing_helpers::TempDir dir;
+  const std::string path = dir.File("kb.db");
+  auto store = knowledge::Store::Open(path);
+  REQUIRE(store.ok());
+  knowledge::LoggedQuestion kb = Line("kb-1", true);
+  kb.entry_id = "pay";
+  REQUIRE((*store)->LogQuestions({Clarification("clar-1", "stress pay"), kb}).ok());
+  const std::vector<std::string> before = {"clar-1|clarify|is backend work stressful clar-1|backend stress work|",
+                                           "kb-1|kb|question kb-1|question|pay"};
+  REQUIRE(LogRows(path) == before);
+  auto plain = [](const std::string& id, const std::string& entry) {
+    return id + "|kb|the option's question|option|" + entry;
+  };
+  const std::string clarified = "|clarified|is backend work stressful clar-1|backend stress work|";
+
+  // Not offered ("pa" is a prefix of one that was), no such line, a line that is no clarification.
+  REQUIRE((*store)->LogQuestions({Choice("c1", "other", "clar-1"), Choice("c2", "pa", "clar-1"),
+                                  Choice("c3", "pay", "no-such-answer"), Choice("c4", "pay", "kb-1")})
+              .ok());
+  std::vector<std::string> expected = before;
+  for (const auto& [id, entry] : std::vector<std::pair<std::string, std::string>>{
+           {"c1", "other"}, {"c2", "pa"}, {"c3", "pay"}, {"c4", "pay"}}) {
+    expected.push_back(plain(id, entry));
+  }
+  CHECK(LogRows(path) == expected);
+  CHECK(ResolvedBy(path, "clar-1").empty());
+
+  // An offered entry: the clarification resolved with it, once.
+  REQUIRE((*store)->LogQuestions({Choice("c5", "pay", "clar-1")}).ok());
+  expected.push_back("c5" + clarified + "pay");
+  CHECK(LogRows(path) == expected);
+  CHECK(ResolvedBy(path, "clar-1") == "c5");
+  REQUIRE((*store)->LogQuestions({Choice("c6", "stress", "clar-1")}).ok());
+  expected.push_back(plain("c6", "stress"));
+  CHECK(LogRows(path) == expected);
+  CHECK(ResolvedBy(path, "clar-1") == "c5");
+  // The same line again (the shared log may deliver it twice): nothing changes.
+  REQUIRE((*store)->LogQuestions({Choice("c5", "pay", "clar-1")}).ok());
+  CHECK(LogRows(path) == expected);
+
+  // A clarification and its choice in one batch; an older clarification
+  // (logged before clarifications kept their options) resolves nothing.
+  knowledge::LoggedQuestion old = Clarification("clar-old", "");
+  REQUIRE((*store)->LogQuestions({Clarification("clar-2", "docker k8s"), Choice("c7", "k8s", "clar-2"), old,
+                                  Choice("c8", "docker", "clar-old")})
+              .ok());
+  auto rows = LogRows(path);
+  REQUIRE(rows.size() == expected.size() + 4);
+  CHECK(rows[expected.size() + 1] == "c7|clarified|is backend work stressful clar-2|backend stress work|k8s");
+  CHECK(rows[expected.size() + 3] == plain("c8", "docker"));
+
+  // A choice the conversation knew (kind "clarified" already) is logged as it
+  // is, and resolves its clarification so that a replayed button does not.
+  REQUIRE((*store)->LogQuestions({Clarification("clar-3", "a b")}).ok());
+  knowledge::LoggedQuestion live = Choice("c9", "a", "clar-3");
+  live.kind = "clarified";
+  live.question = "is backend work stressful clar-3";
+  REQUIRE((*store)->LogQuestions({live, Choice("c10", "b", "clar-3")}).ok());
+  rows = LogRows(path);
+  CHECK(rows[rows.size() - 2].rfind("c9|clarified|", 0) == 0);
+  CHECK(rows.back() == plain("c10", "b"));
+  CHECK(ResolvedBy(path, "clar-3") == "c9");
+}
+
+TEST_CASE("a question log from before the clarification columns gets them when opened", "[knowledge][log][clarify]") {
+  testing_helpers::TempDir dir;
+  const std::string path = dir.File("old.db");
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const char* old_schema =
+        "CREATE TABLE question_log(id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL UNIQUE, asked_at INTEGER NOT "
+        "NULL, channel TEXT NOT NULL, question TEXT NOT NULL, normalized TEXT NOT NULL, answered INTEGER NOT NULL, "
+        "kind TEXT NOT NULL, confidence REAL NOT NULL, entry_id TEXT NOT NULL, helpful INTEGER, comment TEXT, "
+        "feedback_at INTEGER);"
+        "INSERT INTO question_log(answer_id, asked_at, channel, question, normalized, answered, kind, confidence, "
+        "entry_id) VALUES('old-1', 1, 'web', 'is backend stressful', 'backend stress', 0, 'clarify', 0.5, '');";
+    REQUIRE(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  for (int open = 0; open < 2; open++) {  // and once more: adding them is done once
+    auto store = knowledge::Store::Open(path);
+    INFO(store.status().ToString());
+    REQUIRE(store.ok());
+    REQUIRE((*store)->LogQuestions({Clarification("new-" + std::to_string(open), "x y"),
+                                    Choice("pick-" + std::to_string(open), "y", "new-" + std::to_string(open)),
+                                    Choice("old-pick-" + std::to_string(open), "y", "old-1")})
+                .ok());
+  }
+  auto rows = LogRows(path);
+  REQUIRE(rows.size() == 7);
+  CHECK(rows[0] == "old-1|clarify|is backend stressful|backend stress|");
+  CHECK(rows[2].rfind("pick-0|clarified|", 0) == 0);
+  CHECK(rows[3].rfind("old-pick-0|kb|", 0) == 0);  // the old clarification kept no options
+  CHECK(rows[5].rfind("pick-1|clarified|", 0) == 0);
+  CHECK(ResolvedBy(path, "new-1") == "pick-1");
 }

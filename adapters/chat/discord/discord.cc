@@ -121,6 +121,7 @@ chat::Turn DiscordPlatform::Decode(const chat::Route&, const httplib::Request& r
         turn.what = "clarification choice " + choice.entry_id;
         turn.question.text = bot::IsBlank(choice.question) ? choice.entry_id : choice.question;
         turn.question.entry_id = choice.entry_id;
+        turn.question.clarification_id = choice.clarification_id;
         turn.conversation = choice.channel_id + ":" + choice.user_id;
         turn.context = {{"chosen", choice.question}};
       } else if (DecodeFeedbackClick(interaction, &click)) {

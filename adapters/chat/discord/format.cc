@@ -90,9 +90,10 @@ bool DecodeFeedbackClick(const json& interaction, FeedbackClick* out) {
   return true;
 }
 
-std::string ClarifyCustomId(const std::string& entry_id) {
-  std::string id = kClarifyPrefix + entry_id;
-  return entry_id.empty() || id.size() > kMaxCustomId ? "" : id;
+std::string ClarifyCustomId(const std::string& entry_id, const std::string& clarification_id) {
+  const size_t prefix = std::string_view(kClarifyPrefix).size();
+  std::string payload = OptionPayload(entry_id, clarification_id, kMaxCustomId - prefix);
+  return payload.empty() ? "" : kClarifyPrefix + payload;
 }
 
 bool DecodeClarifyClick(const json& interaction, ClarifyClick* out) {
@@ -103,7 +104,9 @@ bool DecodeClarifyClick(const json& interaction, ClarifyClick* out) {
     return false;
   }
   ClarifyClick click;
-  click.entry_id = id.substr(prefix.size());
+  if (!ParseOptionPayload(std::string_view(id).substr(prefix.size()), &click.entry_id, &click.clarification_id)) {
+    return false;
+  }
   // Discord sends the message the button is on: its label is the option's question.
   const json& message = ObjectField(interaction, "message");
   auto rows = message.is_object() ? message.find("components") : message.end();
@@ -155,7 +158,7 @@ json AnswerMessage(const bot::Answer& answer, bool ephemeral) {
     json buttons = json::array();
     for (const auto& o : answer.options) {
       if (buttons.size() == 5) break;  // an action row holds at most 5 buttons
-      std::string custom_id = ClarifyCustomId(o.entry_id);
+      std::string custom_id = ClarifyCustomId(o.entry_id, answer.answer_id);
       if (custom_id.empty()) continue;
       // Labels are plain text (no Markdown), at most 80 characters.
       std::string label = CutAtSentence(Safe(o.question), kMaxButtonLabel);

@@ -40,7 +40,9 @@ constexpr char kAskCommand[] = "ask";
 // Message components: a button's custom_id and label limits.
 constexpr size_t kMaxCustomId = 100;
 constexpr size_t kMaxButtonLabel = 80;
-// A clarification's option buttons: custom_id "clarify:<entry_id>".
+// A clarification's option buttons: custom_id "clarify:<entry_id>:<the
+// clarification's answer id>" (chat::OptionPayload), or "clarify:<entry_id>"
+// when that would exceed kMaxCustomId (and on buttons made before).
 constexpr char kClarifyPrefix[] = "clarify:";
 
 // ---- decode ----
@@ -66,13 +68,17 @@ bool DecodeFeedbackClick(const nlohmann::json& interaction, FeedbackClick* out);
 
 struct ClarifyClick {
   std::string entry_id;
+  std::string clarification_id;  // the clarification's answer id ("" when the button has none)
   std::string question;  // the clicked button's label, from the message it is on ("" when not sent)
   std::string user_id;   // member.user.id in guilds, user.id in DMs
   std::string channel_id;
 };
-// "clarify:<entry_id>"; "" when that would exceed kMaxCustomId.
-std::string ClarifyCustomId(const std::string& entry_id);
-// A MESSAGE_COMPONENT interaction from one of a clarification's option buttons.
+// "clarify:<entry_id>:<clarification_id>", or "clarify:<entry_id>" when that
+// would exceed kMaxCustomId (or the id is not well formed); "" when even
+// that would.
+std::string ClarifyCustomId(const std::string& entry_id, const std::string& clarification_id = "");
+// A MESSAGE_COMPONENT interaction from one of a clarification's option
+// buttons; false when its custom_id is malformed (chat::ParseOptionPayload).
 bool DecodeClarifyClick(const nlohmann::json& interaction, ClarifyClick* out);
 
 // ---- encode ----

@@ -106,8 +106,7 @@ bool DecodeClarifyAction(const json& action, ClarifyAction* out) {
     if (id[i] < '0' || id[i] > '9') return false;
   }
   ClarifyAction click;
-  click.entry_id = StringField(action, "value");
-  if (click.entry_id.empty() || click.entry_id.size() > 128) return false;
+  if (!ParseOptionPayload(StringField(action, "value"), &click.entry_id, &click.clarification_id)) return false;
   auto text = action.find("text");
   if (text != action.end() && text->is_object()) click.question = bot::SanitizeUtf8(StringField(*text, "text"));
   click.from_command = StringField(action, "block_id") == kClarifyCommandBlockId;
@@ -145,13 +144,14 @@ json AnswerBlocks(const bot::Answer& answer, const char* clarify_block_id) {
     json buttons = json::array();
     for (const auto& o : answer.options) {
       if (buttons.size() == 5) break;  // Slack allows 25 elements; careerbot offers at most 3
-      if (o.entry_id.empty() || o.entry_id.size() > kMaxButtonValue) continue;
+      const std::string value = OptionPayload(o.entry_id, answer.answer_id, kMaxButtonValue);
+      if (value.empty()) continue;
       std::string label = CutAtSentence(SafeText(o.question), kMaxButtonText);
       if (bot::IsBlank(label)) label = o.entry_id.substr(0, kMaxButtonText);
       buttons.push_back({{"type", "button"},
                          {"action_id", kClarifyActionPrefix + std::to_string(buttons.size() + 1)},
                          {"text", {{"type", "plain_text"}, {"text", label}, {"emoji", false}}},
-                         {"value", o.entry_id}});
+                         {"value", value}});
     }
     if (!buttons.empty()) blocks.push_back({{"type", "actions"}, {"block_id", clarify_block_id}, {"elements", buttons}});
     const bool command = std::string_view(clarify_block_id) == kClarifyCommandBlockId;

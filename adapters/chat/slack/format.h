@@ -23,7 +23,9 @@ constexpr char kFeedbackUpAction[] = "feedback_up";
 constexpr char kFeedbackDownAction[] = "feedback_down";
 constexpr char kFeedbackBlockId[] = "careerbot_feedback";
 // A clarification's option buttons: action ids "clarify_1" to "clarify_3",
-// value the option's entry id, text its question (at most 75 characters).
+// value "<entry id>:<the clarification's answer id>" (chat::OptionPayload;
+// buttons made before it carry the entry id alone), text the option's
+// question (at most 75 characters).
 // The block id says where the clarification was posted, and so which
 // conversation a click continues: a thread or DM (an event), or a /ask
 // response (the command's channel and user).
@@ -52,12 +54,14 @@ std::string UnescapeSlack(std::string_view text);
 // A click on one of a clarification's option buttons (one element of a
 // block_actions payload's actions[]).
 struct ClarifyAction {
-  std::string entry_id;  // the button's value
-  std::string question;  // the button's text (the option's question, maybe cut)
+  std::string entry_id;          // from the button's value
+  std::string clarification_id;  // from the button's value: the clarification's answer id ("" when none)
+  std::string question;          // the button's text (the option's question, maybe cut)
   bool from_command = false;  // the clarification answered /ask (kClarifyCommandBlockId)
 };
-// False for any other action, or a clarify action without a usable entry id
-// (empty, over 128 bytes).
+// False for any other action, or a clarify action whose value is malformed
+// (chat::ParseOptionPayload: no entry id, one over 128 bytes, a malformed
+// clarification id).
 bool DecodeClarifyAction(const nlohmann::json& action, ClarifyAction* out);
 
 // ---- encode (Slack mrkdwn and Block Kit) ----

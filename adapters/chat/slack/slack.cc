@@ -385,6 +385,7 @@ chat::Turn SlackPlatform::DecodeClarifyChoice(const json& payload, const Clarify
   // entry in the knowledge's own words when the conversation offered it.
   turn.question.text = bot::IsBlank(choice.question) ? choice.entry_id : choice.question;
   turn.question.entry_id = choice.entry_id;
+  turn.question.clarification_id = choice.clarification_id;
   // The same conversation as the question that got the clarification: a
   // /ask response's is the command's channel and user; an event's is the
   // thread, or the DM channel itself.

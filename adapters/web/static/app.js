@@ -136,7 +136,10 @@
   // The newest clarification's options by number, for a typed choice.
   let latestOptions = {};
 
-  function optionButtons(options) {
+  // `clarificationId`: the clarification's answer_id, sent with a choice so
+  // that the server logs it as that clarification resolved even after the
+  // conversation expired.
+  function optionButtons(options, clarificationId) {
     latestOptions = {};
     const group = el('div', 'options');
     group.setAttribute('role', 'group');
@@ -160,7 +163,7 @@
         // From the keyboard (no pointer click), focus goes on to the input
         // rather than being lost with the disabled button.
         if (event.detail === 0) input.focus();
-        ask(o.question, { entryId: o.entry_id });
+        ask(o.question, { entryId: o.entry_id, clarificationId: clarificationId });
       });
       b.setAttribute('aria-pressed', 'false');
       b.dataset.entryId = o.entry_id;
@@ -168,7 +171,8 @@
       group.appendChild(b);
       // Typing the option's number ("2", "2.") chooses it too: the same
       // entry is asked, and the buttons show the choice.
-      latestOptions[String(i + 1)] = { entryId: o.entry_id, consume: () => consume(b) };
+      latestOptions[String(i + 1)] = { entryId: o.entry_id, clarificationId: clarificationId,
+                                       consume: () => consume(b) };
     });
     return group;
   }
@@ -221,7 +225,7 @@
       : [];
     if (options.length) {
       msg.appendChild(el('p', 'text', clarifyPrompt(data.answer)));
-      msg.appendChild(optionButtons(options));
+      msg.appendChild(optionButtons(options, typeof data.answer_id === 'string' ? data.answer_id : ''));
       msg.appendChild(el('p', 'options-hint', 'Or type its number.'));
       return append(msg);
     }
@@ -245,14 +249,15 @@
     return append(msg);
   }
 
-  function addError(message, question, entryId) {
+  // `choice`: the option asked ({entryId, clarificationId}), to ask again.
+  function addError(message, question, choice) {
     const msg = el('article', 'msg bot error');
     msg.setAttribute('aria-label', 'Error');
     msg.appendChild(el('p', 'text', message));
     if (question) {
       const retry = button('retry', 'Try again', () => {
         msg.remove();
-        ask(question, { repeat: true, entryId: entryId });
+        ask(question, Object.assign({ repeat: true }, choice));
       });
       msg.appendChild(retry);
     }
@@ -315,11 +320,14 @@
     // A clarification's option: asks exactly that entry.
     const entryId = options && typeof options.entryId === 'string' ? options.entryId : '';
     if (entryId) body.entry_id = entryId;
+    const clarificationId = options && typeof options.clarificationId === 'string' ? options.clarificationId : '';
+    if (entryId && clarificationId) body.clarification_id = clarificationId;
     const result = await postJson('/v1/ask', body, ASK_TIMEOUT_MS);
     setBusy(false);
     if (!result.ok) {
       const m = result.message;
-      addError(m.charAt(0).toUpperCase() + m.slice(1), question, entryId);
+      addError(m.charAt(0).toUpperCase() + m.slice(1), question,
+               { entryId: entryId, clarificationId: clarificationId });
       return;
     }
     if (typeof result.data.conversation_id === 'string' && result.data.conversation_id !== '') {
@@ -339,7 +347,7 @@
     const number = text.trim().replace(/[.)]$/, '');
     const option = /^[1-9]$/.test(number) ? latestOptions[number] : undefined;
     if (option && option.consume()) {
-      ask(text, { entryId: option.entryId });
+      ask(text, { entryId: option.entryId, clarificationId: option.clarificationId });
       return;
     }
     ask(text);
