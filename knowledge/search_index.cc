@@ -48,8 +48,13 @@ SearchIndex::~SearchIndex() = default;
 //   varint(term id - previous term id), then a byte: bits 0-3 say which
 //   fields (title, questions, tags, body) hold the term; bit 4 set means
 //   counts follow, one varint per field present, else each count is 1.
-struct SearchIndex::Snapshot {
-  std::shared_ptr<const bot::Lexicon> lexicon;
+//
+// A snapshot is one version of the knowledge base (bot::KnowledgeVersion):
+// immutable but for its cache of Hits.
+struct SearchIndex::Snapshot : bot::KnowledgeVersion {
+  explicit Snapshot(const SearchIndex* owner) : index(owner) {}
+  const SearchIndex* index;  // searches through its database; outlives the snapshot's use
+  std::shared_ptr<const bot::Lexicon> lexicon_;
   std::unordered_map<std::string, uint32_t> term_ids;
   std::vector<uint32_t> doc_freq;  // by term id
   // By entry, in rowid order (an entry's index is its position):
@@ -60,6 +65,17 @@ struct SearchIndex::Snapshot {
   std::vector<uint32_t> id_offsets;    // entries + 1 offsets into ids
   std::string ids;                     // every entry id, one after another
   double avg_length[4] = {1, 1, 1, 1};
+
+  const std::shared_ptr<const bot::Lexicon>& lexicon() const override { return lexicon_; }
+  Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) const override {
+    bool stale = false;
+    auto found = index->SearchSnapshot(*this, terms, limit, &stale);
+    if (found.ok() && stale) {
+      return Status::Unavailable("the knowledge base changed (version " + lexicon_->version +
+                                 " is no longer stored): ask again");
+    }
+    return found;
+  }
 
   size_t size() const { return rowids.size(); }
   std::string_view id(uint32_t d) const { return std::string_view(ids).substr(id_offsets[d], id_offsets[d + 1] - id_offsets[d]); }
@@ -201,7 +217,7 @@ void EncodeTerms(const std::vector<std::pair<uint32_t, uint16_t>> (&tf)[4], std:
 }  // namespace
 
 Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(Conn* conn, const std::string& version) {
-  auto snap = std::make_shared<Snapshot>();
+  auto snap = std::make_shared<Snapshot>(this);
   auto lexicon = std::make_shared<bot::Lexicon>();
   lexicon->version = version;
   sqlite3* db = conn->db;
@@ -254,7 +270,7 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(C
     lexicon->doc_freq.emplace(term, snap->doc_freq[id]);
     if (head[id]) lexicon->head_terms.insert(term);
   }
-  snap->lexicon = std::move(lexicon);
+  snap->lexicon_ = std::move(lexicon);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
@@ -275,25 +291,29 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::CurrentSnapsho
     if (!v.ok()) return SqlError(watcher_->db, "read version");
     if (v.Step() == SQLITE_ROW) version = v.Text(0);
   }
-  if (!snapshot_ || snapshot_->lexicon->version != version) {
-    ASSIGN_OR_RETURN(auto loaded, LoadSnapshot(watcher_.get(), version));
-    std::atomic_store(&snapshot_, std::move(loaded));
+  if (!snapshot_ || snapshot_->lexicon_->version != version) {
+    ASSIGN_OR_RETURN(snapshot_, LoadSnapshot(watcher_.get(), version));
   }
   data_version_ = data_version;
   return snapshot_;
 }
 
+Result<std::shared_ptr<const bot::KnowledgeVersion>> SearchIndex::CurrentVersion() {
+  ASSIGN_OR_RETURN(auto snap, CurrentSnapshot());
+  return std::shared_ptr<const bot::KnowledgeVersion>(std::move(snap));
+}
+
 Result<std::shared_ptr<const bot::Lexicon>> SearchIndex::GetLexicon() {
   ASSIGN_OR_RETURN(auto snap, CurrentSnapshot());
-  return snap->lexicon;
+  return snap->lexicon_;
 }
 
 Result<std::vector<bot::Hit>> SearchIndex::Search(const std::vector<std::string>& terms, size_t limit) {
   std::vector<bot::Hit> hits;
   if (terms.empty() || limit == 0) return hits;
-  // A commit that changes the content between reading the candidates and
-  // reading their Hits is seen (the version read with them differs): then
-  // search again on the new snapshot.
+  // Not one request's search (that is a version's, bot::KnowledgeVersion):
+  // whatever version is current. A commit that changes the content between
+  // taking the snapshot and searching it is seen: then search the new one.
   for (int attempt = 0;; attempt++) {
     ASSIGN_OR_RETURN(auto current, CurrentSnapshot());
     bool stale = false;
@@ -302,18 +322,10 @@ Result<std::vector<bot::Hit>> SearchIndex::Search(const std::vector<std::string>
   }
 }
 
-Result<std::vector<bot::Hit>> SearchIndex::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                              size_t limit) {
-  std::shared_ptr<const Snapshot> snap = std::atomic_load(&snapshot_);
-  if (!snap || snap->lexicon.get() != &lexicon || terms.empty() || limit == 0) return Search(terms, limit);
-  bool stale = false;
-  auto found = SearchSnapshot(*snap, terms, limit, &stale);
-  return stale ? Search(terms, limit) : found;
-}
-
 Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
-                                                    size_t limit, bool* stale) {
+                                                    size_t limit, bool* stale) const {
   std::vector<bot::Hit> hits;
+  if (terms.empty() || limit == 0) return hits;
   // The terms to look up: the rarest first (the caller orders them so),
   // while the candidates they bring stay within kMaxSearchCandidates.
   std::vector<uint32_t> ids;
@@ -331,7 +343,20 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   }
   if (lookup.empty()) return hits;
 
+  // The candidates and their Hits are read in one read transaction that
+  // holds the snapshot's content version, so both are of that version; a
+  // store edited since is stale.
+  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
   ASSIGN_OR_RETURN(Database::ReaderLease conn, db_->Reader());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn.get(), Transaction::Kind::kRead, "begin read"));
+  {
+    Stmt v(conn->db, conn->Cached(kVersion));
+    if (!v.ok()) return SqlError(conn->db, "read version");
+    if ((v.Step() == SQLITE_ROW ? v.Text(0) : std::string()) != snap.lexicon_->version) {
+      *stale = true;
+      return hits;
+    }
+  }
   std::vector<uint32_t> candidates;
   {
     static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
@@ -399,42 +424,27 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   size_t k = std::min(limit, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(), better);
 
-  // The best candidates' Hits: from the cache, else from SQLite by rowid, in
-  // one read transaction that also checks the content version is the
-  // snapshot's.
+  // The best candidates' Hits: from the cache, else from SQLite by rowid.
   std::vector<std::shared_ptr<const bot::IndexedEntry>> best(k);
   std::vector<size_t> missing;
   for (size_t i = 0; i < k; i++) {
     best[i] = snap.Cached(scored[i].second);
     if (!best[i]) missing.push_back(i);
   }
-  if (!missing.empty()) {
-    RETURN_IF_ERROR(ReadHits(conn.get(), snap, scored, missing, &best, stale));
-    if (*stale) return hits;
-  }
+  if (!missing.empty()) RETURN_IF_ERROR(ReadHits(conn.get(), snap, scored, missing, &best));
+  tx.Commit();  // a read: nothing is lost if it fails
   hits.reserve(k);
   for (size_t i = 0; i < k; i++) hits.push_back({std::move(best[i]), scored[i].first});
   return hits;
 }
 
 Status SearchIndex::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
-                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
-                       bool* stale) {
-  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
+                       const std::vector<size_t>& missing,
+                       std::vector<std::shared_ptr<const bot::IndexedEntry>>* best) const {
   static const char kRow[] =
       "SELECT f.title, f.questions, f.tags, f.body, e.id, e.title, e.body, e.questions, e.tags, e.article, e.section,"
       " e.url, e.updated_at FROM entries e, entries_fts f WHERE e.rowid = ?1 AND f.rowid = ?1";
   sqlite3* db = conn->db;
-  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn, Transaction::Kind::kRead, "begin read"));
-  {
-    Stmt v(db, conn->Cached(kVersion));
-    if (!v.ok()) return SqlError(db, "read version");
-    std::string version = v.Step() == SQLITE_ROW ? v.Text(0) : std::string();
-    if (version != snap.lexicon->version) {
-      *stale = true;
-      return Status::Ok();
-    }
-  }
   for (size_t i : missing) {
     uint32_t d = scored[i].second;
     Stmt row(db, conn->Cached(kRow));
@@ -462,7 +472,6 @@ Status SearchIndex::ReadHits(Conn* conn, const Snapshot& snap, const std::vector
     snap.Remember(d, hit);
     (*best)[i] = std::move(hit);
   }
-  tx.Commit();  // a read: nothing is lost if it fails
   return Status::Ok();
 }
 
