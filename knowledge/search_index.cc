@@ -67,9 +67,9 @@ struct SearchIndex::Snapshot : bot::KnowledgeVersion {
   double avg_length[4] = {1, 1, 1, 1};
 
   const std::shared_ptr<const bot::Lexicon>& lexicon() const override { return lexicon_; }
-  Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) const override {
+  Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& query, size_t limit) const override {
     bool stale = false;
-    auto found = index->SearchSnapshot(*this, terms, limit, &stale);
+    auto found = index->SearchSnapshot(*this, query, limit, &stale);
     if (found.ok() && stale) {
       return Status::Unavailable("the knowledge base changed (version " + lexicon_->version +
                                  " is no longer stored): ask again");
