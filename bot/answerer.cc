@@ -1409,16 +1409,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
     return Status::InvalidArgument("the question is empty");
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const KnowledgeView> view, View());
-  for (int attempt = 1;; attempt++) {
-    Result<Answer> answer = Ask(*view, question);
-    if (answer.ok() || answer.status().code() != Status::Code::kUnavailable || attempt == 3) return answer;
-    // A knowledge base edited in place since the view was taken cannot be
-    // searched in that version any more: when the source has a newer one,
-    // the question is asked again, wholly on it (nothing was remembered).
-    ASSIGN_OR_RETURN(std::shared_ptr<const KnowledgeView> newer, View());
-    if (&newer->lexicon() == &view->lexicon()) return answer;
-    view = std::move(newer);
-  }
+  return Ask(*view, question);
 }
 
 // Ask's pipeline, on one view of the knowledge: a choice among a

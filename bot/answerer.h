@@ -111,11 +111,9 @@ class Answerer {
   // version with options().model. Fails as the source does.
   Result<std::shared_ptr<const KnowledgeView>> View();
 
-  // Answers `question` from View(). Fails with kInvalidArgument for an empty
-  // question and passes on the source's kUnavailable; anything else gets an
-  // Answer (a decline is an Answer with kind "fallback"). When a knowledge
-  // base edited in place can no longer be searched in the version the
-  // question was read with, the question is asked again, wholly on the new one.
+  // Answers `question` from View(), taken once. Fails with kInvalidArgument
+  // for an empty question and passes on the source's kUnavailable; anything
+  // else gets an Answer (a decline is an Answer with kind "fallback").
   Result<Answer> Ask(const Question& question);
   // Answers `question` wholly from `view`.
   Result<Answer> Ask(const KnowledgeView& view, const Question& question);

@@ -104,10 +104,9 @@ class KnowledgeVersion {
 
   // Entries of this version holding any of `terms` (index terms; never raw
   // user text), best first by weighted BM25, at most `limit`. An empty
-  // `terms` gives no hits. Fails with kUnavailable when the store cannot be
-  // read, or when this version can no longer be searched (a knowledge base
-  // edited in place since: the source's current version is then another
-  // one); it never answers from another version.
+  // `terms` gives no hits. Always this version's entries, whatever the
+  // source has become since. Fails with kUnavailable when the store cannot
+  // be read.
   virtual Result<std::vector<Hit>> Search(const std::vector<std::string>& terms, size_t limit) const = 0;
 };
 

@@ -49,12 +49,10 @@ SearchIndex::~SearchIndex() = default;
 //   fields (title, questions, tags, body) hold the term; bit 4 set means
 //   counts follow, one varint per field present, else each count is 1.
 //
-// A snapshot is one version of the knowledge base (bot::KnowledgeVersion):
-// immutable but for its cache of Hits.
-struct SearchIndex::Snapshot : bot::KnowledgeVersion {
-  explicit Snapshot(const SearchIndex* owner) : index(owner) {}
-  const SearchIndex* index;  // searches through its database; outlives the snapshot's use
-  std::shared_ptr<const bot::Lexicon> lexicon_;
+// Immutable but for its cache of Hits; shared by every request on its
+// content version (each through a Version of its own).
+struct SearchIndex::Snapshot {
+  std::shared_ptr<const bot::Lexicon> lexicon;
   std::unordered_map<std::string, uint32_t> term_ids;
   std::vector<uint32_t> doc_freq;  // by term id
   // By entry, in rowid order (an entry's index is its position):
@@ -65,17 +63,6 @@ struct SearchIndex::Snapshot : bot::KnowledgeVersion {
   std::vector<uint32_t> id_offsets;    // entries + 1 offsets into ids
   std::string ids;                     // every entry id, one after another
   double avg_length[4] = {1, 1, 1, 1};
-
-  const std::shared_ptr<const bot::Lexicon>& lexicon() const override { return lexicon_; }
-  Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& query, size_t limit) const override {
-    bool stale = false;
-    auto found = index->SearchSnapshot(*this, query, limit, &stale);
-    if (found.ok() && stale) {
-      return Status::Unavailable("the knowledge base changed (version " + lexicon_->version +
-                                 " is no longer stored): ask again");
-    }
-    return found;
-  }
 
   size_t size() const { return rowids.size(); }
   std::string_view id(uint32_t d) const { return std::string_view(ids).substr(id_offsets[d], id_offsets[d + 1] - id_offsets[d]); }
@@ -217,7 +204,7 @@ void EncodeTerms(const std::vector<std::pair<uint32_t, uint16_t>> (&tf)[4], std:
 }  // namespace
 
 Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(Conn* conn, const std::string& version) {
-  auto snap = std::make_shared<Snapshot>(this);
+  auto snap = std::make_shared<Snapshot>();
   auto lexicon = std::make_shared<bot::Lexicon>();
   lexicon->version = version;
   sqlite3* db = conn->db;
@@ -270,7 +257,7 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(C
     lexicon->doc_freq.emplace(term, snap->doc_freq[id]);
     if (head[id]) lexicon->head_terms.insert(term);
   }
-  snap->lexicon_ = std::move(lexicon);
+  snap->lexicon = std::move(lexicon);
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
@@ -291,39 +278,76 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::CurrentSnapsho
     if (!v.ok()) return SqlError(watcher_->db, "read version");
     if (v.Step() == SQLITE_ROW) version = v.Text(0);
   }
-  if (!snapshot_ || snapshot_->lexicon_->version != version) {
+  if (!snapshot_ || snapshot_->lexicon->version != version) {
     ASSIGN_OR_RETURN(snapshot_, LoadSnapshot(watcher_.get(), version));
   }
   data_version_ = data_version;
   return snapshot_;
 }
 
+namespace {
+constexpr char kVersionSql[] = "SELECT value FROM meta WHERE key = 'version'";
+}  // namespace
+
+// One request's version: the snapshot of a content version, and a read
+// transaction (on a reader connection of its own) that holds that same
+// content version in SQLite for as long as the request keeps the version. Its
+// searches read their candidates and Hits inside it, so they are of the
+// snapshot's version whatever is committed meanwhile.
+class SearchIndex::Version : public bot::KnowledgeVersion {
+ public:
+  Version(const SearchIndex* index, std::shared_ptr<const Snapshot> snap, Database::ReaderLease lease, Transaction tx)
+      : index_(index), snap_(std::move(snap)), lease_(std::move(lease)), tx_(std::move(tx)) {}
+  ~Version() override { tx_.Commit(); }  // a read: nothing is lost if it fails
+
+  const std::shared_ptr<const bot::Lexicon>& lexicon() const override { return snap_->lexicon; }
+  Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) const override {
+    std::lock_guard<std::mutex> lock(mu_);  // one connection: one search at a time
+    return index_->SearchSnapshot(*snap_, lease_.get(), terms, limit);
+  }
+
+ private:
+  const SearchIndex* index_;
+  std::shared_ptr<const Snapshot> snap_;
+  mutable std::mutex mu_;
+  Database::ReaderLease lease_;
+  Transaction tx_;  // ends before the lease goes back to the pool
+};
+
 Result<std::shared_ptr<const bot::KnowledgeVersion>> SearchIndex::CurrentVersion() {
-  ASSIGN_OR_RETURN(auto snap, CurrentSnapshot());
-  return std::shared_ptr<const bot::KnowledgeVersion>(std::move(snap));
+  // The snapshot, then a read transaction that must hold its content
+  // version: a commit in between (rare; the next CurrentSnapshot loads it)
+  // means trying again.
+  for (int attempt = 1;; attempt++) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snap, CurrentSnapshot());
+    ASSIGN_OR_RETURN(Database::ReaderLease lease, db_->Reader());
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(lease.get(), Transaction::Kind::kRead, "begin read"));
+    std::string version;
+    {
+      Stmt v(lease->db, lease->Cached(kVersionSql));
+      if (!v.ok()) return SqlError(lease->db, "read version");
+      if (v.Step() == SQLITE_ROW) version = v.Text(0);
+    }
+    if (version == snap->lexicon->version) {
+      return std::shared_ptr<const bot::KnowledgeVersion>(
+          std::make_shared<const Version>(this, std::move(snap), std::move(lease), std::move(tx)));
+    }
+    if (attempt == 10) return Status::Unavailable("the knowledge base changes too fast to read one version of it");
+  }
 }
 
 Result<std::shared_ptr<const bot::Lexicon>> SearchIndex::GetLexicon() {
   ASSIGN_OR_RETURN(auto snap, CurrentSnapshot());
-  return snap->lexicon_;
+  return snap->lexicon;
 }
 
 Result<std::vector<bot::Hit>> SearchIndex::Search(const std::vector<std::string>& terms, size_t limit) {
-  std::vector<bot::Hit> hits;
-  if (terms.empty() || limit == 0) return hits;
-  // Not one request's search (that is a version's, bot::KnowledgeVersion):
-  // whatever version is current. A commit that changes the content between
-  // taking the snapshot and searching it is seen: then search the new one.
-  for (int attempt = 0;; attempt++) {
-    ASSIGN_OR_RETURN(auto current, CurrentSnapshot());
-    bool stale = false;
-    auto found = SearchSnapshot(*current, terms, limit, &stale);
-    if (!stale || attempt == 3) return found;
-  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const bot::KnowledgeVersion> version, CurrentVersion());
+  return version->Search(terms, limit);
 }
 
-Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
-                                                    size_t limit, bool* stale) const {
+Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, Conn* conn,
+                                                          const std::vector<std::string>& terms, size_t limit) const {
   std::vector<bot::Hit> hits;
   if (terms.empty() || limit == 0) return hits;
   // The terms to look up: the rarest first (the caller orders them so),
@@ -343,20 +367,7 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   }
   if (lookup.empty()) return hits;
 
-  // The candidates and their Hits are read in one read transaction that
-  // holds the snapshot's content version, so both are of that version; a
-  // store edited since is stale.
-  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
-  ASSIGN_OR_RETURN(Database::ReaderLease conn, db_->Reader());
-  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn.get(), Transaction::Kind::kRead, "begin read"));
-  {
-    Stmt v(conn->db, conn->Cached(kVersion));
-    if (!v.ok()) return SqlError(conn->db, "read version");
-    if ((v.Step() == SQLITE_ROW ? v.Text(0) : std::string()) != snap.lexicon_->version) {
-      *stale = true;
-      return hits;
-    }
-  }
+  // `conn` is in the read transaction of the snapshot's content version.
   std::vector<uint32_t> candidates;
   {
     static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
@@ -431,8 +442,7 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
     best[i] = snap.Cached(scored[i].second);
     if (!best[i]) missing.push_back(i);
   }
-  if (!missing.empty()) RETURN_IF_ERROR(ReadHits(conn.get(), snap, scored, missing, &best));
-  tx.Commit();  // a read: nothing is lost if it fails
+  if (!missing.empty()) RETURN_IF_ERROR(ReadHits(conn, snap, scored, missing, &best));
   hits.reserve(k);
   for (size_t i = 0; i < k; i++) hits.push_back({std::move(best[i]), scored[i].first});
   return hits;

@@ -72,10 +72,11 @@ class Store : public bot::KnowledgeSource {
   // current content version (reloaded when a commit changed it). Its Search:
   // FTS5 finds the entries holding the terms (the rarest first, a bounded
   // number of candidates); BM25F with the field weights ranks them from the
-  // snapshot. A version may be used only while this Store is open (a
-  // StoreHandle's versions keep their Store open themselves). When the
-  // content is edited in place, an older version's Search fails with
-  // kUnavailable: the caller takes the new version.
+  // snapshot. A version holds a read transaction of its content version (on
+  // a reader connection of its own) while it is kept, so its searches read
+  // that version even while curators commit: keep one for a request, not
+  // for good. It may be used only while this Store is open (a StoreHandle's
+  // versions keep their Store open themselves).
   bot::Result<std::shared_ptr<const bot::KnowledgeVersion>> CurrentVersion() override;
   // The current version's lexicon, and a search on whatever version is
   // current (for tools and tests; a request searches one version).

@@ -1,10 +1,11 @@
 // One request, one knowledge-base version, on the real store: a StoreHandle
 // reloaded (a new snapshot swapped in) in the middle of requests, and a
-// writable store edited in place after a request took its view.
+// writable store edited in place while requests hold their views.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "../helpers/files.h"
 #include "bot/answerer.h"
 #include "knowledge/builtin.h"
+#include "knowledge/entry_plan.h"
 #include "knowledge/snapshot.h"
 #include "knowledge/store.h"
 #include "knowledge/store_handle.h"
@@ -181,7 +183,7 @@ TEST_CASE("reloads under requests on many threads never mix two knowledge versio
   CHECK(by_edition[2] > 0);
 }
 
-TEST_CASE("a writable store edited after a request took its view is never searched half old half new",
+TEST_CASE("a writable store edited in place after a request took its view still answers it from its version",
           "[knowledge][view]") {
   testing_helpers::TempDir dir;
   auto store = knowledge::Store::Open(dir.File("kb.db"));
@@ -196,17 +198,107 @@ TEST_CASE("a writable store edited after a request took its view is never search
   REQUIRE(view.ok());
   const std::string old_version = (*view)->lexicon().version;
   REQUIRE((*store)->ReplaceAll(second.entries, second.synonyms, "test").ok());
+  // A curator's edit in place too (its own transaction), on an entry the view holds.
+  knowledge::EntryChange change;
+  change.op = knowledge::EntryChange::Op::kDelete;
+  change.id = "cobol-jobs";
+  change.action = "delete";
+  REQUIRE((*store)->ApplyEntryChanges({change}, "curator", 1).ok());
 
-  // The old version's search fails: the store holds only the new content.
-  auto search = (*view)->Search({"rust"}, 5);
-  CHECK(search.status().code() == bot::Status::Code::kUnavailable);
-  auto on_old = answerer.Ask(**view, Explained(kTwoParts));
-  CHECK(on_old.status().code() == bot::Status::Code::kUnavailable);
+  // The view: wholly the first edition, COBOL entry and all.
+  for (const char* text : {"What is the quill certification?", kTwoParts, "Are there jobs for COBOL developers?"}) {
+    auto a = answerer.Ask(**view, Explained(text));
+    REQUIRE(a.ok());
+    REQUIRE(a->explanation);
+    INFO(a->text);
+    CHECK(a->explanation->kb_version == old_version);
+    CHECK(EditionOf(*a) == 1);
+  }
+  auto cobol = (*view)->Search({"cobol"}, 5);
+  REQUIRE(cobol.ok());
+  REQUIRE(cobol->size() == 1);
+  CHECK(cobol->front().entry().body.find("Edition one") == 0);
 
-  // A request asks wholly on the new version.
-  auto a = answerer.Ask(Explained(kTwoParts));
+  // A new request: wholly the edited knowledge.
+  auto a = answerer.Ask(Explained("What is the quill certification?"));
   REQUIRE(a.ok());
   REQUIRE(a->explanation);
   CHECK(a->explanation->kb_version != old_version);
   CHECK(EditionOf(*a) == 2);
+  auto gone = answerer.View();
+  REQUIRE(gone.ok());
+  auto none = (*gone)->Search({"cobol"}, 5);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("requests on many threads while curators edit in place never mix two versions",
+          "[knowledge][view][concurrency]") {
+  testing_helpers::TempDir dir;
+  auto opened = knowledge::Store::Open(dir.File("kb.db"));
+  REQUIRE(opened.ok());
+  knowledge::Store* store = opened->get();
+  knowledge::KnowledgeFiles first = Edition(1), second = Edition(2);
+  REQUIRE(store->ReplaceAll(first.entries, first.synonyms, "test").ok());
+  bot::Answerer answerer(store);
+  std::vector<std::string> versions[2];  // the versions of each edition, as committed
+  std::mutex versions_mu;
+  auto record = [&](int edition) {
+    auto lexicon = store->GetLexicon();
+    REQUIRE(lexicon.ok());
+    std::lock_guard<std::mutex> lock(versions_mu);
+    versions[edition - 1].push_back((*lexicon)->version);
+  };
+  record(1);
+  const char* const questions[] = {"What is the quill certification?", kTwoParts, "How much do Zig developers earn?"};
+  std::atomic<bool> stop{false};
+  std::atomic<int> asked{0}, failures{0};
+  struct Seen {
+    std::string version;
+    int edition;
+    bool zig;
+  };
+  std::vector<Seen> seen;
+  std::mutex seen_mu;
+  std::vector<std::thread> askers;
+  for (int t = 0; t < 3; t++) {
+    askers.emplace_back([&, t] {
+      for (int i = 0; !stop; i++) {
+        auto a = answerer.Ask(Explained(questions[(i + t) % 3]));
+        asked++;
+        if (!a.ok() || !a->explanation) {
+          failures++;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(seen_mu);
+        seen.push_back({a->explanation->kb_version, EditionOf(*a), a->entry_id == "zig-pay"});
+      }
+    });
+  }
+  auto wait_asked = [&](int n) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (asked < n && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  };
+  for (int i = 0; i < 20; i++) {
+    wait_asked(asked + 2);
+    const int edition = i % 2 == 0 ? 2 : 1;
+    const knowledge::KnowledgeFiles& files = edition == 1 ? first : second;
+    REQUIRE(store->ReplaceAll(files.entries, files.synonyms, "test").ok());
+    record(edition);
+  }
+  wait_asked(asked + 2);
+  stop = true;
+  for (auto& t : askers) t.join();
+  CHECK(failures == 0);
+  int mixed = 0, by_edition[3] = {0, 0, 0};
+  for (const Seen& s : seen) {
+    const bool one = std::find(versions[0].begin(), versions[0].end(), s.version) != versions[0].end();
+    const bool two = std::find(versions[1].begin(), versions[1].end(), s.version) != versions[1].end();
+    const int expected = one && !two ? 1 : two && !one ? 2 : 0;
+    if (expected == 0 || (s.edition != 0 && s.edition != expected) || (s.zig && expected != 2)) mixed++;
+    if (s.edition > 0) by_edition[s.edition]++;
+  }
+  CHECK(mixed == 0);
+  CHECK(by_edition[1] > 0);
+  CHECK(by_edition[2] > 0);
 }
