@@ -65,7 +65,7 @@ Service::Service(std::shared_ptr<knowledge::StoreHandle> knowledge, std::shared_
       retention_days_(log_retention_days) {
   auto pruned = PruneLog();
   if (!pruned.ok()) spdlog::warn("question log: {}", pruned.status().ToString());
-  if (knowledge::QuestionLogQueue* queue = LogStore().question_log_queue()) {
+  if (knowledge::QuestionLogQueue* queue = LogStore()->question_log_queue()) {
     queue->set_on_error([](const bot::Status& s) { spdlog::warn("question log: {}", s.ToString()); });
   }
 }
@@ -75,16 +75,15 @@ bot::Result<int64_t> Service::PruneLog() {
   last_prune_ = now;
   int days = retention_days_;
   if (days <= 0) return int64_t{0};
-  knowledge::StoreHandle::Pin pin(*knowledge_);
-  auto pruned = LogStore().PruneQuestionLog(now - static_cast<int64_t>(days) * 86400);
+  auto pruned = LogStore()->PruneQuestionLog(now - static_cast<int64_t>(days) * 86400);
   if (pruned.ok() && *pruned > 0) spdlog::info("question log: deleted {} lines older than {} days", *pruned, days);
   return pruned;
 }
 
 bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
-  // One knowledge-base version for the whole question, even if a reload
-  // swaps the store meanwhile.
-  knowledge::StoreHandle::Pin pin(*knowledge_);
+  // The store logged to: the one served as the question comes in (the
+  // answer itself is from one view of the knowledge, taken by Ask).
+  const std::shared_ptr<knowledge::Store> store = LogStore();
   auto started = std::chrono::steady_clock::now();
   auto answer = answerer_.Ask(question);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -135,7 +134,7 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
   // To the writer through the shared log too (queued there, never waited for).
   if (shared_log_) shared_log_->Append(q);
   // Queued, never waited for: losing a log line must not lose (or delay) the answer.
-  if (!LogStore().EnqueueQuestion(std::move(q))) {
+  if (!store->EnqueueQuestion(std::move(q))) {
     uint64_t dropped = log_dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
     // Once, then every 10,000th: a full queue must not flood the log too.
     if (dropped % 10000 == 1) {
@@ -146,22 +145,20 @@ bot::Result<bot::Answer> Service::Ask(const bot::Question& question) {
 }
 
 void Service::FlushLog() {
-  knowledge::StoreHandle::Pin pin(*knowledge_);
-  LogStore().FlushQuestionLog();
+  LogStore()->FlushQuestionLog();
 }
 
 knowledge::QuestionLogQueue::Stats Service::LogStats() {
-  knowledge::StoreHandle::Pin pin(*knowledge_);
-  knowledge::QuestionLogQueue* queue = LogStore().question_log_queue();
+  const std::shared_ptr<knowledge::Store> store = LogStore();
+  knowledge::QuestionLogQueue* queue = store->question_log_queue();
   return queue ? queue->stats() : knowledge::QuestionLogQueue::Stats{};
 }
 
 bot::Status Service::Feedback(const std::string& answer_id, bool helpful, const std::string& comment) {
-  knowledge::StoreHandle::Pin pin(*knowledge_);
   // A comment is free text like a question: no credential is stored either.
   const std::string redacted = RedactSecrets(comment);
   const int64_t now = clock_->NowSeconds();
-  bot::Status local = LogStore().RecordFeedback(answer_id, helpful, redacted, now);
+  bot::Status local = LogStore()->RecordFeedback(answer_id, helpful, redacted, now);
   if (shared_log_ == nullptr) return local;
   if (!local.ok()) {
     // Not one of this replica's answers (or it keeps no log): any replica's,
@@ -186,23 +183,20 @@ bot::Status Service::Feedback(const std::string& answer_id, bool helpful, const 
 }
 
 bot::Status Service::WriteSharedLines(const std::vector<knowledge::LoggedQuestion>& lines) {
-  knowledge::StoreHandle::Pin pin(*knowledge_);
-  knowledge::Store& store = LogStore();
-  if (!store.writable()) return bot::Status::Unavailable("this process keeps no question log");
-  return store.LogQuestions(lines);
+  const std::shared_ptr<knowledge::Store> store = LogStore();
+  if (!store->writable()) return bot::Status::Unavailable("this process keeps no question log");
+  return store->LogQuestions(lines);
 }
 
 bot::Status Service::WriteSharedFeedback(const std::string& answer_id, bool helpful, const std::string& comment,
                                          int64_t at) {
-  knowledge::StoreHandle::Pin pin(*knowledge_);
-  knowledge::Store& store = LogStore();
-  if (!store.writable()) return bot::Status::Unavailable("this process keeps no question log");
-  return store.RecordFeedback(answer_id, helpful, comment, at);
+  const std::shared_ptr<knowledge::Store> store = LogStore();
+  if (!store->writable()) return bot::Status::Unavailable("this process keeps no question log");
+  return store->RecordFeedback(answer_id, helpful, comment, at);
 }
 
 bool Service::log_writable() {
-  knowledge::StoreHandle::Pin pin(*knowledge_);
-  return LogStore().writable();
+  return LogStore()->writable();
 }
 
 namespace {

@@ -104,14 +104,15 @@ class Service {
   // Deletes the log lines older than the retention now; returns how many.
   bot::Result<int64_t> PruneLog();
 
-  // The Store answered from: the one pinned on this thread (see
-  // knowledge::StoreHandle::Pin; Ask pins one), else the current one, which
-  // a reload may replace: hold a Pin to keep it.
-  knowledge::Store& store() { return *knowledge_->Current(); }
+  // The Store served now (knowledge::StoreHandle::Current): a reload may
+  // replace it meanwhile, so hold the shared_ptr for as long as the work on
+  // it must see one Store. (Ask needs none of this: it answers from one
+  // view of the knowledge, bot::KnowledgeView.)
+  std::shared_ptr<knowledge::Store> store() { return knowledge_->Current(); }
   knowledge::StoreHandle& knowledge() { return *knowledge_; }
   // Where the question log is kept: the --log-db store, else the knowledge
-  // base answered from (pinned as store() is).
-  knowledge::Store& log_store() { return LogStore(); }
+  // base served now (held as store()'s is).
+  std::shared_ptr<knowledge::Store> log_store() { return LogStore(); }
   const AnswerMetrics& metrics() const { return metrics_; }
   bot::Answerer& answerer() { return answerer_; }
   bot::Clock& clock() { return *clock_; }
@@ -125,8 +126,8 @@ class Service {
   knowledge::QuestionLogQueue::Stats LogStats();
 
  private:
-  // Where the question log goes: log_store_, else the pinned knowledge base.
-  knowledge::Store& LogStore() { return log_store_ ? *log_store_ : store(); }
+  // Where the question log goes: log_store_, else the knowledge base served now.
+  std::shared_ptr<knowledge::Store> LogStore() { return log_store_ ? log_store_ : store(); }
 
   std::shared_ptr<knowledge::StoreHandle> knowledge_;
   std::shared_ptr<knowledge::Store> log_store_;

@@ -9,6 +9,7 @@
 
 #include "bot/ranking.h"
 #include "bot/smalltalk.h"
+#include "bot/stemmer.h"
 #include "bot/text.h"
 #include "bot/word_knowledge.h"
 #include "bot/words.h"
@@ -247,23 +248,21 @@ std::string TypoCorrector::Correct(const std::string& surface, const std::string
 
 // ---- Answerer ----
 
-struct Answerer::Prepared {
-  std::shared_ptr<const Lexicon> lexicon;
-  TypoCorrector typos;
-  Prepared(std::shared_ptr<const Lexicon> lex) : lexicon(std::move(lex)), typos(*lexicon) {}
-};
+Answerer::Answerer(KnowledgeSource* source, AnswererOptions options, Clock* clock, IdGenerator* ids)
+    : source_(source), options_(options), clock_(clock), ids_(ids), conversations_(clock) {}
 
-Answerer::Answerer(Retriever* retriever, AnswererOptions options, Clock* clock, IdGenerator* ids)
-    : retriever_(retriever), options_(options), clock_(clock), ids_(ids), conversations_(clock) {}
-
-Result<std::shared_ptr<const Answerer::Prepared>> Answerer::Prepare() {
-  auto lexicon = retriever_->GetLexicon();
-  if (!lexicon.ok()) return lexicon.status();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!prepared_ || prepared_->lexicon != *lexicon) {
-    prepared_ = std::make_shared<const Prepared>(*lexicon);
+Result<std::shared_ptr<const KnowledgeView>> Answerer::View() {
+  ASSIGN_OR_RETURN(std::shared_ptr<const KnowledgeVersion> version, source_->CurrentVersion());
+  std::shared_ptr<const TypoCorrector> typos;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!typos_ || typos_lexicon_ != version->lexicon()) {
+      typos_lexicon_ = version->lexicon();
+      typos_ = std::make_shared<const TypoCorrector>(*typos_lexicon_);
+    }
+    typos = typos_;
   }
-  return prepared_;
+  return std::make_shared<const KnowledgeView>(std::move(version), std::move(typos), options_.model);
 }
 
 namespace {
@@ -429,8 +428,10 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     // tells little about which entry a question means, however rarely the
     // knowledge base uses it: in a question that names the domain it counts
     // less. People and occupations never are filler ("how long to become a
-    // doctor"), nor are the domain's own words.
-    if (names_domain && !c.weak && IsGenericWord(t.surface, domain_terms.count(c.term) > 0)) {
+    // doctor"), nor are the domain's own words, nor a word the curated
+    // synonyms read as another ("need" = "required").
+    if (names_domain && !c.weak && !c.corrected && c.term == PorterStem(t.surface) &&
+        IsGenericWord(t.surface, domain_terms.count(c.term) > 0)) {
       c.weight *= kGenericFactor;
       c.generic = true;
     }
@@ -771,12 +772,13 @@ void AddMargins(std::vector<Ranked>* ranked_out) {
   }
 }
 
-Result<Ranking> Rank(Retriever* retriever, const std::vector<Concept>& concepts, const Lexicon& lexicon,
-                     size_t candidates, const ranking::Model* model, double non_english) {
+Result<Ranking> Rank(const KnowledgeView& view, const std::vector<Concept>& concepts, size_t candidates,
+                     const ranking::Model* model, double non_english) {
+  const Lexicon& lexicon = view.lexicon();
   Ranking r;
   std::vector<std::string> terms = SearchTerms(concepts, lexicon);
   if (terms.empty()) return r;
-  ASSIGN_OR_RETURN(r.hits, retriever->SearchIn(lexicon, terms, candidates));
+  ASSIGN_OR_RETURN(r.hits, view.Search(terms, candidates));
   if (r.hits.empty()) return r;
   const QuestionStats q = StatsOf(concepts, lexicon, r.hits);
   for (const Hit& h : r.hits) r.ranked.push_back(ScoreCandidate(h, concepts, lexicon, q, non_english));
@@ -899,8 +901,10 @@ struct TwoParts {
   const Ranked* second = nullptr;
 };
 
-Result<bool> AnswerParts(Retriever* retriever_, const AnswererOptions& options_, const std::string& text,
-                         const Lexicon& lexicon, const TypoCorrector& typos, TwoParts* out) {
+Result<bool> AnswerParts(const KnowledgeView& view, const AnswererOptions& options_, const std::string& text,
+                         TwoParts* out) {
+  const Lexicon& lexicon = view.lexicon();
+  const TypoCorrector& typos = view.typos();
   std::vector<std::string> parts = SplitParts(text);
   if (parts.size() != 2) return false;
   for (int i = 0; i < 2; i++) {
@@ -928,8 +932,7 @@ Result<bool> AnswerParts(Retriever* retriever_, const AnswererOptions& options_,
   }
   const Ranked* winners[2] = {nullptr, nullptr};
   for (int i = 0; i < 2; i++) {
-    auto r = Rank(retriever_, out->concepts[i], lexicon, options_.candidates, options_.model.get(),
-                  NonEnglishShare(parts[i], out->concepts[i]));
+    auto r = Rank(view, out->concepts[i], options_.candidates, view.model(), NonEnglishShare(parts[i], out->concepts[i]));
     if (!r.ok()) return r.status();
     out->rankings[i] = std::make_shared<Ranking>(std::move(*r));
     const auto& ranked = out->rankings[i]->ranked;
@@ -949,11 +952,9 @@ Result<bool> AnswerParts(Retriever* retriever_, const AnswererOptions& options_,
 
 Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question) {
   std::string text = SanitizeUtf8(TruncateUtf8(question, kMaxQuestionBytes));
-  auto prepared = Prepare();
-  if (!prepared.ok()) return prepared.status();
-  const Lexicon& lexicon = *(*prepared)->lexicon;
-  std::vector<Concept> concepts = BuildConcepts(text, lexicon, (*prepared)->typos, options_.max_query_terms, nullptr);
-  auto ranking = Rank(retriever_, concepts, lexicon, options_.candidates, nullptr, NonEnglishShare(text, concepts));
+  ASSIGN_OR_RETURN(std::shared_ptr<const KnowledgeView> view, View());
+  std::vector<Concept> concepts = BuildConcepts(text, view->lexicon(), view->typos(), options_.max_query_terms, nullptr);
+  auto ranking = Rank(*view, concepts, options_.candidates, nullptr, NonEnglishShare(text, concepts));
   if (!ranking.ok()) return ranking.status();
   std::vector<Candidate> out;
   for (const Ranked& r : ranking->ranked) {
@@ -974,12 +975,12 @@ bool Plausible(const Ranked& r) {
 }
 }  // namespace
 
-Result<Answer> Answerer::AnswerChosen(const Question& question, const std::string& text, const std::string& entry_id,
-                                      const std::string& clarified_question, const Prepared& prepared,
+Result<Answer> Answerer::AnswerChosen(const KnowledgeView& view, const Question& question, const std::string& text,
+                                      const std::string& entry_id, const std::string& clarified_question,
                                       const std::vector<Turn>& history, Answer answer) {
-  const Lexicon& lexicon = *prepared.lexicon;
-  std::vector<Concept> concepts = BuildConcepts(text, lexicon, prepared.typos, options_.max_query_terms, nullptr);
-  auto ranking = Rank(retriever_, concepts, lexicon, std::max<size_t>(options_.candidates, 64), options_.model.get(),
+  const Lexicon& lexicon = view.lexicon();
+  std::vector<Concept> concepts = BuildConcepts(text, lexicon, view.typos(), options_.max_query_terms, nullptr);
+  auto ranking = Rank(view, concepts, std::max<size_t>(options_.candidates, 64), view.model(),
                       NonEnglishShare(text, concepts));
   if (!ranking.ok()) return ranking.status();
   const Ranked* chosen = nullptr;
@@ -1096,8 +1097,9 @@ struct Reading {
 // previous turn must not leak into it). See ContextReason. `reading` holds
 // the question read alone; it keeps the reading with context when that is
 // the better one.
-Status ReadWithContext(Retriever* retriever, const AnswererOptions& options, const std::string& text,
-                       const Lexicon& lexicon, const std::vector<Turn>& history, Reading* reading) {
+Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options, const std::string& text,
+                       const std::vector<Turn>& history, Reading* reading) {
+  const Lexicon& lexicon = view.lexicon();
   std::vector<Concept>& concepts = reading->concepts;
   const Ranking& alone = reading->ranking;
   std::string& context_reason = reading->context_reason;
@@ -1139,8 +1141,7 @@ Status ReadWithContext(Retriever* retriever, const AnswererOptions& options, con
     merged.push_back(std::move(c));
   }
   if (merged.size() == concepts.size()) return Status::Ok();
-  auto with_context =
-      Rank(retriever, merged, lexicon, options.candidates, options.model.get(), reading->non_english);
+  auto with_context = Rank(view, merged, options.candidates, view.model(), reading->non_english);
   if (!with_context.ok()) return with_context.status();
   auto& ranked = with_context->ranked;
   // The follow-up's own words decide: among the readings with context,
@@ -1226,14 +1227,14 @@ Status ReadWithContext(Retriever* retriever, const AnswererOptions& options, con
 
 // Reads `text`: its concepts (typos corrected), ranked, then with the
 // conversation's context when it is a follow-up.
-Status Read(Retriever* retriever, const AnswererOptions& options, const std::string& text, const Lexicon& lexicon,
-            const TypoCorrector& typos, const std::vector<Turn>& history, Reading* reading) {
-  reading->concepts = BuildConcepts(text, lexicon, typos, options.max_query_terms, &reading->corrections);
+Status Read(const KnowledgeView& view, const AnswererOptions& options, const std::string& text,
+            const std::vector<Turn>& history, Reading* reading) {
+  reading->concepts = BuildConcepts(text, view.lexicon(), view.typos(), options.max_query_terms, &reading->corrections);
   reading->non_english = NonEnglishShare(text, reading->concepts);
-  ASSIGN_OR_RETURN(reading->ranking, Rank(retriever, reading->concepts, lexicon, options.candidates,
-                                          options.model.get(), reading->non_english));
+  ASSIGN_OR_RETURN(reading->ranking,
+                   Rank(view, reading->concepts, options.candidates, view.model(), reading->non_english));
   if (history.empty()) return Status::Ok();
-  return ReadWithContext(retriever, options, text, lexicon, history, reading);
+  return ReadWithContext(view, options, text, history, reading);
 }
 
 AnswerSource SourceOf(const Entry& e, double confidence) {
@@ -1424,15 +1425,22 @@ Explanation Explain(const Reading& reading, const Ranked* winner, bool has_histo
 
 }  // namespace
 
-// Ask's pipeline: a choice among a clarification → small talk → read the
-// question (with the conversation's context for a follow-up) → decide the
-// outcome (answer, two parts, no-answer entry, clarification, decline) →
-// remember the turn → explain.
 Result<Answer> Answerer::Ask(const Question& question) {
+  if (IsBlank(SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes)))) {
+    return Status::InvalidArgument("the question is empty");
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const KnowledgeView> view, View());
+  return Ask(*view, question);
+}
+
+// Ask's pipeline, on one view of the knowledge: a choice among a
+// clarification → small talk → read the question (with the conversation's
+// context for a follow-up) → decide the outcome (answer, two parts, no-answer
+// entry, clarification, decline) → remember the turn → explain.
+Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question) {
   std::string text = SanitizeUtf8(TruncateUtf8(question.text, kMaxQuestionBytes));
   if (IsBlank(text)) return Status::InvalidArgument("the question is empty");
-  ASSIGN_OR_RETURN(std::shared_ptr<const Prepared> prepared, Prepare());
-  const Lexicon& lexicon = *prepared->lexicon;
+  const Lexicon& lexicon = view.lexicon();
 
   Answer answer;
   answer.answer_id = ids_->NewId();
@@ -1450,14 +1458,14 @@ Result<Answer> Answerer::Ask(const Question& question) {
       answer.clarified_normalized = clarified->normalized;
     }
     answer.clarification_id = clarified ? clarified->answer_id : question.clarification_id;
-    return AnswerChosen(question, text, chosen_entry, clarified_question, *prepared, history, std::move(answer));
+    return AnswerChosen(view, question, text, chosen_entry, clarified_question, history, std::move(answer));
   }
   if (auto intent = DetectSmallTalk(text)) {
     return SmallTalkAnswer(*intent, question.explain, options_, lexicon, std::move(answer));
   }
 
   Reading reading;
-  RETURN_IF_ERROR(Read(retriever_, options_, text, lexicon, prepared->typos, history, &reading));
+  RETURN_IF_ERROR(Read(view, options_, text, history, &reading));
   for (const Concept& c : reading.concepts) {
     if (!answer.normalized_question.empty()) answer.normalized_question += " ";
     answer.normalized_question += c.term;
@@ -1472,7 +1480,7 @@ Result<Answer> Answerer::Ask(const Question& question) {
   // ranks confidently on a different entry; otherwise it is one question.
   TwoParts parts;
   if (!reading.context_used) {
-    ASSIGN_OR_RETURN(parts.found, AnswerParts(retriever_, options_, text, lexicon, prepared->typos, &parts));
+    ASSIGN_OR_RETURN(parts.found, AnswerParts(view, options_, text, &parts));
     if (parts.found) {
       winner = parts.first;
       answer.confidence = std::round(std::min(parts.first->confidence, parts.second->confidence) * 10000) / 10000;

@@ -74,15 +74,49 @@ class TypoCorrector {
   std::vector<std::vector<Candidate>> by_length_;
 };
 
+// The knowledge one request answers from, taken once at its start and passed
+// down to every step: one knowledge-base version (its lexicon and the search
+// on exactly that version), the typo corrector made from that lexicon, and
+// the learned model in use (null: the hand-set ranking). Immutable and
+// shared: it keeps its version alive (and with it, for a served knowledge
+// base, the store it came from) while a reload makes a newer one current, so
+// no step of the request can read one version and rank or compose from another.
+class KnowledgeView {
+ public:
+  KnowledgeView(std::shared_ptr<const KnowledgeVersion> version, std::shared_ptr<const TypoCorrector> typos,
+                std::shared_ptr<const ranking::Model> model)
+      : version_(std::move(version)), typos_(std::move(typos)), model_(std::move(model)) {}
+
+  const Lexicon& lexicon() const { return *version_->lexicon(); }
+  const TypoCorrector& typos() const { return *typos_; }
+  const ranking::Model* model() const { return model_.get(); }
+  // KnowledgeVersion::Search on this view's version.
+  Result<std::vector<Hit>> Search(const std::vector<std::string>& terms, size_t limit) const {
+    return version_->Search(terms, limit);
+  }
+
+ private:
+  std::shared_ptr<const KnowledgeVersion> version_;
+  std::shared_ptr<const TypoCorrector> typos_;
+  std::shared_ptr<const ranking::Model> model_;
+};
+
 class Answerer {
  public:
-  Answerer(Retriever* retriever, AnswererOptions options = {}, Clock* clock = Clock::Real(),
+  // `source` is not owned: it must outlive the Answerer.
+  Answerer(KnowledgeSource* source, AnswererOptions options = {}, Clock* clock = Clock::Real(),
            IdGenerator* ids = IdGenerator::Random());
 
-  // Answers `question`. Fails with kInvalidArgument for an empty question and
-  // passes on the retriever's kUnavailable; anything else gets an Answer
-  // (a decline is an Answer with kind "fallback").
+  // The view a request starting now answers from: the source's current
+  // version with options().model. Fails as the source does.
+  Result<std::shared_ptr<const KnowledgeView>> View();
+
+  // Answers `question` from View(), taken once. Fails with kInvalidArgument
+  // for an empty question and passes on the source's kUnavailable; anything
+  // else gets an Answer (a decline is an Answer with kind "fallback").
   Result<Answer> Ask(const Question& question);
+  // Answers `question` wholly from `view`.
+  Result<Answer> Ask(const KnowledgeView& view, const Question& question);
 
   // The candidate entries for `text` (no conversation, no small talk), best
   // first by the hand-set score, with their ranking features.
@@ -97,23 +131,23 @@ class Answerer {
   void set_conversations(Conversations* shared) { shared_conversations_ = shared; }
 
  private:
-  struct Prepared;  // a lexicon with its typo corrector
-  Result<std::shared_ptr<const Prepared>> Prepare();
   // Answers with entry `entry_id`, chosen among a clarification's options;
   // `text` is the option's question. kNotFound when no such entry.
-  Result<Answer> AnswerChosen(const Question& question, const std::string& text, const std::string& entry_id,
-                              const std::string& clarified_question, const Prepared& prepared,
+  Result<Answer> AnswerChosen(const KnowledgeView& view, const Question& question, const std::string& text,
+                              const std::string& entry_id, const std::string& clarified_question,
                               const std::vector<Turn>& history, Answer answer);
 
-  Retriever* retriever_;
+  KnowledgeSource* source_;
   AnswererOptions options_;
   Clock* clock_;
   IdGenerator* ids_;
   ConversationStore conversations_;
   Conversations* shared_conversations_ = nullptr;
   Conversations& Dialogue() { return shared_conversations_ ? *shared_conversations_ : conversations_; }
+  // The typo corrector of the last lexicon seen, made once per version.
   std::mutex mu_;
-  std::shared_ptr<const Prepared> prepared_;  // guarded by mu_
+  std::shared_ptr<const Lexicon> typos_lexicon_;  // guarded by mu_
+  std::shared_ptr<const TypoCorrector> typos_;    // guarded by mu_
 };
 
 }  // namespace bot

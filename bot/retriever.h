@@ -1,7 +1,11 @@
-// The Retriever is the core's view of a knowledge base: a lexicon (terms and
-// how many entries hold them) and a ranked full-text search. knowledge/
-// implements it over SQLite FTS5; tests implement it in memory.
-// Implementations must be safe to call from many threads at once.
+// What the core needs of a knowledge base: a lexicon (terms and how many
+// entries hold them) and a ranked full-text search, one version at a time.
+// A KnowledgeSource hands out the current KnowledgeVersion; a version is
+// immutable, and its Search runs on exactly that version, so a request that
+// takes one version at its start (bot::KnowledgeView, bot/answerer.h) reads,
+// ranks and composes from one knowledge base even if it is replaced
+// meanwhile. knowledge/ implements both over SQLite FTS5; tests implement
+// them in memory. Implementations must be safe to call from many threads at once.
 #pragma once
 
 #include <algorithm>
@@ -88,28 +92,31 @@ struct Hit {
   const Entry& entry() const { return doc->entry; }
 };
 
-class Retriever {
+// One version of a knowledge base: its lexicon and a search on that version
+// only. Immutable; shared by every request that took it (and kept alive by
+// them after the source has moved on to a newer version).
+class KnowledgeVersion {
  public:
-  virtual ~Retriever() = default;
+  virtual ~KnowledgeVersion() = default;
 
-  // The current lexicon. Cheap when nothing changed (returns the cached one).
-  // Fails with kUnavailable when the store cannot be read.
-  virtual Result<std::shared_ptr<const Lexicon>> GetLexicon() = 0;
+  // The lexicon of this version (never null).
+  virtual const std::shared_ptr<const Lexicon>& lexicon() const = 0;
 
-  // Entries holding any of `terms` (index terms; never raw user text), best
-  // first by weighted BM25, at most `limit`. An empty `terms` gives no hits.
-  // Fails with kUnavailable when the store cannot be read.
-  virtual Result<std::vector<Hit>> Search(const std::vector<std::string>& terms, size_t limit) = 0;
-  // Search, in the knowledge-base version `lexicon` describes (one that
-  // GetLexicon returned) when the retriever still has it at hand: the
-  // question is then ranked against the version it was read with, and the
-  // retriever need not check for a newer one a second time per question.
-  // Otherwise (or by default) the same as Search.
-  virtual Result<std::vector<Hit>> SearchIn(const Lexicon& lexicon, const std::vector<std::string>& terms,
-                                            size_t limit) {
-    (void)lexicon;
-    return Search(terms, limit);
-  }
+  // Entries of this version holding any of `terms` (index terms; never raw
+  // user text), best first by weighted BM25, at most `limit`. An empty
+  // `terms` gives no hits. Always this version's entries, whatever the
+  // source has become since. Fails with kUnavailable when the store cannot
+  // be read.
+  virtual Result<std::vector<Hit>> Search(const std::vector<std::string>& terms, size_t limit) const = 0;
+};
+
+// Where the knowledge comes from: the version current now. Cheap when nothing
+// changed (the same version again). Fails with kUnavailable when the store
+// cannot be read.
+class KnowledgeSource {
+ public:
+  virtual ~KnowledgeSource() = default;
+  virtual Result<std::shared_ptr<const KnowledgeVersion>> CurrentVersion() = 0;
 };
 
 }  // namespace bot

@@ -48,6 +48,9 @@ SearchIndex::~SearchIndex() = default;
 //   varint(term id - previous term id), then a byte: bits 0-3 say which
 //   fields (title, questions, tags, body) hold the term; bit 4 set means
 //   counts follow, one varint per field present, else each count is 1.
+//
+// Immutable but for its cache of Hits; shared by every request on its
+// content version (each through a Version of its own).
 struct SearchIndex::Snapshot {
   std::shared_ptr<const bot::Lexicon> lexicon;
   std::unordered_map<std::string, uint32_t> term_ids;
@@ -276,11 +279,61 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::CurrentSnapsho
     if (v.Step() == SQLITE_ROW) version = v.Text(0);
   }
   if (!snapshot_ || snapshot_->lexicon->version != version) {
-    ASSIGN_OR_RETURN(auto loaded, LoadSnapshot(watcher_.get(), version));
-    std::atomic_store(&snapshot_, std::move(loaded));
+    ASSIGN_OR_RETURN(snapshot_, LoadSnapshot(watcher_.get(), version));
   }
   data_version_ = data_version;
   return snapshot_;
+}
+
+namespace {
+constexpr char kVersionSql[] = "SELECT value FROM meta WHERE key = 'version'";
+}  // namespace
+
+// One request's version: the snapshot of a content version, and a read
+// transaction (on a reader connection of its own) that holds that same
+// content version in SQLite for as long as the request keeps the version. Its
+// searches read their candidates and Hits inside it, so they are of the
+// snapshot's version whatever is committed meanwhile.
+class SearchIndex::Version : public bot::KnowledgeVersion {
+ public:
+  Version(const SearchIndex* index, std::shared_ptr<const Snapshot> snap, Database::ReaderLease lease, Transaction tx)
+      : index_(index), snap_(std::move(snap)), lease_(std::move(lease)), tx_(std::move(tx)) {}
+  ~Version() override { tx_.Commit(); }  // a read: nothing is lost if it fails
+
+  const std::shared_ptr<const bot::Lexicon>& lexicon() const override { return snap_->lexicon; }
+  Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) const override {
+    std::lock_guard<std::mutex> lock(mu_);  // one connection: one search at a time
+    return index_->SearchSnapshot(*snap_, lease_.get(), terms, limit);
+  }
+
+ private:
+  const SearchIndex* index_;
+  std::shared_ptr<const Snapshot> snap_;
+  mutable std::mutex mu_;
+  Database::ReaderLease lease_;
+  Transaction tx_;  // ends before the lease goes back to the pool
+};
+
+Result<std::shared_ptr<const bot::KnowledgeVersion>> SearchIndex::CurrentVersion() {
+  // The snapshot, then a read transaction that must hold its content
+  // version: a commit in between (rare; the next CurrentSnapshot loads it)
+  // means trying again.
+  for (int attempt = 1;; attempt++) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snap, CurrentSnapshot());
+    ASSIGN_OR_RETURN(Database::ReaderLease lease, db_->Reader());
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(lease.get(), Transaction::Kind::kRead, "begin read"));
+    std::string version;
+    {
+      Stmt v(lease->db, lease->Cached(kVersionSql));
+      if (!v.ok()) return SqlError(lease->db, "read version");
+      if (v.Step() == SQLITE_ROW) version = v.Text(0);
+    }
+    if (version == snap->lexicon->version) {
+      return std::shared_ptr<const bot::KnowledgeVersion>(
+          std::make_shared<const Version>(this, std::move(snap), std::move(lease), std::move(tx)));
+    }
+    if (attempt == 10) return Status::Unavailable("the knowledge base changes too fast to read one version of it");
+  }
 }
 
 Result<std::shared_ptr<const bot::Lexicon>> SearchIndex::GetLexicon() {
@@ -289,31 +342,14 @@ Result<std::shared_ptr<const bot::Lexicon>> SearchIndex::GetLexicon() {
 }
 
 Result<std::vector<bot::Hit>> SearchIndex::Search(const std::vector<std::string>& terms, size_t limit) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const bot::KnowledgeVersion> version, CurrentVersion());
+  return version->Search(terms, limit);
+}
+
+Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, Conn* conn,
+                                                          const std::vector<std::string>& terms, size_t limit) const {
   std::vector<bot::Hit> hits;
   if (terms.empty() || limit == 0) return hits;
-  // A commit that changes the content between reading the candidates and
-  // reading their Hits is seen (the version read with them differs): then
-  // search again on the new snapshot.
-  for (int attempt = 0;; attempt++) {
-    ASSIGN_OR_RETURN(auto current, CurrentSnapshot());
-    bool stale = false;
-    auto found = SearchSnapshot(*current, terms, limit, &stale);
-    if (!stale || attempt == 3) return found;
-  }
-}
-
-Result<std::vector<bot::Hit>> SearchIndex::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                              size_t limit) {
-  std::shared_ptr<const Snapshot> snap = std::atomic_load(&snapshot_);
-  if (!snap || snap->lexicon.get() != &lexicon || terms.empty() || limit == 0) return Search(terms, limit);
-  bool stale = false;
-  auto found = SearchSnapshot(*snap, terms, limit, &stale);
-  return stale ? Search(terms, limit) : found;
-}
-
-Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
-                                                    size_t limit, bool* stale) {
-  std::vector<bot::Hit> hits;
   // The terms to look up: the rarest first (the caller orders them so),
   // while the candidates they bring stay within kMaxSearchCandidates.
   std::vector<uint32_t> ids;
@@ -331,7 +367,7 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   }
   if (lookup.empty()) return hits;
 
-  ASSIGN_OR_RETURN(Database::ReaderLease conn, db_->Reader());
+  // `conn` is in the read transaction of the snapshot's content version.
   std::vector<uint32_t> candidates;
   {
     static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
@@ -399,42 +435,26 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   size_t k = std::min(limit, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end(), better);
 
-  // The best candidates' Hits: from the cache, else from SQLite by rowid, in
-  // one read transaction that also checks the content version is the
-  // snapshot's.
+  // The best candidates' Hits: from the cache, else from SQLite by rowid.
   std::vector<std::shared_ptr<const bot::IndexedEntry>> best(k);
   std::vector<size_t> missing;
   for (size_t i = 0; i < k; i++) {
     best[i] = snap.Cached(scored[i].second);
     if (!best[i]) missing.push_back(i);
   }
-  if (!missing.empty()) {
-    RETURN_IF_ERROR(ReadHits(conn.get(), snap, scored, missing, &best, stale));
-    if (*stale) return hits;
-  }
+  if (!missing.empty()) RETURN_IF_ERROR(ReadHits(conn, snap, scored, missing, &best));
   hits.reserve(k);
   for (size_t i = 0; i < k; i++) hits.push_back({std::move(best[i]), scored[i].first});
   return hits;
 }
 
 Status SearchIndex::ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
-                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
-                       bool* stale) {
-  static const char kVersion[] = "SELECT value FROM meta WHERE key = 'version'";
+                       const std::vector<size_t>& missing,
+                       std::vector<std::shared_ptr<const bot::IndexedEntry>>* best) const {
   static const char kRow[] =
       "SELECT f.title, f.questions, f.tags, f.body, e.id, e.title, e.body, e.questions, e.tags, e.article, e.section,"
       " e.url, e.updated_at FROM entries e, entries_fts f WHERE e.rowid = ?1 AND f.rowid = ?1";
   sqlite3* db = conn->db;
-  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn, Transaction::Kind::kRead, "begin read"));
-  {
-    Stmt v(db, conn->Cached(kVersion));
-    if (!v.ok()) return SqlError(db, "read version");
-    std::string version = v.Step() == SQLITE_ROW ? v.Text(0) : std::string();
-    if (version != snap.lexicon->version) {
-      *stale = true;
-      return Status::Ok();
-    }
-  }
   for (size_t i : missing) {
     uint32_t d = scored[i].second;
     Stmt row(db, conn->Cached(kRow));
@@ -462,7 +482,6 @@ Status SearchIndex::ReadHits(Conn* conn, const Snapshot& snap, const std::vector
     snap.Remember(d, hit);
     (*best)[i] = std::move(hit);
   }
-  tx.Commit();  // a read: nothing is lost if it fails
   return Status::Ok();
 }
 

@@ -3,7 +3,10 @@
 // reloaded when the content version changes; FTS5 finds the candidates of a
 // search, BM25F with the field weights (index_fields.h) ranks them from the
 // snapshot, and the best candidates' Hits are read from SQLite by rowid (and
-// cached per snapshot).
+// cached per snapshot). A request's bot::KnowledgeVersion is a snapshot with
+// a read transaction of its own that holds the snapshot's content version in
+// SQLite while the request keeps it: every search of the request reads that
+// version, whatever curators commit meanwhile.
 // Thread-safety: every method may be called from many threads.
 #pragma once
 
@@ -36,35 +39,34 @@ class SearchIndex {
   SearchIndex(Database* db, std::unique_ptr<Conn> watcher);
   ~SearchIndex();
 
-  // See Store::GetLexicon, Store::Search and Store::SearchIn.
+  // See Store::CurrentVersion, Store::GetLexicon and Store::Search. A
+  // version may be used only while this index (its Store) exists.
+  bot::Result<std::shared_ptr<const bot::KnowledgeVersion>> CurrentVersion();
   bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon();
   bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit);
-  bot::Result<std::vector<bot::Hit>> SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                              size_t limit);
 
  private:
   struct Snapshot;  // the whole index in memory for ranking; immutable
+  class Version;    // a snapshot and a read transaction of its content version
   // The snapshot of the current content version: reloaded only when another
   // commit changed the version (a question-log write does not).
   bot::Result<std::shared_ptr<const Snapshot>> CurrentSnapshot();
   bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version);
-  // Search on one snapshot; *stale when the content changed under it.
-  bot::Result<std::vector<bot::Hit>> SearchSnapshot(const Snapshot& snap, const std::vector<std::string>& terms,
-                                                    size_t limit, bool* stale);
+  // Search on one snapshot through `conn`, which is in a read transaction
+  // of the snapshot's content version.
+  bot::Result<std::vector<bot::Hit>> SearchSnapshot(const Snapshot& snap, Conn* conn,
+                                                    const std::vector<std::string>& terms, size_t limit) const;
   // Reads the Hits of scored[i] for i in `missing` into (*best)[i] (and the
-  // snapshot's cache), unless the content version is no longer the
-  // snapshot's (*stale).
+  // snapshot's cache), in the caller's read transaction.
   bot::Status ReadHits(Conn* conn, const Snapshot& snap, const std::vector<std::pair<double, uint32_t>>& scored,
-                       const std::vector<size_t>& missing, std::vector<std::shared_ptr<const bot::IndexedEntry>>* best,
-                       bool* stale);
+                       const std::vector<size_t>& missing,
+                       std::vector<std::shared_ptr<const bot::IndexedEntry>>* best) const;
 
   Database* db_;
   std::mutex lexicon_mu_;
   std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
   int64_t data_version_ = -1;      // guarded by lexicon_mu_
-  // Written under lexicon_mu_, with std::atomic_store: SearchIn reads it
-  // without the mutex (std::atomic_load).
-  std::shared_ptr<const Snapshot> snapshot_;
+  std::shared_ptr<const Snapshot> snapshot_;  // guarded by lexicon_mu_
 };
 
 }  // namespace knowledge

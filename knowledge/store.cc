@@ -90,15 +90,12 @@ Result<HistoryRecord> Store::GetHistoryRecord(int64_t id) {
 
 // ---- search ----
 
+Result<std::shared_ptr<const bot::KnowledgeVersion>> Store::CurrentVersion() { return index_->CurrentVersion(); }
+
 Result<std::shared_ptr<const bot::Lexicon>> Store::GetLexicon() { return index_->GetLexicon(); }
 
 Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& terms, size_t limit) {
   return index_->Search(terms, limit);
-}
-
-Result<std::vector<bot::Hit>> Store::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                              size_t limit) {
-  return index_->SearchIn(lexicon, terms, limit);
 }
 
 // ---- the question log ----

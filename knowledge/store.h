@@ -43,7 +43,7 @@ namespace knowledge {
 // HistoryRecord (entry_plan.h), LoggedQuestion (question_log.h) and
 // Fts5OrQuery (search_index.h) are declared where they are used.
 
-class Store : public bot::Retriever {
+class Store : public bot::KnowledgeSource {
  public:
   enum class Mode { kReadOnly, kReadWrite };
 
@@ -68,16 +68,20 @@ class Store : public bot::Retriever {
   bot::Result<std::string> GetMeta(const std::string& key);
   bot::Result<size_t> CountEntries();
 
-  // bot::Retriever. Search: FTS5 finds the entries holding the terms (the
-  // rarest first, a bounded number of candidates); BM25F with the field
-  // weights ranks them from the in-memory snapshot of the index.
-  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override;
-  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override;
-  // Searches the snapshot `lexicon` belongs to while it is the current one,
-  // without checking the file for a newer version again (GetLexicon just
-  // did: one read transaction per question saved).
-  bot::Result<std::vector<bot::Hit>> SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                              size_t limit) override;
+  // bot::KnowledgeSource: the in-memory snapshot of the index for the
+  // current content version (reloaded when a commit changed it). Its Search:
+  // FTS5 finds the entries holding the terms (the rarest first, a bounded
+  // number of candidates); BM25F with the field weights ranks them from the
+  // snapshot. A version holds a read transaction of its content version (on
+  // a reader connection of its own) while it is kept, so its searches read
+  // that version even while curators commit: keep one for a request, not
+  // for good. It may be used only while this Store is open (a StoreHandle's
+  // versions keep their Store open themselves).
+  bot::Result<std::shared_ptr<const bot::KnowledgeVersion>> CurrentVersion() override;
+  // The current version's lexicon, and a search on whatever version is
+  // current (for tools and tests; a request searches one version).
+  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon();
+  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit);
 
   // At most this many candidate rows are scored per search: terms are taken
   // rarest first until their entries would exceed it (always at least one).

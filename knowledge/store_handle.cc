@@ -15,8 +15,6 @@ namespace {
 using bot::Result;
 using bot::Status;
 
-thread_local StoreHandle::Pin* t_pins = nullptr;
-
 // An SQLite URI opening `path` read-only with no locking and no change
 // detection: right for a private copy nobody writes.
 std::string ImmutableUri(const std::string& path) {
@@ -59,12 +57,6 @@ std::string DefaultCopyDir() {
 }
 
 }  // namespace
-
-StoreHandle::Pin::Pin(const StoreHandle& handle) : handle_(&handle), store_(handle.Unpinned()), previous_(t_pins) {
-  t_pins = this;
-}
-
-StoreHandle::Pin::~Pin() { t_pins = previous_; }
 
 StoreHandle::StoreHandle(std::shared_ptr<Store> store, std::string path)
     : path_(std::move(path)), current_(std::move(store)) {
@@ -141,16 +133,9 @@ Result<std::shared_ptr<Store>> StoreHandle::OpenCopy(const std::string& path, co
   });
 }
 
-std::shared_ptr<Store> StoreHandle::Unpinned() const {
+std::shared_ptr<Store> StoreHandle::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
   return current_;
-}
-
-std::shared_ptr<Store> StoreHandle::Current() const {
-  for (Pin* p = t_pins; p; p = p->previous_) {
-    if (p->handle_ == this) return p->store_;
-  }
-  return Unpinned();
 }
 
 Result<bool> StoreHandle::Reload(bool force) {
@@ -181,7 +166,7 @@ Result<bool> StoreHandle::Reload(bool force) {
     current_.swap(*store);
   }
   // *store now holds the old Store: it closes here, or when the last request
-  // pinned to it finishes.
+  // answering from one of its versions (or other holder) lets go.
   store->reset();
   served_ = copied;
   have_served_ = true;
@@ -228,15 +213,21 @@ void StoreHandle::Watch(std::chrono::milliseconds interval) {
   }
 }
 
-Result<std::shared_ptr<const bot::Lexicon>> StoreHandle::GetLexicon() { return Current()->GetLexicon(); }
-
-Result<std::vector<bot::Hit>> StoreHandle::Search(const std::vector<std::string>& terms, size_t limit) {
-  return Current()->Search(terms, limit);
+Result<std::shared_ptr<const bot::KnowledgeVersion>> StoreHandle::CurrentVersion() {
+  std::shared_ptr<Store> store = Current();
+  ASSIGN_OR_RETURN(std::shared_ptr<const bot::KnowledgeVersion> version, store->CurrentVersion());
+  // The version searches through its Store: the pointer handed out owns
+  // both (shared_ptr's aliasing constructor), so the Store stays open while
+  // the version is used, whatever Reload swaps in meanwhile.
+  struct Held {
+    std::shared_ptr<Store> store;
+    std::shared_ptr<const bot::KnowledgeVersion> version;
+  };
+  auto held = std::make_shared<const Held>(Held{std::move(store), std::move(version)});
+  const bot::KnowledgeVersion* raw = held->version.get();
+  return std::shared_ptr<const bot::KnowledgeVersion>(std::move(held), raw);
 }
 
-Result<std::vector<bot::Hit>> StoreHandle::SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                                   size_t limit) {
-  return Current()->SearchIn(lexicon, terms, limit);
-}
+Result<std::shared_ptr<const bot::Lexicon>> StoreHandle::GetLexicon() const { return Current()->GetLexicon(); }
 
 }  // namespace knowledge

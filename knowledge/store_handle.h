@@ -11,9 +11,10 @@
 // (OpenOrBuild: read-write, the writer's own file), unless it is a published
 // snapshot, which is served like a replacement.
 //
-// It implements bot::Retriever over the current Store. A Pin makes every call
-// on the pinning thread see one Store until it goes out of scope (one
-// request, one knowledge-base version).
+// It is a bot::KnowledgeSource over the current Store: a version it hands
+// out keeps its Store open, so a request that took one (one request, one
+// knowledge-base version: bot::KnowledgeView) finishes on it after a reload.
+// Other work that must see one Store throughout holds Current()'s shared_ptr.
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
@@ -33,7 +34,7 @@
 
 namespace knowledge {
 
-class StoreHandle : public bot::Retriever {
+class StoreHandle : public bot::KnowledgeSource {
  public:
   // Serves `store` as it is. With a `path`, Reload() re-reads that file;
   // without one, Reload() fails with kUnavailable.
@@ -50,7 +51,9 @@ class StoreHandle : public bot::Retriever {
   static bot::Result<std::unique_ptr<StoreHandle>> Open(const std::string& path, bool* built,
                                                         const std::string& copy_dir = "");
 
-  // The Store this thread sees: the pinned one inside a Pin, else the current.
+  // The Store served now. Hold the shared_ptr for as long as the work on it
+  // must see one Store: a reload swaps in another meanwhile, and this one
+  // closes when the last holder lets go.
   std::shared_ptr<Store> Current() const;
   const std::string& path() const { return path_; }
   // True while the Store served is read-only (a snapshot, or a replacement).
@@ -77,33 +80,15 @@ class StoreHandle : public bot::Retriever {
   uint64_t reloads() const { return reloads_.load(); }
   uint64_t reload_failures() const { return reload_failures_.load(); }
 
-  // bot::Retriever, on Current().
-  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override;
-  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override;
-  bot::Result<std::vector<bot::Hit>> SearchIn(const bot::Lexicon& lexicon, const std::vector<std::string>& terms,
-                                              size_t limit) override;
-
-  // Makes Current() on this thread return the Store current at construction
-  // until destruction. Pins nest; stack-only (not movable).
-  class Pin {
-   public:
-    explicit Pin(const StoreHandle& handle);
-    ~Pin();
-    Pin(const Pin&) = delete;
-    Pin& operator=(const Pin&) = delete;
-    Store& store() const { return *store_; }
-
-   private:
-    friend class StoreHandle;
-    const StoreHandle* handle_;
-    std::shared_ptr<Store> store_;
-    Pin* previous_;
-  };
+  // bot::KnowledgeSource: Current()'s current version, holding that Store
+  // open for as long as the version is used.
+  bot::Result<std::shared_ptr<const bot::KnowledgeVersion>> CurrentVersion() override;
+  // Current()'s current lexicon (for tools and tests).
+  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() const;
 
  private:
   // Opens a private immutable copy of the file at `path`.
   static bot::Result<std::shared_ptr<Store>> OpenCopy(const std::string& path, const std::string& copy_dir, FileId* id);
-  std::shared_ptr<Store> Unpinned() const;
   void Watch(std::chrono::milliseconds interval);
 
   std::string path_;

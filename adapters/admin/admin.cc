@@ -185,7 +185,10 @@ class AdminApi {
         likely_(&service.knowledge(), LikelyOptions(service)) {}
 
   using Params = http::PathParams;
-  using Handler = void (AdminApi::*)(const httplib::Request&, httplib::Response&, const Params&);
+  // A route's handler; `store` is the knowledge base it works on, the one
+  // served as the request came in, held for the whole request (a reload may
+  // swap the server's meanwhile).
+  using Handler = void (AdminApi::*)(const httplib::Request&, httplib::Response&, const Params&, knowledge::Store& store);
   struct Route {
     const char* method;
     const char* path;  // "{id}": an entry id
@@ -226,11 +229,9 @@ class AdminApi {
   }
 
   // The step every /v1/admin request passes, whatever its route: the token
-  // first, then `route` (the route, 405 or 404) on one pinned knowledge base
-  // (a reload may swap the server's meanwhile). Curated knowledge is not
+  // first, then `route` (the route, 405 or 404). Curated knowledge is not
   // for shared caches: every answer says no-store.
   void Gate(const httplib::Request& req, httplib::Response& res, const std::function<void()>& route) {
-    knowledge::StoreHandle::Pin pin(service_.knowledge());
     if (!Authorized(req)) {
       Unauthorized(req, res);
     } else {
@@ -254,10 +255,7 @@ class AdminApi {
     return o;
   }
 
-  // The knowledge base this request works on: Gate pins one for the
-  // whole request (a reload may swap the server's knowledge base meanwhile).
-  knowledge::Store& store() { return service_.store(); }
-  knowledge::Curator Curator() { return knowledge::Curator(&store(), &service_.clock()); }
+  knowledge::Curator Curator(knowledge::Store& store) { return knowledge::Curator(&store, &service_.clock()); }
   const std::string& who() const { return options_.label; }
 
   void Changed(const std::string& action, const std::string& id) {
@@ -281,8 +279,8 @@ class AdminApi {
 
   // ---- entries ----
 
-  void ListEntries(const httplib::Request& req, httplib::Response& res, const Params&) {
-    auto entries = store().ListEntries();
+  void ListEntries(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
+    auto entries = store.ListEntries();
     if (!entries.ok()) return SendFailure(res, entries.status());
     std::string q = Lower(std::string(bot::Trim(req.get_param_value("q"))));
     json list = json::array();
@@ -292,11 +290,11 @@ class AdminApi {
       for (size_t i = 0; !match && i < e.questions.size(); i++) match = Lower(e.questions[i]).find(q) != std::string::npos;
       if (match) list.push_back(knowledge::EntryToJson(e));
     }
-    auto version = store().GetMeta("version");
+    auto version = store.GetMeta("version");
     SendJson(res, 200, {{"entries", list}, {"count", list.size()}, {"version", version.ok() ? *version : ""}});
   }
 
-  void CreateEntry(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void CreateEntry(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
     json body;
     if (!DecodeJsonObject(req, res, &body)) return;
     bot::Entry e;
@@ -304,33 +302,33 @@ class AdminApi {
     if (!knowledge::EntryFromJson(body, &e, &problem)) {
       return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
     }
-    auto change = Curator().Add(std::move(e), who());
+    auto change = Curator(store).Add(std::move(e), who());
     if (!change.ok()) return SendFailure(res, change.status());
     Changed("added", change->entry_id);
     res.set_header("Location", "/v1/admin/entries/" + change->entry_id);
     SendEntry(res, 201, *change->after);
   }
 
-  void GetEntry(const httplib::Request&, httplib::Response& res, const Params& p) {
+  void GetEntry(const httplib::Request&, httplib::Response& res, const Params& p, knowledge::Store& store) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
-    auto e = store().GetEntry(id);
+    auto e = store.GetEntry(id);
     if (!e.ok()) return SendFailure(res, e.status());
     SendEntry(res, 200, *e);
   }
 
   // PUT and PATCH answer with the entry as it now is.
-  void SendChanged(httplib::Response& res, const bot::Result<knowledge::HistoryRecord>& change,
-                   const std::string& id) {
+  void SendChanged(httplib::Response& res, knowledge::Store& store,
+                   const bot::Result<knowledge::HistoryRecord>& change, const std::string& id) {
     if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
     if (change->id != 0) Changed("edited", id);
     if (change->after) return SendEntry(res, 200, *change->after);
-    auto e = store().GetEntry(id);
+    auto e = store.GetEntry(id);
     if (!e.ok()) return SendFailure(res, e.status());
     SendEntry(res, 200, *e);
   }
 
-  void ReplaceEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
+  void ReplaceEntry(const httplib::Request& req, httplib::Response& res, const Params& p, knowledge::Store& store) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
     json body;
@@ -340,10 +338,10 @@ class AdminApi {
     if (!knowledge::EntryFromJson(body, &e, &problem)) {
       return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
     }
-    SendChanged(res, Curator().Replace(id, std::move(e), who(), IfMatch(req)), id);
+    SendChanged(res, store, Curator(store).Replace(id, std::move(e), who(), IfMatch(req)), id);
   }
 
-  void PatchEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
+  void PatchEntry(const httplib::Request& req, httplib::Response& res, const Params& p, knowledge::Store& store) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
     json body;
@@ -353,13 +351,13 @@ class AdminApi {
     if (!knowledge::EntryFromJson(body, &probe, &problem)) {
       return SendError(res, 400, "invalid_entry", problem.ToString(), problem.field);
     }
-    SendChanged(res, Curator().Patch(id, body, who(), IfMatch(req)), id);
+    SendChanged(res, store, Curator(store).Patch(id, body, who(), IfMatch(req)), id);
   }
 
-  void DeleteEntry(const httplib::Request& req, httplib::Response& res, const Params& p) {
+  void DeleteEntry(const httplib::Request& req, httplib::Response& res, const Params& p, knowledge::Store& store) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
-    auto change = Curator().Delete(id, who(), IfMatch(req));
+    auto change = Curator(store).Delete(id, who(), IfMatch(req));
     if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
     Changed("deleted", id);
     SendJson(res, 200, {{"deleted", id},
@@ -367,15 +365,15 @@ class AdminApi {
                         {"change", change->id}});
   }
 
-  void History(const httplib::Request& req, httplib::Response& res, const Params& p) {
+  void History(const httplib::Request& req, httplib::Response& res, const Params& p, knowledge::Store& store) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
     long limit = 50;
     if (!ParamInt(req, res, "limit", 1, 1000, &limit)) return;
-    auto history = store().History(id, static_cast<size_t>(limit));
+    auto history = store.History(id, static_cast<size_t>(limit));
     if (!history.ok()) return SendFailure(res, history.status());
     if (history->empty()) {
-      auto e = store().GetEntry(id);
+      auto e = store.GetEntry(id);
       if (!e.ok()) return SendFailure(res, e.status());
     }
     json changes = json::array();
@@ -383,7 +381,7 @@ class AdminApi {
     SendJson(res, 200, {{"entry_id", id}, {"changes", changes}});
   }
 
-  void Revert(const httplib::Request& req, httplib::Response& res, const Params& p) {
+  void Revert(const httplib::Request& req, httplib::Response& res, const Params& p, knowledge::Store& store) {
     std::string id;
     if (!EntryId(p, res, &id)) return;
     json body;
@@ -396,7 +394,7 @@ class AdminApi {
       }
       change_id = c->get<int64_t>();
     }
-    auto change = Curator().Revert(id, who(), change_id);
+    auto change = Curator(store).Revert(id, who(), change_id);
     if (!change.ok()) return SendFailure(res, change.status(), /*conditional=*/true);
     if (change->id != 0) Changed("reverted", id);
     SendJson(res, 200, {{"entry_id", id},
@@ -416,10 +414,10 @@ class AdminApi {
     return true;
   }
 
-  void Gaps(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void Gaps(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
     knowledge::GapOptions o;
     if (!GapOptionsFrom(req, res, &o)) return;
-    auto gaps = knowledge::FindGaps(&store(), &likely_, o);
+    auto gaps = knowledge::FindGaps(&store, &likely_, o);
     if (!gaps.ok()) return SendFailure(res, gaps.status());
     json list = json::array();
     for (size_t i = 0; i < gaps->size(); i++) list.push_back(GapToJson((*gaps)[i], i + 1));
@@ -442,7 +440,7 @@ class AdminApi {
     return true;
   }
 
-  void AcceptGap(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void AcceptGap(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
     json body;
     if (!DecodeJsonObject(req, res, &body)) return;
     std::string gap_id, entry_id, question;
@@ -452,12 +450,12 @@ class AdminApi {
     }
     knowledge::GapOptions o;
     if (!GapOptionsFrom(req, res, &o)) return;
-    knowledge::Curator curator = Curator();
-    auto accepted = knowledge::AcceptGap(&store(), &curator, &likely_, o, gap_id, entry_id, question, who(),
+    knowledge::Curator curator = Curator(store);
+    auto accepted = knowledge::AcceptGap(&store, &curator, &likely_, o, gap_id, entry_id, question, who(),
                                          service_.clock().NowSeconds());
     if (!accepted.ok()) return SendFailure(res, accepted.status(), false, "invalid_request");
     Changed("accepted a gap into", accepted->entry_id);
-    auto e = store().GetEntry(accepted->entry_id);
+    auto e = store.GetEntry(accepted->entry_id);
     SendJson(res, 200, {{"gap_id", accepted->gap.id},
                         {"entry_id", accepted->entry_id},
                         {"question", accepted->question},
@@ -465,21 +463,21 @@ class AdminApi {
                         {"entry", e.ok() ? knowledge::EntryToJson(*e) : json()}});
   }
 
-  void DismissGap(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void DismissGap(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
     json body;
     if (!DecodeJsonObject(req, res, &body)) return;
     std::string gap_id;
     if (!StringField(body, "gap_id", res, &gap_id, true)) return;
     knowledge::GapOptions o;
     if (!GapOptionsFrom(req, res, &o)) return;
-    auto gap = knowledge::DismissGap(&store(), o, gap_id, who(), service_.clock().NowSeconds());
+    auto gap = knowledge::DismissGap(&store, o, gap_id, who(), service_.clock().NowSeconds());
     if (!gap.ok()) return SendFailure(res, gap.status(), false, "invalid_request");
     SendJson(res, 200, {{"gap_id", gap->id}, {"dismissed", gap->count}});
   }
 
   // A curator trying a question: answered as /v1/ask would, with the
   // explanation, and not logged (it is not a user's question).
-  void Ask(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void Ask(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store&) {
     json body;
     if (!DecodeJsonObject(req, res, &body)) return;
     std::string text;
@@ -496,7 +494,7 @@ class AdminApi {
 
   // ---- import and export ----
 
-  void Import(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void Import(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
     std::string format = Lower(req.get_param_value("format"));
     if (format.empty()) {
       std::string type = MediaType(req);
@@ -527,7 +525,7 @@ class AdminApi {
     options.strict = ParamTrue(req, "strict");
     options.replace = ParamTrue(req, "replace");
     options.dry_run = ParamTrue(req, "dry_run");
-    auto report = Curator().Import(*items, options, who());
+    auto report = Curator(store).Import(*items, options, who());
     if (!report.ok()) return SendFailure(res, report.status());
     json body = ReportToJson(*report);
     body["warnings"] = warnings;
@@ -539,13 +537,13 @@ class AdminApi {
     SendJson(res, refused ? 422 : 200, body);
   }
 
-  void Export(const httplib::Request& req, httplib::Response& res, const Params&) {
+  void Export(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store& store) {
     std::string format = Lower(req.get_param_value("format"));
     if (format.empty()) format = "jsonl";
     if (format != "jsonl" && format != "markdown" && format != "md") {
       return SendError(res, 400, "invalid_request", "'format' must be jsonl or markdown", "format");
     }
-    auto entries = store().ListEntries();
+    auto entries = store.ListEntries();
     if (!entries.ok()) return SendFailure(res, entries.status());
     res.set_header("Cache-Control", "no-store");
     if (format == "jsonl") {
@@ -558,9 +556,11 @@ class AdminApi {
     res.status = 200;
   }
 
-  void Stats(const httplib::Request& req, httplib::Response& res, const Params&) { ServeStats(service_, req, res); }
-  void EntryStats(const httplib::Request& req, httplib::Response& res, const Params& p) {
-    ServeEntryStats(service_, p.empty() ? "" : p[0], req, res);
+  void Stats(const httplib::Request& req, httplib::Response& res, const Params&, knowledge::Store&) {
+    ServeStats(service_, req, res);
+  }
+  void EntryStats(const httplib::Request& req, httplib::Response& res, const Params& p, knowledge::Store& store) {
+    ServeEntryStats(service_, store, p.empty() ? "" : p[0], req, res);
   }
 
   Service& service_;
@@ -586,8 +586,10 @@ std::shared_ptr<AdminApi> RegisterAdminRoutes(http::Router& server, Service& ser
                                     const std::function<void()>& route) { a->Gate(req, res, route); });
   for (const AdminApi::Route& r : AdminApi::Routes()) {
     server.Add({r.method, r.path, "admin", r.summary},
-               [a, h = r.handler](const httplib::Request& req, httplib::Response& res, const http::PathParams& p) {
-                 (a->*h)(req, res, p);
+               [a, h = r.handler, &service](const httplib::Request& req, httplib::Response& res,
+                                            const http::PathParams& p) {
+                 const std::shared_ptr<knowledge::Store> store = service.store();
+                 (a->*h)(req, res, p, *store);
                });
   }
 

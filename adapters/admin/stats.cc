@@ -115,7 +115,7 @@ void ServeStats(Service& service, const httplib::Request& req, httplib::Response
   q.days = static_cast<int>(days);
   q.channel = channel;
   q.retention_days = service.log_retention_days();
-  auto trends = ReadTrends(service.log_store(), q, /*count_open_gaps=*/open_gaps == "1");
+  auto trends = ReadTrends(*service.log_store(), q, /*count_open_gaps=*/open_gaps == "1");
   if (!trends.ok()) return SendFailure(res, trends.status());
   if (csv) {
     res.set_header("Cache-Control", "no-store");
@@ -130,12 +130,11 @@ void ServeStats(Service& service, const httplib::Request& req, httplib::Response
   Send(res, 200, TrendsToJson(*trends));
 }
 
-void ServeEntryStats(Service& service, const std::string& entry_id, const httplib::Request& req,
+void ServeEntryStats(Service& service, knowledge::Store& store, const std::string& entry_id, const httplib::Request& req,
                      httplib::Response& res) {
   if (!bot::IsValidSlug(entry_id)) return Send(res, 404, ErrorJson("not_found", "no entry with id '" + entry_id + "'"));
   long weeks = 12;
   if (!IntParam(req, res, "weeks", 1, 104, 12, &weeks)) return;
-  knowledge::Store& store = service.store();
   auto history = store.History(entry_id, 100);
   if (!history.ok()) return SendFailure(res, history.status());
   if (history->empty()) {
@@ -149,7 +148,7 @@ void ServeEntryStats(Service& service, const std::string& entry_id, const httpli
   q.confident = knowledge::GapOptions().low_confidence;
   q.retention_days = service.log_retention_days();
   for (const auto& r : *history) q.changes.push_back({r.id, r.at, r.action});
-  auto stats = service.log_store().ReadEntryLogStats(q);
+  auto stats = service.log_store()->ReadEntryLogStats(q);
   if (!stats.ok()) return SendFailure(res, stats.status());
   json list = json::array();
   for (const auto& w : stats->weeks) {

@@ -2,7 +2,7 @@
 // log's counts per day, JSON or CSV: app/trends.h) and
 // GET /v1/admin/entries/{id}/stats (an entry's questions per week, and before
 // and after each of its recorded changes). AdminApi calls these once the
-// token is checked and a knowledge base is pinned for the request. Counts and
+// token is checked, with the knowledge base the request holds. Counts and
 // entry ids only: no question text. Thread-safe.
 #pragma once
 
@@ -16,6 +16,9 @@ struct Response;
 namespace adapters {
 class Service;
 }
+namespace knowledge {
+class Store;
+}
 
 namespace adapters::admin {
 
@@ -27,8 +30,9 @@ namespace adapters::admin {
 void ServeStats(Service& service, const httplib::Request& req, httplib::Response& res);
 
 // GET /v1/admin/entries/{id}/stats?weeks=N (1 to 104, default 12): 404 for
-// an entry that neither exists nor ever did.
-void ServeEntryStats(Service& service, const std::string& entry_id, const httplib::Request& req,
+// an entry that neither exists nor ever did. `store` is the knowledge base
+// the entry is looked up in (its history).
+void ServeEntryStats(Service& service, knowledge::Store& store, const std::string& entry_id, const httplib::Request& req,
                      httplib::Response& res);
 
 }  // namespace adapters::admin

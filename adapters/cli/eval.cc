@@ -100,9 +100,9 @@ std::string ParseCase(const json& j, const std::string& default_id, EvalCase* ou
 }
 }  // namespace
 
-bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases,
+bot::Result<RawAnswers> AskAll(bot::KnowledgeSource* source, const std::vector<EvalCase>& cases,
                                const bot::AnswererOptions& options) {
-  bot::Answerer answerer(retriever, options);
+  bot::Answerer answerer(source, options);
   RawAnswers raw;
   for (const EvalCase& c : cases) {
     bot::Question q;

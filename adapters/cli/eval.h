@@ -85,7 +85,7 @@ struct EvalReport {
 // Parses JSONL cases; fails with kInvalidArgument naming the bad line.
 bot::Result<std::vector<EvalCase>> ParseEvalCases(const std::string& jsonl);
 
-// The answers to every case, asked through `retriever` with `options` (the
+// The answers to every case, asked through `source` with `options` (the
 // decline threshold among them), as a user would get them.
 struct RawAnswers {
   std::vector<bot::Answer> answers;
@@ -94,7 +94,7 @@ struct RawAnswers {
   // an answer would (entry id or facts).
   std::vector<std::vector<bot::Answer>> chosen;
 };
-bot::Result<RawAnswers> AskAll(bot::Retriever* retriever, const std::vector<EvalCase>& cases,
+bot::Result<RawAnswers> AskAll(bot::KnowledgeSource* source, const std::vector<EvalCase>& cases,
                                const bot::AnswererOptions& options);
 
 // Scores the answers; `threshold` is only reported.

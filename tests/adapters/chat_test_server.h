@@ -202,6 +202,7 @@ class ChatServer {
 // options, as `careerbot ask --explain` showed when they were written.
 inline const std::vector<std::string>& UnsureQuestions() {
   static const std::vector<std::string> kQuestions = {
+      "can self taught people get hired for backend roles",
       "Is backend development stressful and is the market good?",
       "Do companies still hire junior backend devs from bootcamps?",
       "Is backend development stressful and is the market good in 2025?",
@@ -267,7 +268,7 @@ inline std::vector<std::string> LoggedLines(const std::string& db, const std::st
 // when no gap has the question.
 inline std::string GapChoice(adapters::Service& service, const std::string& question) {
   service.FlushLog();
-  auto gaps = knowledge::FindGaps(&service.log_store(), nullptr, knowledge::GapOptions{});
+  auto gaps = knowledge::FindGaps(service.log_store().get(), nullptr, knowledge::GapOptions{});
   REQUIRE(gaps.ok());
   for (const knowledge::Gap& g : *gaps) {
     for (const std::string& e : g.examples) {

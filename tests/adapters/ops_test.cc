@@ -352,8 +352,9 @@ TEST_CASE("the knowledge base swaps under load with no failed or mixed answer", 
   CHECK(kb->read_only());
   adapters::Service service(kb, nullptr);
 
-  // A Pin taken now keeps answering from v1 after the swap.
-  auto pinned = std::make_unique<knowledge::StoreHandle::Pin>(*kb);
+  // A view taken now keeps answering from v1 after the swap.
+  auto old_view = service.answerer().View();
+  REQUIRE(old_view.ok());
 
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0}, asked{0};
@@ -402,14 +403,20 @@ TEST_CASE("the knowledge base swaps under load with no failed or mixed answer", 
   REQUIRE(again.ok());
   CHECK_FALSE(*again);
 
-  // This thread's pin still sees v1 (an Ask pins the current store itself).
-  CHECK(kb->GetLexicon().value()->version == v1->version);
+  // The view taken before still answers from v1 (its store is still open);
+  // a new request takes a view of v2.
   bot::Question q;
   q.text = "What is the zorblax certification?";
+  q.explain = true;
+  auto old_answer = service.answerer().Ask(**old_view, q);
+  REQUIRE(old_answer.ok());
+  REQUIRE(old_answer->explanation);
+  CHECK(old_answer->explanation->kb_version == v1->version);
+  CHECK(old_answer->entry_id != "zorblax-cert");
   auto a = service.Ask(q);
   REQUIRE(a.ok());
   CHECK(a->entry_id == "zorblax-cert");
-  pinned.reset();
+  old_view->reset();
   auto lexicon = kb->GetLexicon();
   REQUIRE(lexicon.ok());
   CHECK((*lexicon)->version == v2->version);

@@ -368,7 +368,8 @@ TEST_CASE("a clarification asked on one replica and chosen on another after its 
   // A question the shipped knowledge is unsure about (ours, not from an evaluation set).
   json clarification;
   std::string asked;
-  for (const char* q : {"Is backend development stressful and is the market good?",
+  for (const char* q : {"can self taught people get hired for backend roles",
+                        "Is backend development stressful and is the market good?",
                         "Do companies still hire junior backend devs from bootcamps?"}) {
     clarification = Ask(*ca, q);
     asked = q;

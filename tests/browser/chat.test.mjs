@@ -44,6 +44,7 @@ Markup probe text: <img src=x onerror="window.__xss=1"> and <script>window.__xss
 // options when written (`careerbot ask --explain`). The test uses the first
 // that still does, checked through the API.
 const UNSURE_QUESTIONS = [
+  'can self taught people get hired for backend roles',
   'Is backend development stressful and is the market good?',
   'Do companies still hire junior backend devs from bootcamps?',
   'Is backend development stressful and is the market good in 2025?',

@@ -1,6 +1,7 @@
-// Test doubles for the answering core: an in-memory Retriever built from a
-// list of entries with the fields knowledge/index_fields.h builds for the store, a Retriever
-// that always fails, a settable Clock and a counting IdGenerator.
+// Test doubles for the answering core: an in-memory knowledge source (one
+// version, built from a list of entries with the fields knowledge/index_fields.h
+// builds for the store), a source that always fails, a settable Clock and a
+// counting IdGenerator.
 #pragma once
 
 #include <algorithm>
@@ -44,8 +45,10 @@ inline std::vector<std::string> SplitSpaces(const std::string& s) {
 // weighted with the store's field weights; doc_freq counts the entries whose
 // fields hold a term and head_terms are the terms of titles, questions and
 // tags, as the store's snapshot computes them. Hits leave title_idf and
-// question_idf unset, so the ranker computes them itself.
-class FakeRetriever : public bot::Retriever {
+// question_idf unset, so the ranker computes them itself. It has one version,
+// whose Search is this object's (virtual) Search: the fake must outlive the
+// versions it hands out.
+class FakeRetriever : public bot::KnowledgeSource {
  public:
   explicit FakeRetriever(std::vector<bot::Entry> entries, const std::string& synonyms_text = "") {
     auto lexicon = std::make_shared<bot::Lexicon>();
@@ -96,14 +99,16 @@ class FakeRetriever : public bot::Retriever {
     std::snprintf(buf, sizeof buf, "fake-%016llx", static_cast<unsigned long long>(hash));
     lexicon->version = buf;
     lexicon_ = std::move(lexicon);
+    version_ = std::make_shared<const Version>(this);
   }
 
-  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override {
-    lexicon_calls_++;
-    return lexicon_;
+  bot::Result<std::shared_ptr<const bot::KnowledgeVersion>> CurrentVersion() override {
+    version_calls_++;
+    return std::shared_ptr<const bot::KnowledgeVersion>(version_);
   }
 
-  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) override {
+  // The search every version of this fake runs.
+  virtual bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       searches_.push_back(terms);
@@ -133,31 +138,42 @@ class FakeRetriever : public bot::Retriever {
   }
 
   const bot::Lexicon& lexicon() const { return *lexicon_; }
-  int lexicon_calls() const { return lexicon_calls_; }
+  std::shared_ptr<const bot::Lexicon> shared_lexicon() const { return lexicon_; }
+  // How many times a version was taken (once per request).
+  int version_calls() const { return version_calls_; }
   std::vector<std::vector<std::string>> searches() {
     std::lock_guard<std::mutex> lock(mu_);
     return searches_;
   }
 
  private:
+  class Version : public bot::KnowledgeVersion {
+   public:
+    explicit Version(FakeRetriever* owner) : owner_(owner) {}
+    const std::shared_ptr<const bot::Lexicon>& lexicon() const override { return owner_->lexicon_; }
+    bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit) const override {
+      return owner_->Search(terms, limit);
+    }
+
+   private:
+    FakeRetriever* owner_;
+  };
   struct Indexed {
     std::shared_ptr<const bot::IndexedEntry> doc;
     std::unordered_map<std::string, double> field_weight;  // term -> summed field weights
   };
   std::vector<Indexed> indexed_;
   std::shared_ptr<const bot::Lexicon> lexicon_;
-  std::atomic<int> lexicon_calls_{0};
+  std::shared_ptr<const Version> version_;
+  std::atomic<int> version_calls_{0};
   std::mutex mu_;
   std::vector<std::vector<std::string>> searches_;
 };
 
 // A knowledge base that cannot be read (a lost disk, a locked file).
-class FailingRetriever : public bot::Retriever {
+class FailingRetriever : public bot::KnowledgeSource {
  public:
-  bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon() override {
-    return bot::Status::Unavailable("fake: the store cannot be read");
-  }
-  bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>&, size_t) override {
+  bot::Result<std::shared_ptr<const bot::KnowledgeVersion>> CurrentVersion() override {
     return bot::Status::Unavailable("fake: the store cannot be read");
   }
 };
