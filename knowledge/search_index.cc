@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -203,7 +204,8 @@ void EncodeTerms(const std::vector<std::pair<uint32_t, uint16_t>> (&tf)[4], std:
 
 }  // namespace
 
-Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(Conn* conn, const std::string& version) {
+Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(Conn* conn, const std::string& version,
+                                                                               bool in_transaction) {
   auto snap = std::make_shared<Snapshot>();
   auto lexicon = std::make_shared<bot::Lexicon>();
   lexicon->version = version;
@@ -211,7 +213,11 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(C
   std::vector<char> head;
   double total[4] = {0, 0, 0, 0};
   // One read transaction, so the snapshot is one consistent version.
-  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn, Transaction::Kind::kRead, "begin read"));
+  std::optional<Transaction> tx;
+  if (!in_transaction) {
+    ASSIGN_OR_RETURN(Transaction begun, Transaction::Begin(conn, Transaction::Kind::kRead, "begin read"));
+    tx.emplace(std::move(begun));
+  }
   ASSIGN_OR_RETURN(auto meta, ReadMeta(db, {"version", "synonyms"}));
   if (meta.count("version")) lexicon->version = meta["version"];
   lexicon->normalizer = bot::Normalizer(bot::SynonymTable::Parse(meta["synonyms"]));
@@ -238,7 +244,7 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(C
     snap->id_offsets.push_back(static_cast<uint32_t>(snap->ids.size()));
   }
   if (rc != SQLITE_DONE) return SqlError(db, "read the index");
-  tx.Commit();  // a read: nothing is lost if it fails
+  if (tx) tx->Commit();  // a read: nothing is lost if it fails
   snap->terms.shrink_to_fit();
   snap->lengths.shrink_to_fit();
   snap->rowids.shrink_to_fit();
@@ -287,6 +293,9 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::CurrentSnapsho
 
 namespace {
 constexpr char kVersionSql[] = "SELECT value FROM meta WHERE key = 'version'";
+// How many times a request tries to meet the shared snapshot's version
+// before it reads its own (see CurrentVersion).
+constexpr int kVersionTries = 3;
 }  // namespace
 
 // One request's version: the snapshot of a content version, and a read
@@ -332,7 +341,14 @@ Result<std::shared_ptr<const bot::KnowledgeVersion>> SearchIndex::CurrentVersion
       return std::shared_ptr<const bot::KnowledgeVersion>(
           std::make_shared<const Version>(this, std::move(snap), std::move(lease), std::move(tx)));
     }
-    if (attempt == 10) return Status::Unavailable("the knowledge base changes too fast to read one version of it");
+    // Curators' edits keep landing between the two (a busy curation run on
+    // a slow machine): read this transaction's own version of the index,
+    // once, for this request. Never a failed question for it.
+    if (attempt >= kVersionTries) {
+      ASSIGN_OR_RETURN(snap, LoadSnapshot(lease.get(), version, /*in_transaction=*/true));
+      return std::shared_ptr<const bot::KnowledgeVersion>(
+          std::make_shared<const Version>(this, std::move(snap), std::move(lease), std::move(tx)));
+    }
   }
 }
 

@@ -51,7 +51,10 @@ class SearchIndex {
   // The snapshot of the current content version: reloaded only when another
   // commit changed the version (a question-log write does not).
   bot::Result<std::shared_ptr<const Snapshot>> CurrentSnapshot();
-  bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version);
+  // Reads the index through `conn` in a read transaction of its own, or in
+  // the one `conn` is in already (`in_transaction`).
+  bot::Result<std::shared_ptr<const Snapshot>> LoadSnapshot(Conn* conn, const std::string& version,
+                                                            bool in_transaction = false);
   // Search on one snapshot through `conn`, which is in a read transaction
   // of the snapshot's content version.
   bot::Result<std::vector<bot::Hit>> SearchSnapshot(const Snapshot& snap, Conn* conn,
