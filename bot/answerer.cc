@@ -38,7 +38,6 @@ struct Concept {
   bool expanded = false; // a word the knowledge base lacks, read through word knowledge
   bool filler = false;   // a common English word the knowledge base lacks: dropped from the topic
   bool person = false;   // an unknown word naming a person or occupation ("lawyer")
-  bool generic = false;  // a common English word in a question naming the domain (kGenericCount)
   double rarity = 1.0;   // how rare the typed word is in general English (1 = unknown to WordNet)
 };
 
@@ -433,7 +432,6 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     if (names_domain && !c.weak && !c.corrected && c.term == PorterStem(t.surface) &&
         IsGenericWord(t.surface, domain_terms.count(c.term) > 0)) {
       c.weight *= kGenericFactor;
-      c.generic = true;
     }
     concepts.push_back(std::move(c));
     for (Concept& e : extra) {

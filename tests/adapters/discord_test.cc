@@ -412,6 +412,24 @@ json AskInteraction(const std::string& question, bool is_private) {
           {"data", {{"id", "3"}, {"name", "ask"}, {"type", 1}, {"options", options}}}};
 }
 
+// A click on a clarification's button, as Discord sends it: the message the
+// button is on (its components, and its content when given) comes along.
+json ButtonClick(const json& custom_id, const json& components, const json& content = nullptr) {
+  json message = {{"id", "100"}, {"channel_id", "42"}};
+  if (!content.is_null()) message["content"] = content;
+  message["components"] = components;
+  return {{"id", "5"},
+          {"application_id", "2"},
+          {"type", 3},
+          {"token", "t2"},
+          {"version", 1},
+          {"channel_id", "42"},
+          {"guild_id", "9"},
+          {"member", {{"user", {{"id", "7"}}}}},
+          {"message", message},
+          {"data", {{"custom_id", custom_id}, {"component_type", 2}}}};
+}
+
 int64_t CountLogged(const std::string& db, const std::string& channel) {
   sqlite3* handle = nullptr;
   if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
@@ -542,20 +560,7 @@ TEST_CASE("a clarification's button answers that entry in place of the clarifica
 
   // The click, as Discord sends it: the message the button is on comes along.
   const std::string entry = expected_clarification.options[1].entry_id;
-  json click = {{"id", "5"},
-                {"application_id", "2"},
-                {"type", 3},
-                {"token", "t2"},
-                {"version", 1},
-                {"channel_id", "42"},
-                {"guild_id", "9"},
-                {"member", {{"user", {{"id", "7"}}}}},
-                {"message",
-                 {{"id", "100"},
-                  {"channel_id", "42"},
-                  {"content", r["data"]["content"]},
-                  {"components", r["data"]["components"]}}},
-                {"data", {{"custom_id", buttons[1]["custom_id"]}, {"component_type", 2}}}};
+  json click = ButtonClick(buttons[1]["custom_id"], r["data"]["components"], r["data"]["content"]);
   const std::string body = click.dump();
 
   SECTION("a bad signature gets 401 and changes nothing") {
@@ -639,16 +644,7 @@ TEST_CASE("a Discord clarification's button clicked after the conversation expir
     json components = r["data"]["components"];
     components[0]["components"][0]["custom_id"] = custom_id;
     components[0]["components"][0]["label"] = label;
-    json interaction = {{"id", "5"},
-                        {"application_id", "2"},
-                        {"type", 3},
-                        {"token", "t2"},
-                        {"version", 1},
-                        {"channel_id", "42"},
-                        {"guild_id", "9"},
-                        {"member", {{"user", {{"id", "7"}}}}},
-                        {"message", {{"id", "100"}, {"channel_id", "42"}, {"components", components}}},
-                        {"data", {{"custom_id", custom_id}, {"component_type", 2}}}};
+    json interaction = ButtonClick(custom_id, components);
     return PostInteraction(server, key, interaction);
   };
   const std::string entry = expected_clarification.options[1].entry_id;
