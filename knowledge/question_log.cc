@@ -41,7 +41,7 @@ bool QuestionLogQueue::Push(LoggedQuestion line) {
       dropped_++;
       return false;
     }
-    queue_.emplace_back(++pushed_, std::move(line));
+    queue_.push_back(Queued{++pushed_, 0, std::move(line)});
     if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
     // The writer waits for one of two things: a first line (the queue was
     // empty), or, while it lets lines gather, a full batch. Any other push
@@ -53,13 +53,23 @@ bool QuestionLogQueue::Push(LoggedQuestion line) {
   return true;
 }
 
+// The queue holds at most its capacity, and flushes are rare (feedback, gaps,
+// stopping): a scan is fine.
+bool QuestionLogQueue::Untried(uint64_t target, uint64_t since) const {
+  if (in_flight_min_ <= target) return true;  // its outcome is not known yet
+  return std::any_of(queue_.begin(), queue_.end(),
+                     [&](const Queued& q) { return q.number <= target && q.tried <= since; });
+}
+
 void QuestionLogQueue::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = pushed_;
-  if (attempted_ >= target) return;
+  const uint64_t since = attempts_;  // a try begun before the call does not count
+  if (!Untried(target, since)) return;
   flush_upto_ = std::max(flush_upto_, target);
+  flush_since_ = std::max(flush_since_, since);
   work_cv_.notify_all();  // no lingering, no waiting to retry: write now
-  done_cv_.wait(lock, [&] { return attempted_ >= target; });
+  done_cv_.wait(lock, [&] { return !Untried(target, since); });
 }
 
 QuestionLogQueue::Stats QuestionLogQueue::stats() const {
@@ -79,11 +89,11 @@ void QuestionLogQueue::set_on_error(std::function<void(const bot::Status&)> on_e
 }
 
 void QuestionLogQueue::Run() {
-  std::vector<std::pair<uint64_t, LoggedQuestion>> batch;
+  std::vector<Queued> batch;
   std::vector<LoggedQuestion> lines;
   bool failing = false;
   std::unique_lock<std::mutex> lock(mu_);
-  auto flush_waiting = [&] { return attempted_ < flush_upto_; };
+  auto flush_waiting = [&] { return Untried(flush_upto_, flush_since_); };
   while (true) {
     work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and nothing left
@@ -101,13 +111,17 @@ void QuestionLogQueue::Run() {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    for (const auto& b : batch) lines.push_back(b.second);
+    const uint64_t attempt = ++attempts_;
+    in_flight_min_ = UINT64_MAX;
+    for (auto& b : batch) {
+      lines.push_back(b.line);
+      b.tried = attempt;
+      in_flight_min_ = std::min(in_flight_min_, b.number);
+    }
     lock.unlock();
     bot::Status s = write_(lines);
     lock.lock();
-    uint64_t last = 0;
-    for (const auto& b : batch) last = std::max(last, b.first);
-    attempted_ = std::max(attempted_, last);
+    in_flight_min_ = UINT64_MAX;
     failing = !s.ok();
     if (s.ok()) {
       written_ += batch.size();

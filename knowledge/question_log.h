@@ -114,8 +114,10 @@ class QuestionLogQueue {
   // first line.
   bool Push(LoggedQuestion line);
   // Returns when every line pushed before the call has been written, or
-  // tried once since the call and failed (it stays queued). Does not wait
-  // for lines pushed meanwhile.
+  // tried since the call and failed (it stays queued). A line whose try
+  // before the call failed is tried again at once, not after the retry
+  // delay: feedback on an answer logged while the disk was full finds its
+  // line as soon as there is room. Does not wait for lines pushed meanwhile.
   void Flush();
 
   struct Stats {
@@ -132,6 +134,8 @@ class QuestionLogQueue {
 
  private:
   void Run();
+  // Lines numbered up to `target` not tried since attempt `since` (or in flight).
+  bool Untried(uint64_t target, uint64_t since) const;
 
   WriteFn write_;
   const size_t capacity_;
@@ -140,13 +144,24 @@ class QuestionLogQueue {
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // lines queued, or stopping
   std::condition_variable done_cv_;  // a batch finished
-  // Each line with its number (1, 2, ... in the order pushed).
-  std::deque<std::pair<uint64_t, LoggedQuestion>> queue_;  // guarded by mu_
+  // Each line with its number (1, 2, ... in the order pushed) and the write
+  // attempt that last tried it (0: none yet).
+  struct Queued {
+    uint64_t number = 0;
+    uint64_t tried = 0;
+    LoggedQuestion line;
+  };
+  std::deque<Queued> queue_;  // guarded by mu_
   uint64_t pushed_ = 0;     // guarded by mu_: lines accepted so far (the last number given)
-  uint64_t attempted_ = 0;  // guarded by mu_: every line numbered up to this one was tried
+  uint64_t in_flight_min_ = UINT64_MAX;  // guarded by mu_: the lowest number in the batch being written
+  uint64_t attempts_ = 0;                // guarded by mu_: write attempts begun (the last one's number)
   uint64_t written_ = 0, dropped_ = 0, failed_ = 0, retried_ = 0;  // guarded by mu_
   bool stop_ = false;                                // guarded by mu_
-  uint64_t flush_upto_ = 0;  // guarded by mu_: Flush() waits for the lines numbered up to this one
+  // guarded by mu_: the latest Flush() waits for the lines numbered up to
+  // flush_upto_ to be tried after attempt flush_since_ (the writer neither
+  // lingers nor waits to retry meanwhile).
+  uint64_t flush_upto_ = 0;
+  uint64_t flush_since_ = 0;
   std::function<void(const bot::Status&)> on_error_;  // guarded by mu_
   std::thread thread_;                                // started under mu_ by the first Push
 };

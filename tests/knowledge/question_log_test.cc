@@ -132,6 +132,27 @@ TEST_CASE("the question log queue keeps a failed batch and writes it once the di
   CHECK(written == std::vector<std::string>{"b0", "b1"});
 }
 
+TEST_CASE("a flush writes a line whose earlier try failed at once when the disk works again",
+          "[knowledge][log][concurrency]") {
+  // Feedback flushes the log before it looks for its answer's line. A line
+  // tried while the disk was full must be written by that flush, not a retry
+  // delay later: else the feedback is refused (404) though its answer exists.
+  std::atomic<bool> full{true};
+  knowledge::QuestionLogQueue queue([&](const std::vector<knowledge::LoggedQuestion>&) {
+    return full ? bot::Status::Unavailable("disk full") : bot::Status::Ok();
+  });
+  REQUIRE(queue.Push(Line("c0")));
+  queue.Flush();  // tried once, failed: queued again
+  CHECK(queue.stats().written == 0);
+  CHECK(queue.stats().retried >= 1);
+  full = false;
+  queue.Flush();  // tried again now, not after the retry delay
+  CHECK(queue.stats().written == 1);
+  CHECK(queue.stats().queued == 0);
+  queue.Flush();  // nothing waiting: returns at once
+  CHECK(queue.stats().written == 1);
+}
+
 TEST_CASE("a queue that cannot write gives up on its lines when it stops, and says how many",
           "[knowledge][log][concurrency]") {
   std::atomic<int> calls{0};
