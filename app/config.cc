@@ -45,7 +45,7 @@ const std::vector<Setting>& ServeSettings() {
        "connections open at once, idle ones included; past it 503", S::kServer},
       {"threshold", "CAREERBOT_THRESHOLD", true, "0.54, or the learned ranker's", "decline below this confidence",
        S::kServer},
-      {"clarify-floor", "CAREERBOT_CLARIFY_FLOOR", true, "0.48",
+      {"clarify-floor", "CAREERBOT_CLARIFY_FLOOR", true, "0.33",
        "ask back (kind clarify) from this confidence up to the threshold; 1 for never", S::kServer},
       {"ranker", "CAREERBOT_RANKER", true, "none", "learned ranker: 'builtin', a model file, or 'none'", S::kServer},
       {"log-level", "CAREERBOT_LOG_LEVEL", true, "info", "trace, debug, info, warn, error, off", S::kServer},

@@ -968,8 +968,14 @@ Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question)
 }
 
 namespace {
+// An entry worth offering: it explains enough of the question, which is not
+// mostly unknown words, holds at least one of the question's salient (rarest)
+// topic words in its title, phrasings or tags (what it is about), and the
+// question names no other profession ("how do I prepare
+// for a nursing interview" is a near miss, not a backend interview question).
 bool Plausible(const Ranked& r) {
-  return r.coverage >= kClarifyMinCoverage && r.features[kUnknownShare] < kClarifyMaxUnknown;
+  return r.coverage >= kClarifyMinCoverage && r.features[kUnknownShare] < kClarifyMaxUnknown &&
+         r.features[kSalientHead] > 0 && r.features[kOccupation] == 0;
 }
 }  // namespace
 
@@ -1295,8 +1301,22 @@ void ComposeAnswer(const Ranked& winner, const std::vector<Ranked>& ranked, cons
 // Unsure, not lost: a plausible winner between the clarification floor and
 // the threshold, on a question in English with a word of its own to be
 // unsure about ("1" in "OR 1=1" is none).
-bool ShouldClarify(const Ranked* winner, const Reading& reading, const AnswererOptions& options) {
+// True when the question names a person or occupation no entry is about
+// ("doctor", "teacher"; the knowledge base may still use the word in passing):
+// a question about another profession is a near miss, never a clarification.
+bool NamesOtherPerson(const std::vector<Concept>& concepts, const Lexicon& lexicon) {
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  const WordKnowledge& words = WordKnowledge::Builtin();
+  return std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) {
+    return !c.context && !domain.count(c.term) && !lexicon.head_terms.count(c.term) &&
+           c.surface.find(' ') == std::string::npos && words.IsPerson(c.surface);
+  });
+}
+
+bool ShouldClarify(const Ranked* winner, const Reading& reading, const Lexicon& lexicon,
+                   const AnswererOptions& options) {
   return winner && winner->confidence >= options.clarify_floor && !IsNoAnswer(winner->hit->entry()) &&
+         !NamesOtherPerson(reading.concepts, lexicon) &&
          reading.non_english < kNonEnglishReplyShare && Plausible(*winner) &&
          std::any_of(reading.concepts.begin(), reading.concepts.end(), [](const Concept& c) {
            return !c.context && c.doc_freq > 0 && !c.weak && c.surface.size() >= 2 &&
@@ -1490,7 +1510,7 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
     DeclineWithNoAnswerEntry(winner->hit->entry(), options_, &answer);
   } else if (answer.answered) {
     ComposeAnswer(*winner, ranked, parts, reading.concepts, text, lexicon, options_, &answer);
-  } else if (ShouldClarify(winner, reading, options_)) {
+  } else if (ShouldClarify(winner, reading, lexicon, options_)) {
     Clarify(ranked, options_, &answer);
   } else {
     Decline(reading, options_, &answer);

@@ -37,7 +37,7 @@ struct AnswererOptions {
   // you mean one of these?" with up to max_options of the knowledge's own
   // questions) instead of a decline. At or above the threshold: no
   // clarifications. Chosen with `careerbot eval --sweep-clarify` (docs/answering.md).
-  double clarify_floor = 0.48;
+  double clarify_floor = 0.33;
   size_t max_options = 3;
   // The learned ranking (bot/ranking.h): when set, its probability orders
   // the candidates and is the confidence; `threshold` should then be the

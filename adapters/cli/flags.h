@@ -30,7 +30,7 @@ inline constexpr FlagSpec kThresholdFlag = {"threshold", true, "decline below th
 inline constexpr FlagSpec kClarifyFloorFlag = {
     "clarify-floor", true,
     "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, "
-    "default 0.48)"};
+    "default 0.33)"};
 inline constexpr FlagSpec kRankerFlag = {
     "ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"};
 
