@@ -157,3 +157,47 @@ TEST_CASE("a confident answer is never a clarification; a floor of 1 turns them 
   Bot off(0.95, 1.0);
   CHECK(off.Ask("docker?").kind == "fallback");
 }
+
+TEST_CASE("a question about a profession no entry is about is never asked back, though a body names it",
+          "[bot][clarify]") {
+  // "teachers" is in one entry's body, so the knowledge base knows the word and
+  // the question is not made of unknown words; still no entry is about
+  // teachers, and offering the Docker entries would answer another question.
+  std::vector<bot::Entry> entries = Entries();
+  entries.push_back(MakeEntry("docker-in-class", "Docker in class", "Some teachers use Docker to hand out lab setups.",
+                              {"Is Docker used in class?"}, {"docker", "learning"}));
+  fakes::FakeRetriever retriever{entries, kSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer(&retriever, Bot::Options(0.95, 0.3), &clock, &ids);
+  bot::Question q;
+  q.text = "How much Docker does a teacher need?";
+  auto a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  CHECK(a->kind == "fallback");
+  CHECK(a->options.empty());
+  // The same question about a thing the same body names is asked back.
+  q.text = "How much Docker does a lab need?";
+  a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  CHECK(a->kind == "clarify");
+}
+
+TEST_CASE("an option must be about one of the question's rarest words, not merely mention it", "[bot][clarify]") {
+  // "math" and "statistics" are only in a body: an entry about what a backend
+  // developer needs explains the rest of the question, but no entry is about
+  // what it asks.
+  std::vector<bot::Entry> entries = Entries();
+  entries.push_back(MakeEntry("docker-theory", "Docker under the hood", "Docker needs no math or statistics, only Linux basics.",
+                              {"How does Docker work inside?"}, {"docker", "linux"}));
+  fakes::FakeRetriever retriever{entries, kSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer(&retriever, Bot::Options(0.95, 0.3), &clock, &ids);
+  bot::Question q;
+  q.text = "Does a backend developer need math and statistics?";
+  auto a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  CHECK(a->kind == "fallback");
+  CHECK(a->options.empty());
+}
