@@ -554,6 +554,18 @@ std::vector<std::string> SearchTerms(const std::vector<Concept>& concepts, const
   return terms;
 }
 
+// True when the question names a person or occupation no entry is about
+// ("doctor", "teacher"; the knowledge base may still use the word in passing):
+// a question about another profession is a near miss, never a clarification.
+bool NamesOtherPerson(const std::vector<Concept>& concepts, const Lexicon& lexicon) {
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  const WordKnowledge& words = WordKnowledge::Builtin();
+  return std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) {
+    return !c.context && !domain.count(c.term) && !lexicon.head_terms.count(c.term) &&
+           c.surface.find(' ') == std::string::npos && words.IsPerson(c.surface);
+  });
+}
+
 // What every candidate is scored against: the question's weights, term
 // hashes and counts, computed once per ranking.
 struct QuestionStats {
@@ -567,6 +579,7 @@ struct QuestionStats {
   double unknown_rarity = 0;
   size_t lexicon_unknown = 0, filler_count = 0;
   bool occupation = false;
+  bool other_person = false;
   bool anchored = false;
   std::vector<size_t> salient;
   double salient_weight = 0;
@@ -607,6 +620,7 @@ QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexic
   q.anchored =
       std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
   q.salient = SalientConcepts(concepts, kSalientTerms, q.anchored, domain);
+  q.other_person = NamesOtherPerson(concepts, lexicon);
   for (size_t i : q.salient) q.salient_weight += concepts[i].weight;
   // Each hit's rank by BM25F alone.
   for (const Hit& h : hits) q.bm25s.push_back(h.bm25);
@@ -732,6 +746,7 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   f[kUnknownRarity] = q.unknown_rarity;
   f[kLexiconUnknown] = static_cast<double>(std::min<size_t>(q.lexicon_unknown, 3)) / 3.0;
   f[kOccupation] = q.occupation ? 1 : 0;
+  f[kOtherPerson] = q.other_person ? 1 : 0;
   f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
   f[kFillerShare] = q.own_count ? static_cast<double>(q.filler_count) / q.own_count : 0;
   f[kSalientHead] = salient_weight > 0 ? salient_head / salient_weight : 0;
@@ -1301,22 +1316,9 @@ void ComposeAnswer(const Ranked& winner, const std::vector<Ranked>& ranked, cons
 // Unsure, not lost: a plausible winner between the clarification floor and
 // the threshold, on a question in English with a word of its own to be
 // unsure about ("1" in "OR 1=1" is none).
-// True when the question names a person or occupation no entry is about
-// ("doctor", "teacher"; the knowledge base may still use the word in passing):
-// a question about another profession is a near miss, never a clarification.
-bool NamesOtherPerson(const std::vector<Concept>& concepts, const Lexicon& lexicon) {
-  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
-  const WordKnowledge& words = WordKnowledge::Builtin();
-  return std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) {
-    return !c.context && !domain.count(c.term) && !lexicon.head_terms.count(c.term) &&
-           c.surface.find(' ') == std::string::npos && words.IsPerson(c.surface);
-  });
-}
-
-bool ShouldClarify(const Ranked* winner, const Reading& reading, const Lexicon& lexicon,
-                   const AnswererOptions& options) {
+bool ShouldClarify(const Ranked* winner, const Reading& reading, const AnswererOptions& options) {
   return winner && winner->confidence >= options.clarify_floor && !IsNoAnswer(winner->hit->entry()) &&
-         !NamesOtherPerson(reading.concepts, lexicon) &&
+         winner->features[kOtherPerson] == 0 &&
          reading.non_english < kNonEnglishReplyShare && Plausible(*winner) &&
          std::any_of(reading.concepts.begin(), reading.concepts.end(), [](const Concept& c) {
            return !c.context && c.doc_freq > 0 && !c.weak && c.surface.size() >= 2 &&
@@ -1510,7 +1512,7 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
     DeclineWithNoAnswerEntry(winner->hit->entry(), options_, &answer);
   } else if (answer.answered) {
     ComposeAnswer(*winner, ranked, parts, reading.concepts, text, lexicon, options_, &answer);
-  } else if (ShouldClarify(winner, reading, lexicon, options_)) {
+  } else if (ShouldClarify(winner, reading, options_)) {
     Clarify(ranked, options_, &answer);
   } else {
     Decline(reading, options_, &answer);

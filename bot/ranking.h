@@ -134,6 +134,7 @@ enum Feature : size_t {
   kSalientTitle,       // ... in the title
   kBm25Rank,           // 1 / (1 + rank by BM25F)
   kSimMargin,          // phrasing similarity minus the best other candidate's
+  kOtherPerson,        // 1 when the question names a person or occupation no entry is about ("teacher", "doctor")
   // The rank model's view, for the confidence model only (0 while ranking):
   kRankScore,          // the rank model's probability for this candidate
   kRankMargin,         // ... minus the best other candidate's
