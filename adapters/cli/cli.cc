@@ -408,6 +408,27 @@ int Ask(int argc, char** argv, const Environment& env) {
 // ---- eval ----
 
 
+// Scores `cases` once per value of one setting, from 0.20 to last_percent / 100
+// by 0.02; `set` puts the value into a copy of `options`. Says why and returns
+// false when a run fails.
+template <typename Set>
+bool SweepReports(const std::string& command, knowledge::Store* store, const std::vector<EvalCase>& cases,
+                  const bot::AnswererOptions& options, int last_percent, Set set,
+                  std::vector<std::pair<double, EvalReport>>* out) {
+  for (int i = 20; i <= last_percent; i += 2) {
+    const double value = i / 100.0;
+    bot::AnswererOptions at = options;
+    set(&at, value);
+    auto answers = AskAll(store, cases, at);
+    if (!answers.ok()) {
+      std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), answers.status().message().c_str());
+      return false;
+    }
+    out->emplace_back(value, Score(cases, *answers, at.threshold));
+  }
+  return true;
+}
+
 int RunEval(const std::string& command, const std::string& title, const std::string& jsonl, const Args& args,
             knowledge::Store* store, const bot::AnswererOptions& options) {
   const double threshold = options.threshold;
@@ -423,16 +444,12 @@ int RunEval(const std::string& command, const std::string& title, const std::str
                   "right-among-options  decline  clarify-on-decline\n",
                   title.c_str(), threshold);
     }
-    for (int i = 20; i <= static_cast<int>(std::lround(threshold * 100)) + 2; i += 2) {
-      double f = i / 100.0;
-      bot::AnswererOptions at = options;
-      at.clarify_floor = f;
-      auto answers = AskAll(store, *cases, at);
-      if (!answers.ok()) {
-        std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), answers.status().message().c_str());
-        return 1;
-      }
-      EvalReport r = Score(*cases, *answers, threshold);
+    std::vector<std::pair<double, EvalReport>> reports;
+    if (!SweepReports(command, store, *cases, options, static_cast<int>(std::lround(threshold * 100)) + 2,
+                      [](bot::AnswererOptions* o, double f) { o->clarify_floor = f; }, &reports)) {
+      return 1;
+    }
+    for (const auto& [f, r] : reports) {
       if (args.Has("json")) {
         rows.push_back({{"floor", f}, {"answerable", r.answer_rate()}, {"right_or_clarified", r.answer_or_clarify_rate()},
                         {"clarify_share", r.clarify_rate()}, {"right_among_options", r.clarify_right_rate()},
@@ -450,16 +467,12 @@ int RunEval(const std::string& command, const std::string& title, const std::str
   if (args.Has("sweep")) {
     json rows = json::array();
     if (!args.Has("json")) std::printf("%s: accuracy by decline threshold\nthreshold  answerable  decline  smalltalk  mean\n", title.c_str());
-    for (int i = 20; i <= 80; i += 2) {
-      double t = i / 100.0;
-      bot::AnswererOptions at = options;
-      at.threshold = t;
-      auto answers = AskAll(store, *cases, at);
-      if (!answers.ok()) {
-        std::fprintf(stderr, "careerbot %s: %s\n", command.c_str(), answers.status().message().c_str());
-        return 1;
-      }
-      EvalReport r = Score(*cases, *answers, t);
+    std::vector<std::pair<double, EvalReport>> reports;
+    if (!SweepReports(command, store, *cases, options, 80, [](bot::AnswererOptions* o, double t) { o->threshold = t; },
+                      &reports)) {
+      return 1;
+    }
+    for (const auto& [t, r] : reports) {
       double mean = (r.answer_rate() + r.decline_rate()) / 2;
       if (args.Has("json")) {
         rows.push_back({{"threshold", t}, {"answerable", r.answer_rate()}, {"decline", r.decline_rate()},

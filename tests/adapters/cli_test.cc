@@ -270,6 +270,33 @@ TEST_CASE("eval prints the three accuracies", "[adapters][cli]") {
     CHECK(bad.out.find("decline     0.000  (0/1)") != std::string::npos);
     CHECK(bad.out.find("[x1]") != std::string::npos);
   }
+  SECTION("--sweep and --sweep-clarify score every setting from 0.20 by 0.02") {
+    Run sweep = Careerbot(dir, "eval --db " + db + " --json --sweep " + Quote(dir.File("cases.jsonl")));
+    REQUIRE(sweep.exit_code == 0);
+    json rows = json::parse(sweep.out, nullptr, false)["sweep"];
+    REQUIRE(rows.size() == 31);  // 0.20 .. 0.80
+    CHECK(rows.front()["threshold"].get<double>() == Approx(0.20));
+    CHECK(rows.back()["threshold"].get<double>() == Approx(0.80));
+    // A lower threshold never answers fewer; the off-topic question declines at all of them.
+    for (size_t i = 1; i < rows.size(); i++) {
+      CHECK(rows[i]["threshold"].get<double>() == Approx(rows[i - 1]["threshold"].get<double>() + 0.02));
+      CHECK(rows[i]["answerable"].get<double>() <= rows[i - 1]["answerable"].get<double>());
+      CHECK(rows[i]["decline"].get<double>() == 1.0);
+    }
+    CHECK(rows.front()["answerable"].get<double>() == 1.0);
+
+    Run clarify =
+        Careerbot(dir, "eval --db " + db + " --json --sweep-clarify --threshold 0.5 " + Quote(dir.File("cases.jsonl")));
+    REQUIRE(clarify.exit_code == 0);
+    json floors = json::parse(clarify.out, nullptr, false)["sweep_clarify"];
+    REQUIRE(floors.size() == 17);  // 0.20 .. the threshold + 0.02
+    CHECK(floors.back()["floor"].get<double>() == Approx(0.52));
+    for (const json& row : floors) {
+      // The threshold stays 0.5: the answers are the same at every floor.
+      CHECK(row["answerable"].get<double>() == 1.0);
+      CHECK(row["clarify_on_decline"].get<int>() == 0);
+    }
+  }
   SECTION("a malformed case file is a usage error naming the line") {
     REQUIRE(testing_helpers::WriteWholeFile(dir.File("broken.jsonl"),
                                             "{\"q\": \"hi\", \"expect\": \"smalltalk\"}\n{broken\n"));
