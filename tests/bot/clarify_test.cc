@@ -60,6 +60,19 @@ struct Bot {
   }
 };
 
+// Asks `text` once of a bot over `entries`, in Bot's band (threshold 0.95, floor 0.3).
+bot::Answer AskOnce(const std::vector<bot::Entry>& entries, const std::string& text) {
+  fakes::FakeRetriever retriever{entries, kSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer(&retriever, Bot::Options(0.95, 0.3), &clock, &ids);
+  bot::Question q;
+  q.text = text;
+  auto a = answerer.Ask(q);
+  REQUIRE(a.ok());
+  return *a;
+}
+
 std::vector<std::string> OptionIds(const bot::Answer& a) {
   std::vector<std::string> ids;
   for (const auto& o : a.options) ids.push_back(o.entry_id);
@@ -166,21 +179,11 @@ TEST_CASE("a question about a profession no entry is about is never asked back, 
   std::vector<bot::Entry> entries = Entries();
   entries.push_back(MakeEntry("docker-in-class", "Docker in class", "Some teachers use Docker to hand out lab setups.",
                               {"Is Docker used in class?"}, {"docker", "learning"}));
-  fakes::FakeRetriever retriever{entries, kSynonyms};
-  fakes::FakeClock clock;
-  fakes::FakeIdGenerator ids;
-  bot::Answerer answerer(&retriever, Bot::Options(0.95, 0.3), &clock, &ids);
-  bot::Question q;
-  q.text = "How much Docker does a teacher need?";
-  auto a = answerer.Ask(q);
-  REQUIRE(a.ok());
-  CHECK(a->kind == "fallback");
-  CHECK(a->options.empty());
+  bot::Answer teacher = AskOnce(entries, "How much Docker does a teacher need?");
+  CHECK(teacher.kind == "fallback");
+  CHECK(teacher.options.empty());
   // The same question about a thing the same body names is asked back.
-  q.text = "How much Docker does a lab need?";
-  a = answerer.Ask(q);
-  REQUIRE(a.ok());
-  CHECK(a->kind == "clarify");
+  CHECK(AskOnce(entries, "How much Docker does a lab need?").kind == "clarify");
 }
 
 TEST_CASE("an option must be about one of the question's rarest words, not merely mention it", "[bot][clarify]") {
@@ -188,16 +191,10 @@ TEST_CASE("an option must be about one of the question's rarest words, not merel
   // developer needs explains the rest of the question, but no entry is about
   // what it asks.
   std::vector<bot::Entry> entries = Entries();
-  entries.push_back(MakeEntry("docker-theory", "Docker under the hood", "Docker needs no math or statistics, only Linux basics.",
-                              {"How does Docker work inside?"}, {"docker", "linux"}));
-  fakes::FakeRetriever retriever{entries, kSynonyms};
-  fakes::FakeClock clock;
-  fakes::FakeIdGenerator ids;
-  bot::Answerer answerer(&retriever, Bot::Options(0.95, 0.3), &clock, &ids);
-  bot::Question q;
-  q.text = "Does a backend developer need math and statistics?";
-  auto a = answerer.Ask(q);
-  REQUIRE(a.ok());
-  CHECK(a->kind == "fallback");
-  CHECK(a->options.empty());
+  entries.push_back(MakeEntry("docker-theory", "Docker under the hood",
+                              "Docker needs no math or statistics, only Linux basics.", {"How does Docker work inside?"},
+                              {"docker", "linux"}));
+  bot::Answer a = AskOnce(entries, "Does a backend developer need math and statistics?");
+  CHECK(a.kind == "fallback");
+  CHECK(a.options.empty());
 }
