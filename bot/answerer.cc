@@ -164,7 +164,19 @@ std::string ContextReason(const std::string& text, const std::vector<std::string
       }
       if ((w == "that" || w == "this") && i > 0 && i + 1 < words.size() && own_topic_terms.size() >= 1 &&
           words[i + 1] != "one" && words[i + 1] != "ones") {
-        continue;  // "that" as a conjunction or determiner with its own noun
+        // Right after an auxiliary, "that" is the subject ("how long does
+        // that take?", "is that hard?") unless a noun follows: one of the
+        // question's own topic words ("does that job pay?") or a word that
+        // is only a noun ("is that framework fast?").
+        static const std::unordered_set<std::string> kAuxiliaries = {
+            "do", "does", "did", "is", "was", "are", "were", "will", "would", "can", "could", "should", "has", "have"};
+        const std::string& next = words[i + 1];
+        const bool noun_follows =
+            std::find(own_topic_terms.begin(), own_topic_terms.end(), PorterStem(next)) != own_topic_terms.end() ||
+            WordKnowledge::Builtin().IsNounOnly(next);
+        if (!kAuxiliaries.count(words[i - 1]) || noun_follows) {
+          continue;  // "that" as a conjunction or determiner with its own noun
+        }
       }
       return "pronoun: '" + w + "'";
     }

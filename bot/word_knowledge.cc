@@ -143,6 +143,17 @@ bool WordKnowledge::IsNoun(std::string_view word) const {
   return false;
 }
 
+bool WordKnowledge::IsNounOnly(std::string_view word) const {
+  const std::vector<std::string> lemmas = Lemmas(word);
+  if (lemmas.empty()) return false;
+  for (const std::string& l : lemmas) {
+    for (char pos : {'v', 'a', 's', 'r'}) {
+      if (HasPos(l, pos)) return false;
+    }
+  }
+  return IsNoun(word);
+}
+
 bool WordKnowledge::IsAdverbOnly(std::string_view word) const {
   Row r;
   return Find(word, &r) && r.flags == "r";

@@ -41,6 +41,9 @@ class WordKnowledge {
   bool IsNoun(std::string_view word) const;
   // True when WordNet knows `word` only as an adverb ("ideally", "basically").
   bool IsAdverbOnly(std::string_view word) const;
+  // True when WordNet knows `word` (through its lemmas) only as a noun
+  // ("framework", "language"; not "take", "cost" or "hard").
+  bool IsNounOnly(std::string_view word) const;
   // The general-English frequency of `word`: the largest sense tag count of
   // its lemmas; -1 when WordNet does not know it.
   long Count(std::string_view word) const;

@@ -52,7 +52,8 @@ const char kSynonyms[] =
     "developer, developers, dev, devs\n";
 
 struct Bot {
-  fakes::FakeRetriever retriever{CareerEntries(), kSynonyms};
+  explicit Bot(std::vector<bot::Entry> entries = CareerEntries()) : retriever(std::move(entries), kSynonyms) {}
+  fakes::FakeRetriever retriever;
   fakes::FakeClock clock;
   fakes::FakeIdGenerator ids;
   bot::Answerer answerer{&retriever, bot::AnswererOptions{}, &clock, &ids};
@@ -162,4 +163,31 @@ TEST_CASE("a follow-up does not repeat the entry just given when another fits", 
   bot::Answer next = b.Ask("do juniors need it?", first.conversation_id);
   CHECK(next.answered);
   CHECK(next.entry_id == "kubernetes-needed");
+}
+
+TEST_CASE("'that' right after an auxiliary is the subject and reads the previous topic; before a noun it is not",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("kubernetes-time", "How long learning Kubernetes takes",
+                              "A few weeks of practice for the basics of Kubernetes.",
+                              {"How long does learning Kubernetes take?"}, {"kubernetes", "time"}));
+  entries.push_back(MakeEntry("learning-time", "How long learning backend development takes",
+                              "Most people need six to twelve months.", {"How long does learning backend development take?"},
+                              {"time"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("What is Kubernetes?", "", true);
+  REQUIRE(first.entry_id == "kubernetes");
+  bot::Answer next = b.Ask("how many weeks does that take?", first.conversation_id, true);
+  REQUIRE(next.explanation);
+  INFO(next.explanation->context_reason);
+  CHECK(next.explanation->context_used);
+  CHECK(next.explanation->context_reason.find("pronoun: 'that'") != std::string::npos);
+  CHECK(next.entry_id == "kubernetes-time");
+
+  bot::Answer rails = b.Ask("Is Ruby on Rails used for backend?", "", true);
+  REQUIRE(rails.entry_id == "rails");
+  bot::Answer framework = b.Ask("is that framework used by startups?", rails.conversation_id, true);
+  REQUIRE(framework.explanation);
+  INFO(framework.explanation->context_reason);
+  CHECK(framework.explanation->context_reason.find("pronoun") == std::string::npos);
 }
