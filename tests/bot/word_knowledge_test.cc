@@ -72,6 +72,15 @@ TEST_CASE("the compiled-in word knowledge holds WordNet and FOLDOC", "[bot][word
   CHECK_FALSE(wk.IsPerson("database"));
   CHECK_FALSE(wk.IsPerson("salary"));
   CHECK(wk.IsAdverbOnly("ideally"));
+  // Only a noun ("is that framework fast?"), or also a verb or adjective ("how
+  // long does that take?", "is that hard?"); an unknown word is neither.
+  CHECK(wk.IsNounOnly("framework"));
+  CHECK(wk.IsNounOnly("frameworks"));
+  CHECK(wk.IsNounOnly("salary"));
+  CHECK_FALSE(wk.IsNounOnly("take"));
+  CHECK_FALSE(wk.IsNounOnly("hard"));
+  CHECK_FALSE(wk.IsNounOnly("ideally"));
+  CHECK_FALSE(wk.IsNounOnly("kubernetes"));
   CHECK(wk.Count("time") > wk.Count("firefighter"));
   CHECK(Holds(wk.Expansions("vm"), "virtual machine"));
   CHECK(Holds(wk.Expansions("sql"), "structured query language"));
