@@ -329,6 +329,7 @@ Result<std::shared_ptr<const bot::KnowledgeVersion>> SearchIndex::CurrentVersion
   // means trying again.
   for (int attempt = 1;; attempt++) {
     ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snap, CurrentSnapshot());
+    if (before_read_for_testing_) before_read_for_testing_();
     ASSIGN_OR_RETURN(Database::ReaderLease lease, db_->Reader());
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(lease.get(), Transaction::Kind::kRead, "begin read"));
     std::string version;

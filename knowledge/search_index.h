@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,12 @@ class SearchIndex {
   bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon();
   bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit);
 
+  // Test seam: `hook` runs in CurrentVersion between taking the shared
+  // snapshot and beginning the request's read transaction, where a
+  // curator's commit makes the two versions differ. Set it before any
+  // request runs; not synchronized.
+  void SetBeforeReadForTesting(std::function<void()> hook) { before_read_for_testing_ = std::move(hook); }
+
  private:
   struct Snapshot;  // the whole index in memory for ranking; immutable
   class Version;    // a snapshot and a read transaction of its content version
@@ -70,6 +77,7 @@ class SearchIndex {
   std::unique_ptr<Conn> watcher_;  // guarded by lexicon_mu_
   int64_t data_version_ = -1;      // guarded by lexicon_mu_
   std::shared_ptr<const Snapshot> snapshot_;  // guarded by lexicon_mu_
+  std::function<void()> before_read_for_testing_;
 };
 
 }  // namespace knowledge

@@ -98,6 +98,10 @@ Result<std::vector<bot::Hit>> Store::Search(const std::vector<std::string>& term
   return index_->Search(terms, limit);
 }
 
+void Store::SetBeforeVersionReadForTesting(std::function<void()> hook) {
+  index_->SetBeforeReadForTesting(std::move(hook));
+}
+
 // ---- the question log ----
 
 Status Store::LogQuestion(const LoggedQuestion& q) { return LogQuestions({q}); }

@@ -82,6 +82,9 @@ class Store : public bot::KnowledgeSource {
   // current (for tools and tests; a request searches one version).
   bot::Result<std::shared_ptr<const bot::Lexicon>> GetLexicon();
   bot::Result<std::vector<bot::Hit>> Search(const std::vector<std::string>& terms, size_t limit);
+  // Test seam (SearchIndex::SetBeforeReadForTesting): runs `hook` inside
+  // CurrentVersion where a concurrent commit races the request.
+  void SetBeforeVersionReadForTesting(std::function<void()> hook);
 
   // At most this many candidate rows are scored per search: terms are taken
   // rarest first until their entries would exceed it (always at least one).

@@ -76,6 +76,11 @@ std::vector<std::string> SearchIds(knowledge::Store& store, const std::string& t
   return ids;
 }
 
+std::vector<std::string> Ids(const std::vector<bot::Hit>& hits) {
+  std::vector<std::string> ids;
+  for (const auto& h : hits) ids.push_back(h.entry().id);
+  return ids;
+}
 bool Has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -221,6 +226,67 @@ TEST_CASE("entries read from JSON check types and name the field", "[knowledge][
   CHECK(keys == std::set<std::string>{"id", "title", "body", "questions", "tags", "source", "updated_at"});
   CHECK(j["source"].contains("article"));
   CHECK(j["source"].contains("section"));
+}
+
+// A request's version pairs the shared snapshot with a read transaction of
+// the same content version; a curator's commit between the two makes it try
+// again, and after a few tries it reads its own transaction's version. Never
+// a failed question for it, and never a mix of two versions.
+TEST_CASE("a request raced by curators' commits still gets one whole, current version", "[knowledge][curation]") {
+  auto store = SampleStore();
+  Curator curator(store.get());
+  const std::vector<std::string> words = {"alpaca", "bison", "camel", "dingo", "eland", "ferret"};
+  size_t calls = 0;
+  size_t commits_wanted = 0;
+  store->SetBeforeVersionReadForTesting([&] {
+    calls++;
+    if (calls > commits_wanted) return;
+    auto edited = curator.Patch("python", json{{"body", "Python has Django and Flask; ask about " + words[calls - 1]}},
+                                "racer");
+    REQUIRE(edited.ok());
+  });
+  auto search = [](const bot::KnowledgeVersion& v, const std::string& term) {
+    auto hits = v.Search({term}, 10);
+    REQUIRE(hits.ok());
+    return Ids(*hits);
+  };
+
+  SECTION("one commit in between: the second try meets the new snapshot") {
+    commits_wanted = 1;
+    auto version = store->CurrentVersion();
+    INFO(version.status().ToString());
+    REQUIRE(version.ok());
+    CHECK(calls == 2);
+    CHECK((*version)->lexicon()->version == Meta(*store, "version"));
+    CHECK(Has(search(**version, "alpaca"), "python"));
+  }
+  SECTION("a commit before every try: the request reads its own transaction's version") {
+    commits_wanted = words.size();  // more than the tries
+    auto version = store->CurrentVersion();
+    INFO(version.status().ToString());
+    REQUIRE(version.ok());
+    const size_t tries = calls;
+    CHECK(tries >= 2);
+    CHECK(tries < words.size());  // it gave up waiting for the shared snapshot
+    // The version is the last commit's, lexicon and rows alike.
+    const std::string latest = Meta(*store, "version");
+    CHECK((*version)->lexicon()->version == latest);
+    CHECK((*version)->lexicon()->doc_freq.count(words[tries - 1]) == 1);
+    CHECK((*version)->lexicon()->doc_freq.count(words[tries - 2]) == 0);
+    CHECK(Has(search(**version, words[tries - 1]), "python"));
+    CHECK(search(**version, words[tries - 2]).empty());
+    // A commit after it was taken changes nothing it reads.
+    store->SetBeforeVersionReadForTesting(nullptr);
+    REQUIRE(curator.Patch("python", json{{"body", "Python has Django and Flask; ask about gnu"}}, "racer").ok());
+    CHECK(Has(search(**version, words[tries - 1]), "python"));
+    CHECK(search(**version, "gnu").empty());
+    CHECK((*version)->lexicon()->version == latest);
+    // The next request takes the newest version through the shared snapshot.
+    auto next = store->CurrentVersion();
+    REQUIRE(next.ok());
+    CHECK((*next)->lexicon()->version == Meta(*store, "version"));
+    CHECK(Has(search(**next, "gnu"), "python"));
+  }
 }
 
 TEST_CASE("add, edit and delete one entry update its index row in place and the version", "[knowledge][curation]") {
