@@ -116,7 +116,7 @@ const std::unordered_set<std::string>& WeakWords() {
       "learn", "learning", "make", "makes", "making", "time", "right", "like", "year", "years",
       "day", "big", "help", "explain", "mean", "means", "meaning", "define", "definition",
       "example", "examples", "someone", "option", "options", "choose", "pick", "worth", "next",
-      "typical", "average", "today", "actual", "real", "easy", "hard", "difficult"};
+      "typical", "average", "today", "actual", "real", "easy", "hard", "difficult", "pros", "cons"};
   return *words;
 }
 
