@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -1121,6 +1122,11 @@ struct Reading {
   Ranking ranking;
   std::string context_reason;  // why the context was (or would be) needed
   bool context_used = false;
+  // Set when a pronoun's referent (the previous turn's entry, read with the
+  // context) and the question alone disagree: the reply asks back with both.
+  // `referent` points into context_ranking.
+  std::optional<Ranked> referent;
+  std::shared_ptr<Ranking> context_ranking;
 };
 
 // A follow-up is read together with the previous turn's terms, and only a
@@ -1236,6 +1242,26 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       alone.ranked[0].hit->entry().id != previous) {
     pick = ranked.end();
   }
+  // A pronoun that points back ("is it good for beginners?" after the C#
+  // answer), no reading with the context confident, and a confident answer
+  // of the words alone about something else: the bot cannot tell which the
+  // asker means, so it asks back with both (the topic just given, first).
+  if (pick == ranked.end() && alone_confident && StartsWith(context_reason, "pronoun") && !previous.empty() &&
+      alone.ranked[0].hit->entry().id != previous) {
+    auto referent = std::find_if(ranked.begin(), ranked.end(),
+                                 [&](const Ranked& r) { return r.hit->entry().id == previous; });
+    // The referent is vetted here (Plausible asks whether an entry is about
+    // the question's own words, and the pronoun stands for its topic).
+    if (referent != ranked.end() && referent->confidence >= options.clarify_floor &&
+        !IsNoAnswer(referent->hit->entry()) && !IsNoAnswer(alone.ranked[0].hit->entry()) &&
+        referent->features[kOccupation] == 0) {
+      reading->referent = *referent;
+      reading->context_ranking = std::make_shared<Ranking>(std::move(*with_context));
+      context_reason = "asked back: " + context_reason + " points to " + previous +
+                       ", but no reading with it is confident and the words alone mean another entry";
+      return Status::Ok();
+    }
+  }
   if (pick != ranked.end()) {
     std::rotate(ranked.begin(), pick, pick + 1);
     context_used = true;
@@ -1340,13 +1366,14 @@ bool ShouldClarify(const Ranked* winner, const Reading& reading, const AnswererO
 }
 
 // Asks back with the likely entries' own questions.
-void Clarify(const std::vector<Ranked>& ranked, const AnswererOptions& options, Answer* answer) {
+void Clarify(const std::vector<Ranked>& ranked, const AnswererOptions& options, Answer* answer,
+             bool vetted = false) {
   answer->kind = "clarify";
   answer->text = "I'm not sure which you mean. Did you mean one of these?";
   for (const Ranked& r : ranked) {
     if (answer->options.size() >= options.max_options) break;
     const Entry& e = r.hit->entry();
-    if (IsNoAnswer(e) || r.confidence < options.clarify_floor * kOptionShare || !Plausible(r)) continue;
+    if (!vetted && (IsNoAnswer(e) || r.confidence < options.clarify_floor * kOptionShare || !Plausible(r))) continue;
     std::string q = e.questions.empty() ? e.title : e.questions[0];
     answer->options.push_back({q, e.id});
   }
@@ -1421,6 +1448,7 @@ Explanation Explain(const Reading& reading, const Ranked* winner, bool has_histo
   ex.context_reason = !has_history          ? "no earlier turn in this conversation"
                       : reason.empty()      ? "not needed: the question names its own topic"
                       : reading.context_used ? "used: " + reason
+                      : reading.referent     ? reason
                                              : "not used (no confident reading with it): " + reason;
   if (!winner) return ex;
   const Hit& h = *winner->hit;
@@ -1520,7 +1548,12 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
     }
   }
 
-  if (answer.answered && IsNoAnswer(winner->hit->entry())) {
+  if (reading.referent && !parts.found) {
+    // Asks back: the pronoun's referent or what the words alone mean.
+    answer.answered = false;
+    answer.confidence = std::round(reading.referent->confidence * 10000) / 10000;
+    Clarify({*reading.referent, *winner}, options_, &answer, /*vetted=*/true);
+  } else if (answer.answered && IsNoAnswer(winner->hit->entry())) {
     DeclineWithNoAnswerEntry(winner->hit->entry(), options_, &answer);
   } else if (answer.answered) {
     ComposeAnswer(*winner, ranked, parts, reading.concepts, text, lexicon, options_, &answer);

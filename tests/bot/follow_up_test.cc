@@ -191,3 +191,45 @@ TEST_CASE("'that' right after an auxiliary is the subject and reads the previous
   INFO(framework.explanation->context_reason);
   CHECK(framework.explanation->context_reason.find("pronoun") == std::string::npos);
 }
+
+TEST_CASE("a pronoun whose topic and whose own words point to different entries asks back with both",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("csharp", "C# for backend development",
+                              "C# runs on .NET, and ASP.NET is its web framework.",
+                              {"Is C# good for backend development?"}, {"csharp", "dotnet"}));
+  entries.push_back(MakeEntry("beginner-projects", "Projects for beginners",
+                              "Good first projects for beginners: a to-do API, a URL shortener.",
+                              {"Which projects are good for beginners?"}, {"projects", "beginners"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("Is C# good for backend development?");
+  REQUIRE(first.entry_id == "csharp");
+
+  // Alone, the words mean the beginners' projects, confidently.
+  bot::Answer alone = b.Ask("is it good for beginners?");
+  REQUIRE(alone.answered);
+  REQUIRE(alone.entry_id == "beginner-projects");
+
+  // After the C# answer, "it" is C#, which says nothing about beginners:
+  // the bot cannot tell which is meant, and asks, the topic just given first.
+  bot::Answer next = b.Ask("is it good for beginners?", first.conversation_id, true);
+  CHECK_FALSE(next.answered);
+  CHECK(next.kind == "clarify");
+  REQUIRE(next.options.size() == 2);
+  CHECK(next.options[0].entry_id == "csharp");
+  CHECK(next.options[1].entry_id == "beginner-projects");
+  REQUIRE(next.explanation);
+  CHECK(next.explanation->context_reason.find("asked back: pronoun: 'it'") == 0);
+  CHECK(next.confidence < 0.54);
+  // Choosing the first answers C#.
+  bot::Answer chosen = b.Ask("1", first.conversation_id);
+  CHECK(chosen.answered);
+  CHECK(chosen.entry_id == "csharp");
+
+  // A pronoun whose reading with the context is confident is answered, not asked back.
+  bot::Answer k8s = b.Ask("What is Kubernetes?");
+  REQUIRE(k8s.entry_id == "kubernetes");
+  bot::Answer needed = b.Ask("how much of it does a backend developer need to know?", k8s.conversation_id);
+  CHECK(needed.kind == "kb");
+  CHECK(needed.entry_id == "kubernetes-needed");
+}
