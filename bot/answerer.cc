@@ -1191,8 +1191,12 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // entry whose body lists Express among others).
   std::vector<std::pair<uint64_t, double>> own;
   double own_total = 0;
+  // A question word alone ("why?", "where?") asks about the previous
+  // answer; it names no entry of its own (entries merely phrased with it).
+  static const std::unordered_set<std::string> kQuestionWords = {"why", "where", "when", "who"};
   for (const Concept& c : concepts) {
     if (c.doc_freq == 0 || (c.weak && !own_topic.empty())) continue;
+    if (kQuestionWords.count(c.surface)) continue;
     own.emplace_back(TermHash(c.term), c.weight);
     own_total += c.weight;
   }

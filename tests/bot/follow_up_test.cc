@@ -233,3 +233,17 @@ TEST_CASE("a pronoun whose topic and whose own words point to different entries 
   CHECK(needed.kind == "kb");
   CHECK(needed.entry_id == "kubernetes-needed");
 }
+
+TEST_CASE("'why?' alone asks about the previous answer, not about an entry phrased with 'why'", "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("quitting", "Why developers quit", "Most leave for pay or burnout.",
+                              {"Why do developers quit their jobs?", "why?"}, {"burnout"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("What is Kubernetes?");
+  REQUIRE(first.entry_id == "kubernetes");
+  bot::Answer why = b.Ask("why?", first.conversation_id, true);
+  REQUIRE(why.explanation);
+  INFO(why.explanation->context_reason);
+  CHECK(why.entry_id != "quitting");
+  CHECK(why.entry_id.rfind("kubernetes", 0) == 0);
+}
