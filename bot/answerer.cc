@@ -1302,6 +1302,44 @@ AnswerSource SourceOf(const Entry& e, double confidence) {
   return {e.id, e.title, e.source.article, e.source.section, e.source.url, std::round(confidence * 10000) / 10000};
 }
 
+// "Source?" after an answer: that answer's entry, found again from its
+// turn's terms, and its source. Small talk adds no turn, so the next
+// follow-up still reads that answer's topic. Leaves the small-talk reply
+// when the last turn got no answer (a decline, a clarification) or its
+// entry is gone.
+void NameSource(const KnowledgeView& view, const std::vector<Turn>& history, const AnswererOptions& options,
+                Answer* answer) {
+  if (history.empty() || history.back().entry_id.empty()) return;  // the last turn was not answered
+  const Turn* turn = &history.back();
+  const Lexicon& lexicon = view.lexicon();
+  std::vector<Concept> concepts;
+  for (const std::string& term : turn->terms) {
+    auto it = lexicon.doc_freq.find(term);
+    if (it == lexicon.doc_freq.end()) continue;
+    Concept c;
+    c.term = term;
+    c.surface = term;
+    c.doc_freq = it->second;
+    c.weight = Idf(lexicon.entry_count, c.doc_freq);
+    concepts.push_back(std::move(c));
+  }
+  auto ranking = Rank(view, concepts, std::max<size_t>(options.candidates, 64), nullptr, 0);
+  if (!ranking.ok()) return;
+  for (const Ranked& r : ranking->ranked) {
+    const Entry& e = r.hit->entry();
+    if (e.id != turn->entry_id) continue;
+    std::string from = e.source.article;
+    if (!e.source.section.empty()) from += from.empty() ? e.source.section : ", " + e.source.section;
+    answer->text = "My answer on \"" + e.title + "\" comes from " + (from.empty() ? "the knowledge base" : from) +
+                   (e.updated_at.empty() ? "" : " (entry last reviewed " + e.updated_at + ")") +
+                   (e.source.url.empty() ? "." : ": " + e.source.url);
+    answer->sources.push_back(SourceOf(e, 1.0));
+    answer->entry_id = e.id;
+    return;
+  }
+}
+
+
 // Curators mark entries that record what the knowledge does NOT hold
 // ("no reliable figure for pay in India") with the tag "no-answer": they
 // decline, but say why and cite where that was checked.
@@ -1525,7 +1563,9 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
     return AnswerChosen(view, question, text, chosen_entry, clarified_question, history, std::move(answer));
   }
   if (auto intent = DetectSmallTalk(text)) {
-    return SmallTalkAnswer(*intent, question.explain, options_, lexicon, std::move(answer));
+    Answer reply = SmallTalkAnswer(*intent, question.explain, options_, lexicon, std::move(answer));
+    if (*intent == SmallTalkIntent::kSource) NameSource(view, history, options_, &reply);
+    return reply;
   }
 
   Reading reading;

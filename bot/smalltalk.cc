@@ -29,6 +29,13 @@ std::vector<Phrase> BuildPhrases() {
         "what can you help me with", "what should i ask", "how can you help", "how do i use this",
         "what questions can you answer", "what can you answer", "what can you tell me about",
         "menu", "commands", "usage", "can you help", "can you help me"}},
+      {SmallTalkIntent::kSource,
+       {"source", "sources", "whats the source", "what is the source", "whats your source",
+        "what is your source", "what are your sources", "what are the sources", "where does that come from",
+        "where does it come from", "where is that from", "where did you get that", "where did you get that from",
+        "how do you know", "how do you know that", "citation", "citations", "reference", "references",
+        "any source", "any sources", "source please", "link", "any link", "says who", "according to whom",
+        "who says", "is that true", "is it true"}},
       {SmallTalkIntent::kIdentity,
        {"who are you", "what are you", "are you a bot", "are you human", "are you real",
         "are you a robot", "are you an ai", "are you a person", "whats your name",
@@ -73,6 +80,7 @@ bool IsFiller(const std::string& w) {
 
 int Priority(SmallTalkIntent intent) {
   switch (intent) {
+    case SmallTalkIntent::kSource: return 6;
     case SmallTalkIntent::kHelp: return 5;
     case SmallTalkIntent::kIdentity: return 4;
     case SmallTalkIntent::kThanks: return 3;
@@ -125,6 +133,9 @@ std::string SmallTalkReply(SmallTalkIntent intent) {
       return "I'm careerbot, a retrieval bot: I search a curated knowledge base about "
              "backend-developer careers and answer with its sources. When the knowledge base "
              "does not cover a question, I say so instead of guessing.";
+    case SmallTalkIntent::kSource:
+      return "Every answer I give names its sources. Ask me a question first, then ask where the answer "
+             "comes from.";
     case SmallTalkIntent::kHelp:
       return std::string(kTopicsSentence) +
              " Ask in your own words, for example \"What does a backend developer do?\" or "
@@ -140,6 +151,7 @@ const char* SmallTalkName(SmallTalkIntent intent) {
     case SmallTalkIntent::kGoodbye: return "goodbye";
     case SmallTalkIntent::kIdentity: return "identity";
     case SmallTalkIntent::kHelp: return "help";
+    case SmallTalkIntent::kSource: return "source";
   }
   return "";
 }

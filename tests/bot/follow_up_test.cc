@@ -247,3 +247,45 @@ TEST_CASE("'why?' alone asks about the previous answer, not about an entry phras
   CHECK(why.entry_id != "quitting");
   CHECK(why.entry_id.rfind("kubernetes", 0) == 0);
 }
+
+TEST_CASE("'source?' after an answer names that answer's source, and the conversation keeps its topic",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries[2].source.article = "Cloud Careers Report";
+  entries[2].source.section = "Roles";
+  entries[2].source.url = "https://example.com/cloud";
+  entries[2].updated_at = "2026-01-02";
+  REQUIRE(entries[2].id == "cloud-engineer");
+  Bot b(entries);
+  bot::Answer first = b.Ask("What do cloud engineers do?");
+  REQUIRE(first.entry_id == "cloud-engineer");
+  for (const char* ask : {"source?", "Where does that come from?", "what's your source", "how do you know that?"}) {
+    INFO(ask);
+    bot::Answer source = b.Ask(ask, first.conversation_id);
+    CHECK(source.kind == "smalltalk");
+    CHECK(source.entry_id == "cloud-engineer");
+    CHECK(source.text.find("\"What cloud engineers do\"") != std::string::npos);
+    CHECK(source.text.find("Cloud Careers Report, Roles (entry last reviewed 2026-01-02): https://example.com/cloud") !=
+          std::string::npos);
+    REQUIRE(source.sources.size() == 1);
+    CHECK(source.sources[0].url == "https://example.com/cloud");
+  }
+  // The topic stays: a follow-up after it still reads cloud engineers.
+  bot::Answer next = b.Ask("and how much do they earn?", first.conversation_id);
+  CHECK(next.entry_id == "cloud-engineer-pay");
+
+  // Without an earlier answer there is nothing to name.
+  bot::Answer alone = b.Ask("source?");
+  CHECK(alone.kind == "smalltalk");
+  CHECK(alone.sources.empty());
+  CHECK(alone.text.find("Ask me a question first") != std::string::npos);
+  // After a decline there is no answer to name either.
+  bot::Answer declined = b.Ask("How much do plumbers earn?");
+  REQUIRE_FALSE(declined.answered);
+  bot::Answer after_decline = b.Ask("source?", declined.conversation_id);
+  CHECK(after_decline.sources.empty());
+  CHECK(after_decline.text.find("Ask me a question first") != std::string::npos);
+  // A real question that starts the same way is a question.
+  bot::Answer question = b.Ask("is it true that cloud engineers earn a lot?");
+  CHECK(question.kind != "smalltalk");
+}
