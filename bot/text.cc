@@ -104,7 +104,7 @@ const std::unordered_set<std::string>& StopWords() {
       "within", "without", "wont", "would", "wouldnt", "yes", "yet", "you", "youre", "your",
       "yours", "yourself", "whether", "take", "takes", "typically", "usually", "generally",
       "mostly", "probably", "currently", "nowadays", "today", "ones", "many", "much", "more",
-      "most", "way", "ways", "going", "thanks", "thank", "thx", "cheers", "hiya", "yo"};
+      "most", "way", "ways", "going", "thanks", "thank", "thx", "cheers", "hiya", "yo", "give", "gives", "giving", "gave"};
   return *words;
 }
 

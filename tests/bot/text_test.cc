@@ -256,6 +256,8 @@ TEST_CASE("Normalizer maps synonyms and phrases to their group's canonical term"
     CHECK(TermStrings(n, "What is the best programming language?") ==
           std::vector<std::string>{"best", "program", "languag"});
     CHECK(TermStrings(n, "the a an of to is").empty());
+    // A request's own verb names no topic ("can you give an example?").
+    CHECK(TermStrings(n, "can you give me an example") == std::vector<std::string>{"exampl"});
     auto terms = n.Terms("What is the best language?");
     REQUIRE(terms.size() == 2);
     CHECK(terms[0].weak);
