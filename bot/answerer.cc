@@ -1333,8 +1333,9 @@ void NameSource(const KnowledgeView& view, const std::vector<Turn>& history, con
     answer->text = "My answer on \"" + e.title + "\" comes from " + (from.empty() ? "the knowledge base" : from) +
                    (e.updated_at.empty() ? "" : " (entry last reviewed " + e.updated_at + ")") +
                    (e.source.url.empty() ? "." : ": " + e.source.url);
+    // Only the source: no entry_id, so the question log and `kb stats`
+    // do not count this as the entry asked again.
     answer->sources.push_back(SourceOf(e, 1.0));
-    answer->entry_id = e.id;
     return;
   }
 }
