@@ -1124,7 +1124,7 @@ struct Reading {
   bool context_used = false;
   // Set when a pronoun's referent (the previous turn's entry, read with the
   // context) and the question alone disagree: the reply asks back with both.
-  // `referent` points into context_ranking.
+  // The referent's hit lives in context_ranking.
   std::optional<Ranked> referent;
   std::shared_ptr<Ranking> context_ranking;
 };
@@ -1339,7 +1339,6 @@ void NameSource(const KnowledgeView& view, const std::vector<Turn>& history, con
     return;
   }
 }
-
 
 // Curators mark entries that record what the knowledge does NOT hold
 // ("no reliable figure for pay in India") with the tag "no-answer": they
