@@ -42,6 +42,18 @@ struct Concept {
   double rarity = 1.0;   // how rare the typed word is in general English (1 = unknown to WordNet)
 };
 
+// A concept for an index term the knowledge base holds (`doc_freq` entries),
+// at `factor` of its rarity: a term carried over from an earlier turn.
+Concept TermConcept(const std::string& term, uint32_t doc_freq, size_t entry_count, double factor, bool context) {
+  Concept c;
+  c.term = term;
+  c.surface = term;
+  c.doc_freq = doc_freq;
+  c.weight = Idf(entry_count, doc_freq) * factor;
+  c.context = context;
+  return c;
+}
+
 // True when the space-separated `terms` holds `term` as a whole word.
 bool ContainsTerm(const std::string& terms, const std::string& term) {
   size_t pos = 0;
@@ -1169,13 +1181,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       swapped.push_back(t);
       continue;
     }
-    Concept c;
-    c.term = t;
-    c.surface = t;
-    c.doc_freq = it->second;
-    c.weight = Idf(lexicon.entry_count, c.doc_freq) * kContextFactor;
-    c.context = true;
-    merged.push_back(std::move(c));
+    merged.push_back(TermConcept(t, it->second, lexicon.entry_count, kContextFactor, /*context=*/true));
   }
   if (merged.size() == concepts.size()) return Status::Ok();
   auto with_context = Rank(view, merged, options.candidates, view.model(), reading->non_english);
@@ -1315,13 +1321,9 @@ void NameSource(const KnowledgeView& view, const std::vector<Turn>& history, con
   std::vector<Concept> concepts;
   for (const std::string& term : turn->terms) {
     auto it = lexicon.doc_freq.find(term);
-    if (it == lexicon.doc_freq.end()) continue;
-    Concept c;
-    c.term = term;
-    c.surface = term;
-    c.doc_freq = it->second;
-    c.weight = Idf(lexicon.entry_count, c.doc_freq);
-    concepts.push_back(std::move(c));
+    if (it != lexicon.doc_freq.end()) {
+      concepts.push_back(TermConcept(term, it->second, lexicon.entry_count, 1.0, /*context=*/false));
+    }
   }
   auto ranking = Rank(view, concepts, std::max<size_t>(options.candidates, 64), nullptr, 0);
   if (!ranking.ok()) return;
@@ -1407,17 +1409,13 @@ bool ShouldClarify(const Ranked* winner, const Reading& reading, const AnswererO
          });
 }
 
-// Asks back with the likely entries' own questions.
-void Clarify(const std::vector<Ranked>& ranked, const AnswererOptions& options, Answer* answer,
-             bool vetted = false) {
+// Asks back with these entries' own questions, in this order.
+void AskBack(const std::vector<const Ranked*>& offered, Answer* answer) {
   answer->kind = "clarify";
   answer->text = "I'm not sure which you mean. Did you mean one of these?";
-  for (const Ranked& r : ranked) {
-    if (answer->options.size() >= options.max_options) break;
-    const Entry& e = r.hit->entry();
-    if (!vetted && (IsNoAnswer(e) || r.confidence < options.clarify_floor * kOptionShare || !Plausible(r))) continue;
-    std::string q = e.questions.empty() ? e.title : e.questions[0];
-    answer->options.push_back({q, e.id});
+  for (const Ranked* r : offered) {
+    const Entry& e = r->hit->entry();
+    answer->options.push_back({e.questions.empty() ? e.title : e.questions[0], e.id});
   }
   // The options in the text too, numbered: every channel can show them as
   // they are, and replying with a number (or the question) chooses one.
@@ -1425,6 +1423,17 @@ void Clarify(const std::vector<Ranked>& ranked, const AnswererOptions& options, 
     answer->text += "\n" + std::to_string(i + 1) + ". " + answer->options[i].question;
   }
   answer->text += "\nReply with a number to choose.";
+}
+
+// Asks back with the likely entries: up to max_options plausible ones.
+void Clarify(const std::vector<Ranked>& ranked, const AnswererOptions& options, Answer* answer) {
+  std::vector<const Ranked*> offered;
+  for (const Ranked& r : ranked) {
+    if (offered.size() >= options.max_options) break;
+    if (IsNoAnswer(r.hit->entry()) || r.confidence < options.clarify_floor * kOptionShare || !Plausible(r)) continue;
+    offered.push_back(&r);
+  }
+  AskBack(offered, answer);
 }
 
 void Decline(const Reading& reading, const AnswererOptions& options, Answer* answer) {
@@ -1596,7 +1605,7 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
     // Asks back: the pronoun's referent or what the words alone mean.
     answer.answered = false;
     answer.confidence = std::round(reading.referent->confidence * 10000) / 10000;
-    Clarify({*reading.referent, *winner}, options_, &answer, /*vetted=*/true);
+    AskBack({&*reading.referent, winner}, &answer);  // both vetted in ReadWithContext
   } else if (answer.answered && IsNoAnswer(winner->hit->entry())) {
     DeclineWithNoAnswerEntry(winner->hit->entry(), options_, &answer);
   } else if (answer.answered) {
