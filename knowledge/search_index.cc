@@ -113,6 +113,48 @@ struct SearchIndex::Snapshot {
     cache[slot].doc = d;
     cache[slot].hit = std::move(hit);
   }
+
+  // A term's postings, for the terms of at most kMaxCachedDocs entries:
+  // FTS5's answer for the term (the entries that hold it, ascending) with
+  // the term's counts in each, so that a search scores a candidate from the
+  // question terms' postings instead of walking its whole term list. Built
+  // on first use and kept by term id: every term's when the vocabulary has
+  // at most kTermSlots terms (the shipped knowledge base: after warm-up a
+  // search runs no FTS5 query), else direct-mapped (slot = term id %
+  // kTermSlots), so memory stays bounded (at most 256 postings of about 6
+  // bytes in each of 8192 slots: 13 MB; far less in practice, as questions
+  // look up rare terms). A snapshot is one content version, so postings are
+  // never stale.
+  static constexpr size_t kTermSlots = 8192;
+  static constexpr size_t kMaxCachedDocs = 256;
+  struct Postings {
+    std::vector<uint32_t> docs;   // entry indexes, ascending
+    // Per entry of `docs`, the term's flags byte and counts as in `terms`.
+    // Flags 0 would be an entry FTS5 found that lacks the term in the
+    // snapshot; never seen, since both split the same text into the same
+    // terms (the ascii tokenizer and bot::Tokenize), and scored as 0.
+    std::vector<uint8_t> counts;
+  };
+  struct TermSlot {
+    uint32_t term = UINT32_MAX;
+    std::shared_ptr<const Postings> postings;
+  };
+  // Appends the flags byte and counts of `term` in entry `d` to `out` (a
+  // flags byte 0 when the entry lacks it).
+  void AppendCounts(uint32_t d, uint32_t term, std::vector<uint8_t>* out) const;
+  mutable std::vector<TermSlot> term_cache;
+  mutable std::mutex term_mu[kCacheStripes];
+  std::shared_ptr<const Postings> CachedPostings(uint32_t term) const {
+    size_t slot = term % term_cache.size();
+    std::lock_guard<std::mutex> lock(term_mu[slot % kCacheStripes]);
+    return term_cache[slot].term == term ? term_cache[slot].postings : nullptr;
+  }
+  void RememberPostings(uint32_t term, std::shared_ptr<const Postings> postings) const {
+    size_t slot = term % term_cache.size();
+    std::lock_guard<std::mutex> lock(term_mu[slot % kCacheStripes]);
+    term_cache[slot].term = term;
+    term_cache[slot].postings = std::move(postings);
+  }
 };
 
 namespace {
@@ -136,6 +178,16 @@ inline uint32_t GetVarint(const uint8_t** p) {
   v |= static_cast<uint32_t>(**p) << shift;
   (*p)++;
   return v;
+}
+
+// Reads one term's flags byte and counts (the encoding of Snapshot::terms).
+inline std::array<uint16_t, 4> DecodeCounts(const uint8_t** p) {
+  uint8_t flags = *(*p)++;
+  std::array<uint16_t, 4> cnt = {0, 0, 0, 0};
+  for (int f = 0; f < 4; f++) {
+    if (flags & (1u << f)) cnt[f] = (flags & 0x10) ? static_cast<uint16_t>(GetVarint(p)) : 1;
+  }
+  return cnt;
 }
 
 // The terms of one field's index text: (term id, count) sorted by id, and
@@ -204,6 +256,23 @@ void EncodeTerms(const std::vector<std::pair<uint32_t, uint16_t>> (&tf)[4], std:
 
 }  // namespace
 
+void SearchIndex::Snapshot::AppendCounts(uint32_t d, uint32_t term, std::vector<uint8_t>* out) const {
+  const uint8_t* p = terms.data() + term_offsets[d];
+  const uint8_t* end = terms.data() + term_offsets[d + 1];
+  uint32_t t = 0;
+  while (p < end) {
+    t += GetVarint(&p);
+    const uint8_t* counts = p;
+    DecodeCounts(&p);
+    if (t == term) {
+      out->insert(out->end(), counts, p);
+      return;
+    }
+    if (t > term) break;
+  }
+  out->push_back(0);
+}
+
 Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(Conn* conn, const std::string& version,
                                                                                bool in_transaction) {
   auto snap = std::make_shared<Snapshot>();
@@ -256,6 +325,7 @@ Result<std::shared_ptr<const SearchIndex::Snapshot>> SearchIndex::LoadSnapshot(C
     snap->avg_length[f] = n == 0 ? 1.0 : std::max(1.0, total[f] / static_cast<double>(n));
   }
   snap->cache.resize(std::max<size_t>(1, std::min(n, Snapshot::kCacheSlots)));
+  snap->term_cache.resize(std::max<size_t>(1, std::min(snap->term_ids.size(), Snapshot::kTermSlots)));
   lexicon->entry_count = n;
   head.resize(snap->term_ids.size(), 0);
   lexicon->doc_freq.reserve(snap->term_ids.size());
@@ -369,82 +439,149 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   if (terms.empty() || limit == 0) return hits;
   // The terms to look up: the rarest first (the caller orders them so),
   // while the candidates they bring stay within kMaxSearchCandidates.
-  std::vector<uint32_t> ids;
-  std::vector<std::string> lookup;
+  std::vector<uint32_t> ids;         // the known terms' ids, in the question's order
+  std::vector<size_t> term_index;    // where each of `ids` is in `terms`
+  std::vector<uint32_t> lookup;      // the ids whose entries are the candidates
   size_t expected = 0;
-  for (const auto& t : terms) {
-    auto it = snap.term_ids.find(t);
+  for (size_t t = 0; t < terms.size(); t++) {
+    auto it = snap.term_ids.find(terms[t]);
     if (it == snap.term_ids.end()) continue;
     ids.push_back(it->second);
+    term_index.push_back(t);
     uint32_t df = snap.doc_freq[it->second];
     if (lookup.empty() || expected + df <= kMaxSearchCandidates) {
-      lookup.push_back(t);
+      lookup.push_back(it->second);
       expected += df;
     }
   }
   if (lookup.empty()) return hits;
 
-  // `conn` is in the read transaction of the snapshot's content version.
-  std::vector<uint32_t> candidates;
-  {
-    static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
-    Stmt s(conn->db, conn->Cached(kMatch));
-    if (!s.ok()) return SqlError(conn->db, "prepare search");
-    s.Bind(1, Fts5OrQuery(lookup));
-    s.Bind(2, static_cast<int64_t>(kMaxSearchCandidates));
-    int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) {
-      int64_t d = snap.Find(s.Int(0));
-      if (d >= 0) candidates.push_back(static_cast<uint32_t>(d));
-    }
-    if (rc != SQLITE_DONE) return SqlError(conn->db, "search");
-  }
-
-  // BM25F: per term, the field-weighted, length-normalized frequency.
-  constexpr double kK1 = 1.2, kB = 0.75;
-  const double weights[4] = {kTitleWeight, kQuestionsWeight, kTagsWeight, kBodyWeight};
-  std::vector<double> idf;
-  for (uint32_t id : ids) idf.push_back(bot::Idf(snap.size(), snap.doc_freq[id]));
-  // The distinct query terms in id order, and where each of `ids` is among them.
+  // The distinct query terms in id order, where each of `ids` is among
+  // them, and their postings where the snapshot keeps them.
   std::vector<uint32_t> unique_ids = ids;
   std::sort(unique_ids.begin(), unique_ids.end());
   unique_ids.erase(std::unique(unique_ids.begin(), unique_ids.end()), unique_ids.end());
   std::vector<size_t> position(ids.size());
+  std::vector<const std::string*> unique_terms(unique_ids.size());
   for (size_t k = 0; k < ids.size(); k++) {
     position[k] = static_cast<size_t>(std::lower_bound(unique_ids.begin(), unique_ids.end(), ids[k]) - unique_ids.begin());
+    unique_terms[position[k]] = &terms[term_index[k]];
   }
-  std::vector<std::array<uint16_t, 4>> counts(unique_ids.size());
+  std::vector<std::shared_ptr<const Snapshot::Postings>> postings(unique_ids.size());
+  for (size_t u = 0; u < unique_ids.size(); u++) postings[u] = snap.CachedPostings(unique_ids[u]);
+
+  // FTS5's answer for one term (`conn` is in the read transaction of the
+  // snapshot's content version): the entries holding it, ascending, at most
+  // kMaxSearchCandidates.
+  auto fts5_docs = [&](const std::string& term, std::vector<uint32_t>* docs) -> Status {
+    static const char kMatch[] = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 LIMIT ?2";
+    Stmt s(conn->db, conn->Cached(kMatch));
+    if (!s.ok()) return SqlError(conn->db, "prepare search");
+    s.Bind(1, Fts5OrQuery({term}));
+    s.Bind(2, static_cast<int64_t>(kMaxSearchCandidates));
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      int64_t d = snap.Find(s.Int(0));
+      if (d >= 0) docs->push_back(static_cast<uint32_t>(d));
+    }
+    if (rc != SQLITE_DONE) return SqlError(conn->db, "search");
+    return Status::Ok();
+  };
+  // A rare term's postings, built once from FTS5's answer and the entries'
+  // terms, then kept.
+  for (size_t u = 0; u < unique_ids.size(); u++) {
+    const uint32_t id = unique_ids[u];
+    if (postings[u] || snap.doc_freq[id] > Snapshot::kMaxCachedDocs) continue;
+    auto built = std::make_shared<Snapshot::Postings>();
+    RETURN_IF_ERROR(fts5_docs(*unique_terms[u], &built->docs));
+    for (uint32_t d : built->docs) snap.AppendCounts(d, id, &built->counts);
+    postings[u] = std::move(built);
+    snap.RememberPostings(id, postings[u]);
+  }
+
+  // The candidates: the entries holding any looked-up term, ascending, at
+  // most kMaxSearchCandidates. The first kMaxSearchCandidates of the union
+  // are each within the first kMaxSearchCandidates of their term's list, so
+  // this is what one FTS5 OR query with that LIMIT gives.
+  std::vector<uint32_t> candidates;
+  for (uint32_t id : lookup) {
+    size_t u = static_cast<size_t>(std::lower_bound(unique_ids.begin(), unique_ids.end(), id) - unique_ids.begin());
+    if (postings[u]) {
+      candidates.insert(candidates.end(), postings[u]->docs.begin(), postings[u]->docs.end());
+    } else {
+      RETURN_IF_ERROR(fts5_docs(*unique_terms[u], &candidates));
+    }
+  }
+  if (lookup.size() > 1) {
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  }
+  if (candidates.size() > kMaxSearchCandidates) candidates.resize(kMaxSearchCandidates);
+
+  // BM25F: per term, the field-weighted, length-normalized frequency, added
+  // term by term in the question's order (so a score is the same sum
+  // whichever way its counts were found).
+  constexpr double kK1 = 1.2, kB = 0.75;
+  const double weights[4] = {kTitleWeight, kQuestionsWeight, kTagsWeight, kBodyWeight};
+  auto term_score = [&](uint32_t c, const std::array<uint16_t, 4>& cnt, double idf) {
+    const uint32_t* length = &snap.lengths[static_cast<size_t>(c) * 4];
+    double tf = 0;
+    for (int f = 0; f < 4; f++) {
+      uint16_t count = cnt[f];
+      if (count) tf += weights[f] * count / (1.0 - kB + kB * length[f] / snap.avg_length[f]);
+    }
+    return tf > 0 ? idf * tf * (kK1 + 1) / (tf + kK1) : 0.0;
+  };
+  // The common terms' counts (no postings kept): from each candidate's terms.
+  std::vector<uint32_t> walked;  // unique ids without postings, ascending
+  std::vector<size_t> walked_index(unique_ids.size(), SIZE_MAX);
+  for (size_t u = 0; u < unique_ids.size(); u++) {
+    if (!postings[u]) {
+      walked_index[u] = walked.size();
+      walked.push_back(unique_ids[u]);
+    }
+  }
+  std::vector<std::array<uint16_t, 4>> walked_counts(walked.empty() ? 0 : candidates.size() * walked.size());
+  if (!walked.empty()) {
+    for (size_t i = 0; i < candidates.size(); i++) {
+      const uint32_t c = candidates[i];
+      const uint8_t* p = snap.terms.data() + snap.term_offsets[c];
+      const uint8_t* end = snap.terms.data() + snap.term_offsets[c + 1];
+      uint32_t term = 0;
+      size_t j = 0;
+      while (p < end && j < walked.size()) {
+        term += GetVarint(&p);
+        std::array<uint16_t, 4> cnt = DecodeCounts(&p);
+        while (j < walked.size() && walked[j] < term) j++;
+        if (j < walked.size() && walked[j] == term) walked_counts[i * walked.size() + j++] = cnt;
+      }
+    }
+  }
+  std::vector<double> scores(candidates.size(), 0.0);
+  for (size_t k = 0; k < ids.size(); k++) {
+    const double idf = bot::Idf(snap.size(), snap.doc_freq[ids[k]]);
+    const size_t u = position[k];
+    if (postings[u]) {
+      // Both lists ascending: step through the candidates alongside.
+      const Snapshot::Postings& pl = *postings[u];
+      const uint8_t* p = pl.counts.data();
+      size_t i = 0;
+      for (uint32_t d : pl.docs) {
+        std::array<uint16_t, 4> cnt = DecodeCounts(&p);
+        while (i < candidates.size() && candidates[i] < d) i++;
+        if (i == candidates.size()) break;
+        if (candidates[i] == d) scores[i] += term_score(d, cnt, idf);
+      }
+    } else {
+      const size_t w = walked_index[u];
+      for (size_t i = 0; i < candidates.size(); i++) {
+        scores[i] += term_score(candidates[i], walked_counts[i * walked.size() + w], idf);
+      }
+    }
+  }
   std::vector<std::pair<double, uint32_t>> scored;
   scored.reserve(candidates.size());
-  for (uint32_t c : candidates) {
-    for (auto& cnt : counts) cnt = {0, 0, 0, 0};
-    const uint8_t* p = snap.terms.data() + snap.term_offsets[c];
-    const uint8_t* end = snap.terms.data() + snap.term_offsets[c + 1];
-    uint32_t term = 0;
-    size_t j = 0;
-    while (p < end && j < unique_ids.size()) {
-      term += GetVarint(&p);
-      uint8_t flags = *p++;
-      std::array<uint16_t, 4> cnt = {0, 0, 0, 0};
-      for (int f = 0; f < 4; f++) {
-        if (flags & (1u << f)) cnt[f] = (flags & 0x10) ? static_cast<uint16_t>(GetVarint(&p)) : 1;
-      }
-      while (j < unique_ids.size() && unique_ids[j] < term) j++;
-      if (j < unique_ids.size() && unique_ids[j] == term) counts[j++] = cnt;
-    }
-    const uint32_t* length = &snap.lengths[static_cast<size_t>(c) * 4];
-    double score = 0;
-    for (size_t k = 0; k < ids.size(); k++) {
-      const std::array<uint16_t, 4>& cnt = counts[position[k]];
-      double tf = 0;
-      for (int f = 0; f < 4; f++) {
-        uint16_t count = cnt[f];
-        if (count) tf += weights[f] * count / (1.0 - kB + kB * length[f] / snap.avg_length[f]);
-      }
-      if (tf > 0) score += idf[k] * tf * (kK1 + 1) / (tf + kK1);
-    }
-    scored.emplace_back(score, c);
-  }
+  for (size_t i = 0; i < candidates.size(); i++) scored.emplace_back(scores[i], candidates[i]);
   auto better = [&](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
     if (a.first != b.first) return a.first > b.first;
     return snap.id(a.second) < snap.id(b.second);

@@ -1,9 +1,10 @@
 // The in-memory search snapshot of the index and searching it: a compact
 // copy of every entry's indexed terms (its codec is in search_index.cc),
 // reloaded when the content version changes; FTS5 finds the candidates of a
-// search, BM25F with the field weights (index_fields.h) ranks them from the
-// snapshot, and the best candidates' Hits are read from SQLite by rowid (and
-// cached per snapshot). A request's bot::KnowledgeVersion is a snapshot with
+// search (its answer for each rare term kept in the snapshot as postings,
+// with the term's counts), BM25F with the field weights (index_fields.h)
+// ranks them from the snapshot, and the best candidates' Hits are read from
+// SQLite by rowid (and cached per snapshot). A request's bot::KnowledgeVersion is a snapshot with
 // a read transaction of its own that holds the snapshot's content version in
 // SQLite while the request keeps it: every search of the request reads that
 // version, whatever curators commit meanwhile.

@@ -5,8 +5,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -20,6 +22,7 @@
 #include "../fakes/fake_retriever.h"
 #include "../helpers/files.h"
 #include "knowledge/builtin.h"
+#include "knowledge/index_fields.h"
 
 namespace {
 
@@ -408,6 +411,218 @@ TEST_CASE("the lexicon's doc_freq counts entries per term, as the fake retriever
   }
   // The lexicon's normalizer is the one the store indexed with.
   CHECK((*lexicon)->normalizer.IndexText("work from home") == "remot work home");
+}
+
+namespace {
+// A made-up word for n: "zq" and n in base 26 as letters.
+std::string MadeUpWord(size_t n) {
+  std::string w = "zq";
+  do {
+    w += static_cast<char>('a' + n % 26);
+    n /= 26;
+  } while (n > 0);
+  return w;
+}
+
+// BM25F as Search() defines it (index_fields.h: the field weights; k1 1.2,
+// b 0.75; bot::Idf), computed from every entry's indexed fields: the Hits of
+// searches for `terms`, one at a time, which find all `n` entries.
+class Bm25fReference {
+ public:
+  Bm25fReference(knowledge::Store& store, const std::vector<std::string>& terms, size_t n) : n_(n) {
+    auto lexicon = store.GetLexicon();
+    REQUIRE(lexicon.ok());
+    lexicon_ = *lexicon;
+    for (const auto& term : terms) {
+      auto hits = store.Search({term}, n + 1);
+      REQUIRE(hits.ok());
+      for (const auto& h : *hits) {
+        std::string questions;
+        for (const auto& q : h.doc->question_terms) questions += q + " | ";
+        fields_[h.entry().id] = {Split(h.doc->title_terms), Split(questions), Split(h.doc->tag_terms),
+                                 Split(h.doc->body_terms)};
+      }
+    }
+    REQUIRE(fields_.size() == n);
+    for (const auto& [id, f] : fields_) {
+      for (int i = 0; i < 4; i++) avg_[i] += static_cast<double>(f[i].size()) / static_cast<double>(n);
+    }
+    for (double& length : avg_) length = std::max(1.0, length);
+  }
+  double Score(const std::string& id, const std::vector<std::string>& terms) const {
+    const double weights[4] = {knowledge::kTitleWeight, knowledge::kQuestionsWeight, knowledge::kTagsWeight,
+                               knowledge::kBodyWeight};
+    double score = 0;
+    for (const auto& t : terms) {
+      double tf = 0;
+      for (int i = 0; i < 4; i++) {
+        const auto& words = fields_.at(id)[i];
+        double count = static_cast<double>(std::count(words.begin(), words.end(), t));
+        tf += weights[i] * count / (1 - 0.75 + 0.75 * static_cast<double>(words.size()) / avg_[i]);
+      }
+      if (tf > 0) score += bot::Idf(n_, lexicon_->doc_freq.at(t)) * tf * 2.2 / (tf + 1.2);
+    }
+    return score;
+  }
+
+ private:
+  static std::vector<std::string> Split(const std::string& text) {
+    std::vector<std::string> words;
+    for (size_t start = 0; start < text.size();) {
+      size_t end = text.find(' ', start);
+      if (end == std::string::npos) end = text.size();
+      if (end > start && text.substr(start, end - start) != "|") words.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return words;
+  }
+  size_t n_;
+  std::shared_ptr<const bot::Lexicon> lexicon_;
+  std::map<std::string, std::array<std::vector<std::string>, 4>> fields_;
+  double avg_[4] = {0, 0, 0, 0};
+};
+}  // namespace
+
+TEST_CASE("the snapshot's cache of FTS5's answers per term never changes what a search finds",
+          "[knowledge][store][cache]") {
+  // 700 entries of 14 words of their own: a vocabulary larger than the
+  // cache's slots (terms share slots), plus a word in every entry and one in
+  // 600 (too common to be kept: FTS5 answers them every time) and one per
+  // group of 100 (kept).
+  auto make = [](size_t shift) {
+    std::vector<bot::Entry> entries;
+    for (size_t i = 0; i < 700; i++) {
+      std::string body = MadeUpWord(200000) + " " + MadeUpWord(100000 + i % 7);
+      if (i < 600) body += " " + MadeUpWord(200001);
+      for (size_t j = 0; j < 13; j++) body += " " + MadeUpWord(((i + shift) % 700) * 13 + j);
+      std::vector<std::string> questions, tags;
+      if (i % 3 == 0) questions.push_back("What about " + MadeUpWord(((i + shift) % 700) * 13) + "?");
+      if (i % 2 == 0) tags.push_back(MadeUpWord(100000 + i % 7));
+      entries.push_back(
+          MakeEntry("e" + std::to_string(i), "Entry " + MadeUpWord(50000 + (i + shift) % 700), body, questions, tags));
+    }
+    return entries;
+  };
+  const std::string synonyms = "";
+  // Queries of one to four index terms: own words of different entries, a
+  // group word, and now and then a common one.
+  auto queries = [](const bot::Normalizer& n) {
+    std::vector<std::vector<std::string>> qs;
+    for (size_t q = 0; q < 300; q++) {
+      std::vector<std::string> words = {MadeUpWord(((q * 7) % 700) * 13 + q % 13)};
+      if (q % 2) words.push_back(MadeUpWord(((q * 31 + 5) % 700) * 13 + (q + 3) % 13));
+      if (q % 3 == 0) words.push_back(MadeUpWord(100000 + q % 7));
+      if (q % 5 == 0) words.push_back(MadeUpWord(q % 10 ? 200000 : 200001));
+      if (q % 15 == 0) words.push_back(MadeUpWord(200000));
+      if (q % 11 == 0) words.push_back(words[0]);  // a term twice counts twice
+      std::vector<std::string> terms;
+      for (const auto& w : words) terms.push_back(n.IndexText(w));
+      qs.push_back(terms);
+    }
+    return qs;
+  };
+  auto run = [](knowledge::Store& store, const std::vector<std::vector<std::string>>& qs, bool reverse) {
+    std::vector<std::vector<std::pair<std::string, double>>> out(qs.size());
+    for (size_t k = 0; k < qs.size(); k++) {
+      size_t i = reverse ? qs.size() - 1 - k : k;
+      auto hits = store.Search(qs[i], 1000);
+      REQUIRE(hits.ok());
+      for (const auto& h : *hits) out[i].emplace_back(h.entry().id, h.bm25);
+    }
+    return out;
+  };
+  for (size_t shift : {0, 3}) {
+    INFO("entries shifted by " << shift);
+    auto entries = make(shift);
+    auto a = OpenMemory();
+    auto b = OpenMemory();
+    // `a` had other content first: its cache is of the version before.
+    REQUIRE(a->ReplaceAll(make(shift + 1), synonyms, "test").ok());
+    REQUIRE(run(*a, queries(bot::Normalizer(bot::SynonymTable::Parse(synonyms))), false).size() == 300);
+    REQUIRE(a->ReplaceAll(entries, synonyms, "test").ok());
+    REQUIRE(b->ReplaceAll(entries, synonyms, "test").ok());
+    auto lexicon = a->GetLexicon();
+    REQUIRE(lexicon.ok());
+    REQUIRE((*lexicon)->doc_freq.size() > 8192);
+    auto qs = queries((*lexicon)->normalizer);
+    for (const auto& q : qs) {
+      for (const auto& t : q) {
+        INFO("term '" << t << "'");
+        REQUIRE((*lexicon)->doc_freq.count(t) == 1);
+      }
+    }
+    auto cold = run(*a, qs, false);  // `a` in order, then again, warm
+    auto warm = run(*a, qs, false);
+    auto other = run(*b, qs, true);  // `b` in reverse: other terms kept at each search
+    fakes::FakeRetriever fake(entries, synonyms);
+    // BM25F computed here from each entry's indexed fields.
+    Bm25fReference bm25f(*b, {(*lexicon)->normalizer.IndexText(MadeUpWord(200000))}, 700);
+    for (size_t i = 0; i < qs.size(); i++) {
+      INFO("query " << i);
+      REQUIRE(!cold[i].empty());
+      CHECK(cold[i] == warm[i]);
+      CHECK(cold[i] == other[i]);
+      // The entries found are the ones holding any of the terms.
+      auto expected = fake.Search(qs[i], 1000);
+      REQUIRE(expected.ok());
+      std::vector<std::string> want = Ids(*expected), got;
+      for (const auto& [id, score] : cold[i]) got.push_back(id);
+      std::sort(want.begin(), want.end());
+      std::sort(got.begin(), got.end());
+      CHECK(got == want);
+      for (const auto& [id, score] : cold[i]) {
+        INFO("entry " << id);
+        CHECK(score == Approx(bm25f.Score(id, qs[i])).epsilon(1e-9));
+      }
+    }
+  }
+}
+
+TEST_CASE("a search bounded to its first terms' entries scores them on every term", "[knowledge][store][cache]") {
+  // 4,200 entries. `wide` is in all but every 20th from the 8th on, too
+  // many for any other term's entries to join the candidates after it;
+  // `rare` is in every 40th entry from the 1st and every 40th from the 8th,
+  // half of them not candidates. A search for `wide rare` scores the
+  // candidates on both terms, `wide` read from each candidate's terms and
+  // `rare` from its postings.
+  std::vector<bot::Entry> entries;
+  for (size_t i = 0; i < 4200; i++) {
+    std::string body = MadeUpWord(200000) + " " + MadeUpWord(i);
+    if (i % 20 != 7) body += " " + MadeUpWord(200001);
+    if (i % 40 == 0 || i % 40 == 7) body += " " + MadeUpWord(200002);
+    entries.push_back(MakeEntry("e" + std::to_string(i), "Entry " + MadeUpWord(50000 + i), body));
+  }
+  auto store = OpenMemory();
+  REQUIRE(store->ReplaceAll(entries, "", "test").ok());
+  auto lexicon = store->GetLexicon();
+  REQUIRE(lexicon.ok());
+  const bot::Normalizer& n = (*lexicon)->normalizer;
+  const std::string wide = n.IndexText(MadeUpWord(200001)), rare = n.IndexText(MadeUpWord(200002));
+  REQUIRE((*lexicon)->doc_freq.at(wide) == 3990);
+  REQUIRE((*lexicon)->doc_freq.at(rare) == 210);
+  REQUIRE(3990 + 210 > knowledge::kMaxSearchCandidates);
+  std::vector<std::string> own;  // each entry's own word
+  for (size_t i = 0; i < 4200; i++) own.push_back(n.IndexText(MadeUpWord(i)));
+  Bm25fReference bm25f(*store, own, 4200);
+  for (int pass = 0; pass < 2; pass++) {  // the postings built, then kept
+    INFO("pass " << pass);
+    auto hits = store->Search({wide, rare}, 5000);
+    REQUIRE(hits.ok());
+    CHECK(hits->size() == 3990);
+    size_t with_rare = 0;
+    for (const auto& h : *hits) {
+      INFO("entry " << h.entry().id);
+      size_t i = std::stoul(h.entry().id.substr(1));
+      CHECK(i % 20 != 7);
+      with_rare += i % 40 == 0;
+      CHECK(h.bm25 == Approx(bm25f.Score(h.entry().id, {wide, rare})).epsilon(1e-9));
+    }
+    CHECK(with_rare == 105);
+    // With `rare` first, its entries are the candidates.
+    auto narrow = store->Search({rare, wide}, 5000);
+    REQUIRE(narrow.ok());
+    CHECK(narrow->size() == 210);
+  }
 }
 
 TEST_CASE("a file-backed store uses WAL and records its schema version", "[knowledge][store]") {
