@@ -1161,6 +1161,16 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   context_reason = ContextReason(text, own_topic);
   const std::string& previous = history.back().entry_id;
   if (context_reason.empty() || concepts.size() > 10 || history.back().terms.empty()) return Status::Ok();
+  // After a near miss ("How much does a firefighter earn?"), the topic was
+  // another occupation: "which is better?" is not about what its terms
+  // say, while "and a backend developer?" names what to read them about.
+  const bool names_domain = std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) {
+    return !c.context && c.doc_freq > 0 && domain.count(c.term) > 0;
+  });
+  if (history.back().near_miss && own_topic.empty() && !names_domain) {
+    context_reason = "not used: the previous question was about another occupation, and this one names no topic";
+    return Status::Ok();
+  }
   std::vector<Concept> merged = concepts;
   // An ellipsis swaps one name for another: in "and Express?" after a
   // question about Ruby on Rails, Express takes Rails' place and what
@@ -1241,6 +1251,12 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   };
   auto pick = best_fit(false);
   if (pick == ranked.end()) pick = best_fit(true);
+  // Without a topic word of its own and no entry holding its words, the
+  // follow-up asks about the topic itself ("which is better?" after REST or
+  // GraphQL): the best reading with the context, when confident.
+  if (pick == ranked.end() && own_topic.empty() && !ranked.empty() && ranked[0].confidence >= options.threshold) {
+    pick = ranked.begin();
+  }
   const bool alone_confident = !alone.ranked.empty() && alone.ranked[0].confidence >= options.threshold;
   // Without a topic word of its own but answered confidently alone
   // ("How much do backend developers make?"), the question stands alone.
@@ -1459,12 +1475,16 @@ void Decline(const Reading& reading, const AnswererOptions& options, Answer* ans
 
 // What the conversation remembers of this turn, for a follow-up or a choice.
 Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const std::vector<Turn>& history,
-            const Answer& answer) {
+            const Answer& answer, const Lexicon& lexicon) {
   Turn turn;
   for (const Concept& c : concepts) {
     if (c.doc_freq > 0) turn.terms.push_back(c.term);
   }
   turn.entry_id = answer.entry_id;
+  turn.near_miss = !answer.answered && answer.kind != "clarify" && answer.kind != "smalltalk" &&
+                   (NamesOtherPerson(concepts, lexicon) ||
+                    std::any_of(concepts.begin(), concepts.end(),
+                                [](const Concept& c) { return !c.context && c.person && c.doc_freq == 0; }));
   turn.names = NamedTerms(text, concepts);
   if (answer.kind == "clarify") {
     turn.text = std::string(Trim(text));
@@ -1499,7 +1519,7 @@ Explanation Explain(const Reading& reading, const Ranked* winner, bool has_histo
   ex.context_reason = !has_history          ? "no earlier turn in this conversation"
                       : reason.empty()      ? "not needed: the question names its own topic"
                       : reading.context_used ? "used: " + reason
-                      : reading.referent     ? reason
+                      : reading.referent || StartsWith(reason, "not used") ? reason
                                              : "not used (no confident reading with it): " + reason;
   if (!winner) return ex;
   const Hit& h = *winner->hit;
@@ -1617,7 +1637,7 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
   }
 
   // Every answer starts or continues a conversation the caller may come back to.
-  Dialogue().Add(answer.conversation_id, TurnOf(text, reading.concepts, history, answer));
+  Dialogue().Add(answer.conversation_id, TurnOf(text, reading.concepts, history, answer, lexicon));
   if (question.explain) answer.explanation = Explain(reading, winner, !history.empty(), lexicon, options_);
   return answer;
 }

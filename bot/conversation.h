@@ -30,6 +30,10 @@ struct Turn {
   std::string text;                // the question as asked (kept when it got a clarification)
   std::string normalized;          // ... and its index terms
   std::vector<ClarifyOption> options;  // the clarification's options, when it got one
+  // Declined as a near miss: the question was about another occupation or
+  // person ("How much does a firefighter earn?"), which its terms cannot
+  // say, so a follow-up without words of its own is not read with them.
+  bool near_miss = false;
   // The answer given to this turn. Not needed to read a follow-up; a store
   // shared by replicas (adapters/redis/conversations.h) also records it, so
   // that feedback on this answer is accepted by any replica.

@@ -68,6 +68,7 @@ std::string EncodeTurn(const bot::Turn& turn) {
   if (!turn.names.empty()) j["n"] = Strings(turn.names);
   if (!turn.text.empty()) j["q"] = turn.text;
   if (!turn.normalized.empty()) j["z"] = turn.normalized;
+  if (turn.near_miss) j["m"] = true;
   if (!turn.options.empty()) {
     json options = json::array();
     for (const auto& o : turn.options) options.push_back(json::array({o.question, o.entry_id}));
@@ -84,6 +85,11 @@ bool DecodeTurn(const std::string& value, bot::Turn* turn) {
   if (!ReadStrings(j, "t", &t.terms) || !ReadString(j, "e", &t.entry_id) || !ReadStrings(j, "n", &t.names) ||
       !ReadString(j, "q", &t.text) || !ReadString(j, "z", &t.normalized)) {
     return false;
+  }
+  auto m = j.find("m");
+  if (m != j.end()) {
+    if (!m->is_boolean()) return false;
+    t.near_miss = m->get<bool>();
   }
   auto o = j.find("o");
   if (o != j.end()) {

@@ -290,3 +290,43 @@ TEST_CASE("'source?' after an answer names that answer's source, and the convers
   bot::Answer question = b.Ask("is it true that cloud engineers earn a lot?");
   CHECK(question.kind != "smalltalk");
 }
+
+TEST_CASE("after a near miss, a follow-up without a topic of its own is read alone; one naming the domain is not",
+          "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("How much does a firefighter earn?");
+  REQUIRE_FALSE(first.answered);
+  // "better" with the declined question's pay terms would read as backend
+  // pay; the asker was comparing firefighters' pay with something else.
+  bot::Answer better = b.Ask("which is better?", first.conversation_id, true);
+  REQUIRE(better.explanation);
+  INFO(better.explanation->context_reason);
+  CHECK_FALSE(better.answered);
+  CHECK_FALSE(better.explanation->context_used);
+  CHECK(better.explanation->context_reason.find("another occupation") != std::string::npos);
+  bot::Answer again = b.Ask("How much does a firefighter earn?");
+  REQUIRE_FALSE(again.answered);
+  bot::Answer backend = b.Ask("and a backend developer?", again.conversation_id);
+  CHECK(backend.answered);
+  CHECK(backend.entry_id == "backend-pay");
+}
+
+TEST_CASE("'which is better?' after a comparison is about that comparison, though its entry lacks the word",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("rest", "What REST is", "REST is an architectural style for APIs over HTTP.",
+                              {"What is REST?"}, {"rest", "apis"}));
+  entries.push_back(MakeEntry("rest-or-graphql", "REST or GraphQL?",
+                              "Neither wins: REST is simpler to cache, GraphQL lets clients ask for exactly the fields.",
+                              {"Should I use REST or GraphQL?"}, {"rest", "graphql", "apis"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("Should I use REST or GraphQL?");
+  REQUIRE(first.entry_id == "rest-or-graphql");
+  bot::Answer next = b.Ask("which is better?", first.conversation_id, true);
+  REQUIRE(next.explanation);
+  INFO(next.explanation->context_reason);
+  CHECK(next.answered);
+  CHECK(next.entry_id == "rest-or-graphql");
+  // Alone, it names nothing to compare.
+  CHECK_FALSE(b.Ask("which is better?").answered);
+}
