@@ -1216,6 +1216,17 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     own.emplace_back(TermHash(c.term), c.weight);
     own_total += c.weight;
   }
+  // Whether an entry holds a term, in its phrasings, title, tags or body.
+  auto holds = [&](const Ranked& r, uint64_t h) {
+    const IndexedEntry* doc = r.hit->doc.get();
+    IndexedEntry local;
+    if (!doc->sets_ready) {
+      local = *doc;
+      PrepareTermSets(&local);
+      doc = &local;
+    }
+    return Has(doc->head_set, h) || Has(doc->body_set, h);
+  };
   auto own_share = [&](const Ranked& r) {
     if (own_total <= 0) return 1.0;
     const IndexedEntry* doc = r.hit->doc.get();
@@ -1250,6 +1261,47 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     return best;
   };
   auto pick = best_fit(false);
+  // A pronoun stands for the previous question's subject, not for what was
+  // asked about it: after "is it a good career?" (about backend
+  // developers), "how do I become one?" asks how to become a backend
+  // developer. When no other entry fits with the whole previous question,
+  // the reading with its subject alone (its names and domain words) and the
+  // follow-up's own words is tried.
+  if (pick == ranked.end() && StartsWith(context_reason, "pronoun") && own_total > 0) {
+    std::vector<Concept> subject = concepts;
+    std::vector<uint64_t> names, domain_words;  // the subject's: the entry must hold them
+    for (const Concept& c : merged) {
+      if (!c.context) continue;
+      if (std::find(previous_names.begin(), previous_names.end(), c.term) != previous_names.end()) {
+        names.push_back(TermHash(c.term));
+        subject.push_back(c);
+      } else if (domain.count(c.term)) {
+        domain_words.push_back(TermHash(c.term));
+        subject.push_back(c);
+      }
+    }
+    // An entry about the subject: it holds each of its names ("C#"), or
+    // without names one of its domain words ("backend developer").
+    auto about_subject = [&](const Ranked& r) {
+      if (!names.empty()) return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return holds(r, h); });
+      return std::any_of(domain_words.begin(), domain_words.end(), [&](uint64_t h) { return holds(r, h); });
+    };
+    if (subject.size() > concepts.size() && subject.size() < merged.size()) {
+      auto with_subject = Rank(view, subject, options.candidates, view.model(), reading->non_english);
+      if (!with_subject.ok()) return with_subject.status();
+      Ranking whole = std::move(*with_context);
+      *with_context = std::move(*with_subject);
+      pick = best_fit(false);
+      if (pick != ranked.end() && !about_subject(*pick)) pick = ranked.end();
+      if (pick == ranked.end()) {
+        *with_context = std::move(whole);
+        pick = ranked.end();
+      } else {
+        merged = std::move(subject);
+        context_reason += "; read with its subject only";
+      }
+    }
+  }
   if (pick == ranked.end()) pick = best_fit(true);
   // Without a topic word of its own and no entry holding its words, the
   // follow-up asks about the topic itself ("which is better?" after REST or

@@ -330,3 +330,30 @@ TEST_CASE("'which is better?' after a comparison is about that comparison, thoug
   // Alone, it names nothing to compare.
   CHECK_FALSE(b.Ask("which is better?").answered);
 }
+
+TEST_CASE("a pronoun stands for the previous question's subject, not for what was asked about it",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("what-backend", "What a backend developer does",
+                              "A backend developer builds the server side: logic, data and APIs.",
+                              {"What is a backend developer?"}, {"role"}));
+  entries.push_back(MakeEntry("good-career", "Is backend development a good career?",
+                              "Yes: demand is steady and pay is above average; become one if you like servers.",
+                              {"Is backend development a good career?"}, {"career"}));
+  entries.push_back(MakeEntry("become", "How to become a backend developer",
+                              "Learn a language, a database and HTTP, then build projects.",
+                              {"How do I become a backend developer?"}, {"roadmap"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("What is a backend developer?");
+  REQUIRE(first.entry_id == "what-backend");
+  bot::Answer career = b.Ask("is it a good career?", first.conversation_id);
+  REQUIRE(career.entry_id == "good-career");
+  // "one" is a backend developer; the previous question's "good career"
+  // would keep the career entry (it says "become one") ahead.
+  bot::Answer become = b.Ask("how do I become one?", first.conversation_id, true);
+  REQUIRE(become.explanation);
+  INFO(become.explanation->context_reason);
+  CHECK(become.answered);
+  CHECK(become.entry_id == "become");
+  CHECK(become.explanation->context_reason.find("subject only") != std::string::npos);
+}
