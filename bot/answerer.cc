@@ -667,13 +667,8 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   Ranked rk;
   rk.hit = &h;
   // The term sets of the hit: the retriever's, or made here.
-  const IndexedEntry* doc = h.doc.get();
   IndexedEntry local;
-  if (!doc->sets_ready) {
-    local = *doc;
-    PrepareTermSets(&local);
-    doc = &local;
-  }
+  const IndexedEntry* doc = &WithTermSets(*h.doc, &local);
   double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0, expanded = 0;
   for (size_t i = 0; i < concepts.size(); i++) {
     const Concept& c = concepts[i];
@@ -1218,29 +1213,19 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   }
   // Whether an entry holds a term, in its phrasings, title, tags or body.
   auto holds = [&](const Ranked& r, uint64_t h) {
-    const IndexedEntry* doc = r.hit->doc.get();
     IndexedEntry local;
-    if (!doc->sets_ready) {
-      local = *doc;
-      PrepareTermSets(&local);
-      doc = &local;
-    }
-    return Has(doc->head_set, h) || Has(doc->body_set, h);
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
+    return Has(doc.head_set, h) || Has(doc.body_set, h);
   };
   auto own_share = [&](const Ranked& r) {
     if (own_total <= 0) return 1.0;
-    const IndexedEntry* doc = r.hit->doc.get();
     IndexedEntry local;
-    if (!doc->sets_ready) {
-      local = *doc;
-      PrepareTermSets(&local);
-      doc = &local;
-    }
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
     double held = 0;
     for (const auto& [h, w] : own) {
-      if (Has(doc->head_set, h)) {
+      if (Has(doc.head_set, h)) {
         held += w * kHeadStrength;
-      } else if (Has(doc->body_set, h)) {
+      } else if (Has(doc.body_set, h)) {
         held += w * kBodyStrength;
       }
     }

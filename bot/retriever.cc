@@ -57,4 +57,11 @@ void PrepareTermSets(IndexedEntry* doc) {
   doc->sets_ready = true;
 }
 
+const IndexedEntry& WithTermSets(const IndexedEntry& doc, IndexedEntry* local) {
+  if (doc.sets_ready) return doc;
+  *local = doc;
+  PrepareTermSets(local);
+  return *local;
+}
+
 }  // namespace bot

@@ -85,6 +85,10 @@ struct IndexedEntry {
 // Fills doc's term sets from its term strings.
 void PrepareTermSets(IndexedEntry* doc);
 
+// `doc` with its term sets: itself when the retriever made them, else a
+// copy in `*local` with them made.
+const IndexedEntry& WithTermSets(const IndexedEntry& doc, IndexedEntry* local);
+
 // One search result: an indexed entry and its score.
 struct Hit {
   std::shared_ptr<const IndexedEntry> doc;  // never null
