@@ -1518,10 +1518,19 @@ Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const
     if (c.doc_freq > 0) turn.terms.push_back(c.term);
   }
   turn.entry_id = answer.entry_id;
-  turn.near_miss = !answer.answered && answer.kind != "clarify" && answer.kind != "smalltalk" &&
-                   (NamesOtherPerson(concepts, lexicon) ||
-                    std::any_of(concepts.begin(), concepts.end(),
-                                [](const Concept& c) { return !c.context && c.person && c.doc_freq == 0; }));
+  const bool declined = !answer.answered && answer.kind != "clarify" && answer.kind != "smalltalk";
+  turn.near_miss = declined && (NamesOtherPerson(concepts, lexicon) ||
+                                std::any_of(concepts.begin(), concepts.end(), [](const Concept& c) {
+                                  return !c.context && c.person && c.doc_freq == 0;
+                                }));
+  // A declined question of weak words only, read alone ("which is
+  // better?" as a first question), has no topic to carry on: "and a backend
+  // developer?" after it is read alone, not as a question about "better".
+  if (declined && std::all_of(concepts.begin(), concepts.end(), [](const Concept& c) {
+        return !c.context && (c.weak || c.doc_freq == 0);
+      })) {
+    turn.terms.clear();
+  }
   turn.names = NamedTerms(text, concepts);
   if (answer.kind == "clarify") {
     turn.text = std::string(Trim(text));

@@ -357,3 +357,19 @@ TEST_CASE("a pronoun stands for the previous question's subject, not for what wa
   CHECK(become.entry_id == "become");
   CHECK(become.explanation->context_reason.find("subject only") != std::string::npos);
 }
+
+TEST_CASE("a declined question of weak words only carries no topic to the next one", "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("which is better?");
+  REQUIRE_FALSE(first.answered);
+  bot::Answer next = b.Ask("and how much do cloud engineers earn?", first.conversation_id, true);
+  REQUIRE(next.explanation);
+  INFO(next.explanation->context_reason);
+  CHECK(next.entry_id == "cloud-engineer-pay");
+  bot::Answer again = b.Ask("which is better?");
+  bot::Answer backend = b.Ask("and the backend?", again.conversation_id, true);
+  REQUIRE(backend.explanation);
+  INFO(backend.explanation->context_reason);
+  CHECK(backend.explanation->context_terms.empty());
+  CHECK_FALSE(backend.explanation->context_used);
+}
