@@ -1134,6 +1134,9 @@ struct Reading {
   // The referent's hit lives in context_ranking.
   std::optional<Ranked> referent;
   std::shared_ptr<Ranking> context_ranking;
+  // The context was not used for a reason context_reason states in full
+  // (not "no confident reading with it").
+  bool context_refused = false;
 };
 
 // A follow-up is read together with the previous turn's terms, and only a
@@ -1164,6 +1167,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   });
   if (history.back().near_miss && own_topic.empty() && !names_domain) {
     context_reason = "not used: the previous question was about another occupation, and this one names no topic";
+    reading->context_refused = true;
     return Status::Ok();
   }
   std::vector<Concept> merged = concepts;
@@ -1378,10 +1382,14 @@ void NameSource(const KnowledgeView& view, const std::vector<Turn>& history, con
       concepts.push_back(TermConcept(term, it->second, lexicon.entry_count, 1.0, /*context=*/false));
     }
   }
-  auto ranking = Rank(view, concepts, std::max<size_t>(options.candidates, 64), nullptr, 0);
-  if (!ranking.ok()) return;
-  for (const Ranked& r : ranking->ranked) {
-    const Entry& e = r.hit->entry();
+  // The entry is found among the same hits a ranking would score; only its
+  // source is needed, so nothing is scored.
+  const std::vector<std::string> terms = SearchTerms(concepts, lexicon);
+  if (terms.empty()) return;
+  auto hits = view.Search(terms, std::max<size_t>(options.candidates, 64));
+  if (!hits.ok()) return;
+  for (const Hit& h : *hits) {
+    const Entry& e = h.entry();
     if (e.id != turn->entry_id) continue;
     std::string from = e.source.article;
     if (!e.source.section.empty()) from += from.empty() ? e.source.section : ", " + e.source.section;
@@ -1518,7 +1526,7 @@ Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const
     if (c.doc_freq > 0) turn.terms.push_back(c.term);
   }
   turn.entry_id = answer.entry_id;
-  const bool declined = !answer.answered && answer.kind != "clarify" && answer.kind != "smalltalk";
+  const bool declined = !answer.answered && answer.kind != "clarify";  // small talk adds no turn
   turn.near_miss = declined && (NamesOtherPerson(concepts, lexicon) ||
                                 std::any_of(concepts.begin(), concepts.end(), [](const Concept& c) {
                                   return !c.context && c.person && c.doc_freq == 0;
@@ -1565,7 +1573,7 @@ Explanation Explain(const Reading& reading, const Ranked* winner, bool has_histo
   ex.context_reason = !has_history          ? "no earlier turn in this conversation"
                       : reason.empty()      ? "not needed: the question names its own topic"
                       : reading.context_used ? "used: " + reason
-                      : reading.referent || StartsWith(reason, "not used") ? reason
+                      : reading.referent || reading.context_refused ? reason
                                              : "not used (no confident reading with it): " + reason;
   if (!winner) return ex;
   const Hit& h = *winner->hit;

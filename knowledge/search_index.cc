@@ -500,9 +500,9 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
   }
 
   // The candidates: the entries holding any looked-up term, ascending, at
-  // most kMaxSearchCandidates. The first kMaxSearchCandidates of the union
-  // are each within the first kMaxSearchCandidates of their term's list, so
-  // this is what one FTS5 OR query with that LIMIT gives.
+  // most kMaxSearchCandidates, what one FTS5 OR query with that LIMIT gives:
+  // one term's list stops there, and several terms are looked up only while
+  // their entries together stay within it.
   std::vector<uint32_t> candidates;
   for (uint32_t id : lookup) {
     size_t u = static_cast<size_t>(std::lower_bound(unique_ids.begin(), unique_ids.end(), id) - unique_ids.begin());
@@ -516,7 +516,6 @@ Result<std::vector<bot::Hit>> SearchIndex::SearchSnapshot(const Snapshot& snap, 
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   }
-  if (candidates.size() > kMaxSearchCandidates) candidates.resize(kMaxSearchCandidates);
 
   // BM25F: per term, the field-weighted, length-normalized frequency, added
   // term by term in the question's order (so a score is the same sum
