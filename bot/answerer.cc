@@ -218,6 +218,10 @@ struct Ranked {
   double question_sim = 0;
   double hand_score = 0;       // the hand-set ranking's score and confidence
   double hand_confidence = 0;
+  // Share of the question's plain IDF weight on topic words the knowledge
+  // base lacks, filler not counted ("ever wondered why", "ideally", "the
+  // field of"): what a clarification could not explain.
+  double unknown_topic_share = 0;
   Features features{};
 };
 
@@ -291,8 +295,20 @@ Result<std::shared_ptr<const KnowledgeView>> Answerer::View() {
 
 namespace {
 
+// True when `surface` is directly followed by a word that opens an embedded
+// question: "why", "whether", "if", "how", "what", "which", "when", "where".
+bool FramesEmbeddedQuestion(const std::string& surface, const std::vector<std::string>& tokens) {
+  static const std::unordered_set<std::string> kOpeners = {"why",  "whether", "if",    "how",
+                                                           "what", "which",   "when", "where"};
+  for (size_t i = 0; i + 1 < tokens.size(); i++) {
+    if (tokens[i] == surface && kOpeners.count(tokens[i + 1])) return true;
+  }
+  return false;
+}
+
 // A word the knowledge base lacks, read through word knowledge (WordNet and
-// FOLDOC, bot/word_knowledge.h): a lemma the knowledge base has, a synonym
+// FOLDOC, bot/word_knowledge.h). A verb opening an embedded question ("ever
+// wondered why") is filler. Otherwise: a lemma the knowledge base has, a synonym
 // or derived form some entry is about ("remuneration" -> "pay") when the
 // question names the domain, or the words
 // of an abbreviation's expansion when the knowledge base holds them and is
@@ -321,6 +337,15 @@ void ReadWithWordKnowledge(const std::string& surface, const std::vector<std::st
   const long count = words.Count(word);
   c->rarity = count < 0 ? 1.0 : 1.0 / (1.0 + std::log1p(static_cast<double>(count)));
   c->person = words.IsPerson(word);
+  // A verb the knowledge base lacks that introduces an embedded question
+  // ("ever wondered why", "I was wondering whether", "does anyone know if")
+  // frames the question rather than naming its topic: it is filler, and is
+  // not read as a related word ("wonder" ~ "question" would find interview
+  // questions).
+  if (!c->person && words.IsVerb(word) && FramesEmbeddedQuestion(surface, tokens)) {
+    c->filler = true;
+    return;
+  }
   const std::vector<std::string> lemmas = words.Lemmas(word);
   for (const std::string& r : names_domain ? words.Related(word) : lemmas) {
     if (c->person && !words.IsPerson(r)) continue;
@@ -599,7 +624,7 @@ struct QuestionStats {
   double max_bm25 = 0;
   std::vector<uint64_t> hashes;
   std::vector<double> idfs;  // Idf of each concept's term (0 for unknown terms, which never match)
-  double raw_total = 0, unknown_raw = 0;
+  double raw_total = 0, unknown_raw = 0, unknown_topic_raw = 0;
   size_t unknown_count = 0, corrected_count = 0, own_count = 0;
   double unknown_rarity = 0;
   size_t lexicon_unknown = 0, filler_count = 0;
@@ -637,6 +662,7 @@ QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexic
     q.raw_total += raw;
     if (c.doc_freq == 0) {
       q.unknown_raw += raw;
+      if (!c.filler) q.unknown_topic_raw += raw;
       q.unknown_count++;
     }
     if (c.corrected) q.corrected_count++;
@@ -755,6 +781,7 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   f[kPhrasingRecall] = best_recall;
   f[kRawCoverage] = q.raw_total > 0 ? raw_covered / q.raw_total : 0;
   f[kUnknownShare] = q.raw_total > 0 ? q.unknown_raw / q.raw_total : 0;
+  rk.unknown_topic_share = q.raw_total > 0 ? q.unknown_topic_raw / q.raw_total : 0;
   f[kMaxUncovered] = topic_weight > 0 ? max_uncovered / topic_weight : 0;
   f[kTermCount] = std::log1p(static_cast<double>(q.own_count));
   f[kUnknownCount] = static_cast<double>(std::min<size_t>(q.unknown_count, 5)) / 5.0;
@@ -1004,12 +1031,12 @@ Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question)
 
 namespace {
 // An entry worth offering: it explains enough of the question, which is not
-// mostly unknown words, holds at least one of the question's salient (rarest)
+// mostly unknown words (filler aside), holds at least one of the question's salient (rarest)
 // topic words in its title, phrasings or tags (what it is about), and the
 // question names no other profession ("how do I prepare
 // for a nursing interview" is a near miss, not a backend interview question).
 bool Plausible(const Ranked& r) {
-  return r.coverage >= kClarifyMinCoverage && r.features[kUnknownShare] < kClarifyMaxUnknown &&
+  return r.coverage >= kClarifyMinCoverage && r.unknown_topic_share < kClarifyMaxUnknown &&
          r.features[kSalientHead] > 0 && r.features[kOccupation] == 0;
 }
 }  // namespace

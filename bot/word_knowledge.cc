@@ -143,6 +143,13 @@ bool WordKnowledge::IsNoun(std::string_view word) const {
   return false;
 }
 
+bool WordKnowledge::IsVerb(std::string_view word) const {
+  for (const std::string& l : Lemmas(word)) {
+    if (HasPos(l, 'v')) return true;
+  }
+  return false;
+}
+
 bool WordKnowledge::IsNounOnly(std::string_view word) const {
   const std::vector<std::string> lemmas = Lemmas(word);
   if (lemmas.empty()) return false;

@@ -39,6 +39,8 @@ class WordKnowledge {
   bool IsPerson(std::string_view word) const;
   // True when a lemma of `word` is a noun.
   bool IsNoun(std::string_view word) const;
+  // True when a lemma of `word` is a verb ("wondered" -> "wonder").
+  bool IsVerb(std::string_view word) const;
   // True when WordNet knows `word` only as an adverb ("ideally", "basically").
   bool IsAdverbOnly(std::string_view word) const;
   // True when WordNet knows `word` (through its lemmas) only as a noun

@@ -809,6 +809,40 @@ TEST_CASE("a common English word the knowledge base rarely uses does not outweig
   CHECK(a->entry_id == "hiring");
 }
 
+TEST_CASE("a verb the knowledge base lacks that opens an embedded question is filler, not a related word",
+          "[bot][answerer][words]") {
+  // WordNet puts "wonder" in a synset with "question", which the interview
+  // entry is about; in "ever wondered why ..." the verb only frames what is
+  // asked, and read as "question" it would pull the question to that entry.
+  std::vector<bot::Entry> entries;
+  entries.push_back(MakeEntry("interview-questions", "Backend interview questions",
+                              "Interviews ask about HTTP, databases and a small project.",
+                              {"Which questions come up in backend job interviews?"}, {"interviews"}));
+  entries.push_back(MakeEntry("job-market", "The backend job market", "Openings fell in 2023 and 2024.",
+                              {"Are backend jobs hard to find?"}, {"jobs"}));
+  for (const char* topic : {"queues", "caching", "testing", "logging", "security", "containers", "monitoring",
+                            "indexes", "sessions", "migrations", "sharding", "webhooks"}) {
+    entries.push_back(MakeEntry(topic, std::string("Backend ") + topic, std::string("About ") + topic + ".",
+                                {std::string("What is ") + topic + "?"}, {topic}));
+  }
+  fakes::FakeRetriever retriever{entries, kTestSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer(&retriever, {}, &clock, &ids);
+  for (const char* text : {"Ever wondered why backend jobs are scarce?", "I wonder whether backend jobs are scarce"}) {
+    INFO(text);
+    bot::Question q;
+    q.text = text;
+    q.explain = true;
+    auto a = answerer.Ask(q);
+    REQUIRE(a.ok());
+    REQUIRE(a->explanation);
+    const auto& terms = a->explanation->query_terms;
+    CHECK(std::find(terms.begin(), terms.end(), "question") == terms.end());
+    CHECK(a->explanation->winner_id == "job-market");
+  }
+}
+
 TEST_CASE("another occupation stays a near miss while a synonym of developer is read as one",
           "[bot][answerer][words]") {
   Fixture f;

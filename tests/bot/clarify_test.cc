@@ -198,3 +198,20 @@ TEST_CASE("an option must be about one of the question's rarest words, not merel
   CHECK(a.kind == "fallback");
   CHECK(a.options.empty());
 }
+
+TEST_CASE("filler framing a question does not count as words the knowledge lacks: it is still asked back",
+          "[bot][clarify]") {
+  // "wondered" (a verb opening an embedded question) and "ideally" (an
+  // adverb only) are filler: only "docker" is the question's topic, which
+  // three entries are about. Counted as unknown topic words they would make
+  // the question look like one about something else, and it would decline.
+  Bot b;
+  for (const char* q : {"I was wondering if docker?", "Ideally, docker?"}) {
+    INFO(q);
+    bot::Answer a = b.Ask(q);
+    CHECK(a.kind == "clarify");
+    CHECK(a.options.size() >= 2);
+  }
+  // A word the knowledge lacks that is no filler still declines.
+  CHECK(b.Ask("I was wondering if docker mittens?").kind == "fallback");
+}

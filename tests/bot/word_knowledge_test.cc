@@ -51,6 +51,10 @@ TEST_CASE("word knowledge gives related words persons adverbs and abbreviations"
   CHECK_FALSE(wk.IsPerson("rest"));
   CHECK(wk.IsAdverbOnly("ideally"));
   CHECK_FALSE(wk.IsAdverbOnly("rest"));
+  CHECK(wk.IsVerb("specialized"));
+  CHECK(wk.IsVerb("rest"));
+  CHECK_FALSE(wk.IsVerb("children"));
+  CHECK_FALSE(wk.IsVerb("zzyzx"));
   CHECK(wk.Expansions("vm") == std::vector<std::string>{"virtual machine", "vector machine"});
   CHECK(wk.Expansions("rest").empty());
   CHECK(wk.Expansions("nothing").empty());
@@ -72,6 +76,8 @@ TEST_CASE("the compiled-in word knowledge holds WordNet and FOLDOC", "[bot][word
   CHECK_FALSE(wk.IsPerson("database"));
   CHECK_FALSE(wk.IsPerson("salary"));
   CHECK(wk.IsAdverbOnly("ideally"));
+  CHECK(wk.IsVerb("wondered"));
+  CHECK_FALSE(wk.IsVerb("database"));
   // Only a noun ("is that framework fast?"), or also a verb or adjective ("how
   // long does that take?", "is that hard?"); an unknown word is neither.
   CHECK(wk.IsNounOnly("framework"));
