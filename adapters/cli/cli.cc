@@ -739,6 +739,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"threshold", true, "answer at or above this probability (default 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
       {"order", true, "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is learned"},
+      {"features-out", true, "also write every candidate's features here as TSV (for comparing other learners offline)"},
       kHelpFlag};
   Args args;
   const int parse_status =
@@ -799,6 +800,15 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       return 1;
     }
     items.push_back({&q, std::move(*candidates)});
+  }
+  if (args.Has("features-out")) {
+    std::ofstream out(args.Get("features-out"), std::ios::binary | std::ios::trunc);
+    WriteFeatures(items, out);
+    out.flush();
+    if (!out) {
+      std::fprintf(stderr, "careerbot kb train: cannot write '%s'\n", args.Get("features-out").c_str());
+      return 1;
+    }
   }
   TrainReport report;
   bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report, order == "hand");

@@ -355,4 +355,19 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
   return model;
 }
 
+void WriteFeatures(const std::vector<TrainItem>& items, std::ostream& out) {
+  out << "group\tsource\tanswerable\tposition\tright\tno_answer";
+  for (size_t f = 0; f < bot::ranking::kFeatureCount; f++) out << '\t' << bot::ranking::FeatureName(f);
+  out << '\n';
+  for (const TrainItem& item : items) {
+    for (size_t k = 0; k < item.candidates.size(); k++) {
+      const bot::Candidate& c = item.candidates[k];
+      out << item.q->group << '\t' << item.q->source << '\t' << item.q->answerable << '\t' << k << '\t'
+          << TopIsRight(item, c.entry_id, c.no_answer) << '\t' << c.no_answer;
+      for (double v : c.features) out << '\t' << v;
+      out << '\n';
+    }
+  }
+}
+
 }  // namespace adapters::cli

@@ -13,6 +13,7 @@
 // variant of a test question is ever trained on.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,14 @@ struct TrainReport {
   std::vector<std::pair<std::string, HeldOut>> learned, hand;
   std::string text;  // the printable report
 };
+
+// Writes every candidate's features as tab-separated text, for comparing
+// other learners offline (scripts/compare_rankers.py): a header line, then
+// one line per candidate: the question's group, source and whether it is
+// answerable, the candidate's position in the hand-set order (0 first), whether
+// it is a right answer, whether it is a no-answer entry, and the features
+// (bot/ranking.h, by name).
+void WriteFeatures(const std::vector<TrainItem>& items, std::ostream& out);
 
 // Cross-validates, then fits the model on everything. `l2` is the penalty.
 // With `hand_order`, the candidates keep the hand-set order and only the

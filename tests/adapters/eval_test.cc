@@ -1,4 +1,8 @@
 // careerbot eval's scoring: the "entry" field, the facts, and the calibration.
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "adapters/cli/eval.h"
@@ -214,4 +218,48 @@ TEST_CASE("dialogues count as right only when every turn is; clarifications are 
   auto j = adapters::cli::ReportToJson(r);
   CHECK(j["dialogues"]["pass"] == 1);
   CHECK(j["clarify"]["offered"] == 1);
+}
+
+TEST_CASE("training features are written one candidate a line with a header naming every feature", "[eval][train]") {
+  adapters::cli::TrainQuestion answerable;
+  answerable.group = "w:w1";
+  answerable.source = "written";
+  answerable.answerable = true;
+  answerable.entries = {"pay"};
+  adapters::cli::TrainQuestion decline;
+  decline.group = "w:w2";
+  decline.source = "written";
+  decline.entries = {"pay-mars"};  // its right response is a no-answer entry
+  std::vector<adapters::cli::TrainItem> items(2);
+  items[0].q = &answerable;
+  items[0].candidates.resize(2);
+  items[0].candidates[0].entry_id = "skills";
+  items[0].candidates[1].entry_id = "pay";
+  items[0].candidates[1].features[bot::ranking::kCoverage] = 0.75;
+  items[1].q = &decline;
+  items[1].candidates.resize(1);
+  items[1].candidates[0].entry_id = "pay-mars";
+  items[1].candidates[0].no_answer = true;
+  std::ostringstream out;
+  adapters::cli::WriteFeatures(items, out);
+  std::vector<std::vector<std::string>> lines;
+  std::istringstream in(out.str());
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream cs(line);
+    for (std::string cell; std::getline(cs, cell, '\t');) cells.push_back(cell);
+    lines.push_back(cells);
+  }
+  REQUIRE(lines.size() == 4);
+  const size_t columns = 6 + bot::ranking::kFeatureCount;
+  for (const auto& l : lines) CHECK(l.size() == columns);
+  CHECK(lines[0][0] == "group");
+  CHECK(lines[0][6] == bot::ranking::FeatureName(0));
+  CHECK(lines[0][columns - 1] == bot::ranking::FeatureName(bot::ranking::kFeatureCount - 1));
+  // group, source, answerable, hand rank, right, no-answer
+  CHECK(lines[1][0] == "w:w1");
+  CHECK((lines[1][3] == "0" && lines[1][4] == "0"));
+  CHECK((lines[2][3] == "1" && lines[2][4] == "1"));
+  CHECK(lines[2][6 + bot::ranking::kCoverage] == "0.75");
+  CHECK((lines[3][2] == "0" && lines[3][4] == "1" && lines[3][5] == "1"));
 }
