@@ -338,9 +338,37 @@ const std::string* SynonymTable::Match(const std::vector<std::string>& tokens, c
 
 Normalizer::Normalizer(SynonymTable synonyms) : synonyms_(std::move(synonyms)) {}
 
+namespace {
+
+// "How much do backend developers make?": after "how much", the verb "make"
+// with no object of its own asks about pay, and is read as "earn". With an
+// object it is the ordinary verb ("how much does it cost to make an app",
+// "how much effort to make it work"); "a year", "an hour" and the like are
+// no object.
+void ReadPayMake(std::vector<std::string>* tokens) {
+  static const std::unordered_set<std::string> kMake = {"make", "makes", "making"};
+  static const std::unordered_set<std::string> kObjects = {"a",    "an",    "the",  "my",   "your", "our",
+                                                           "their", "his",  "her",  "its",  "it",   "this",
+                                                           "that", "these", "those", "sure", "use",  "sense",
+                                                           "up",   "them",  "one",  "some", "any"};
+  static const std::unordered_set<std::string> kPeriods = {"year", "month", "week", "day", "hour"};
+  std::vector<std::string>& t = *tokens;
+  bool how_much = false;
+  for (size_t i = 0; i < t.size(); i++) {
+    if (i + 1 < t.size() && t[i] == "how" && t[i + 1] == "much") how_much = true;
+    if (!how_much || !kMake.count(t[i])) continue;
+    const bool last = i + 1 == t.size();
+    const bool period = i + 2 < t.size() && (t[i + 1] == "a" || t[i + 1] == "an") && kPeriods.count(t[i + 2]);
+    if (last || period || !kObjects.count(t[i + 1])) t[i] = "earn";
+  }
+}
+
+}  // namespace
+
 std::vector<Term> Normalizer::Terms(std::string_view text, bool expand_phrases) const {
   std::string clean = SanitizeUtf8(TruncateUtf8(text, kMaxTextBytes));
   std::vector<std::string> tokens = Tokenize(clean);
+  ReadPayMake(&tokens);
   std::vector<std::string> stems;
   stems.reserve(tokens.size());
   for (auto& t : tokens) stems.push_back(PorterStem(t));

@@ -81,6 +81,16 @@ TEST_CASE("a pay follow-up after a question about cloud engineers answers cloud 
   CHECK(next.conversation_id == first.conversation_id);
 }
 
+TEST_CASE("'how much do they make?' asks about pay, and the next follow-up keeps asking about pay",
+          "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("How much do backend developers make?");
+  CHECK(first.entry_id == "backend-pay");
+  bot::Answer next = b.Ask("and cloud engineers?", first.conversation_id);
+  CHECK(next.answered);
+  CHECK(next.entry_id == "cloud-engineer-pay");
+}
+
 TEST_CASE("the same follow-up without its conversation is read alone", "[bot][conversation]") {
   Bot b;
   bot::Answer first = b.Ask("What do cloud engineers do?");

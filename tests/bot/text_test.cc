@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -270,6 +271,24 @@ TEST_CASE("Normalizer maps synonyms and phrases to their group's canonical term"
   SECTION("a question and an entry meet on identical terms") {
     CHECK(TermStrings(n, "How much do backend developers earn?") ==
           TermStrings(n, "backend developer salaries"));
+  }
+  SECTION("after 'how much', 'make' without an object of its own asks about pay") {
+    const auto pay = TermStrings(n, "How much do backend developers earn?");
+    CHECK(TermStrings(n, "How much do backend developers make?") == pay);
+    CHECK(TermStrings(n, "how much does a backend developer make") == TermStrings(n, "backend developer earns"));
+    CHECK(TermStrings(n, "how much do backend developers make a year") ==
+          TermStrings(n, "how much do backend developers earn a year"));
+    CHECK(TermStrings(n, "How much do backend developers make in Germany?") ==
+          TermStrings(n, "How much do backend developers earn in Germany?"));
+    // With an object it is the ordinary verb; without "how much" too.
+    auto has_pay = [&](const std::string& text) {
+      auto terms = TermStrings(n, text);
+      return std::find(terms.begin(), terms.end(), "salari") != terms.end();
+    };
+    CHECK_FALSE(has_pay("how much does it cost to make an app"));
+    CHECK_FALSE(has_pay("how much effort does it take to make the backend fast"));
+    CHECK_FALSE(has_pay("how do backend developers make APIs"));
+    CHECK_FALSE(has_pay("backend developers make"));
   }
 }
 
