@@ -1262,7 +1262,25 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     }
     return held / own_total;
   };
-  auto fits = [&](const Ranked& r) { return r.confidence >= options.threshold && own_share(r) > 0; };
+  // A pronoun stands for what the previous question named ("is it free?"
+  // after "What is Redis?" asks about Redis): an entry that holds none of
+  // those names answers the follow-up's words alone, not the follow-up (the
+  // free learning path is not about Redis).
+  std::vector<uint64_t> referent_names;
+  if (StartsWith(context_reason, "pronoun")) {
+    for (const Concept& c : merged) {
+      if (c.context && std::find(previous_names.begin(), previous_names.end(), c.term) != previous_names.end()) {
+        referent_names.push_back(TermHash(c.term));
+      }
+    }
+  }
+  auto about_referent = [&](const Ranked& r) {
+    return referent_names.empty() ||
+           std::any_of(referent_names.begin(), referent_names.end(), [&](uint64_t h) { return holds(r, h); });
+  };
+  auto fits = [&](const Ranked& r) {
+    return r.confidence >= options.threshold && own_share(r) > 0 && about_referent(r);
+  };
   auto best_fit = [&](bool allow_previous) {
     auto best = ranked.end();
     double best_share = -1;
@@ -1332,8 +1350,11 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // Only the entry just given fits with the context, but the question
   // alone has a confident answer elsewhere: that one ("what about Go?"
   // after the languages answer is the Go entry).
+  // A pronoun naming the previous subject is the exception: the entry just
+  // given is then the one about that subject holding the follow-up's words
+  // ("is it free?" after Redis is the Redis entry again, not a free course).
   if (pick != ranked.end() && pick->hit->entry().id == previous && alone_confident &&
-      alone.ranked[0].hit->entry().id != previous) {
+      alone.ranked[0].hit->entry().id != previous && referent_names.empty()) {
     pick = ranked.end();
   }
   // A pronoun that points back ("is it good for beginners?" after the C#

@@ -383,3 +383,24 @@ TEST_CASE("a declined question of weak words only carries no topic to the next o
   CHECK(backend.explanation->context_terms.empty());
   CHECK_FALSE(backend.explanation->context_used);
 }
+
+TEST_CASE("a pronoun's answer is about what the previous question named, not the follow-up's words alone",
+          "[bot][conversation]") {
+  // "is it free?" after "What is Redis?" asks whether Redis is free: the
+  // free course holds the follow-up's word but is not about Redis, so the
+  // Redis entry answers again, the only one about both.
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("redis", "What Redis is, and its licence",
+                              "Redis is an in-memory store; since 2024 it is source-available, not BSD.",
+                              {"What is Redis?", "Is Redis free to use?"}, {"redis", "licence"}));
+  entries.push_back(MakeEntry("free-course", "A free backend course", "freeCodeCamp has a free 70-hour course.",
+                              {"Is there a free backend course?", "Where can I learn backend for free?"},
+                              {"learning", "free"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("What is Redis?");
+  REQUIRE(first.entry_id == "redis");
+  bot::Answer next = b.Ask("is it free?", first.conversation_id);
+  CHECK(next.entry_id == "redis");
+  // Asked alone, the same words mean the course.
+  CHECK(b.Ask("is it free?").entry_id == "free-course");
+}
