@@ -306,6 +306,22 @@ bool FramesEmbeddedQuestion(const std::string& surface, const std::vector<std::s
   return false;
 }
 
+// True when an ellipsis continues with a prepositional phrase: "and at
+// Amazon?", "what about in Germany?", "and for seniors?" (not "what about
+// Go?", "and Express?").
+bool PrepositionalEllipsis(const std::string& text) {
+  static const std::unordered_set<std::string> kOpeners = {"and", "what", "how", "about", "of", "also",
+                                                          "but", "or",  "then", "plus"};
+  static const std::unordered_set<std::string> kPrepositions = {"at",   "in",     "for",    "with",  "on",
+                                                               "from", "outside", "inside", "across", "among",
+                                                               "within", "near",  "under"};
+  for (const std::string& w : Tokenize(text)) {
+    if (kOpeners.count(w)) continue;
+    return kPrepositions.count(w) > 0;
+  }
+  return false;
+}
+
 // A word the knowledge base lacks, read through word knowledge (WordNet and
 // FOLDOC, bot/word_knowledge.h). A verb opening an embedded question ("ever
 // wondered why") is filler. Otherwise: a lemma the knowledge base has, a synonym
@@ -1278,8 +1294,24 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     return referent_names.empty() ||
            std::any_of(referent_names.begin(), referent_names.end(), [&](uint64_t h) { return holds(r, h); });
   };
+  // An ellipsis of a place, employer or group ("and at Amazon?", "what
+  // about in Germany?") keeps what was asked: after a pay question it asks
+  // about pay at Amazon. An entry that holds none of the previous
+  // question's own topic words (not the names it swapped, not the domain's
+  // words) answers the follow-up's words alone, not the follow-up. A bare
+  // name ("what about Go?") swaps the subject instead: it is not held to
+  // this.
+  std::vector<uint64_t> asked;
+  if (ellipsis && PrepositionalEllipsis(text)) {
+    for (const Concept& c : merged) {
+      if (c.context && !c.weak && !domain.count(c.term)) asked.push_back(TermHash(c.term));
+    }
+  }
+  auto keeps_asked = [&](const Ranked& r) {
+    return asked.empty() || std::any_of(asked.begin(), asked.end(), [&](uint64_t h) { return holds(r, h); });
+  };
   auto fits = [&](const Ranked& r) {
-    return r.confidence >= options.threshold && own_share(r) > 0 && about_referent(r);
+    return r.confidence >= options.threshold && own_share(r) > 0 && about_referent(r) && keeps_asked(r);
   };
   auto best_fit = [&](bool allow_previous) {
     auto best = ranked.end();
@@ -1377,7 +1409,16 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       return Status::Ok();
     }
   }
-  if (pick != ranked.end()) {
+  // Nothing keeps what the ellipsis asked, and the words alone mean an entry
+  // about something else: the reading with the context stands, without the
+  // entries that ignore what was asked, so the bot declines or asks back
+  // rather than answer another question.
+  if (pick == ranked.end() && !asked.empty() && alone_confident && !keeps_asked(alone.ranked[0])) {
+    ranked.erase(std::remove_if(ranked.begin(), ranked.end(), [&](const Ranked& r) { return !keeps_asked(r); }),
+                 ranked.end());
+    context_used = true;
+    context_reason += "; alone it would not ask what was asked";
+  } else if (pick != ranked.end()) {
     std::rotate(ranked.begin(), pick, pick + 1);
     context_used = true;
   } else if (!alone_confident && !ranked.empty() && context_reason != kNoTopicReason &&

@@ -404,3 +404,26 @@ TEST_CASE("a pronoun's answer is about what the previous question named, not the
   // Asked alone, the same words mean the course.
   CHECK(b.Ask("is it free?").entry_id == "free-course");
 }
+
+TEST_CASE("an ellipsis of a place or employer keeps what was asked; a bare name swaps the subject",
+          "[bot][conversation]") {
+  // "and at Amazon?" after a pay question asks about pay at Amazon. The one
+  // entry about Amazon is about its architecture, not pay: answering it
+  // would answer another question, so the bot does not.
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("prime-video", "Amazon Prime Video's move back to a monolith",
+                              "Amazon's Prime Video team merged its serverless steps into one process.",
+                              {"Did Amazon Prime Video go back to a monolith?"}, {"amazon", "monolith"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("How much do backend developers earn?");
+  REQUIRE(first.entry_id == "backend-pay");
+  bot::Answer next = b.Ask("and at Amazon?", first.conversation_id);
+  CHECK(next.entry_id != "prime-video");
+  CHECK_FALSE(next.answered);
+  // Asked alone, "Amazon" means the Prime Video entry.
+  CHECK(b.Ask("and at Amazon?").entry_id == "prime-video");
+  // A bare name after "what about" is the new subject.
+  bot::Answer languages = b.Ask("Which programming languages should a backend developer learn?");
+  REQUIRE(languages.entry_id == "languages");
+  CHECK(b.Ask("what about Go?", languages.conversation_id).entry_id == "go");
+}
