@@ -1297,14 +1297,17 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // An ellipsis of a place, employer or group ("and at Amazon?", "what
   // about in Germany?") keeps what was asked: after a pay question it asks
   // about pay at Amazon. An entry that holds none of the previous
-  // question's own topic words (not the names it swapped, not the domain's
-  // words) answers the follow-up's words alone, not the follow-up. A bare
+  // question's own topic words (not a name it swapped, not the domain's
+  // words, not words common in general English such as "hard" or "common")
+  // answers the follow-up's words alone, not the follow-up. A bare
   // name ("what about Go?") swaps the subject instead: it is not held to
   // this.
-  std::vector<uint64_t> asked;
+  std::vector<uint64_t> asked;  // what the previous question asked about
   if (ellipsis && PrepositionalEllipsis(text)) {
     for (const Concept& c : merged) {
-      if (c.context && !c.weak && !domain.count(c.term)) asked.push_back(TermHash(c.term));
+      if (!c.context || c.weak || domain.count(c.term)) continue;
+      if (IsGenericWord(c.surface.empty() ? c.term : c.surface, false)) continue;
+      asked.push_back(TermHash(c.term));
     }
   }
   auto keeps_asked = [&](const Ranked& r) {

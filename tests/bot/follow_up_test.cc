@@ -422,6 +422,18 @@ TEST_CASE("an ellipsis of a place or employer keeps what was asked; a bare name 
   CHECK_FALSE(next.answered);
   // Asked alone, "Amazon" means the Prime Video entry.
   CHECK(b.Ask("and at Amazon?").entry_id == "prime-video");
+  // What was asked is the previous question's topic, not a word common in
+  // general English: after "Is remote work common ...?", "and for
+  // juniors?" asks about remote work for juniors, which an entry about
+  // junior jobs merely calling them "less common" does not answer.
+  entries.push_back(MakeEntry("remote", "Remote work for backend developers", "Many backend jobs are remote.",
+                              {"Can backend developers work remotely?"}, {"remote"}));
+  entries.push_back(MakeEntry("junior-jobs", "Junior backend jobs", "Junior openings are less common than before.",
+                              {"Are junior backend jobs common?"}, {"juniors"}));
+  Bot r(entries);
+  bot::Answer remote = r.Ask("Is remote work common for backend developers?");
+  REQUIRE(remote.entry_id == "remote");
+  CHECK(r.Ask("and for juniors?", remote.conversation_id).entry_id != "junior-jobs");
   // A bare name after "what about" is the new subject.
   bot::Answer languages = b.Ask("Which programming languages should a backend developer learn?");
   REQUIRE(languages.entry_id == "languages");
