@@ -117,6 +117,16 @@ struct Fixture {
   }
 };
 
+// Twelve entries on unrelated backend topics, so that the words of the
+// entries a test is about are rare, as in the real knowledge base.
+void AddUnrelatedTopics(std::vector<bot::Entry>* entries) {
+  for (const char* topic : {"queues", "caching", "testing", "logging", "security", "containers", "monitoring",
+                            "indexes", "sessions", "migrations", "sharding", "webhooks"}) {
+    entries->push_back(MakeEntry(topic, std::string("Backend ") + topic, std::string("About ") + topic + ".",
+                                 {std::string("What is ") + topic + "?"}, {topic}));
+  }
+}
+
 const bot::Entry* FindEntry(const std::vector<bot::Entry>& entries, const std::string& id) {
   for (const auto& e : entries) {
     if (e.id == id) return &e;
@@ -783,11 +793,7 @@ TEST_CASE("a common English word the knowledge base rarely uses does not outweig
   entries.push_back(MakeEntry("hiring", "Who hires backend developers",
                               "Many companies hire backend developers.",
                               {"Which companies hire backend developers?"}, {"hiring"}));
-  for (const char* topic : {"queues", "caching", "testing", "logging", "security", "containers", "monitoring",
-                            "indexes", "sessions", "migrations", "sharding", "webhooks"}) {
-    entries.push_back(MakeEntry(topic, std::string("Backend ") + topic, std::string("About ") + topic + ".",
-                                {std::string("What is ") + topic + "?"}, {topic}));
-  }
+  AddUnrelatedTopics(&entries);
   fakes::FakeRetriever retriever{entries, kTestSynonyms};
   fakes::FakeClock clock;
   fakes::FakeIdGenerator ids;
@@ -820,11 +826,7 @@ TEST_CASE("a verb the knowledge base lacks that opens an embedded question is fi
                               {"Which questions come up in backend job interviews?"}, {"interviews"}));
   entries.push_back(MakeEntry("job-market", "The backend job market", "Openings fell in 2023 and 2024.",
                               {"Are backend jobs hard to find?"}, {"jobs"}));
-  for (const char* topic : {"queues", "caching", "testing", "logging", "security", "containers", "monitoring",
-                            "indexes", "sessions", "migrations", "sharding", "webhooks"}) {
-    entries.push_back(MakeEntry(topic, std::string("Backend ") + topic, std::string("About ") + topic + ".",
-                                {std::string("What is ") + topic + "?"}, {topic}));
-  }
+  AddUnrelatedTopics(&entries);
   fakes::FakeRetriever retriever{entries, kTestSynonyms};
   fakes::FakeClock clock;
   fakes::FakeIdGenerator ids;
