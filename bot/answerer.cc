@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -155,6 +156,19 @@ std::vector<std::string> NamedTerms(const std::string& text, const Concepts& con
   return names;
 }
 
+// The words that open an ellipsis ("and Express?", "what about Go?"), each
+// with a trailing space: the opener `words` has at `from`, or null.
+const char* EllipsisOpener(const std::vector<std::string>& words, size_t from) {
+  static const char* const kOpeners[] = {"and ", "what about ", "how about ", "what of ", "also ",
+                                         "same for ", "but ", "or ", "then ", "plus "};
+  std::string lower;
+  for (size_t i = from; i < words.size(); i++) lower += words[i] + " ";
+  for (const char* e : kOpeners) {
+    if (StartsWith(lower, e)) return e;
+  }
+  return nullptr;
+}
+
 std::string ContextReason(const std::string& text, const std::vector<std::string>& own_topic_terms) {
   std::vector<std::string> words = Tokenize(text);
   if (words.empty()) return "";
@@ -193,12 +207,8 @@ std::string ContextReason(const std::string& text, const std::vector<std::string
       }
       return "pronoun: '" + w + "'";
     }
-    static const char* const kEllipses[] = {"and ", "what about ", "how about ", "what of ", "also ",
-                                            "same for ", "but ", "or ", "then ", "plus "};
-    std::string lower;
-    for (auto& w : words) lower += w + " ";
-    for (const char* e : kEllipses) {
-      if (StartsWith(lower, e)) return std::string("ellipsis: starts with '") + std::string(Trim(e)) + "'";
+    if (const char* e = EllipsisOpener(words, 0)) {
+      return std::string("ellipsis: starts with '") + std::string(Trim(e)) + "'";
     }
   }
   if (own_topic_terms.empty()) return kNoTopicReason;
@@ -310,16 +320,13 @@ bool FramesEmbeddedQuestion(const std::string& surface, const std::vector<std::s
 // Amazon?", "what about in Germany?", "and for seniors?" (not "what about
 // Go?", "and Express?").
 bool PrepositionalEllipsis(const std::string& text) {
-  static const std::unordered_set<std::string> kOpeners = {"and", "what", "how", "about", "of", "also",
-                                                          "but", "or",  "then", "plus"};
   static const std::unordered_set<std::string> kPrepositions = {"at",   "in",     "for",    "with",  "on",
                                                                "from", "outside", "inside", "across", "among",
                                                                "within", "near",  "under"};
-  for (const std::string& w : Tokenize(text)) {
-    if (kOpeners.count(w)) continue;
-    return kPrepositions.count(w) > 0;
-  }
-  return false;
+  const std::vector<std::string> words = Tokenize(text);
+  size_t i = 0;  // past the openers ("and what about in Germany?")
+  while (const char* e = EllipsisOpener(words, i)) i += std::count(e, e + std::strlen(e), ' ');
+  return i < words.size() && kPrepositions.count(words[i]) > 0;
 }
 
 // A word the knowledge base lacks, read through word knowledge (WordNet and
