@@ -47,7 +47,9 @@ const std::vector<Setting>& ServeSettings() {
        S::kServer},
       {"clarify-floor", "CAREERBOT_CLARIFY_FLOOR", true, "0.33",
        "ask back (kind clarify) from this confidence up to the threshold; 1 for never", S::kServer},
-      {"ranker", "CAREERBOT_RANKER", true, "none", "learned ranker: 'builtin', a model file, or 'none'", S::kServer},
+      {"ranker", "CAREERBOT_RANKER", true, "builtin",
+       "learned ranker: 'builtin' (knowledge/ranker.model), a model file, or 'none' for the hand-set ranking",
+       S::kServer},
       {"log-level", "CAREERBOT_LOG_LEVEL", true, "info", "trace, debug, info, warn, error, off", S::kServer},
       {"log-format", "CAREERBOT_LOG_FORMAT", true, "text", "text or json, one line per event", S::kServer},
       {"reload-interval", "CAREERBOT_RELOAD_INTERVAL", true, "1",
@@ -292,7 +294,7 @@ bot::Status BuildConfig(const Flags& flags, const Environment& env, bool serve, 
   Source src(flags, env);
   c.knowledge.db = src.Get("db", "CAREERBOT_DB", DefaultDbPath(env));
   c.knowledge.tmpdir = TempDirectory(env);
-  c.answer.ranker = src.Get("ranker", "CAREERBOT_RANKER", "");
+  c.answer.ranker = src.Get("ranker", "CAREERBOT_RANKER", "builtin");
   CONFIG_RETURN_IF_ERROR(src.Fraction("clarify-floor", "CAREERBOT_CLARIFY_FLOOR", "clarification floor",
                                       &c.answer.clarify_floor));
   CONFIG_RETURN_IF_ERROR(src.Fraction("threshold", "CAREERBOT_THRESHOLD", "threshold", &c.answer.threshold));

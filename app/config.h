@@ -94,7 +94,7 @@ struct KnowledgeConfig {
 };
 
 struct AnswerConfig {
-  std::string ranker;                   // "", "none", "builtin" or a model file
+  std::string ranker;                   // "builtin" (default), "none" (hand-set) or a model file
   std::optional<double> threshold;      // unset: the answerer's (or the ranker's) default
   std::optional<double> clarify_floor;  // unset: the answerer's default
 };

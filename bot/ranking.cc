@@ -87,6 +87,13 @@ double Model::Score(const Features& x) const {
   return rank.Probability(y);
 }
 
+double Model::Confidence(const Features& x) const {
+  const double p = confidence.Probability(x);
+  if (!hand_floor) return p;
+  if (x[kOtherPerson] > 0 || x[kOccupation] > 0 || x[kAllWeak] > 0) return x[kHandConfidence];
+  return std::max(p, x[kHandConfidence]);
+}
+
 void Model::AddRankOutputs(const std::vector<Features*>& candidates) const {
   std::vector<double> scores;
   for (const Features* x : candidates) scores.push_back(Score(*x));
@@ -110,6 +117,7 @@ std::string Model::Serialize() const {
   std::snprintf(line, sizeof line, "threshold %.6f\n", threshold);
   out << line;
   out << "order " << (hand_order ? "hand" : "learned") << "\n";
+  if (hand_floor) out << "floor hand\n";
   for (const auto& [name, m] : {std::pair<const char*, const Linear*>{"rank", &rank}, {"confidence", &confidence}}) {
     std::snprintf(line, sizeof line, "%s bias %.9g\n", name, m->bias);
     out << line;
@@ -154,6 +162,8 @@ Result<Model> Model::Parse(const std::string& text) {
       has_threshold = true;
     } else if (w[0] == "order" && w.size() == 2 && (w[1] == "hand" || w[1] == "learned")) {
       m.hand_order = w[1] == "hand";
+    } else if (w[0] == "floor" && w.size() == 2 && w[1] == "hand") {
+      m.hand_floor = true;
     } else if ((w[0] == "rank" || w[0] == "confidence") && (w.size() == 3 || w.size() == 5)) {
       const int which = w[0] == "rank" ? 0 : 1;
       Linear& lin = which == 0 ? m.rank : m.confidence;

@@ -165,7 +165,10 @@ class Model {
   double Score(const Features& x) const;
   // The confidence model's probability; x must have kRankScore and
   // kRankMargin filled (AddRankOutputs).
-  double Confidence(const Features& x) const { return confidence.Probability(x); }
+  // With hand_floor, the larger of that probability and the hand-set
+  // confidence (kHandConfidence), except for a question naming another
+  // person or occupation or no topic at all, which keeps the hand-set one.
+  double Confidence(const Features& x) const;
   // Scores every candidate with the rank model and fills their kRankScore and
   // kRankMargin, for Confidence.
   void AddRankOutputs(const std::vector<Features*>& candidates) const;
@@ -174,6 +177,15 @@ class Model {
   // When set, the candidates keep the hand-set order (kHandScore is the rank
   // score) and only the confidence is learned.
   bool hand_order = false;
+  // When set (with hand_order), the confidence is never below the hand-set
+  // one: the hand-set confidence is reliable for short questions close to a
+  // curated phrasing, where near-duplicate entries make the learned one
+  // cautious (both answers would do), and the learned one reads long, wordy
+  // questions better. A question that names a person or occupation no entry
+  // is about ("How much does a nurse earn?") or no topic at all ("is it worth
+  // it?" asked alone) keeps the hand-set confidence, whose rules decline it.
+  // Measured in docs/answering.md ("The hybrid confidence").
+  bool hand_floor = false;
   Linear rank, confidence;
   std::vector<std::string> notes;  // "# ..." lines kept in the file (training figures)
 };

@@ -738,7 +738,10 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"l2", true, "L2 penalty on the weights (default 1)"},
       {"threshold", true, "answer at or above this probability (default 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
-      {"order", true, "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is learned"},
+      {"order", true,
+       "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is "
+       "learned; 'hybrid': as 'hand', with the confidence never below the hand-set one (the threshold defaults "
+       "to the hand-set 0.54)"},
       {"features-out", true, "also write every candidate's features here as TSV (for comparing other learners offline)"},
       kHelpFlag};
   Args args;
@@ -753,7 +756,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
   if (parse_status >= 0) return parse_status;
   const std::string order = args.Get("order", "learned");
   long folds = 5;
-  double l2 = 1.0, threshold = 0.5;
+  double l2 = 1.0, threshold = order == "hybrid" ? bot::AnswererOptions{}.threshold : 0.5;
   if (args.Has("folds") && (!ParseNumber(args.Get("folds"), &folds) || folds < 2 || folds > 20)) {
     std::fprintf(stderr, "careerbot kb train: --folds needs a number from 2 to 20\n");
     return 2;
@@ -766,8 +769,8 @@ int KbTrain(int argc, char** argv, const Environment& env) {
     std::fprintf(stderr, "careerbot kb train: --threshold needs a number in [0, 1]\n");
     return 2;
   }
-  if (order != "learned" && order != "hand") {
-    std::fprintf(stderr, "careerbot kb train: --order must be 'learned' or 'hand'\n");
+  if (order != "learned" && order != "hand" && order != "hybrid") {
+    std::fprintf(stderr, "careerbot kb train: --order must be 'learned', 'hand' or 'hybrid'\n");
     return 2;
   }
   std::string path = args.Get("questions", "knowledge/train/questions.jsonl");
@@ -811,7 +814,8 @@ int KbTrain(int argc, char** argv, const Environment& env) {
     }
   }
   TrainReport report;
-  bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report, order == "hand");
+  bot::ranking::Model model = TrainRanker(items, static_cast<int>(folds), l2, threshold, &report, order != "learned",
+                                                order == "hybrid");
   std::printf("%s", report.text.c_str());
   std::printf("fitted on %zu questions (%zu candidate examples)\n", report.questions, report.examples);
   if (args.Has("out")) {

@@ -144,10 +144,9 @@ bool ConfigFrom(const Args& args, const Environment& env, bool serve, const std:
 
 bool AnswererOptionsFrom(const AnswerConfig& config, const std::string& command, bot::AnswererOptions* out) {
   bot::AnswererOptions options;
-  // The learned ranker, when asked for: "builtin" (knowledge/ranker.model as
-  // compiled in) or a model file. Its threshold replaces the hand-set
-  // ranking's default. Not the default yet: on the dev sets it does not yet
-  // match the hand-set ranking (docs/answering.md, "Answer quality").
+  // The learned ranker: "builtin" (knowledge/ranker.model as compiled in, the
+  // default) or a model file; "none" is the hand-set ranking. A model's
+  // threshold replaces the hand-set ranking's default.
   const std::string& ranker = config.ranker;
   if (ranker == "builtin") {
     options.model = bot::ranking::BuiltinModel();

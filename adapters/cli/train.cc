@@ -268,7 +268,8 @@ bot::ranking::Features WithRankOutputs(const bot::ranking::Model& model, const T
 // Fits both parts of the model on the items `use` accepts: the ranking on
 // every candidate, then the confidence on the candidates it ranks first.
 template <typename Use>
-bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2, bool hand_order, size_t* examples) {
+bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2, bool hand_order, bool hand_floor,
+                        size_t* examples) {
   bot::ranking::Model model;
   std::vector<bot::ranking::Example> train;
   for (const TrainItem& item : items) {
@@ -277,6 +278,7 @@ bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2,
   if (examples) *examples = train.size();
   model.rank = bot::ranking::Train(train, l2);
   model.hand_order = hand_order;
+  model.hand_floor = hand_floor;
   std::vector<bot::ranking::Example> tops;
   for (const TrainItem& item : items) {
     if (!use(item)) continue;
@@ -294,12 +296,13 @@ bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2,
 }  // namespace
 
 bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, double l2, double threshold,
-                                TrainReport* report, bool hand_order) {
+                                TrainReport* report, bool hand_order, bool hand_floor) {
   const double kHandThreshold = bot::AnswererOptions{}.threshold;
   std::vector<Prediction> learned, hand;
   for (int f = 0; f < folds; f++) {
     auto in_fold = [&](const TrainItem& item) { return static_cast<int>(Fnv(item.q->group) % folds) == f; };
-    bot::ranking::Model model = Fit(items, [&](const TrainItem& item) { return !in_fold(item); }, l2, hand_order, nullptr);
+    bot::ranking::Model model = Fit(items, [&](const TrainItem& item) { return !in_fold(item); }, l2, hand_order, hand_floor,
+                                    nullptr);
     for (const TrainItem& item : items) {
       if (!in_fold(item)) continue;
       Prediction pl, ph;
@@ -349,7 +352,7 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
                   l.decline_rate());
     text << line;
   }
-  bot::ranking::Model model = Fit(items, [](const TrainItem&) { return true; }, l2, hand_order, &r.examples);
+  bot::ranking::Model model = Fit(items, [](const TrainItem&) { return true; }, l2, hand_order, hand_floor, &r.examples);
   model.threshold = threshold;
   r.text = text.str();
   return model;

@@ -77,8 +77,9 @@ void WriteFeatures(const std::vector<TrainItem>& items, std::ostream& out);
 
 // Cross-validates, then fits the model on everything. `l2` is the penalty.
 // With `hand_order`, the candidates keep the hand-set order and only the
-// confidence is learned.
+// confidence is learned; with `hand_floor` too, the confidence is never below
+// the hand-set one (bot::ranking::Model::hand_floor).
 bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, double l2, double threshold,
-                                TrainReport* report, bool hand_order = false);
+                                TrainReport* report, bool hand_order = false, bool hand_floor = false);
 
 }  // namespace adapters::cli

@@ -739,6 +739,47 @@ TEST_CASE("with a learned model, its probabilities order the candidates and are 
   CHECK(unsure.Ask(q).kind == "fallback");
 }
 
+TEST_CASE("a hand-floored model answers when either confidence is high, but never a question with no topic or "
+          "about another occupation",
+          "[bot][answerer][ranking]") {
+  // A model sure of everything, floored by the hand-set confidence as the
+  // shipped one is: left alone it would answer anything it finds.
+  auto model = std::make_shared<bot::ranking::Model>();
+  for (auto* l : {&model->rank, &model->confidence}) {
+    l->scale.fill(1.0);
+    l->weight.fill(0.0);
+  }
+  model->confidence.bias = 8;
+  model->hand_order = true;
+  model->hand_floor = true;
+  model->threshold = 0.54;
+  bot::AnswererOptions options;
+  options.model = model;
+  options.threshold = model->threshold;
+  Fixture hybrid(options);
+  Fixture hand;
+  // The hand-set order, the learned confidence where it is higher.
+  auto salary = hybrid.Ask("What is the average salary of a backend developer?");
+  CHECK(salary.entry_id == "backend-salary");
+  CHECK(salary.confidence > 0.99);
+  // No topic at all, asked alone: the hand-set rules decline it.
+  for (const char* q : {"is it worth it?", "is it hard to learn?"}) {
+    INFO(q);
+    CHECK(hand.Ask(q).kind == "fallback");
+    CHECK(hybrid.Ask(q).kind == "fallback");
+  }
+  // Another occupation's pay is not a developer's.
+  CHECK(hand.Ask("How much does a nurse earn?").kind == "fallback");
+  CHECK(hybrid.Ask("How much does a nurse earn?").kind == "fallback");
+  // Without the floor, the same model answers them.
+  auto unfloored = std::make_shared<bot::ranking::Model>(*model);
+  unfloored->hand_floor = false;
+  options.model = unfloored;
+  Fixture learned(options);
+  CHECK(learned.Ask("is it hard to learn?").kind == "kb");
+  CHECK(learned.Ask("How much does a nurse earn?").kind == "kb");
+}
+
 TEST_CASE("a question in another language is declined with a reply saying the bot answers in English",
           "[bot][answerer]") {
   Fixture f;

@@ -150,3 +150,42 @@ TEST_CASE("the confidence model reads the rank model's score and lead and the ra
   m.AddRankOutputs({&only});
   CHECK(only[bot::ranking::kRankMargin] == Approx(m.Score(only)));
 }
+
+TEST_CASE("a hand-floored confidence is the larger of the learned and the hand-set one, but not for another "
+          "person or a topic-less question",
+          "[bot][ranking]") {
+  using namespace bot::ranking;
+  Model m;
+  m.hand_order = true;
+  m.rank = Toy(0.0, 0.0);
+  m.confidence = Toy(0.0, 0.0);
+  m.confidence.bias = 2.0;  // the learned probability is about 0.9 whatever the features
+  for (auto& w : m.confidence.weight) w = 0;
+  Features x{};
+  x[kHandConfidence] = 0.3;
+  const double learned = m.confidence.Probability(x);
+  REQUIRE(learned > 0.85);
+  CHECK(m.Confidence(x) == Approx(learned));  // no floor: the learned one
+  m.hand_floor = true;
+  CHECK(m.Confidence(x) == Approx(learned));  // the learned one is larger
+  x[kHandConfidence] = 0.95;
+  CHECK(m.Confidence(x) == Approx(0.95));  // the hand-set one is larger
+  // Another person or occupation ("how much does a nurse earn?"), or no topic
+  // at all ("is it worth it?" alone): the hand-set confidence, lower or not.
+  x[kHandConfidence] = 0.3;
+  for (Feature f : {kOtherPerson, kOccupation, kAllWeak}) {
+    Features y = x;
+    y[f] = 1;
+    CHECK(m.Confidence(y) == Approx(0.3));
+  }
+  // The floor survives writing and reading; a file without it has none.
+  auto back = Model::Parse(m.Serialize());
+  REQUIRE(back.ok());
+  CHECK(back->hand_floor);
+  CHECK(back->Confidence(x) == Approx(learned));
+  m.hand_floor = false;
+  auto plain = Model::Parse(m.Serialize());
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain->hand_floor);
+  CHECK(Model::Parse(m.Serialize() + "floor learned\n").ok() == false);
+}
