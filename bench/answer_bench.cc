@@ -4,8 +4,9 @@
 // median, p90 and p99 in microseconds (text, or one CSV line with --csv).
 // --article-only builds a knowledge base of the source article's entries
 // only (the knowledge before the breadth entries), to compare both sizes.
-// --learned answers with the learned ranker compiled in (knowledge/ranker.model).
-//   answer_bench [--db PATH] [--seconds N] [--csv] [--article-only] [--learned] [FILE.jsonl...]
+// It answers as `careerbot serve` does by default, with the ranker model
+// compiled in (knowledge/ranker.model); --hand uses the hand-set ranking alone.
+//   answer_bench [--db PATH] [--seconds N] [--csv] [--article-only] [--hand] [FILE.jsonl...]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   double seconds = 3;
   bool csv = false;
   bool article_only = false;
-  bool learned = false;
+  bool learned = true;
   std::vector<std::string> files;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
       article_only = true;
     } else if (a == "--learned") {
       learned = true;
+    } else if (a == "--hand") {
+      learned = false;
     } else {
       files.push_back(a);
     }

@@ -113,7 +113,10 @@ int RunOne(size_t n, double seconds, const std::string& dir, bool keep) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_object() && j.contains("q") && j["q"].is_string()) questions.push_back(j["q"]);
   }
-  bot::Answerer answerer(store->get());
+  // As `careerbot serve` answers by default: with the ranker model compiled in.
+  bot::AnswererOptions options;
+  if ((options.model = bot::ranking::BuiltinModel())) options.threshold = options.model->threshold;
+  bot::Answerer answerer(store->get(), options);
   for (const auto& q : questions) answerer.Ask({q, "", "bench", false, "", ""});
   std::vector<double> micros;
   auto until = Clock::now() + std::chrono::duration<double>(seconds);

@@ -739,9 +739,8 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"threshold", true, "answer at or above this probability (default 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
       {"order", true,
-       "'learned' (default): a model orders the candidates; 'hand': the hand-set order, only the confidence is "
-       "learned; 'hybrid': as 'hand', with the confidence never below the hand-set one (the threshold defaults "
-       "to the hand-set 0.54)"},
+       "'hybrid' (default, as shipped): the hand-set order, a learned confidence never below the hand-set one, "
+       "threshold 0.54; 'hand': the same without that floor; 'learned': a model orders the candidates too"},
       {"features-out", true, "also write every candidate's features here as TSV (for comparing other learners offline)"},
       kHelpFlag};
   Args args;
@@ -754,7 +753,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
                    "careerbot after writing knowledge/ranker.model to ship it.\n\n",
                    &args);
   if (parse_status >= 0) return parse_status;
-  const std::string order = args.Get("order", "learned");
+  const std::string order = args.Get("order", "hybrid");
   long folds = 5;
   double l2 = 1.0, threshold = order == "hybrid" ? bot::AnswererOptions{}.threshold : 0.5;
   if (args.Has("folds") && (!ParseNumber(args.Get("folds"), &folds) || folds < 2 || folds > 20)) {
