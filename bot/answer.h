@@ -72,7 +72,12 @@ struct Explanation {
   double margin = 0;                // winner_score - runner_up_score
   double coverage = 0;              // weighted share of the question's topic terms the winner holds
   double question_similarity = 0;   // closeness to the winner's nearest curated phrasing
-  double confidence = 0;            // coverage adjusted by question_similarity
+  double confidence = 0;            // the confidence the decision used
+  // Its parts: the hand-set confidence (coverage adjusted by
+  // question_similarity) and the learned model's probability (-1 when no
+  // model is in use; bot/ranking.h, Model::hand_floor, says how they combine).
+  double hand_confidence = 0;
+  double learned_confidence = -1;
   double threshold = 0;
   std::string kb_version;
 };

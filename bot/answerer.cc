@@ -228,6 +228,7 @@ struct Ranked {
   double question_sim = 0;
   double hand_score = 0;       // the hand-set ranking's score and confidence
   double hand_confidence = 0;
+  double learned_confidence = -1;  // the learned model's probability; -1 without a model
   // Share of the question's plain IDF weight on topic words the knowledge
   // base lacks, filler not counted ("ever wondered why", "ideally", "the
   // field of"): what a clarification could not explain.
@@ -876,6 +877,7 @@ Result<Ranking> Rank(const KnowledgeView& view, const std::vector<Concept>& conc
     for (Ranked& rk : r.ranked) {
       rk.score = rk.features[kRankScore];
       rk.confidence = model->Confidence(rk.features);
+      rk.learned_confidence = model->confidence.Probability(rk.features);
     }
   }
   std::sort(r.ranked.begin(), r.ranked.end(), [](const Ranked& a, const Ranked& b) {
@@ -1681,6 +1683,8 @@ Explanation Explain(const Reading& reading, const Ranked* winner, bool has_histo
   ex.coverage = winner->coverage;
   ex.question_similarity = winner->question_sim;
   ex.confidence = winner->confidence;
+  ex.hand_confidence = winner->hand_confidence;
+  ex.learned_confidence = winner->learned_confidence;
   auto field = [&](const char* name, auto&& contains) {
     Explanation::FieldMatch fm;
     fm.field = name;

@@ -307,6 +307,9 @@ TEST_CASE("POST /v1/ask answers with every field of the contract", "[adapters][h
     CHECK_FALSE(e["query_terms"].empty());
     REQUIRE(e.contains("winner"));
     CHECK(e["winner"]["id"] == j["sources"][0]["id"]);
+    // The confidence's parts; this server ranks by hand (no model): no learned one.
+    CHECK(e["winner"]["hand_confidence"].get<double>() == Approx(j["confidence"].get<double>()).margin(1e-4));
+    CHECK(e["winner"]["learned_confidence"].is_null());
     REQUIRE(e.contains("threshold"));
     CHECK(e["threshold"].is_number());
     REQUIRE(e.contains("kb_version"));

@@ -261,3 +261,13 @@ TEST_CASE("real responses match the schemas of docs/openapi.json", "[adapters][o
   CheckAgainstDocument("GET", "/v1/admin/entries/{id}/stats",
                        server.Send("GET", "/v1/admin/entries/us-backend-salary/stats?weeks=x"));
 }
+
+TEST_CASE("the schema checker admits null only where the schema says nullable", "[adapters][openapi]") {
+  testing_helpers::SchemaValidator validator(json::object());
+  json nullable = {{"type", "number"}, {"nullable", true}};
+  json plain = {{"type", "number"}};
+  CHECK(validator.Validate(nullptr, nullable).empty());
+  CHECK(validator.Validate(0.5, nullable).empty());
+  CHECK_FALSE(validator.Validate("0.5", nullable).empty());
+  CHECK_FALSE(validator.Validate(nullptr, plain).empty());
+}

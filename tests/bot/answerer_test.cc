@@ -759,9 +759,20 @@ TEST_CASE("a hand-floored model answers when either confidence is high, but neve
   Fixture hybrid(options);
   Fixture hand;
   // The hand-set order, the learned confidence where it is higher.
-  auto salary = hybrid.Ask("What is the average salary of a backend developer?");
+  auto salary = hybrid.Ask("What is the average salary of a backend developer?", "", /*explain=*/true);
   CHECK(salary.entry_id == "backend-salary");
   CHECK(salary.confidence > 0.99);
+  // --explain shows both parts.
+  REQUIRE(salary.explanation);
+  CHECK(salary.explanation->learned_confidence > 0.99);
+  CHECK(salary.explanation->hand_confidence ==
+        Approx(hand.Ask("What is the average salary of a backend developer?").confidence).margin(1e-4));
+  CHECK(salary.confidence ==
+        Approx(std::max(salary.explanation->learned_confidence, salary.explanation->hand_confidence)).margin(1e-4));
+  auto plain = hand.Ask("What is the average salary of a backend developer?", "", /*explain=*/true);
+  REQUIRE(plain.explanation);
+  CHECK(plain.explanation->learned_confidence == -1);
+  CHECK(plain.explanation->hand_confidence == Approx(plain.confidence).margin(1e-4));
   // No topic at all, asked alone: the hand-set rules decline it.
   for (const char* q : {"is it worth it?", "is it hard to learn?"}) {
     INFO(q);

@@ -1,5 +1,6 @@
 // A small JSON Schema validator for the subset docs/openapi.json uses: type
-// (one or a list; "integer" is a number without a fraction), required,
+// (one or a list; "integer" is a number without a fraction; OpenAPI 3.0's
+// "nullable": true also admits null), required,
 // properties, additionalProperties (a schema), items, enum, minLength,
 // maxLength, oneOf, and "$ref": "#/components/schemas/NAME". Unknown keywords
 // (description, format, ...) are ignored. Returns the problems found, each
@@ -64,6 +65,7 @@ class SchemaValidator {
       }
       if (matches != 1) problems->push_back(at + ": matches " + std::to_string(matches) + " of oneOf");
     }
+    if (v.is_null() && schema.value("nullable", false)) return;
     if (schema.contains("type")) {
       bool ok = false;
       if (schema["type"].is_array()) {
