@@ -707,21 +707,32 @@ TEST_CASE("candidates carry ranking features, best first by the hand-set score",
   CHECK((*plumber)[0].features[bot::ranking::kUnknownShare] > 0.2);
 }
 
-TEST_CASE("with a learned model, its probabilities order the candidates and are the confidence",
-          "[bot][answerer][ranking]") {
+// A model sure of everything it is asked: no weights, a confidence bias of 8
+// (probability 0.9997), answering at `threshold`.
+static std::shared_ptr<bot::ranking::Model> SureModel(double threshold) {
   auto model = std::make_shared<bot::ranking::Model>();
   for (auto* l : {&model->rank, &model->confidence}) {
     l->scale.fill(1.0);
     l->weight.fill(0.0);
   }
-  // Rank by the hand-set score reversed; be sure of everything.
-  model->rank.weight[bot::ranking::kHandScore] = -10;
   model->confidence.bias = 8;
-  model->threshold = 0.5;
+  model->threshold = threshold;
+  return model;
+}
+
+static bot::AnswererOptions WithModel(std::shared_ptr<const bot::ranking::Model> model) {
   bot::AnswererOptions options;
-  options.model = model;
   options.threshold = model->threshold;
-  Fixture learned(options);
+  options.model = std::move(model);
+  return options;
+}
+
+TEST_CASE("with a learned model, its probabilities order the candidates and are the confidence",
+          "[bot][answerer][ranking]") {
+  // Rank by the hand-set score reversed; be sure of everything.
+  auto model = SureModel(0.5);
+  model->rank.weight[bot::ranking::kHandScore] = -10;
+  Fixture learned(WithModel(model));
   Fixture hand;
   const std::string q = "What is the average salary of a backend developer?";
   auto by_hand = hand.Ask(q);
@@ -734,8 +745,7 @@ TEST_CASE("with a learned model, its probabilities order the candidates and are 
   // A model sure of nothing declines even a curated phrasing.
   auto doubtful = std::make_shared<bot::ranking::Model>(*model);
   doubtful->confidence.bias = -8;
-  options.model = doubtful;
-  Fixture unsure(options);
+  Fixture unsure(WithModel(doubtful));
   CHECK(unsure.Ask(q).kind == "fallback");
 }
 
@@ -744,19 +754,10 @@ TEST_CASE("a hand-floored model answers when either confidence is high, but neve
           "[bot][answerer][ranking]") {
   // A model sure of everything, floored by the hand-set confidence as the
   // shipped one is: left alone it would answer anything it finds.
-  auto model = std::make_shared<bot::ranking::Model>();
-  for (auto* l : {&model->rank, &model->confidence}) {
-    l->scale.fill(1.0);
-    l->weight.fill(0.0);
-  }
-  model->confidence.bias = 8;
+  auto model = SureModel(0.54);
   model->hand_order = true;
   model->hand_floor = true;
-  model->threshold = 0.54;
-  bot::AnswererOptions options;
-  options.model = model;
-  options.threshold = model->threshold;
-  Fixture hybrid(options);
+  Fixture hybrid(WithModel(model));
   Fixture hand;
   // The hand-set order, the learned confidence where it is higher.
   auto salary = hybrid.Ask("What is the average salary of a backend developer?", "", /*explain=*/true);
@@ -785,8 +786,7 @@ TEST_CASE("a hand-floored model answers when either confidence is high, but neve
   // Without the floor, the same model answers them.
   auto unfloored = std::make_shared<bot::ranking::Model>(*model);
   unfloored->hand_floor = false;
-  options.model = unfloored;
-  Fixture learned(options);
+  Fixture learned(WithModel(unfloored));
   CHECK(learned.Ask("is it hard to learn?").kind == "kb");
   CHECK(learned.Ask("How much does a nurse earn?").kind == "kb");
 }
