@@ -736,7 +736,7 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"out", true, "write the model here (default: only report the held-out figures)"},
       {"folds", true, "cross-validation folds (default 5)"},
       {"l2", true, "L2 penalty on the weights (default 1)"},
-      {"threshold", true, "answer at or above this probability (default 0.5)"},
+      {"threshold", true, "answer at or above this confidence (default 0.54 for 'hybrid', else 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
       {"order", true,
        "'hybrid' (default, as shipped): the hand-set order, a learned confidence never below the hand-set one, "

@@ -339,12 +339,12 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
     r.learned.emplace_back(source, l);
     r.hand.emplace_back(source, h);
     char t[64];
-    std::snprintf(t, sizeof t, "learned %s @%.2f", source, threshold);
+    std::snprintf(t, sizeof t, "%s %s @%.2f", hand_floor ? "hybrid" : "learned", source, threshold);
     text << Row(t, l);
     std::snprintf(t, sizeof t, "hand-set %s @%.2f", source, kHandThreshold);
     text << Row(t, h);
   }
-  text << "learned, all sources, by threshold (held out):\n";
+  text << (hand_floor ? "hybrid" : "learned") << ", all sources, by threshold (held out):\n";
   for (int i = 30; i <= 70; i += 5) {
     HeldOut l = Judge(learned, "all", i / 100.0);
     char line[128];
