@@ -876,8 +876,7 @@ Result<Ranking> Rank(const KnowledgeView& view, const std::vector<Concept>& conc
     model->AddRankOutputs(xs);
     for (Ranked& rk : r.ranked) {
       rk.score = rk.features[kRankScore];
-      rk.confidence = model->Confidence(rk.features);
-      rk.learned_confidence = model->confidence.Probability(rk.features);
+      rk.confidence = model->Confidence(rk.features, &rk.learned_confidence);
     }
   }
   std::sort(r.ranked.begin(), r.ranked.end(), [](const Ranked& a, const Ranked& b) {

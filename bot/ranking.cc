@@ -87,8 +87,9 @@ double Model::Score(const Features& x) const {
   return rank.Probability(y);
 }
 
-double Model::Confidence(const Features& x) const {
+double Model::Confidence(const Features& x, double* learned) const {
   const double p = confidence.Probability(x);
+  if (learned) *learned = p;
   if (!hand_floor) return p;
   if (x[kOtherPerson] > 0 || x[kOccupation] > 0 || x[kAllWeak] > 0) return x[kHandConfidence];
   return std::max(p, x[kHandConfidence]);

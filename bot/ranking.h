@@ -168,7 +168,8 @@ class Model {
   // With hand_floor, the larger of that probability and the hand-set
   // confidence (kHandConfidence), except for a question naming another
   // person or occupation or no topic at all, which keeps the hand-set one.
-  double Confidence(const Features& x) const;
+  // `learned`, when given, receives the confidence model's own probability.
+  double Confidence(const Features& x, double* learned = nullptr) const;
   // Scores every candidate with the rank model and fills their kRankScore and
   // kRankMargin, for Confidence.
   void AddRankOutputs(const std::vector<Features*>& candidates) const;

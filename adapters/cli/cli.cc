@@ -83,14 +83,6 @@ std::unique_ptr<knowledge::Store> OpenForCommand(const std::string& db, const st
   return std::move(*store);
 }
 
-// The configuration and the answerer's options of a command that answers;
-// false (after one line on stderr) when a value is bad.
-bool AnswerSetup(const Args& args, const Environment& env, const std::string& command, Config* config,
-                 bot::AnswererOptions* options) {
-  return ConfigFrom(args, env, /*serve=*/false, command, config) &&
-         AnswererOptionsFrom(config->answer, command, options);
-}
-
 // ---- serve ----
 
 // serve's flags: one per setting of app/config.h that has a flag, its help

@@ -174,6 +174,12 @@ bool AnswererOptionsFrom(const AnswerConfig& config, const std::string& command,
   return true;
 }
 
+bool AnswerSetup(const Args& args, const Environment& env, const std::string& command, Config* config,
+                 bot::AnswererOptions* options) {
+  return ConfigFrom(args, env, /*serve=*/false, command, config) &&
+         AnswererOptionsFrom(config->answer, command, options);
+}
+
 bool ParseNumber(const std::string& s, long* out) {
   char* end = nullptr;
   *out = std::strtol(s.c_str(), &end, 10);

@@ -76,6 +76,11 @@ bool ConfigFrom(const Args& args, const Environment& env, bool serve, const std:
 // A ranker that cannot be loaded prints one line and returns false.
 bool AnswererOptionsFrom(const AnswerConfig& config, const std::string& command, bot::AnswererOptions* out);
 
+// Both of the above for a command that answers (not serve); false (after one
+// line on stderr) when a value is bad.
+bool AnswerSetup(const Args& args, const Environment& env, const std::string& command, Config* config,
+                 bot::AnswererOptions* options);
+
 // A whole number or a number in *out; false for "", "12x" and the like.
 bool ParseNumber(const std::string& s, long* out);
 bool ParseNumber(const std::string& s, double* out);

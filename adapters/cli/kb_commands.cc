@@ -674,8 +674,7 @@ int Lint(int argc, char** argv, const Environment& env) {
   }
   bot::AnswererOptions answerer_options;
   Config config;
-  if (!ConfigFrom(args, env, /*serve=*/false, "kb lint", &config)) return 2;
-  if (!AnswererOptionsFrom(config.answer, "kb lint", &answerer_options)) return 2;
+  if (!AnswerSetup(args, env, "kb lint", &config, &answerer_options)) return 2;
   spdlog::set_level(spdlog::level::warn);
   auto store = Open(args, env, "kb lint");
   if (!store) return 1;

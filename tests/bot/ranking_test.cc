@@ -176,7 +176,9 @@ TEST_CASE("a hand-floored confidence is the larger of the learned and the hand-s
   for (Feature f : {kOtherPerson, kOccupation, kAllWeak}) {
     Features y = x;
     y[f] = 1;
-    CHECK(m.Confidence(y) == Approx(0.3));
+    double got = -1;
+    CHECK(m.Confidence(y, &got) == Approx(0.3));
+    CHECK(got == Approx(learned));  // the learned probability is still reported
   }
   // The floor survives writing and reading; a file without it has none.
   auto back = Model::Parse(m.Serialize());
