@@ -129,9 +129,20 @@ std::vector<std::string> WordKnowledge::Lemmas(std::string_view word) const {
 }
 
 bool WordKnowledge::IsPerson(std::string_view word) const {
+  // A word that is a noun itself is read as an exception form ("men" ->
+  // "man") only when the base is the more frequent word: "dive" is not the
+  // plural of "diva", though noun.exc lists it so.
+  Row self;
+  const bool self_noun = Find(word, &self) && self.flags.find('n') != std::string_view::npos;
+  const std::vector<std::string> exception_bases =
+      self_noun ? SplitList(self.bases, ',') : std::vector<std::string>{};
   for (const std::string& l : Lemmas(word)) {
     Row r;
-    if (Find(l, &r) && r.flags.find('p') != std::string_view::npos) return true;
+    if (!Find(l, &r) || r.flags.find('p') == std::string_view::npos) continue;
+    const bool exception_base =
+        l != word && std::find(exception_bases.begin(), exception_bases.end(), l) != exception_bases.end();
+    if (exception_base && r.count <= self.count) continue;
+    return true;
   }
   return false;
 }

@@ -35,7 +35,8 @@ class WordKnowledge {
   // WordNet knows no form of it.
   std::vector<std::string> Lemmas(std::string_view word) const;
   bool Known(std::string_view word) const { return !Lemmas(word).empty(); }
-  // True when the most frequent noun sense of a lemma of `word` is a person.
+  // True when the most frequent noun sense of a lemma of `word` is a person
+  // ("men" -> "man"; but "dive", a noun itself, is not read as "diva").
   bool IsPerson(std::string_view word) const;
   // True when a lemma of `word` is a noun.
   bool IsNoun(std::string_view word) const;

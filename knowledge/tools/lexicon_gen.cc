@@ -11,7 +11,8 @@
 //     or FOLDOC abbreviation);
 //   - flags: n v a r for the parts of speech WordNet has it as a lemma, p when
 //     its most frequent noun sense is a person (hypernym closure under
-//     person.n.01: "lawyer", "firefighter", "nurse");
+//     person.n.01: "lawyer", "firefighter", "nurse") and it is used as a noun
+//     (some of its sense tags are noun tags, or it has none: not "straight");
 //   - count: how often its senses were tagged in WordNet's semantic
 //     concordance (cntlist.rev): a general-English frequency;
 //   - bases: comma-separated lemmas this form is an exception inflection of
@@ -327,10 +328,21 @@ void AddRelatedWords(WordNet& net, std::map<std::string, Word>* words_out) {
       }
       return c > 0 && 4 * c >= total;
     };
+    // A person only when the word is used as a noun: a word whose tagged uses
+    // are all adjective, adverb or verb ("straight", "great", "hire",
+    // "monitor") names no person in a question, whatever its first noun sense.
+    long noun_tags = 0;
+    if (counts != sense_counts.end()) {
+      auto n = counts->second.find('n');
+      if (n != counts->second.end()) {
+        for (const auto& [k, c] : n->second) noun_tags += c;
+      }
+    }
+    const bool used_as_noun = total == 0 || noun_tags > 0;
     Word& w = words[lemma];
     for (const auto& [pos, offs] : by_pos) {
       w.flags.insert(pos);
-      if (pos == 'n' && !offs.empty() && persons.count(offs[0])) w.flags.insert('p');
+      if (pos == 'n' && !offs.empty() && persons.count(offs[0]) && used_as_noun) w.flags.insert('p');
       for (size_t k = 0; k < offs.size(); k++) {
         if (!main_sense(pos, k)) continue;
         auto it = synsets[pos].find(offs[k]);

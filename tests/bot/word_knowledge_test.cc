@@ -75,6 +75,16 @@ TEST_CASE("the compiled-in word knowledge holds WordNet and FOLDOC", "[bot][word
   CHECK(wk.IsPerson("nurses"));
   CHECK_FALSE(wk.IsPerson("database"));
   CHECK_FALSE(wk.IsPerson("salary"));
+  CHECK(wk.IsPerson("cook"));  // used as a noun and as a verb
+  // Words whose first noun sense is a person but which English uses as
+  // adjectives or verbs: "dive straight into NoSQL", "a great career".
+  CHECK_FALSE(wk.IsPerson("straight"));
+  CHECK_FALSE(wk.IsPerson("great"));
+  CHECK_FALSE(wk.IsPerson("hire"));
+  CHECK_FALSE(wk.IsPerson("dive"));  // a noun itself, though noun.exc makes it the plural of "diva"
+  CHECK(wk.IsPerson("divas"));
+  CHECK(wk.IsPerson("men"));      // a noun itself too, but "man" is far more frequent
+  CHECK(wk.IsPerson("nursing"));  // through the verb "nurse", whose noun is a person
   CHECK(wk.IsAdverbOnly("ideally"));
   CHECK(wk.IsVerb("wondered"));
   CHECK_FALSE(wk.IsVerb("database"));
