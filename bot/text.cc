@@ -1,6 +1,7 @@
 #include "bot/text.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include "bot/stemmer.h"
@@ -211,6 +212,19 @@ std::vector<std::string> Tokenize(std::string_view text) {
       }
       flush();
       continue;
+    }
+    // "e.g" and "i.e", with or without their last dot, are one word each (the
+    // stop words "eg" and "ie"), not the letters "e" and "g".
+    if (cp == '.' && cur.size() == 1 && i + len < text.size()) {
+      const char a = cur[0], b = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i + len])));
+      const size_t after = i + len + 1;
+      const bool word_ends = after >= text.size() || !IsAsciiAlnum(static_cast<unsigned char>(text[after]));
+      if (word_ends && ((a == 'e' && b == 'g') || (a == 'i' && b == 'e'))) {
+        cur.push_back(b);
+        i = after;
+        flush();
+        continue;
+      }
     }
     // Joiners inside a word: node.js, what's, 100,000.
     bool joins = false;

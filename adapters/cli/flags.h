@@ -32,7 +32,9 @@ inline constexpr FlagSpec kClarifyFloorFlag = {
     "ask back (kind clarify) from this confidence up to the threshold; 1 for never ($CAREERBOT_CLARIFY_FLOOR, "
     "default 0.33)"};
 inline constexpr FlagSpec kRankerFlag = {
-    "ranker", true, "learned ranker: 'builtin', a model file, or 'none' (default) ($CAREERBOT_RANKER)"};
+    "ranker", true,
+    "learned ranker: 'builtin' (default: the shipped model), a model file, or 'none' (the hand-set ranking alone) "
+    "($CAREERBOT_RANKER)"};
 
 struct Args {
   // Every value of each flag given, in order (a flag may repeat: --question

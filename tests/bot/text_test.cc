@@ -82,6 +82,13 @@ TEST_CASE("Tokenize keeps technology names and numbers whole", "[bot][text]") {
     CHECK(bot::Tokenize("I like Go. Python too") == Tokens{"i", "like", "go", "python", "too"});
     CHECK(bot::Tokenize("the end.") == Tokens{"the", "end"});
   }
+  SECTION("e.g. and i.e. are one word each, with or without their last dot") {
+    CHECK(bot::Tokenize("projects e.g Askfm") == Tokens{"projects", "eg", "askfm"});
+    CHECK(bot::Tokenize("projects, e.g. Askfm") == Tokens{"projects", "eg", "askfm"});
+    CHECK(bot::Tokenize("I.E. this") == Tokens{"ie", "this"});
+    CHECK(bot::Tokenize("E.g") == Tokens{"eg"});
+    CHECK(bot::Tokenize("the U.S. pay") == Tokens{"the", "u", "s", "pay"});  // other letters stay apart
+  }
   SECTION("commas inside numbers join") {
     CHECK(bot::Tokenize("100,000") == Tokens{"100000"});
     CHECK(bot::Tokenize("$1,250,000 a year") == Tokens{"1250000", "a", "year"});
