@@ -48,6 +48,12 @@ if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl)
   set_tests_properties(eval_dev_breadth2 PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
 endif()
 
+# The shipped model is what kb train writes from this tree (deterministic):
+# a change that needs a retrain and did not get one fails here.
+add_test(NAME kb_train_reproduces COMMAND bash ${CMAKE_SOURCE_DIR}/tests/check_model_test.sh
+         $<TARGET_FILE:careerbot> ${EVAL_DB} ${CMAKE_SOURCE_DIR})
+set_tests_properties(kb_train_reproduces PROPERTIES FIXTURES_REQUIRED eval_kb LABELS "eval;model")
+
 # kb lint on the shipped knowledge: fails on more errors than the gate holds
 # (warnings never fail).
 add_test(NAME kb_lint COMMAND careerbot kb lint --db ${EVAL_DB} --max-errors ${CAREERBOT_GATE_LINT_ERRORS})

@@ -730,6 +730,8 @@ int KbTrain(int argc, char** argv, const Environment& env) {
       {"l2", true, "L2 penalty on the weights (default 1)"},
       {"threshold", true, "answer at or above this confidence (default 0.54 for 'hybrid', else 0.5)"},
       {"no-variants", false, "train on the written questions and curated phrasings only"},
+      {"no-paraphrases", false,
+       "do not also ask each curated phrasing of the knowledge base without it (a clean paraphrase)"},
       {"order", true,
        "'hybrid' (default, as shipped): the hand-set order, a learned confidence never below the hand-set one, "
        "threshold 0.54; 'hand': the same without that floor; 'learned': a model orders the candidates too"},
@@ -784,16 +786,51 @@ int KbTrain(int argc, char** argv, const Environment& env) {
     return 1;
   }
   std::sort(entries->begin(), entries->end(), [](const bot::Entry& a, const bot::Entry& b) { return a.id < b.id; });
-  std::vector<TrainQuestion> questions = BuildTrainingQuestions(*cases, *entries, !args.Has("no-variants"));
+  const bool paraphrases = !args.Has("no-paraphrases");
+  std::vector<TrainQuestion> questions =
+      BuildTrainingQuestions(*cases, *entries, !args.Has("no-variants"), paraphrases);
   bot::Answerer answerer(store.get());
   std::vector<TrainItem> items;
   for (const TrainQuestion& q : questions) {
+    if (q.source == "paraphrase") continue;
     auto candidates = answerer.Candidates(q.text);
     if (!candidates.ok()) {
       std::fprintf(stderr, "careerbot kb train: %s\n", candidates.status().message().c_str());
       return 1;
     }
     items.push_back({&q, std::move(*candidates)});
+  }
+  // Each fold's paraphrases, asked of a knowledge base built without them.
+  if (paraphrases) {
+    auto synonyms = store->GetMeta("synonyms");
+    if (!synonyms.ok()) {
+      std::fprintf(stderr, "careerbot kb train: %s\n", synonyms.status().message().c_str());
+      return 1;
+    }
+    for (int f = 0; f < static_cast<int>(folds); f++) {
+      std::set<std::pair<std::string, int>> held_out;
+      std::vector<bot::Entry> without = WithoutParaphrases(*entries, questions, f, static_cast<int>(folds), &held_out);
+      auto fold_store = knowledge::Store::Open(":memory:");
+      bot::Status built = fold_store.ok() ? (*fold_store)->ReplaceAll(std::move(without), *synonyms, "kb train")
+                                          : fold_store.status();
+      if (!built.ok()) {
+        std::fprintf(stderr, "careerbot kb train: %s\n", built.message().c_str());
+        return 1;
+      }
+      bot::Answerer fold_answerer(fold_store->get());
+      for (const TrainQuestion& q : questions) {
+        if (q.source != "paraphrase" || FoldOf(q.group, static_cast<int>(folds)) != f ||
+            !held_out.count({q.entries[0], q.phrasing})) {
+          continue;
+        }
+        auto candidates = fold_answerer.Candidates(q.text);
+        if (!candidates.ok()) {
+          std::fprintf(stderr, "careerbot kb train: %s\n", candidates.status().message().c_str());
+          return 1;
+        }
+        items.push_back({&q, std::move(*candidates)});
+      }
+    }
   }
   if (args.Has("features-out")) {
     std::ofstream out(args.Get("features-out"), std::ios::binary | std::ios::trunc);

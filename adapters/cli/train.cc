@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace adapters::cli {
@@ -134,7 +136,8 @@ std::vector<std::string> QuestionVariants(const std::string& question) {
 }
 
 std::vector<TrainQuestion> BuildTrainingQuestions(const std::vector<EvalCase>& written,
-                                                  const std::vector<bot::Entry>& entries, bool variants) {
+                                                  const std::vector<bot::Entry>& entries, bool variants,
+                                                  bool paraphrases) {
   std::vector<TrainQuestion> out;
   for (const EvalCase& c : written) {
     if (c.expect != "answer" && c.expect != "decline") continue;
@@ -162,8 +165,45 @@ std::vector<TrainQuestion> BuildTrainingQuestions(const std::vector<EvalCase>& w
       q.source = "curated";
       q.answerable = !no_answer;
       q.entries = {e.id};
-      out.push_back(std::move(q));
+      out.push_back(q);
+      // Asked without itself, when the entry keeps another phrasing.
+      if (paraphrases && e.questions.size() >= 2) {
+        q.source = "paraphrase";
+        q.phrasing = static_cast<int>(i);
+        out.push_back(std::move(q));
+      }
     }
+  }
+  return out;
+}
+
+int FoldOf(const std::string& group, int folds) { return static_cast<int>(Fnv(group) % static_cast<uint64_t>(folds)); }
+
+std::vector<bot::Entry> WithoutParaphrases(const std::vector<bot::Entry>& entries,
+                                           const std::vector<TrainQuestion>& questions, int fold, int folds,
+                                           std::set<std::pair<std::string, int>>* held_out) {
+  std::vector<bot::Entry> out = entries;
+  std::map<std::string, std::vector<int>> drop;
+  for (const TrainQuestion& q : questions) {
+    if (q.source == "paraphrase" && FoldOf(q.group, folds) == fold) drop[q.entries[0]].push_back(q.phrasing);
+  }
+  for (bot::Entry& e : out) {
+    auto it = drop.find(e.id);
+    if (it == drop.end()) continue;
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < e.questions.size(); i++) {
+      if (std::find(it->second.begin(), it->second.end(), static_cast<int>(i)) == it->second.end()) {
+        kept.push_back(e.questions[i]);
+      }
+    }
+    // An entry keeps at least one phrasing (an entry needs one): its first
+    // dropped one then stays, and that question is not held out.
+    const int stays = kept.empty() ? it->second[0] : -1;
+    if (kept.empty()) kept.push_back(e.questions[static_cast<size_t>(stays)]);
+    for (int i : it->second) {
+      if (i != stays) held_out->insert({e.id, i});
+    }
+    e.questions = std::move(kept);
   }
   return out;
 }
@@ -300,7 +340,7 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
   const double kHandThreshold = bot::AnswererOptions{}.threshold;
   std::vector<Prediction> learned, hand;
   for (int f = 0; f < folds; f++) {
-    auto in_fold = [&](const TrainItem& item) { return static_cast<int>(Fnv(item.q->group) % folds) == f; };
+    auto in_fold = [&](const TrainItem& item) { return FoldOf(item.q->group, folds) == f; };
     bot::ranking::Model model = Fit(items, [&](const TrainItem& item) { return !in_fold(item); }, l2, hand_order, hand_floor,
                                     nullptr);
     for (const TrainItem& item : items) {
@@ -332,7 +372,7 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
   std::ostringstream text;
   text << "held-out figures, " << folds << "-fold cross-validation grouped by written question ("
        << items.size() << " questions):\n";
-  for (const char* source : {"all", "written", "variant", "curated"}) {
+  for (const char* source : {"all", "written", "variant", "curated", "paraphrase"}) {
     HeldOut l = Judge(learned, source, threshold);
     HeldOut h = Judge(hand, source, kHandThreshold);
     if (l.answerable + l.decline == 0) continue;

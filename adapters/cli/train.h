@@ -14,6 +14,7 @@
 #pragma once
 
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,15 +28,30 @@ namespace adapters::cli {
 struct TrainQuestion {
   std::string text;
   std::string group;    // the written question it comes from (cross-validation keeps a group together)
-  std::string source;   // "written", "variant" or "curated"
+  std::string source;   // "written", "variant", "curated" or "paraphrase"
   bool answerable = false;
   std::vector<std::string> entries;  // right entries (a no-answer entry for some declines)
+  // "paraphrase": a curated phrasing asked of the knowledge base without it
+  // (entry `entries[0]`, phrasing number `phrasing`), as a clean question
+  // the entry's other phrasings, title and text must answer.
+  int phrasing = -1;
 };
 
 // The written questions, their generated variants and the curated phrasings
 // of `entries`, in a stable order. Deterministic.
 std::vector<TrainQuestion> BuildTrainingQuestions(const std::vector<EvalCase>& written,
-                                                  const std::vector<bot::Entry>& entries, bool variants);
+                                                  const std::vector<bot::Entry>& entries, bool variants,
+                                                  bool paraphrases = false);
+
+// The entries without the phrasings of the paraphrase questions in `fold` of
+// `folds` (by group): the knowledge base those questions are asked of. Adds
+// to `held_out` the (entry id, phrasing number) pairs really left out (an
+// entry keeps at least one phrasing).
+std::vector<bot::Entry> WithoutParaphrases(const std::vector<bot::Entry>& entries,
+                                           const std::vector<TrainQuestion>& questions, int fold, int folds,
+                                           std::set<std::pair<std::string, int>>* held_out);
+// The fold (of `folds`) a question's group falls in, as cross-validation splits them.
+int FoldOf(const std::string& group, int folds);
 
 // The generated variants of one question (deterministic for a given text).
 std::vector<std::string> QuestionVariants(const std::string& question);

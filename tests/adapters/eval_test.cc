@@ -1,5 +1,7 @@
 // careerbot eval's scoring: the "entry" field, the facts, and the calibration.
 #include <sstream>
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -167,6 +169,49 @@ TEST_CASE("training variants are generated deterministically, grouped with their
   CHECK(w1 == 6);
   CHECK(curated == 2);
   CHECK(adapters::cli::BuildTrainingQuestions(written, {e}, false).size() == 4);
+}
+
+TEST_CASE("paraphrase questions are asked of entries without their own phrasing", "[eval][train]") {
+  bot::Entry pay, solo;
+  pay.id = "pay";
+  pay.questions = {"What is the pay?", "How much do they earn?", "Salary?", "Is the money good?"};
+  solo.id = "solo";
+  solo.questions = {"Only one?"};
+  const std::vector<bot::Entry> entries = {pay, solo};
+  auto qs = adapters::cli::BuildTrainingQuestions({}, entries, false, true);
+  size_t paraphrases = 0;
+  for (const auto& t : qs) {
+    if (t.source != "paraphrase") continue;
+    paraphrases++;
+    CHECK(t.entries == std::vector<std::string>{"pay"});  // an entry with one phrasing has none
+    CHECK(t.text == pay.questions[static_cast<size_t>(t.phrasing)]);
+  }
+  CHECK(paraphrases == 4);
+  CHECK(adapters::cli::BuildTrainingQuestions({}, entries, false).size() == 5);  // curated only
+
+  // Across the folds, each phrasing is held out in its own fold, except that
+  // an entry always keeps one phrasing (then that question is not held out).
+  for (int folds : {2, 3, 5}) {
+    std::set<std::pair<std::string, int>> all;
+    for (int f = 0; f < folds; f++) {
+      std::set<std::pair<std::string, int>> held_out;
+      auto without = adapters::cli::WithoutParaphrases(entries, qs, f, folds, &held_out);
+      REQUIRE(without.size() == 2);
+      CHECK(without[1].questions == solo.questions);
+      CHECK_FALSE(without[0].questions.empty());
+      for (const auto& [id, i] : held_out) {
+        CHECK(id == "pay");
+        const std::string& text = pay.questions[static_cast<size_t>(i)];
+        CHECK(std::find(without[0].questions.begin(), without[0].questions.end(), text) ==
+              without[0].questions.end());
+        CHECK(adapters::cli::FoldOf("c:pay:" + std::to_string(i), folds) == f);
+        all.insert({id, i});
+      }
+      // Everything not held out in this fold is still there.
+      CHECK(without[0].questions.size() + held_out.size() == pay.questions.size());
+    }
+    CHECK(all.size() >= 3);
+  }
 }
 
 TEST_CASE("a dialogue line becomes its turns, in order, sharing the dialogue id", "[eval][dialogue]") {

@@ -44,6 +44,17 @@ TEST_CASE("a ranker model survives writing and reading", "[bot][ranking]") {
   CHECK(m.Score(x) != Approx(m.Confidence(x)));
 }
 
+TEST_CASE("the shipped model fits this build and is the hybrid", "[bot][ranking]") {
+  // knowledge/ranker.model, compiled in: a change to the features that was
+  // not followed by a retrain leaves the build without it (kb_train_reproduces
+  // checks the rest of what a retrain changes).
+  std::shared_ptr<const Model> m = bot::ranking::BuiltinModel();
+  REQUIRE(m != nullptr);
+  CHECK(m->hand_order);
+  CHECK(m->hand_floor);
+  CHECK(m->threshold == Approx(0.54));
+}
+
 TEST_CASE("a ranker model file that does not fit this build is refused", "[bot][ranking]") {
   Model m;
   m.rank = Toy(0, 1);
