@@ -144,7 +144,11 @@ std::vector<std::string> NamedTerms(const std::string& text, const Concepts& con
     std::string lower = words[w];
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool upper = std::isupper(static_cast<unsigned char>(words[w][0])) != 0;
-    if (upper && (w > 0 || words.size() <= 3 || !IsEnglishWord(lower))) capitalized.insert(lower);
+    if (upper && (w > 0 || words.size() <= 3 || !IsEnglishWord(lower))) {
+      capitalized.insert(lower);
+      // As the tokenizer spells it: "C#" is "csharp", "Node.js" "nodejs".
+      for (const std::string& t : Tokenize(words[w])) capitalized.insert(t);
+    }
   }
   std::vector<std::string> names;
   for (const auto& c : concepts) {
@@ -169,9 +173,33 @@ const char* EllipsisOpener(const std::vector<std::string>& words, size_t from) {
   return nullptr;
 }
 
+// The number of words at the start of `words` that acknowledge the last
+// answer rather than ask ("ok,", "thanks,", "got it,", "cool, so"): an
+// ellipsis may follow them ("ok, and what about backend engineers?").
+size_t LeadingAcknowledgement(const std::vector<std::string>& words) {
+  static const std::unordered_set<std::string> kOne = {
+      "ok", "okay", "k", "alright", "cool", "great", "nice", "thanks", "thx", "so", "hmm", "well", "oh", "ah",
+      "right", "sure", "yes", "yeah", "yep", "interesting", "perfect", "awesome", "good", "understood"};
+  static const std::vector<std::pair<std::string, std::string>> kTwo = {
+      {"thank", "you"}, {"got", "it"}, {"i", "see"}, {"makes", "sense"}, {"all", "right"}};
+  size_t i = 0;
+  while (i < words.size()) {
+    if (kOne.count(words[i])) {
+      i++;
+      continue;
+    }
+    bool two = false;
+    for (const auto& [a, b] : kTwo) two = two || (i + 1 < words.size() && words[i] == a && words[i + 1] == b);
+    if (!two) break;
+    i += 2;
+  }
+  return i < words.size() ? i : 0;  // all acknowledgement: nothing skipped
+}
+
 std::string ContextReason(const std::string& text, const std::vector<std::string>& own_topic_terms) {
   std::vector<std::string> words = Tokenize(text);
   if (words.empty()) return "";
+  words.erase(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(LeadingAcknowledgement(words)));
   if (words.size() <= 12) {
     static const std::unordered_set<std::string> kPronouns = {"they", "them", "their", "theirs", "it",
                                                              "its", "those", "these", "he", "she",
@@ -325,7 +353,7 @@ bool PrepositionalEllipsis(const std::string& text) {
                                                                "from", "outside", "inside", "across", "among",
                                                                "within", "near",  "under"};
   const std::vector<std::string> words = Tokenize(text);
-  size_t i = 0;  // past the openers ("and what about in Germany?")
+  size_t i = LeadingAcknowledgement(words);  // past "ok," and the openers ("and what about in Germany?")
   while (const char* e = EllipsisOpener(words, i)) i += std::count(e, e + std::strlen(e), ' ');
   return i < words.size() && kPrepositions.count(words[i]) > 0;
 }
@@ -449,7 +477,8 @@ bool IsGenericWord(const std::string& surface, bool domain_word) {
 
 // Builds the weighted concepts of a question.
 std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexicon, const TypoCorrector& typos,
-                                   size_t max_terms, std::vector<std::string>* corrections) {
+                                   size_t max_terms, std::vector<std::string>* corrections,
+                                   bool in_domain_conversation = false) {
   std::vector<Concept> concepts;
   std::unordered_set<std::string> seen;
   const size_t n = lexicon.entry_count;
@@ -459,7 +488,10 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
   // that names the domain (see below): elsewhere the unknown word is most
   // likely the subject ("renew my passport" is not "pass" an exam).
   const auto& domain_terms = lexicon.normalizer.synonyms().domain_terms();
+  // A follow-up in a conversation about the domain is about the domain too
+  // ("how do teams keep it sustainable?" after on-call).
   const bool names_domain =
+      in_domain_conversation ||
       std::any_of(terms.begin(), terms.end(), [&](const Term& t) { return domain_terms.count(t.term) > 0; });
   for (Term& t : terms) {
     if (concepts.size() >= max_terms) break;
@@ -655,6 +687,7 @@ struct QuestionStats {
   bool occupation = false;
   bool other_person = false;
   bool anchored = false;
+  bool own_anchored = false;  // by the question's own words, not an earlier turn's
   std::vector<size_t> salient;
   double salient_weight = 0;
   std::vector<double> bm25s;  // the hits' BM25F, best first
@@ -694,6 +727,8 @@ QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexic
   const auto& domain = lexicon.normalizer.synonyms().domain_terms();
   q.anchored =
       std::any_of(concepts.begin(), concepts.end(), [&](const Concept& c) { return domain.count(c.term) > 0; });
+  q.own_anchored = std::any_of(concepts.begin(), concepts.end(),
+                               [&](const Concept& c) { return !c.context && domain.count(c.term) > 0; });
   q.salient = SalientConcepts(concepts, kSalientTerms, q.anchored, domain);
   q.other_person = NamesOtherPerson(concepts, lexicon);
   for (size_t i : q.salient) q.salient_weight += concepts[i].weight;
@@ -790,6 +825,10 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   // A question made only of weak words ("is it popular?") names no topic;
   // alone it is too vague to answer (a conversation may give it one).
   if (all_weak) rk.confidence *= kNoTopicFactor;
+  // A question about another occupation that does not name the domain ("How
+  // much does a paramedic earn per hour in the US?") is a near miss however
+  // much of the rest an entry explains: it declines, and is never clarified.
+  if (q.occupation && !q.own_anchored) rk.confidence = std::min(rk.confidence, kNearMissConfidence);
   rk.hand_score = rk.score;
   rk.hand_confidence = rk.confidence;
   Features& f = rk.features;
@@ -1221,7 +1260,13 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     reading->context_refused = true;
     return Status::Ok();
   }
-  std::vector<Concept> merged = concepts;
+  // Read with the context, the question's own words are read as in a
+  // question naming the domain (the conversation named it): a word common in
+  // general English counts less ("teams", "keep").
+  const std::vector<Concept> own_read =
+      previous.empty() ? concepts
+                       : BuildConcepts(text, lexicon, view.typos(), options.max_query_terms, nullptr, true);
+  std::vector<Concept> merged = own_read;
   // An ellipsis swaps one name for another: in "and Express?" after a
   // question about Ruby on Rails, Express takes Rails' place and what
   // was asked about it (used for backend?) stays; in "what about Go?"
@@ -1243,7 +1288,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     }
     merged.push_back(TermConcept(t, it->second, lexicon.entry_count, kContextFactor, /*context=*/true));
   }
-  if (merged.size() == concepts.size()) return Status::Ok();
+  if (merged.size() == own_read.size()) return Status::Ok();
   auto with_context = Rank(view, merged, options.candidates, view.model(), reading->non_english);
   if (!with_context.ok()) return with_context.status();
   auto& ranked = with_context->ranked;
@@ -1260,7 +1305,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // A question word alone ("why?", "where?") asks about the previous
   // answer; it names no entry of its own (entries merely phrased with it).
   static const std::unordered_set<std::string> kQuestionWords = {"why", "where", "when", "who"};
-  for (const Concept& c : concepts) {
+  for (const Concept& c : own_read) {
     if (c.doc_freq == 0 || (c.weak && !own_topic.empty())) continue;
     if (kQuestionWords.count(c.surface)) continue;
     own.emplace_back(TermHash(c.term), c.weight);
@@ -1345,7 +1390,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // the reading with its subject alone (its names and domain words) and the
   // follow-up's own words is tried.
   if (pick == ranked.end() && StartsWith(context_reason, "pronoun") && own_total > 0) {
-    std::vector<Concept> subject = concepts;
+    std::vector<Concept> subject = own_read;
     std::vector<uint64_t> names, domain_words;  // the subject's: the entry must hold them
     for (const Concept& c : merged) {
       if (!c.context) continue;
@@ -1363,7 +1408,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       if (!names.empty()) return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return holds(r, h); });
       return std::any_of(domain_words.begin(), domain_words.end(), [&](uint64_t h) { return holds(r, h); });
     };
-    if (subject.size() > concepts.size() && subject.size() < merged.size()) {
+    if (subject.size() > own_read.size() && subject.size() < merged.size()) {
       auto with_subject = Rank(view, subject, options.candidates, view.model(), reading->non_english);
       if (!with_subject.ok()) return with_subject.status();
       Ranking whole = std::move(*with_context);

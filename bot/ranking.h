@@ -46,6 +46,9 @@ constexpr double kBm25Weight = 0.1;
 constexpr double kPhrasingShare = 0.25;
 // A question of weak words only ("is it popular?") names no topic.
 constexpr double kNoTopicFactor = 0.5;
+// The most a question about another occupation that does not name the domain
+// can score (below the clarification floor: a near miss declines).
+constexpr double kNearMissConfidence = 0.3;
 // A declined question with at least this share of its words neither English
 // nor known to the knowledge base is most likely in another language: the
 // reply says that the bot answers in English.

@@ -48,6 +48,14 @@ if(EXISTS ${CAREERBOT_EVAL_DIR}/dev-breadth2.jsonl)
   set_tests_properties(eval_dev_breadth2 PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
 endif()
 
+# The knowledge's own dialogues (knowledge/tests-dialogues.jsonl: written for
+# the follow-up mechanisms, none from the eval sets), at what the bot reaches
+# today.
+add_test(NAME kb_dialogues COMMAND careerbot eval --db ${EVAL_DB} ${CMAKE_SOURCE_DIR}/knowledge/tests-dialogues.jsonl
+         --min-turns ${CAREERBOT_GATE_KB_DIALOGUE_TURNS} --min-dialogues ${CAREERBOT_GATE_KB_DIALOGUES}
+         --min-decline 1.0 --min-smalltalk 1.0)
+set_tests_properties(kb_dialogues PROPERTIES FIXTURES_REQUIRED eval_kb LABELS eval)
+
 # The shipped model is what kb train writes from this tree (deterministic):
 # a change that needs a retrain and did not get one fails here.
 add_test(NAME kb_train_reproduces COMMAND bash ${CMAKE_SOURCE_DIR}/tests/check_model_test.sh

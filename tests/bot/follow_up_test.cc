@@ -439,3 +439,35 @@ TEST_CASE("an ellipsis of a place or employer keeps what was asked; a bare name 
   REQUIRE(languages.entry_id == "languages");
   CHECK(b.Ask("what about Go?", languages.conversation_id).entry_id == "go");
 }
+
+TEST_CASE("an acknowledgement before an ellipsis keeps it an ellipsis: 'ok, and cloud engineers?'",
+          "[bot][conversation]") {
+  Bot b;
+  bot::Answer first = b.Ask("How much do backend developers make?");
+  REQUIRE(first.entry_id == "backend-pay");
+  for (const char* next_q : {"ok, and cloud engineers?", "thanks! and cloud engineers?", "got it, what about cloud engineers?"}) {
+    Bot c;
+    bot::Answer one = c.Ask("How much do backend developers make?");
+    bot::Answer next = c.Ask(next_q, one.conversation_id, true);
+    INFO(next_q);
+    CHECK(next.entry_id == "cloud-engineer-pay");
+    REQUIRE(next.explanation);
+    CHECK(next.explanation->context_used);
+    CHECK(next.explanation->context_reason.find("ellipsis") != std::string::npos);
+  }
+}
+
+TEST_CASE("a name the tokenizer respells is still a name: 'what about C#?' replaces PHP", "[bot][conversation]") {
+  Bot b({MakeEntry("php", "PHP for backend", "PHP runs much of the web.", {"Is PHP used for backend?"}, {"php"}),
+         MakeEntry("csharp", "C# for backend", "C# with ASP.NET is common for backend work.",
+                   {"Is C# used for backend?"}, {"csharp"}),
+         MakeEntry("languages", "Programming languages for backend development", "Python, Java, PHP and C#.",
+                   {"Which programming languages should a backend developer learn?"}, {"languages"})});
+  bot::Answer first = b.Ask("Is PHP used for backend?");
+  REQUIRE(first.entry_id == "php");
+  bot::Answer next = b.Ask("what about C#?", first.conversation_id, true);
+  CHECK(next.entry_id == "csharp");
+  REQUIRE(next.explanation);
+  INFO(next.explanation->context_reason);
+  CHECK(next.explanation->context_reason.find("replaced by the question's own words: php") != std::string::npos);
+}
