@@ -442,13 +442,11 @@ TEST_CASE("an ellipsis of a place or employer keeps what was asked; a bare name 
 
 TEST_CASE("an acknowledgement before an ellipsis keeps it an ellipsis: 'ok, and cloud engineers?'",
           "[bot][conversation]") {
-  Bot b;
-  bot::Answer first = b.Ask("How much do backend developers make?");
-  REQUIRE(first.entry_id == "backend-pay");
   for (const char* next_q : {"ok, and cloud engineers?", "thanks! and cloud engineers?", "got it, what about cloud engineers?"}) {
-    Bot c;
-    bot::Answer one = c.Ask("How much do backend developers make?");
-    bot::Answer next = c.Ask(next_q, one.conversation_id, true);
+    Bot b;
+    bot::Answer first = b.Ask("How much do backend developers make?");
+    REQUIRE(first.entry_id == "backend-pay");
+    bot::Answer next = b.Ask(next_q, first.conversation_id, true);
     INFO(next_q);
     CHECK(next.entry_id == "cloud-engineer-pay");
     REQUIRE(next.explanation);
