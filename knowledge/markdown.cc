@@ -312,7 +312,10 @@ std::vector<Entry> ParsePlainText(std::string_view text, const std::string& arti
 std::string ToMarkdown(const std::vector<Entry>& entries, const std::string& title) {
   std::string out = "# " + title + "\n";
   for (const Entry& e : entries) {
-    out += "\n## " + e.title + "\n";
+    // A title ending in '#' gets a closing run, which the reader strips:
+    // without it "##" would read as an empty heading and "Notes ##" as "Notes".
+    const bool ends_with_hash = !e.title.empty() && e.title.back() == '#';
+    out += "\n## " + e.title + (ends_with_hash ? " ##" : "") + "\n";
     out += "id: " + e.id + "\n";
     std::string tags;
     for (const auto& t : e.tags) tags += (tags.empty() ? "" : ", ") + t;

@@ -168,6 +168,17 @@ TEST_CASE("ToMarkdown output parses back to the same entries", "[knowledge][mark
   entries[3].questions = {"Is C# good for backend?"};
   entries[3].source = {"Languages", "C#", ""};
 
+  // Titles a closing run of '#' would eat ("## ##" is an empty heading):
+  // found by the ingest fuzzer, from "## ## ![img](i.png)" in an article.
+  for (const char* title : {"##", "#", "Notes ##", "Learn C# #"}) {
+    bot::Entry e;
+    e.id = std::string("hashes-") + std::to_string(entries.size());
+    e.title = title;
+    e.body = "Text.";
+    e.source = {"Languages", "", ""};
+    entries.push_back(e);
+  }
+
   std::string md = knowledge::ToMarkdown(entries, "Round Trip");
   INFO(md);
   std::vector<knowledge::ParseIssue> issues;
