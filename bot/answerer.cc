@@ -243,6 +243,30 @@ std::string ContextReason(const std::string& text, const std::vector<std::string
   return "";
 }
 
+// True when `text` names people ("backend developers", "engineers",
+// "juniors"), by WordNet's person test.
+bool NamesPeople(const std::string& text) {
+  const WordKnowledge& words = WordKnowledge::Builtin();
+  for (const std::string& w : Tokenize(text)) {
+    if (words.IsPerson(w)) return true;
+  }
+  return false;
+}
+
+// True when the question's pronouns can only stand for people ("how many
+// hours do they work?"), not for a thing ("is it free?").
+bool PersonalPronounsOnly(const std::string& text) {
+  static const std::unordered_set<std::string> kPersonal = {"they", "them", "their", "theirs",
+                                                           "he",   "she",  "him",   "her"};
+  static const std::unordered_set<std::string> kThing = {"it", "its", "itself"};
+  bool personal = false;
+  for (const std::string& w : Tokenize(text)) {
+    if (kThing.count(w)) return false;
+    personal = personal || kPersonal.count(w) > 0;
+  }
+  return personal;
+}
+
 bool IsNoAnswer(const Entry& e) {
   return std::find(e.tags.begin(), e.tags.end(), "no-answer") != e.tags.end();
 }
@@ -1343,9 +1367,15 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       }
     }
   }
+  // An entry is about a name when its phrasings, title or tags hold it; a
+  // body may use the word in passing ("go" in "go further").
+  auto names_in_head = [&](const Ranked& r, uint64_t h) {
+    IndexedEntry local;
+    return Has(WithTermSets(*r.hit->doc, &local).head_set, h);
+  };
   auto about_referent = [&](const Ranked& r) {
-    return referent_names.empty() ||
-           std::any_of(referent_names.begin(), referent_names.end(), [&](uint64_t h) { return holds(r, h); });
+    return referent_names.empty() || std::any_of(referent_names.begin(), referent_names.end(),
+                                                 [&](uint64_t h) { return names_in_head(r, h); });
   };
   // An ellipsis of a place, employer or group ("and at Amazon?", "what
   // about in Germany?") keeps what was asked: after a pay question it asks
@@ -1396,7 +1426,13 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       if (!c.context) continue;
       if (std::find(previous_names.begin(), previous_names.end(), c.term) != previous_names.end()) {
         names.push_back(TermHash(c.term));
-        subject.push_back(c);
+        // The pronoun stands for the name: it weighs as if written out
+        // ("is it good for beginners?" after C# asks "is C# good for
+        // beginners?").
+        auto it = lexicon.doc_freq.find(c.term);
+        subject.push_back(it == lexicon.doc_freq.end()
+                              ? c
+                              : TermConcept(c.term, it->second, lexicon.entry_count, 1.0, /*context=*/true));
       } else if (domain.count(c.term)) {
         domain_words.push_back(TermHash(c.term));
         subject.push_back(c);
@@ -1405,16 +1441,48 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     // An entry about the subject: it holds each of its names ("C#"), or
     // without names one of its domain words ("backend developer").
     auto about_subject = [&](const Ranked& r) {
-      if (!names.empty()) return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return holds(r, h); });
+      if (!names.empty()) {
+        return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return names_in_head(r, h); });
+      }
       return std::any_of(domain_words.begin(), domain_words.end(), [&](uint64_t h) { return holds(r, h); });
     };
-    if (subject.size() > own_read.size() && subject.size() < merged.size()) {
+    // (With names, the subject reading differs from the whole one even
+    // when it holds every word: the names weigh fully.)
+    if (subject.size() > own_read.size() && (subject.size() < merged.size() || !names.empty())) {
       auto with_subject = Rank(view, subject, options.candidates, view.model(), reading->non_english);
       if (!with_subject.ok()) return with_subject.status();
       Ranking whole = std::move(*with_context);
       *with_context = std::move(*with_subject);
       pick = best_fit(false);
       if (pick != ranked.end() && !about_subject(*pick)) pick = ranked.end();
+      // No entry about a named subject holds the follow-up's own words, and
+      // the follow-up names nothing itself: the best reading about the
+      // subject, when confident, is the nearest answer there is ("is it good
+      // for beginners?" after C# is the C# entry, not the first-job entry
+      // the words alone find). An entry about the subject holding some of
+      // the words ("is it still popular?" after Docker: Docker's
+      // popularity) or a name of the follow-up's own ("how is it different
+      // from Jenkins?") leaves this to the checks below.
+      const bool subject_holds_words = std::any_of(ranked.begin(), ranked.end(), [&](const Ranked& r) {
+        return about_subject(r) && own_share(r) > 0;
+      });
+      // Of the confident entries about the subject, the one whose phrasings,
+      // title or tags hold most of the follow-up's words, weak ones
+      // included ("popular"); ties: the better score.
+      if (pick == ranked.end() && !names.empty() && own_names.empty() && !subject_holds_words) {
+        double best_held = -1;
+        for (auto it = ranked.begin(); it != ranked.end(); ++it) {
+          if (!about_subject(*it) || it->confidence < options.threshold || IsNoAnswer(it->hit->entry())) continue;
+          double held = 0;
+          for (const Concept& c : own_read) {
+            if (c.doc_freq > 0 && names_in_head(*it, TermHash(c.term))) held += c.weight;
+          }
+          if (held > best_held + 1e-9) {
+            best_held = held;
+            pick = it;
+          }
+        }
+      }
       if (pick == ranked.end()) {
         *with_context = std::move(whole);
         pick = ranked.end();
@@ -1449,8 +1517,17 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // answer), no reading with the context confident, and a confident answer
   // of the words alone about something else: the bot cannot tell which the
   // asker means, so it asks back with both (the topic just given, first).
+  // A "they" after a conversation about people ("Do backend developers have
+  // to be on call?", then "and how many hours do they work?") may stand for
+  // those people: a confident answer of the words alone about people (its
+  // title names them: "How many hours developers work") is then the reading.
+  // After "Which languages do backend developers use?", "are they hard to
+  // learn?" still asks back: the entry its words find is about a language.
+  const bool may_mean_people =
+      alone_confident && PersonalPronounsOnly(text) && NamesPeople(alone.ranked[0].hit->entry().title) &&
+      std::any_of(history.begin(), history.end(), [](const Turn& t) { return t.named_people; });
   if (pick == ranked.end() && alone_confident && StartsWith(context_reason, "pronoun") && !previous.empty() &&
-      alone.ranked[0].hit->entry().id != previous) {
+      alone.ranked[0].hit->entry().id != previous && !may_mean_people) {
     auto referent = std::find_if(ranked.begin(), ranked.end(),
                                  [&](const Ranked& r) { return r.hit->entry().id == previous; });
     // The referent is vetted here (Plausible asks whether an entry is about
@@ -1469,11 +1546,20 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // about something else: the reading with the context stands, without the
   // entries that ignore what was asked, so the bot declines or asks back
   // rather than answer another question.
+  // Likewise a pronoun that stands for a name ("is it fast?" after "What is
+  // Django?"): the words alone mean an entry not about Django, which
+  // answers another question. The entries about the name stand.
   if (pick == ranked.end() && !asked.empty() && alone_confident && !keeps_asked(alone.ranked[0])) {
     ranked.erase(std::remove_if(ranked.begin(), ranked.end(), [&](const Ranked& r) { return !keeps_asked(r); }),
                  ranked.end());
     context_used = true;
     context_reason += "; alone it would not ask what was asked";
+  } else if (pick == ranked.end() && !referent_names.empty() && alone_confident &&
+             !about_referent(alone.ranked[0])) {
+    ranked.erase(std::remove_if(ranked.begin(), ranked.end(), [&](const Ranked& r) { return !about_referent(r); }),
+                 ranked.end());
+    context_used = true;
+    context_reason += "; alone it would not be about what the pronoun stands for";
   } else if (pick != ranked.end()) {
     std::rotate(ranked.begin(), pick, pick + 1);
     context_used = true;
@@ -1685,6 +1771,7 @@ Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const
     turn.terms.clear();
   }
   turn.names = NamedTerms(text, concepts);
+  turn.named_people = NamesPeople(text);
   if (answer.kind == "clarify") {
     turn.text = std::string(Trim(text));
     turn.normalized = answer.normalized_question;

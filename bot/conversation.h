@@ -34,6 +34,9 @@ struct Turn {
   // person ("How much does a firefighter earn?"), which its terms cannot
   // say, so a follow-up without words of its own is not read with them.
   bool near_miss = false;
+  // The question named people ("backend developers", "engineers"): a later
+  // "they" may stand for them rather than for the entry that answered.
+  bool named_people = false;
   // The answer given to this turn. Not needed to read a follow-up; a store
   // shared by replicas (adapters/redis/conversations.h) also records it, so
   // that feedback on this answer is accepted by any replica.

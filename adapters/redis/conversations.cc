@@ -69,6 +69,7 @@ std::string EncodeTurn(const bot::Turn& turn) {
   if (!turn.text.empty()) j["q"] = turn.text;
   if (!turn.normalized.empty()) j["z"] = turn.normalized;
   if (turn.near_miss) j["m"] = true;
+  if (turn.named_people) j["p"] = true;
   if (!turn.options.empty()) {
     json options = json::array();
     for (const auto& o : turn.options) options.push_back(json::array({o.question, o.entry_id}));
@@ -90,6 +91,11 @@ bool DecodeTurn(const std::string& value, bot::Turn* turn) {
   if (m != j.end()) {
     if (!m->is_boolean()) return false;
     t.near_miss = m->get<bool>();
+  }
+  auto p = j.find("p");
+  if (p != j.end()) {
+    if (!p->is_boolean()) return false;
+    t.named_people = p->get<bool>();
   }
   auto o = j.find("o");
   if (o != j.end()) {

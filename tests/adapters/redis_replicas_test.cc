@@ -105,6 +105,7 @@ TEST_CASE("a turn is stored in Redis as compact JSON and read back; other values
   t.normalized = "which one";
   t.options = {{"What is Kubernetes?", "what-is-kubernetes"}, {"What is Docker?", "docker-containers"}};
   t.near_miss = true;
+  t.named_people = true;
   t.answer_id = "not stored";
   bot::Turn back;
   REQUIRE(adapters::redis::DecodeTurn(adapters::redis::EncodeTurn(t), &back));
@@ -116,11 +117,13 @@ TEST_CASE("a turn is stored in Redis as compact JSON and read back; other values
   REQUIRE(back.options.size() == 2);
   CHECK(back.options[1].entry_id == "docker-containers");
   CHECK(back.near_miss);
+  CHECK(back.named_people);
   bot::Turn plain;
   REQUIRE(adapters::redis::DecodeTurn(adapters::redis::EncodeTurn(bot::Turn{}), &plain));
   CHECK_FALSE(plain.near_miss);
+  CHECK_FALSE(plain.named_people);
   for (const char* bad : {"", "[]", "{", "{\"t\": \"kubernetes\"}", "{\"t\": [1]}", "{\"o\": [[\"q\"]]}",
-                          "{\"o\": {}}", "{\"e\": 5}", "{\"m\": 1}", "null"}) {
+                          "{\"o\": {}}", "{\"e\": 5}", "{\"m\": 1}", "{\"p\": \"yes\"}", "null"}) {
     INFO(bad);
     CHECK_FALSE(adapters::redis::DecodeTurn(bad, &back));
   }
