@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "bot/stemmer.h"
+#include "bot/word_knowledge.h"
 
 namespace bot {
 namespace {
@@ -250,6 +251,16 @@ bool IsWeakWord(std::string_view token) { return WeakWords().count(std::string(t
 
 
 namespace {
+
+// A token's index stem: Porter's, of the positive form of a comparative or
+// superlative ("faster", "fastest" -> "fast"), so that "which is faster?"
+// meets "is Python fast enough?". WordNet decides what is one
+// (WordKnowledge::PositiveForm).
+std::string IndexStem(const std::string& token) {
+  std::string positive = token.size() >= 5 ? WordKnowledge::Builtin().PositiveForm(token) : std::string();
+  return PorterStem(positive.empty() ? token : positive);
+}
+
 constexpr size_t kExactWordMax = 3;
 }  // namespace
 
@@ -282,7 +293,7 @@ SynonymTable SynonymTable::Parse(std::string_view text, std::vector<std::string>
       Item item;
       for (auto& token : Tokenize(line.substr(p, comma - p))) {
         bool exact = token.size() <= kExactWordMax;
-        item.words.push_back(exact ? token : PorterStem(token));
+        item.words.push_back(exact ? token : IndexStem(token));
         item.exact.push_back(exact);
       }
       if (!item.words.empty()) items.push_back(std::move(item));
@@ -385,7 +396,7 @@ std::vector<Term> Normalizer::Terms(std::string_view text, bool expand_phrases) 
   ReadPayMake(&tokens);
   std::vector<std::string> stems;
   stems.reserve(tokens.size());
-  for (auto& t : tokens) stems.push_back(PorterStem(t));
+  for (auto& t : tokens) stems.push_back(IndexStem(t));
   std::vector<Term> terms;
   size_t i = 0;
   while (i < stems.size()) {

@@ -128,6 +128,36 @@ std::vector<std::string> WordKnowledge::Lemmas(std::string_view word) const {
   return out;
 }
 
+std::string WordKnowledge::PositiveForm(std::string_view word) const {
+  const bool er = EndsWith(word, "er"), est = EndsWith(word, "est");
+  if (word.size() < 5 || (!er && !est)) return "";
+  Row self;
+  const bool found = Find(word, &self);
+  if (found && (self.flags.find('n') != std::string_view::npos || self.flags.find('v') != std::string_view::npos)) {
+    return "";
+  }
+  // The base is an adjective, and more common than the word itself ("after"
+  // is not a form of "aft", nor "later" of "late").
+  const long own_count = found ? self.count : 0;
+  auto adjective = [&](std::string_view base) {
+    Row b;
+    return Find(base, &b) && b.flags.find('a') != std::string_view::npos && b.count > own_count;
+  };
+  // The exception lists: "easier" -> "easy", "bigger" -> "big".
+  if (found) {
+    for (const std::string& b : SplitList(self.bases, ',')) {
+      if (b != word && adjective(b) && b.size() + 1 < word.size()) return b;
+    }
+  }
+  // morphy's adjective rules: "-er"/"-est" detached, or to "-e" ("safer").
+  const size_t cut = er ? 2 : 3;
+  std::string base(word.substr(0, word.size() - cut));
+  if (base.size() >= 3 && adjective(base)) return base;
+  base += 'e';
+  if (base.size() >= 3 && adjective(base)) return base;
+  return "";
+}
+
 bool WordKnowledge::IsPerson(std::string_view word) const {
   // A word that is a noun itself is read as an exception form ("men" ->
   // "man") only when the base is the more frequent word: "dive" is not the

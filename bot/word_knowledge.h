@@ -47,6 +47,12 @@ class WordKnowledge {
   // True when WordNet knows `word` (through its lemmas) only as a noun
   // ("framework", "language"; not "take", "cost" or "hard").
   bool IsNounOnly(std::string_view word) const;
+  // The positive form of a comparative or superlative adjective or adverb
+  // ("faster", "fastest" -> "fast"; "easier" -> "easy"; "bigger" -> "big"),
+  // or "" when `word` is not one. A word WordNet has as a noun or verb
+  // ("server", "lower", "latest") is left alone, and so is a word whose base
+  // is no adjective ("clever") or a rarer word than itself ("later", "after").
+  std::string PositiveForm(std::string_view word) const;
   // The general-English frequency of `word`: the largest sense tag count of
   // its lemmas; -1 when WordNet does not know it.
   long Count(std::string_view word) const;

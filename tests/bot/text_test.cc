@@ -250,6 +250,11 @@ TEST_CASE("Normalizer maps synonyms and phrases to their group's canonical term"
     CHECK(TermStrings(n, "remote jobs") == std::vector<std::string>{"remot", "job"});
     CHECK(TermStrings(n, "wfh jobs") == TermStrings(n, "remotely jobs"));
   }
+  SECTION("a comparative or superlative is indexed as its positive form") {
+    CHECK(TermStrings(n, "which is faster") == TermStrings(n, "which is fast"));
+    CHECK(TermStrings(n, "the fastest language") == TermStrings(n, "a fast language"));
+    CHECK(TermStrings(n, "is it easier") == TermStrings(n, "is it easy"));
+  }
   SECTION("single words map, by stem or exactly for short words") {
     CHECK(TermStrings(n, "salary") == std::vector<std::string>{"salari"});
     CHECK(TermStrings(n, "earnings") == std::vector<std::string>{"salari"});

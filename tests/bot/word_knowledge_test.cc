@@ -76,6 +76,19 @@ TEST_CASE("the compiled-in word knowledge holds WordNet and FOLDOC", "[bot][word
   CHECK_FALSE(wk.IsPerson("database"));
   CHECK_FALSE(wk.IsPerson("salary"));
   CHECK(wk.IsPerson("cook"));  // used as a noun and as a verb
+  // Comparatives and superlatives, by morphy's rules and adj.exc.
+  CHECK(wk.PositiveForm("faster") == "fast");
+  CHECK(wk.PositiveForm("fastest") == "fast");
+  CHECK(wk.PositiveForm("easier") == "easy");
+  CHECK(wk.PositiveForm("bigger") == "big");
+  CHECK(wk.PositiveForm("safer") == "safe");
+  CHECK(wk.PositiveForm("fast") == "");
+  CHECK(wk.PositiveForm("server") == "");     // a noun
+  CHECK(wk.PositiveForm("developer") == "");  // a noun
+  CHECK(wk.PositiveForm("lower") == "");      // also a verb
+  CHECK(wk.PositiveForm("clever") == "");     // "clev" is no adjective
+  CHECK(wk.PositiveForm("after") == "");      // "aft" is rarer than "after"
+  CHECK(wk.PositiveForm("interest") == "");
   // Words whose first noun sense is a person but which English uses as
   // adjectives or verbs: "dive straight into NoSQL", "a great career".
   CHECK_FALSE(wk.IsPerson("straight"));
