@@ -1399,11 +1399,25 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   auto fits = [&](const Ranked& r) {
     return r.confidence >= options.threshold && own_share(r) > 0 && about_referent(r) && keeps_asked(r);
   };
+  // An ellipsis that swaps one name for another asks the previous question
+  // about the new name: the entry just given answers it again when it is
+  // about the new name too ("does it expire?" about AWS, then "what about
+  // Azure?": the renewal entry covers both clouds).
+  std::vector<uint64_t> own_name_hashes;
+  for (const std::string& n : own_names) own_name_hashes.push_back(TermHash(n));
+  auto previous_covers_swap = [&](const Ranked& r) {
+    if (swapped.empty() || own_name_hashes.empty()) return false;
+    IndexedEntry local;
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
+    return std::all_of(own_name_hashes.begin(), own_name_hashes.end(),
+                       [&](uint64_t h) { return Has(doc.head_set, h); });
+  };
   auto best_fit = [&](bool allow_previous) {
     auto best = ranked.end();
     double best_share = -1;
     for (auto it = ranked.begin(); it != ranked.end(); ++it) {
-      if (!fits(*it) || (!allow_previous && it->hit->entry().id == previous)) continue;
+      if (!fits(*it)) continue;
+      if (!allow_previous && it->hit->entry().id == previous && !previous_covers_swap(*it)) continue;
       double share = own_share(*it);
       if (share > best_share + 1e-9) {  // ties: the better score, met first
         best = it;
@@ -1510,7 +1524,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // given is then the one about that subject holding the follow-up's words
   // ("is it free?" after Redis is the Redis entry again, not a free course).
   if (pick != ranked.end() && pick->hit->entry().id == previous && alone_confident &&
-      alone.ranked[0].hit->entry().id != previous && referent_names.empty()) {
+      alone.ranked[0].hit->entry().id != previous && referent_names.empty() && !previous_covers_swap(*pick)) {
     pick = ranked.end();
   }
   // A pronoun that points back ("is it good for beginners?" after the C#
@@ -1754,6 +1768,11 @@ Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const
             const Answer& answer, const Lexicon& lexicon) {
   Turn turn;
   for (const Concept& c : concepts) {
+    // A weak word carried over from an earlier turn ("worth" in "is an AWS
+    // certification worth it?") was what that turn asked; this turn asked
+    // its own ("does it expire?"), so the next ellipsis ("what about
+    // Azure?") does not carry it on.
+    if (c.context && IsWeakWord(c.term)) continue;
     if (c.doc_freq > 0) turn.terms.push_back(c.term);
   }
   turn.entry_id = answer.entry_id;

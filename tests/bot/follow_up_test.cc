@@ -562,3 +562,32 @@ TEST_CASE("a pronoun for a name never gets the answer its words alone find about
   // Asked alone, the same words mean the SQL entry.
   CHECK(b.Ask("is it fast?").entry_id == "sql-speed");
 }
+
+TEST_CASE("an ellipsis swapping a name asks the last question about the new one, even of the entry just given",
+          "[bot][conversation]") {
+  // "does it expire?" about AWS certifications, then "what about Azure?":
+  // the renewal entry covers both clouds and answers again; the worth of a
+  // certification, asked two turns back, is not carried on.
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("cert-worth", "Are cloud certifications worth it",
+                              "Certifications help most early on; experience counts more later.",
+                              {"Is an AWS certification worth it?", "Are Azure certifications worth it?"},
+                              {"certifications", "aws", "azure"}));
+  entries.push_back(MakeEntry("cert-renewal", "When cloud certifications expire",
+                              "AWS certifications last three years; Microsoft's expire every year.",
+                              {"Do AWS certifications expire?", "How often must an Azure certification be renewed?"},
+                              {"certifications", "renewal"}));
+  entries.push_back(MakeEntry("cert-choice", "Which cloud certification to take",
+                              "On AWS the Developer Associate; on Azure the AZ-204.",
+                              {"Which certification should I take on AWS?", "Which Azure certification is for developers?"},
+                              {"certifications", "aws", "azure"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("Is an AWS certification worth it?");
+  REQUIRE(first.entry_id == "cert-worth");
+  bot::Answer second = b.Ask("does it expire?", first.conversation_id);
+  REQUIRE(second.entry_id == "cert-renewal");
+  bot::Answer third = b.Ask("what about Azure?", first.conversation_id, true);
+  REQUIRE(third.explanation);
+  INFO(third.explanation->context_reason);
+  CHECK(third.entry_id == "cert-renewal");
+}
