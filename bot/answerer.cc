@@ -238,6 +238,21 @@ std::string ContextReason(const std::string& text, const std::vector<std::string
     if (const char* e = EllipsisOpener(words, 0)) {
       return std::string("ellipsis: starts with '") + std::string(Trim(e)) + "'";
     }
+    // A comparison that names only one side ("is a bootcamp a good
+    // alternative?", "is Go faster?", "should I learn Python instead?")
+    // compares with the previous topic.
+    static const std::unordered_set<std::string> kOtherSide = {"than", "or", "vs", "versus", "between", "and",
+                                                              "to", "with", "from"};
+    static const std::unordered_set<std::string> kComparison = {"alternative", "alternatives", "instead",
+                                                               "better", "worse", "compare", "compared",
+                                                               "comparison"};
+    if (std::none_of(words.begin(), words.end(), [](const std::string& w) { return kOtherSide.count(w) > 0; })) {
+      for (const std::string& w : words) {
+        if (kComparison.count(w) || (w.size() >= 5 && !WordKnowledge::Builtin().PositiveForm(w).empty())) {
+          return "comparison: '" + w + "' names one side";
+        }
+      }
+    }
   }
   if (own_topic_terms.empty()) return kNoTopicReason;
   return "";
@@ -1435,11 +1450,17 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // follow-up's own words is tried.
   if (pick == ranked.end() && StartsWith(context_reason, "pronoun") && own_total > 0) {
     std::vector<Concept> subject = own_read;
-    std::vector<uint64_t> names, domain_words;  // the subject's: the entry must hold them
+    std::vector<uint64_t> names, topic, domain_words;  // the subject's: the entry must hold them
+    const std::vector<std::string>& previous_topic = history.back().topic;
     for (const Concept& c : merged) {
       if (!c.context) continue;
-      if (std::find(previous_names.begin(), previous_names.end(), c.term) != previous_names.end()) {
-        names.push_back(TermHash(c.term));
+      const bool name = std::find(previous_names.begin(), previous_names.end(), c.term) != previous_names.end();
+      // A topic word of the previous question's own ("bootcamp" in "is a
+      // bootcamp a good alternative?") is what "they" may stand for too.
+      const bool own_topic_word =
+          std::find(previous_topic.begin(), previous_topic.end(), c.term) != previous_topic.end();
+      if (name || own_topic_word) {
+        (name ? names : topic).push_back(TermHash(c.term));
         // The pronoun stands for the name: it weighs as if written out
         // ("is it good for beginners?" after C# asks "is C# good for
         // beginners?").
@@ -1452,17 +1473,22 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
         subject.push_back(c);
       }
     }
-    // An entry about the subject: it holds each of its names ("C#"), or
-    // without names one of its domain words ("backend developer").
+    // An entry about the subject: it holds each of its names ("C#"),
+    // without names one of its topic words in its phrasings, title or tags
+    // ("bootcamp"), or without either one of its domain words ("backend
+    // developer").
     auto about_subject = [&](const Ranked& r) {
       if (!names.empty()) {
         return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return names_in_head(r, h); });
       }
+      if (!topic.empty()) {
+        return std::any_of(topic.begin(), topic.end(), [&](uint64_t h) { return names_in_head(r, h); });
+      }
       return std::any_of(domain_words.begin(), domain_words.end(), [&](uint64_t h) { return holds(r, h); });
     };
-    // (With names, the subject reading differs from the whole one even
-    // when it holds every word: the names weigh fully.)
-    if (subject.size() > own_read.size() && (subject.size() < merged.size() || !names.empty())) {
+    // (With names or topic words, the subject reading differs from the
+    // whole one even when it holds every word: they weigh fully.)
+    if (subject.size() > own_read.size() && (subject.size() < merged.size() || !names.empty() || !topic.empty())) {
       auto with_subject = Rank(view, subject, options.candidates, view.model(), reading->non_english);
       if (!with_subject.ok()) return with_subject.status();
       Ranking whole = std::move(*with_context);
@@ -1483,7 +1509,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       // Of the confident entries about the subject, the one whose phrasings,
       // title or tags hold most of the follow-up's words, weak ones
       // included ("popular"); ties: the better score.
-      if (pick == ranked.end() && !names.empty() && own_names.empty() && !subject_holds_words) {
+      if (pick == ranked.end() && (!names.empty() || !topic.empty()) && own_names.empty() && !subject_holds_words) {
         double best_held = -1;
         for (auto it = ranked.begin(); it != ranked.end(); ++it) {
           if (!about_subject(*it) || it->confidence < options.threshold || IsNoAnswer(it->hit->entry())) continue;
@@ -1764,8 +1790,8 @@ void Decline(const Reading& reading, const AnswererOptions& options, Answer* ans
 }
 
 // What the conversation remembers of this turn, for a follow-up or a choice.
-Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const std::vector<Turn>& history,
-            const Answer& answer, const Lexicon& lexicon) {
+Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const std::string& context_reason,
+            const std::vector<Turn>& history, const Answer& answer, const Lexicon& lexicon) {
   Turn turn;
   for (const Concept& c : concepts) {
     // A weak word carried over from an earlier turn ("worth" in "is an AWS
@@ -1790,6 +1816,13 @@ Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const
     turn.terms.clear();
   }
   turn.names = NamedTerms(text, concepts);
+  // A question with a pronoun ("is it a good career?") is about what the
+  // pronoun stands for; its own words ("career") are what it asks.
+  const auto& domain = lexicon.normalizer.synonyms().domain_terms();
+  for (const Concept& c : concepts) {
+    if (StartsWith(context_reason, "pronoun")) break;
+    if (!c.context && !c.weak && c.doc_freq > 0 && !domain.count(c.term)) turn.topic.push_back(c.term);
+  }
   turn.named_people = NamesPeople(text);
   if (answer.kind == "clarify") {
     turn.text = std::string(Trim(text));
@@ -1944,7 +1977,7 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
   }
 
   // Every answer starts or continues a conversation the caller may come back to.
-  Dialogue().Add(answer.conversation_id, TurnOf(text, reading.concepts, history, answer, lexicon));
+  Dialogue().Add(answer.conversation_id, TurnOf(text, reading.concepts, reading.context_reason, history, answer, lexicon));
   if (question.explain) answer.explanation = Explain(reading, winner, !history.empty(), lexicon, options_);
   return answer;
 }

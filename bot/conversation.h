@@ -27,6 +27,10 @@ struct Turn {
   std::vector<std::string> terms;  // the question's index terms
   std::string entry_id;            // the entry that answered it, empty if none
   std::vector<std::string> names;  // its terms typed as names ("Express", "Kubernetes")
+  // Its own topic terms (not carried over from an earlier turn, not weak,
+  // not the domain's): what a later pronoun may stand for ("bootcamp" in
+  // "is a bootcamp a good alternative?", then "how long do they take?").
+  std::vector<std::string> topic;
   std::string text;                // the question as asked (kept when it got a clarification)
   std::string normalized;          // ... and its index terms
   std::vector<ClarifyOption> options;  // the clarification's options, when it got one

@@ -66,6 +66,7 @@ std::string EncodeTurn(const bot::Turn& turn) {
   if (!turn.terms.empty()) j["t"] = Strings(turn.terms);
   if (!turn.entry_id.empty()) j["e"] = turn.entry_id;
   if (!turn.names.empty()) j["n"] = Strings(turn.names);
+  if (!turn.topic.empty()) j["s"] = Strings(turn.topic);
   if (!turn.text.empty()) j["q"] = turn.text;
   if (!turn.normalized.empty()) j["z"] = turn.normalized;
   if (turn.near_miss) j["m"] = true;
@@ -84,6 +85,7 @@ bool DecodeTurn(const std::string& value, bot::Turn* turn) {
   if (j.is_discarded() || !j.is_object()) return false;
   bot::Turn t;
   if (!ReadStrings(j, "t", &t.terms) || !ReadString(j, "e", &t.entry_id) || !ReadStrings(j, "n", &t.names) ||
+      !ReadStrings(j, "s", &t.topic) ||
       !ReadString(j, "q", &t.text) || !ReadString(j, "z", &t.normalized)) {
     return false;
   }

@@ -101,6 +101,7 @@ TEST_CASE("a turn is stored in Redis as compact JSON and read back; other values
   t.terms = {"kubernetes", "learn"};
   t.entry_id = "what-is-kubernetes";
   t.names = {"kubernetes"};
+  t.topic = {"kubernetes", "learn"};
   t.text = "Which one?";
   t.normalized = "which one";
   t.options = {{"What is Kubernetes?", "what-is-kubernetes"}, {"What is Docker?", "docker-containers"}};
@@ -112,6 +113,7 @@ TEST_CASE("a turn is stored in Redis as compact JSON and read back; other values
   CHECK(back.terms == t.terms);
   CHECK(back.entry_id == t.entry_id);
   CHECK(back.names == t.names);
+  CHECK(back.topic == t.topic);
   CHECK(back.text == t.text);
   CHECK(back.normalized == t.normalized);
   REQUIRE(back.options.size() == 2);
@@ -123,7 +125,7 @@ TEST_CASE("a turn is stored in Redis as compact JSON and read back; other values
   CHECK_FALSE(plain.near_miss);
   CHECK_FALSE(plain.named_people);
   for (const char* bad : {"", "[]", "{", "{\"t\": \"kubernetes\"}", "{\"t\": [1]}", "{\"o\": [[\"q\"]]}",
-                          "{\"o\": {}}", "{\"e\": 5}", "{\"m\": 1}", "{\"p\": \"yes\"}", "null"}) {
+                          "{\"o\": {}}", "{\"e\": 5}", "{\"m\": 1}", "{\"p\": \"yes\"}", "{\"s\": [2]}", "null"}) {
     INFO(bad);
     CHECK_FALSE(adapters::redis::DecodeTurn(bad, &back));
   }

@@ -591,3 +591,46 @@ TEST_CASE("an ellipsis swapping a name asks the last question about the new one,
   INFO(third.explanation->context_reason);
   CHECK(third.entry_id == "cert-renewal");
 }
+
+TEST_CASE("a comparison naming one side compares with the last topic; 'they' may stand for its topic word",
+          "[bot][conversation]") {
+  // "is a bootcamp a good alternative?" after a degree question asks whether
+  // a bootcamp is a good alternative to a degree; "how long do they take?"
+  // then asks about bootcamps, a topic word, not a name.
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("degree", "Do you need a degree", "Many backend developers have a CS degree; not all.",
+                              {"Do I need a computer science degree?", "Is a degree required?"}, {"degree"}));
+  entries.push_back(MakeEntry("bootcamp-vs-degree", "Coding bootcamp vs degree",
+                              "Bootcamp graduates find jobs, though a degree still opens more doors.",
+                              {"Is a coding bootcamp a good option instead of a computer science degree?",
+                               "Bootcamp or degree: which is better?"},
+                              {"bootcamp", "degree"}));
+  entries.push_back(MakeEntry("bootcamp-market", "The coding bootcamp market",
+                              "There are hundreds of coding bootcamps; some have closed.",
+                              {"How many coding bootcamps are there?", "Is a bootcamp a good business?"},
+                              {"bootcamp"}));
+  entries.push_back(MakeEntry("bootcamp-cost", "Coding bootcamp length and cost",
+                              "Most bootcamps take 12 to 16 weeks and cost about $13,000.",
+                              {"How long is a coding bootcamp?", "How much does a bootcamp cost?"},
+                              {"bootcamp", "cost"}));
+  entries.push_back(MakeEntry("time-to-job", "How long it takes to become a backend developer",
+                              "Six months to two years, depending on the hours you put in.",
+                              {"How long does it take to become a backend developer?"}, {"time"}));
+  bot::AnswererOptions options;  // the small knowledge base's hand-set confidence is low
+  options.threshold = 0.4;
+  options.clarify_floor = 0.3;
+  Bot b(entries, options);
+  bot::Answer first = b.Ask("Do I need a computer science degree?");
+  REQUIRE(first.entry_id == "degree");
+  bot::Answer second = b.Ask("is a bootcamp a good alternative?", first.conversation_id, true);
+  REQUIRE(second.explanation);
+  INFO(second.explanation->context_reason);
+  CHECK(second.explanation->context_reason.find("comparison") != std::string::npos);
+  CHECK(second.entry_id == "bootcamp-vs-degree");
+  // Asked alone, the same words do not mean the comparison with a degree.
+  CHECK(b.Ask("is a bootcamp a good alternative?").entry_id != "bootcamp-vs-degree");
+  bot::Answer third = b.Ask("how long do they take and what do they cost?", first.conversation_id, true);
+  REQUIRE(third.explanation);
+  INFO(third.explanation->context_reason);
+  CHECK(third.entry_id == "bootcamp-cost");
+}
