@@ -1384,13 +1384,13 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   }
   // An entry is about a name when its phrasings, title or tags hold it; a
   // body may use the word in passing ("go" in "go further").
-  auto names_in_head = [&](const Ranked& r, uint64_t h) {
+  auto head_holds = [&](const Ranked& r, uint64_t h) {
     IndexedEntry local;
     return Has(WithTermSets(*r.hit->doc, &local).head_set, h);
   };
   auto about_referent = [&](const Ranked& r) {
     return referent_names.empty() || std::any_of(referent_names.begin(), referent_names.end(),
-                                                 [&](uint64_t h) { return names_in_head(r, h); });
+                                                 [&](uint64_t h) { return head_holds(r, h); });
   };
   // An ellipsis of a place, employer or group ("and at Amazon?", "what
   // about in Germany?") keeps what was asked: after a pay question it asks
@@ -1421,11 +1421,8 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   std::vector<uint64_t> own_name_hashes;
   for (const std::string& n : own_names) own_name_hashes.push_back(TermHash(n));
   auto previous_covers_swap = [&](const Ranked& r) {
-    if (swapped.empty() || own_name_hashes.empty()) return false;
-    IndexedEntry local;
-    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
-    return std::all_of(own_name_hashes.begin(), own_name_hashes.end(),
-                       [&](uint64_t h) { return Has(doc.head_set, h); });
+    return !swapped.empty() && !own_name_hashes.empty() &&
+           std::all_of(own_name_hashes.begin(), own_name_hashes.end(), [&](uint64_t h) { return head_holds(r, h); });
   };
   auto best_fit = [&](bool allow_previous) {
     auto best = ranked.end();
@@ -1479,10 +1476,10 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     // developer").
     auto about_subject = [&](const Ranked& r) {
       if (!names.empty()) {
-        return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return names_in_head(r, h); });
+        return std::all_of(names.begin(), names.end(), [&](uint64_t h) { return head_holds(r, h); });
       }
       if (!topic.empty()) {
-        return std::any_of(topic.begin(), topic.end(), [&](uint64_t h) { return names_in_head(r, h); });
+        return std::any_of(topic.begin(), topic.end(), [&](uint64_t h) { return head_holds(r, h); });
       }
       return std::any_of(domain_words.begin(), domain_words.end(), [&](uint64_t h) { return holds(r, h); });
     };
@@ -1515,7 +1512,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
           if (!about_subject(*it) || it->confidence < options.threshold || IsNoAnswer(it->hit->entry())) continue;
           double held = 0;
           for (const Concept& c : own_read) {
-            if (c.doc_freq > 0 && names_in_head(*it, TermHash(c.term))) held += c.weight;
+            if (c.doc_freq > 0 && head_holds(*it, TermHash(c.term))) held += c.weight;
           }
           if (held > best_held + 1e-9) {
             best_held = held;
@@ -1562,7 +1559,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // those people: a confident answer of the words alone about people (its
   // title names them: "How many hours developers work") is then the reading.
   // After "Which languages do backend developers use?", "are they hard to
-  // learn?" still asks back: the entry its words find is about a language.
+  // learn?" is not read so: the entry its words find is about a language.
   const bool may_mean_people =
       alone_confident && PersonalPronounsOnly(text) && NamesPeople(alone.ranked[0].hit->entry().title) &&
       std::any_of(history.begin(), history.end(), [](const Turn& t) { return t.named_people; });
@@ -1819,9 +1816,10 @@ Turn TurnOf(const std::string& text, const std::vector<Concept>& concepts, const
   // A question with a pronoun ("is it a good career?") is about what the
   // pronoun stands for; its own words ("career") are what it asks.
   const auto& domain = lexicon.normalizer.synonyms().domain_terms();
-  for (const Concept& c : concepts) {
-    if (StartsWith(context_reason, "pronoun")) break;
-    if (!c.context && !c.weak && c.doc_freq > 0 && !domain.count(c.term)) turn.topic.push_back(c.term);
+  if (!StartsWith(context_reason, "pronoun")) {
+    for (const Concept& c : concepts) {
+      if (!c.context && !c.weak && c.doc_freq > 0 && !domain.count(c.term)) turn.topic.push_back(c.term);
+    }
   }
   turn.named_people = NamesPeople(text);
   if (answer.kind == "clarify") {
@@ -1977,7 +1975,8 @@ Result<Answer> Answerer::Ask(const KnowledgeView& view, const Question& question
   }
 
   // Every answer starts or continues a conversation the caller may come back to.
-  Dialogue().Add(answer.conversation_id, TurnOf(text, reading.concepts, reading.context_reason, history, answer, lexicon));
+  Dialogue().Add(answer.conversation_id,
+                 TurnOf(text, reading.concepts, reading.context_reason, history, answer, lexicon));
   if (question.explain) answer.explanation = Explain(reading, winner, !history.empty(), lexicon, options_);
   return answer;
 }
