@@ -282,6 +282,15 @@ bool PersonalPronounsOnly(const std::string& text) {
   return personal;
 }
 
+// True when `text` is, word for word, one of the entry's curated phrasings
+// or its title (case and punctuation aside).
+bool IsCuratedPhrasing(const std::string& text, const Entry& e) {
+  const std::vector<std::string> words = Tokenize(text);
+  if (words == Tokenize(e.title)) return true;
+  return std::any_of(e.questions.begin(), e.questions.end(),
+                     [&](const std::string& q) { return Tokenize(q) == words; });
+}
+
 bool IsNoAnswer(const Entry& e) {
   return std::find(e.tags.begin(), e.tags.end(), "no-answer") != e.tags.end();
 }
@@ -1126,6 +1135,7 @@ Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question)
     c.features = r.features;
     c.hand_score = r.hand_score;
     c.hand_confidence = r.hand_confidence;
+    c.curated_phrasing = IsCuratedPhrasing(text, r.hit->entry());
     out.push_back(std::move(c));
   }
   return out;
@@ -1617,6 +1627,17 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   return Status::Ok();
 }
 
+// Of the hand-set ranking's first two, the one the confidence model trusts
+// (ranking::Model::PreferSecond), unless the question is one of the first's
+// own phrasings.
+void TrustedFirst(const std::string& text, const ranking::Model* model, Ranking* ranking) {
+  std::vector<Ranked>& ranked = ranking->ranked;
+  if (!model || ranked.size() < 2) return;
+  if (!model->PreferSecond(ranked[0].learned_confidence, ranked[1].learned_confidence)) return;
+  if (IsCuratedPhrasing(text, ranked[0].hit->entry())) return;
+  std::swap(ranked[0], ranked[1]);
+}
+
 // Reads `text`: its concepts (typos corrected), ranked, then with the
 // conversation's context when it is a follow-up.
 Status Read(const KnowledgeView& view, const AnswererOptions& options, const std::string& text,
@@ -1625,6 +1646,7 @@ Status Read(const KnowledgeView& view, const AnswererOptions& options, const std
   reading->non_english = NonEnglishShare(text, reading->concepts);
   ASSIGN_OR_RETURN(reading->ranking,
                    Rank(view, reading->concepts, options.candidates, view.model(), reading->non_english));
+  TrustedFirst(text, view.model(), &reading->ranking);
   if (history.empty()) return Status::Ok();
   return ReadWithContext(view, options, text, history, reading);
 }

@@ -53,6 +53,7 @@ struct Candidate {
   ranking::Features features{};
   double hand_score = 0;
   double hand_confidence = 0;
+  bool curated_phrasing = false;  // the question is one of the entry's phrasings, word for word
 };
 
 // Typo tolerance against the knowledge base's own vocabulary: the closest

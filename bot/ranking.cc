@@ -119,6 +119,10 @@ std::string Model::Serialize() const {
   out << line;
   out << "order " << (hand_order ? "hand" : "learned") << "\n";
   if (hand_floor) out << "floor hand\n";
+  if (second_lead >= 0) {
+    std::snprintf(line, sizeof line, "second %.6f\n", second_lead);
+    out << line;
+  }
   for (const auto& [name, m] : {std::pair<const char*, const Linear*>{"rank", &rank}, {"confidence", &confidence}}) {
     std::snprintf(line, sizeof line, "%s bias %.9g\n", name, m->bias);
     out << line;
@@ -165,6 +169,8 @@ Result<Model> Model::Parse(const std::string& text) {
       m.hand_order = w[1] == "hand";
     } else if (w[0] == "floor" && w.size() == 2 && w[1] == "hand") {
       m.hand_floor = true;
+    } else if (w[0] == "second" && w.size() == 2) {
+      if (!ParseNumber(w[1], &m.second_lead) || m.second_lead < 0 || m.second_lead > 1) return bad("bad second lead");
     } else if ((w[0] == "rank" || w[0] == "confidence") && (w.size() == 3 || w.size() == 5)) {
       const int which = w[0] == "rank" ? 0 : 1;
       Linear& lin = which == 0 ? m.rank : m.confidence;

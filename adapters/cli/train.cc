@@ -305,6 +305,28 @@ bot::ranking::Features WithRankOutputs(const bot::ranking::Model& model, const T
   return xs[at];
 }
 
+// The candidate the bot answers with: the first, or the second when the
+// confidence model trusts it more (Model::PreferSecond) and the question is
+// not one of the first's phrasings, as the answerer does (TrustedFirst).
+const bot::Candidate* Answered(const bot::ranking::Model& model, const TrainItem& item) {
+  const bot::Candidate* first = Top(model, item);
+  if (!first || model.second_lead < 0 || first->curated_phrasing) return first;
+  const bot::Candidate* second = nullptr;
+  double second_score = 0;
+  for (const bot::Candidate& c : item.candidates) {
+    double s = model.Score(c.features);
+    if (&c != first && (!second || s > second_score)) {
+      second = &c;
+      second_score = s;
+    }
+  }
+  if (!second) return first;
+  double learned_first = 0, learned_second = 0;
+  model.Confidence(WithRankOutputs(model, item, *first), &learned_first);
+  model.Confidence(WithRankOutputs(model, item, *second), &learned_second);
+  return model.PreferSecond(learned_first, learned_second) ? second : first;
+}
+
 // Fits both parts of the model on the items `use` accepts: the ranking on
 // every candidate, then the confidence on the candidates it ranks first.
 template <typename Use>
@@ -330,6 +352,7 @@ bot::ranking::Model Fit(const std::vector<TrainItem>& items, Use use, double l2,
     tops.push_back(e);
   }
   model.confidence = bot::ranking::Train(tops, l2);
+  model.second_lead = hand_order ? bot::ranking::kSecondLead : -1;
   return model;
 }
 
@@ -347,7 +370,7 @@ bot::ranking::Model TrainRanker(const std::vector<TrainItem>& items, int folds, 
       if (!in_fold(item)) continue;
       Prediction pl, ph;
       pl.item = ph.item = &item;
-      if (const bot::Candidate* top = Top(model, item)) {
+      if (const bot::Candidate* top = Answered(model, item)) {
         pl.top = top->entry_id;
         pl.top_no_answer = top->no_answer;
         pl.p = model.Confidence(WithRankOutputs(model, item, *top));

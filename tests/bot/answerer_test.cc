@@ -749,6 +749,42 @@ TEST_CASE("with a learned model, its probabilities order the candidates and are 
   CHECK(unsure.Ask(q).kind == "fallback");
 }
 
+TEST_CASE("of the hand-set first two, the one the confidence model trusts answers, unless the question is the "
+          "first's own phrasing",
+          "[bot][answerer][ranking]") {
+  // A model that trusts the hand-set second far more than the first.
+  auto model = SureModel(0.5);
+  model->hand_order = true;
+  model->hand_floor = true;  // the hand-set confidence still answers the first
+  model->confidence.weight[bot::ranking::kHandRank] = -10;  // first: 8 - 10 -> 0.12; second: 8 - 5 -> 0.95
+  model->second_lead = 0.1;
+  Fixture f(WithModel(model));
+  auto c = f.answerer.Candidates("What is the average salary of a backend developer?");
+  REQUIRE(c.ok());
+  REQUIRE(c->size() >= 2);
+  REQUIRE((*c)[0].entry_id == "backend-salary");
+  CHECK((*c)[0].curated_phrasing);
+  CHECK_FALSE((*c)[1].curated_phrasing);
+  // Case and punctuation aside, a curated phrasing keeps its entry.
+  CHECK(f.Ask("what is the average SALARY of a backend developer").entry_id == "backend-salary");
+  // Another wording with the same first two gets the trusted second.
+  auto other = f.answerer.Candidates("backend developer average salary in 2024?");
+  REQUIRE(other.ok());
+  REQUIRE(other->size() >= 2);
+  REQUIRE((*other)[0].entry_id == "backend-salary");
+  CHECK_FALSE((*other)[0].curated_phrasing);
+  auto swapped = f.Ask("backend developer average salary in 2024?", "", true);
+  REQUIRE(swapped.explanation);
+  INFO(swapped.kind << " " << swapped.confidence << " " << swapped.explanation->winner_id << " "
+                    << swapped.explanation->learned_confidence << " " << swapped.explanation->hand_confidence);
+  CHECK(swapped.entry_id == (*other)[1].entry_id);
+  // Without a lead the hand-set first answers.
+  auto plain = std::make_shared<bot::ranking::Model>(*model);
+  plain->second_lead = -1;
+  Fixture g(WithModel(plain));
+  CHECK(g.Ask("backend developer average salary in 2024?").entry_id == "backend-salary");
+}
+
 TEST_CASE("a hand-floored model answers when either confidence is high, but never a question with no topic or "
           "about another occupation",
           "[bot][answerer][ranking]") {

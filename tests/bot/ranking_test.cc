@@ -53,6 +53,34 @@ TEST_CASE("the shipped model fits this build and is the hybrid", "[bot][ranking]
   CHECK(m->hand_order);
   CHECK(m->hand_floor);
   CHECK(m->threshold == Approx(0.54));
+  CHECK(m->second_lead == Approx(bot::ranking::kSecondLead));
+}
+
+TEST_CASE("the second candidate is preferred only when the confidence model trusts it clearly more",
+          "[bot][ranking]") {
+  Model m;
+  m.rank = Toy(0, 1);
+  m.confidence = Toy(0, 1);
+  m.hand_order = true;
+  CHECK_FALSE(m.PreferSecond(0.1, 0.9));  // no lead set: never
+  m.second_lead = 0.1;
+  CHECK(m.PreferSecond(0.3, 0.45));
+  CHECK_FALSE(m.PreferSecond(0.3, 0.39));
+  CHECK_FALSE(m.PreferSecond(0.9, 0.2));
+  m.hand_order = false;  // the learned order already ranks by the model
+  CHECK_FALSE(m.PreferSecond(0.3, 0.45));
+  m.hand_order = true;
+  auto back = Model::Parse(m.Serialize());
+  REQUIRE(back.ok());
+  CHECK(back->second_lead == Approx(0.1));
+  CHECK(back->PreferSecond(0.3, 0.45));
+  // Without the line, never; a lead outside [0, 1] is refused.
+  m.second_lead = -1;
+  auto none = Model::Parse(m.Serialize());
+  REQUIRE(none.ok());
+  CHECK(none->second_lead < 0);
+  CHECK_FALSE(Model::Parse(m.Serialize() + "second 1.5\n").ok());
+  CHECK_FALSE(Model::Parse(m.Serialize() + "second x\n").ok());
 }
 
 TEST_CASE("a ranker model file that does not fit this build is refused", "[bot][ranking]") {
