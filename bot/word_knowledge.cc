@@ -1,7 +1,7 @@
 #include "bot/word_knowledge.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
 
 #include "embedded.h"
 
@@ -37,6 +37,13 @@ void AddUnique(std::vector<std::string>* v, std::string s) {
   if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(std::move(s));
 }
 
+// FNV-1a: short keys, no allocation.
+uint32_t HashWord(std::string_view w) {
+  uint32_t h = 2166136261u;
+  for (char c : w) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -55,6 +62,24 @@ void WordKnowledge::IndexLines() {
     if (end > start) lines_.push_back(static_cast<uint32_t>(start));
     start = end + 1;
   }
+  size_t size = 16;
+  while (size < 2 * lines_.size()) size *= 2;
+  slots_.assign(size, 0);
+  for (uint32_t line : lines_) {
+    for (size_t i = HashWord(KeyAt(line)) & (size - 1);; i = (i + 1) & (size - 1)) {
+      if (slots_[i] == 0) {
+        slots_[i] = line + 1;
+        break;
+      }
+      if (KeyAt(slots_[i] - 1) == KeyAt(line)) break;  // a repeated word: the first line stands
+    }
+  }
+}
+
+std::string_view WordKnowledge::KeyAt(uint32_t start) const {
+  size_t end = start;
+  while (end < data_.size() && data_[end] != '\t' && data_[end] != '\n') end++;
+  return data_.substr(start, end - start);
 }
 
 const WordKnowledge& WordKnowledge::Builtin() {
@@ -70,23 +95,23 @@ const WordKnowledge& WordKnowledge::Builtin() {
 
 bool WordKnowledge::Find(std::string_view word, Row* row) const {
   if (word.empty()) return false;
-  auto line_at = [&](uint32_t start) {
-    size_t end = data_.find('\n', start);
-    return data_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-  };
-  auto key_of = [&](uint32_t start) {
-    std::string_view line = line_at(start);
-    return line.substr(0, line.find('\t'));
-  };
-  auto it = std::lower_bound(lines_.begin(), lines_.end(), word,
-                             [&](uint32_t start, std::string_view w) { return key_of(start) < w; });
-  if (it == lines_.end() || key_of(*it) != word) return false;
-  std::string_view line = line_at(*it);
+  const size_t mask = slots_.size() - 1;
+  uint32_t start = 0;
+  for (size_t i = HashWord(word) & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == 0) return false;
+    if (KeyAt(slots_[i] - 1) == word) {
+      start = slots_[i] - 1;
+      break;
+    }
+  }
+  const size_t end = data_.find('\n', start);
+  std::string_view line = data_.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
   size_t pos = 0;
   row->word = Field(line, &pos);
   row->flags = Field(line, &pos);
   std::string_view count = Field(line, &pos);
-  row->count = std::strtol(std::string(count).c_str(), nullptr, 10);
+  row->count = 0;
+  std::from_chars(count.data(), count.data() + count.size(), row->count);
   row->bases = Field(line, &pos);
   row->related = Field(line, &pos);
   row->expansions = Field(line, &pos);

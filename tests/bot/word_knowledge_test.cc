@@ -2,6 +2,7 @@
 // (knowledge/tools/lexicon_gen.cc) and what the answerer reads from it.
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -58,6 +59,35 @@ TEST_CASE("word knowledge gives related words persons adverbs and abbreviations"
   CHECK(wk.Expansions("vm") == std::vector<std::string>{"virtual machine", "vector machine"});
   CHECK(wk.Expansions("rest").empty());
   CHECK(wk.Expansions("nothing").empty());
+}
+
+TEST_CASE("word knowledge finds every word of its table and no other", "[bot][words]") {
+  // The lookup hashes each line's word (open addressing): every key must be
+  // found with its own line, prefixes and extensions of keys must not be,
+  // a repeated word keeps its first line, and a last line without a newline
+  // counts.
+  std::string table;
+  for (int i = 0; i < 5000; i++) table += "w" + std::to_string(i) + "\tn\t" + std::to_string(i + 1) + "\t\t\t\n";
+  table += "w7\tn\t999\t\t\t\n";  // repeated: the first line stands
+  table += "a\tn\t3\t\t\t\nab\tn\t4\t\t\t\nabc\tn\t5\t\t\t";
+  bot::WordKnowledge wk(table);
+  CHECK(wk.size() == 5004);
+  int wrong = 0;
+  for (int i = 0; i < 5000; i++) {
+    if (wk.Count("w" + std::to_string(i)) != i + 1) wrong++;
+  }
+  CHECK(wrong == 0);
+  CHECK(wk.Count("w7") == 8);
+  CHECK(wk.Count("a") == 3);
+  CHECK(wk.Count("ab") == 4);
+  CHECK(wk.Count("abc") == 5);
+  for (const char* absent : {"w", "w5000", "w12345", "abcd", "b", "w1\tn", "", "n"}) {
+    INFO(absent);
+    CHECK(wk.Count(absent) == -1);
+  }
+  bot::WordKnowledge empty("");
+  CHECK(empty.Count("a") == -1);
+  CHECK(empty.Lemmas("anything").empty());
 }
 
 TEST_CASE("the compiled-in word knowledge holds WordNet and FOLDOC", "[bot][words]") {
