@@ -1573,8 +1573,16 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   const bool may_mean_people =
       alone_confident && PersonalPronounsOnly(text) && NamesPeople(alone.ranked[0].hit->entry().title) &&
       std::any_of(history.begin(), history.end(), [](const Turn& t) { return t.named_people; });
+  // A follow-up that names something of its own ("how is it different from
+  // Jenkins?" after GitHub Actions) asks about it: a confident answer of the
+  // words alone about each name it typed is the reading; the pronoun only
+  // says what it is compared with or used for.
+  const bool alone_about_own_names =
+      alone_confident && !own_name_hashes.empty() &&
+      std::all_of(own_name_hashes.begin(), own_name_hashes.end(),
+                  [&](uint64_t h) { return head_holds(alone.ranked[0], h); });
   if (pick == ranked.end() && alone_confident && StartsWith(context_reason, "pronoun") && !previous.empty() &&
-      alone.ranked[0].hit->entry().id != previous && !may_mean_people) {
+      alone.ranked[0].hit->entry().id != previous && !may_mean_people && !alone_about_own_names) {
     auto referent = std::find_if(ranked.begin(), ranked.end(),
                                  [&](const Ranked& r) { return r.hit->entry().id == previous; });
     // The referent is vetted here (Plausible asks whether an entry is about
@@ -1602,7 +1610,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     context_used = true;
     context_reason += "; alone it would not ask what was asked";
   } else if (pick == ranked.end() && !referent_names.empty() && alone_confident &&
-             !about_referent(alone.ranked[0])) {
+             !about_referent(alone.ranked[0]) && !alone_about_own_names) {
     ranked.erase(std::remove_if(ranked.begin(), ranked.end(), [&](const Ranked& r) { return !about_referent(r); }),
                  ranked.end());
     context_used = true;

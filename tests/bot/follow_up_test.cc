@@ -245,6 +245,31 @@ TEST_CASE("a pronoun whose topic and whose own words point to different entries 
   CHECK(needed.entry_id == "kubernetes-needed");
 }
 
+TEST_CASE("a pronoun follow-up naming something of its own is answered about that name, not asked back",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("github-actions", "GitHub Actions",
+                              "GitHub Actions runs CI workflows defined in YAML files in the repository.",
+                              {"What is GitHub Actions?"}, {"github", "actions", "ci"}));
+  entries.push_back(MakeEntry("jenkins", "Jenkins pipelines",
+                              "Jenkins is a self-hosted automation server; a Jenkinsfile defines its pipeline.",
+                              {"What is Jenkins?", "How is Jenkins different from other tools?"},
+                              {"jenkins", "ci"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("What is GitHub Actions?");
+  REQUIRE(first.entry_id == "github-actions");
+  bot::Answer alone = b.Ask("how is it different from Jenkins?");
+  REQUIRE(alone.answered);
+  REQUIRE(alone.entry_id == "jenkins");
+  // "it" is GitHub Actions, but the question names Jenkins: the entry about
+  // Jenkins answers (without the name, as in the test above, it asks back).
+  bot::Answer next = b.Ask("how is it different from Jenkins?", first.conversation_id, true);
+  CHECK(next.kind == "kb");
+  CHECK(next.entry_id == "jenkins");
+  REQUIRE(next.explanation);
+  CHECK(next.explanation->context_reason.find("asked back") == std::string::npos);
+}
+
 TEST_CASE("'why?' alone asks about the previous answer, not about an entry phrased with 'why'", "[bot][conversation]") {
   std::vector<bot::Entry> entries = CareerEntries();
   entries.push_back(MakeEntry("quitting", "Why developers quit", "Most leave for pay or burnout.",
