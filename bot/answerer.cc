@@ -1434,16 +1434,37 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     return !swapped.empty() && !own_name_hashes.empty() &&
            std::all_of(own_name_hashes.begin(), own_name_hashes.end(), [&](uint64_t h) { return head_holds(r, h); });
   };
+  // How many of the follow-up's own topic words (not the domain's) the
+  // entry's title holds: of entries holding its words equally, the one whose
+  // title names them is about them ("what about caching?" after scaling: the
+  // caching entry, not the database roadmap listing caching among its
+  // topics). Not when the follow-up swaps a name: what was asked then stays,
+  // and decides with the new name.
+  std::vector<uint64_t> own_topic_hashes;
+  if (swapped.empty()) {
+    for (const std::string& t : own_topic) own_topic_hashes.push_back(TermHash(t));
+  }
+  auto own_title_count = [&](const Ranked& r) {
+    IndexedEntry local;
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
+    return std::count_if(own_topic_hashes.begin(), own_topic_hashes.end(),
+                         [&](uint64_t h) { return Has(doc.title_set, h); });
+  };
   auto best_fit = [&](bool allow_previous) {
     auto best = ranked.end();
     double best_share = -1;
+    long best_title = -1;
     for (auto it = ranked.begin(); it != ranked.end(); ++it) {
       if (!fits(*it)) continue;
       if (!allow_previous && it->hit->entry().id == previous && !previous_covers_swap(*it)) continue;
-      double share = own_share(*it);
-      if (share > best_share + 1e-9) {  // ties: the better score, met first
+      const double share = own_share(*it);
+      if (share < best_share - 1e-9) continue;
+      // Ties: the title that holds more of them, then the better score (met first).
+      const long title = own_title_count(*it);
+      if (share > best_share + 1e-9 || title > best_title) {
         best = it;
         best_share = share;
+        best_title = title;
       }
     }
     return best;
@@ -1501,6 +1522,10 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
       Ranking whole = std::move(*with_context);
       *with_context = std::move(*with_subject);
       pick = best_fit(false);
+      // Nothing else fits: the entry just given, when it is the one about
+      // the subject and holds the follow-up's words ("which framework does
+      // it use?" after "what about C#?" is the C# entry again).
+      if (pick == ranked.end()) pick = best_fit(true);
       if (pick != ranked.end() && !about_subject(*pick)) pick = ranked.end();
       // No entry about a named subject holds the follow-up's own words, and
       // the follow-up names nothing itself: the best reading about the

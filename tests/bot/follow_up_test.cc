@@ -270,6 +270,55 @@ TEST_CASE("a pronoun follow-up naming something of its own is answered about tha
   CHECK(next.explanation->context_reason.find("asked back") == std::string::npos);
 }
 
+TEST_CASE("of entries holding a follow-up's topic word alike, the one whose title names it answers",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("scaling", "How to scale a backend",
+                              "Add caching first, then bigger machines, then more servers behind a load balancer.",
+                              {"How do I scale a backend?"}, {"scaling"}));
+  entries.push_back(MakeEntry("caching", "What server-side caching is",
+                              "A cache keeps a computed response so later requests are served from the copy.",
+                              {"What is caching in a backend?"}, {"caching"}));
+  entries.push_back(MakeEntry("database-roadmap", "Database topics on the backend roadmap",
+                              "ORMs and normalization first; database scaling and caching come later.",
+                              {"What database topics should I learn?", "Is caching on the backend roadmap?"},
+                              {"databases", "caching"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("How do I scale a backend?");
+  REQUIRE(first.entry_id == "scaling");
+  // The roadmap holds "caching" in a phrasing and "scale" in its body: read
+  // with the context it scores above the caching entry.
+  bot::Answer next = b.Ask("what about caching?", first.conversation_id, true);
+  CHECK(next.kind == "kb");
+  CHECK(next.entry_id == "caching");
+  REQUIRE(next.explanation);
+  CHECK(next.explanation->context_used);
+}
+
+TEST_CASE("a pronoun for a name swapped in by an ellipsis gets the entry about the name again",
+          "[bot][conversation]") {
+  std::vector<bot::Entry> entries = CareerEntries();
+  entries.push_back(MakeEntry("php", "Is PHP still used for backend?",
+                              "PHP still runs a large share of websites, WordPress among them.", {"Is PHP dead?"},
+                              {"php", "languages"}));
+  entries.push_back(MakeEntry("csharp", "C# and ASP.NET for backend",
+                              "ASP.NET is Microsoft's web framework for C#; it runs on .NET.",
+                              {"Is C# good for backend development?", "What is ASP.NET used for?"}, {"csharp", "dotnet"}));
+  Bot b(entries);
+  bot::Answer first = b.Ask("Is PHP dead?");
+  REQUIRE(first.entry_id == "php");
+  bot::Answer swap = b.Ask("what about C#?", first.conversation_id);
+  REQUIRE(swap.entry_id == "csharp");
+  // "it" is C#, whose entry was just given and is the one about C# holding
+  // "framework" (read with the whole context, "dead" included, it was not
+  // confident, and the bot asked back).
+  bot::Answer alone = b.Ask("which framework does it use?");
+  REQUIRE(alone.entry_id != "csharp");
+  bot::Answer next = b.Ask("which framework does it use?", first.conversation_id, true);
+  CHECK(next.kind == "kb");
+  CHECK(next.entry_id == "csharp");
+}
+
 TEST_CASE("'why?' alone asks about the previous answer, not about an entry phrased with 'why'", "[bot][conversation]") {
   std::vector<bot::Entry> entries = CareerEntries();
   entries.push_back(MakeEntry("quitting", "Why developers quit", "Most leave for pay or burnout.",
