@@ -789,7 +789,7 @@ QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexic
 // One candidate's hand-set score and confidence, and its ranking features
 // (all but the margins over the other candidates).
 Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const Lexicon& lexicon,
-                      const QuestionStats& q, double non_english) {
+                      const QuestionStats& q, double non_english, uint32_t ask_form) {
   const bool all_weak = q.all_weak;
   const double total_weight = q.total_weight, topic_weight = q.topic_weight, max_bm25 = q.max_bm25;
   const std::vector<uint64_t>& hashes = q.hashes;
@@ -905,6 +905,7 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   f[kLexiconUnknown] = static_cast<double>(std::min<size_t>(q.lexicon_unknown, 3)) / 3.0;
   f[kOccupation] = q.occupation ? 1 : 0;
   f[kOtherPerson] = q.other_person ? 1 : 0;
+  f[kAskForm] = ask_form == 0 || doc->ask_forms == 0 ? 0.5 : (doc->ask_forms & ask_form) ? 1.0 : 0.0;
   f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
   f[kFillerShare] = q.own_count ? static_cast<double>(q.filler_count) / q.own_count : 0;
   f[kSalientHead] = salient_weight > 0 ? salient_head / salient_weight : 0;
@@ -944,7 +945,7 @@ void AddMargins(std::vector<Ranked>* ranked_out) {
 }
 
 Result<Ranking> Rank(const KnowledgeView& view, const std::vector<Concept>& concepts, size_t candidates,
-                     const ranking::Model* model, double non_english) {
+                     const ranking::Model* model, double non_english, uint32_t ask_form) {
   const Lexicon& lexicon = view.lexicon();
   Ranking r;
   std::vector<std::string> terms = SearchTerms(concepts, lexicon);
@@ -952,7 +953,7 @@ Result<Ranking> Rank(const KnowledgeView& view, const std::vector<Concept>& conc
   ASSIGN_OR_RETURN(r.hits, view.Search(terms, candidates));
   if (r.hits.empty()) return r;
   const QuestionStats q = StatsOf(concepts, lexicon, r.hits);
-  for (const Hit& h : r.hits) r.ranked.push_back(ScoreCandidate(h, concepts, lexicon, q, non_english));
+  for (const Hit& h : r.hits) r.ranked.push_back(ScoreCandidate(h, concepts, lexicon, q, non_english, ask_form));
   AddMargins(&r.ranked);
   if (model) {
     // The learned ranking: one model's probability that a candidate is
@@ -1103,7 +1104,8 @@ Result<bool> AnswerParts(const KnowledgeView& view, const AnswererOptions& optio
   }
   const Ranked* winners[2] = {nullptr, nullptr};
   for (int i = 0; i < 2; i++) {
-    auto r = Rank(view, out->concepts[i], options_.candidates, view.model(), NonEnglishShare(parts[i], out->concepts[i]));
+    auto r = Rank(view, out->concepts[i], options_.candidates, view.model(),
+                  NonEnglishShare(parts[i], out->concepts[i]), AskForm(parts[i]));
     if (!r.ok()) return r.status();
     out->rankings[i] = std::make_shared<Ranking>(std::move(*r));
     const auto& ranked = out->rankings[i]->ranked;
@@ -1125,7 +1127,7 @@ Result<std::vector<Candidate>> Answerer::Candidates(const std::string& question)
   std::string text = SanitizeUtf8(TruncateUtf8(question, kMaxQuestionBytes));
   ASSIGN_OR_RETURN(std::shared_ptr<const KnowledgeView> view, View());
   std::vector<Concept> concepts = BuildConcepts(text, view->lexicon(), view->typos(), options_.max_query_terms, nullptr);
-  auto ranking = Rank(*view, concepts, options_.candidates, nullptr, NonEnglishShare(text, concepts));
+  auto ranking = Rank(*view, concepts, options_.candidates, nullptr, NonEnglishShare(text, concepts), AskForm(text));
   if (!ranking.ok()) return ranking.status();
   std::vector<Candidate> out;
   for (const Ranked& r : ranking->ranked) {
@@ -1159,7 +1161,7 @@ Result<Answer> Answerer::AnswerChosen(const KnowledgeView& view, const Question&
   const Lexicon& lexicon = view.lexicon();
   std::vector<Concept> concepts = BuildConcepts(text, lexicon, view.typos(), options_.max_query_terms, nullptr);
   auto ranking = Rank(view, concepts, std::max<size_t>(options_.candidates, 64), view.model(),
-                      NonEnglishShare(text, concepts));
+                      NonEnglishShare(text, concepts), AskForm(text));
   if (!ranking.ok()) return ranking.status();
   const Ranked* chosen = nullptr;
   for (const Ranked& r : ranking->ranked) {
@@ -1265,6 +1267,7 @@ struct Reading {
   std::vector<Concept> concepts;
   std::vector<std::string> corrections;
   double non_english = 0;
+  uint32_t ask_form = 0;  // AskForm of the question's text
   Ranking ranking;
   std::string context_reason;  // why the context was (or would be) needed
   bool context_used = false;
@@ -1338,7 +1341,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     merged.push_back(TermConcept(t, it->second, lexicon.entry_count, kContextFactor, /*context=*/true));
   }
   if (merged.size() == own_read.size()) return Status::Ok();
-  auto with_context = Rank(view, merged, options.candidates, view.model(), reading->non_english);
+  auto with_context = Rank(view, merged, options.candidates, view.model(), reading->non_english, reading->ask_form);
   if (!with_context.ok()) return with_context.status();
   auto& ranked = with_context->ranked;
   // The follow-up's own words decide: among the readings with context,
@@ -1517,7 +1520,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
     // (With names or topic words, the subject reading differs from the
     // whole one even when it holds every word: they weigh fully.)
     if (subject.size() > own_read.size() && (subject.size() < merged.size() || !names.empty() || !topic.empty())) {
-      auto with_subject = Rank(view, subject, options.candidates, view.model(), reading->non_english);
+      auto with_subject = Rank(view, subject, options.candidates, view.model(), reading->non_english, reading->ask_form);
       if (!with_subject.ok()) return with_subject.status();
       Ranking whole = std::move(*with_context);
       *with_context = std::move(*with_subject);
@@ -1677,8 +1680,9 @@ Status Read(const KnowledgeView& view, const AnswererOptions& options, const std
             const std::vector<Turn>& history, Reading* reading) {
   reading->concepts = BuildConcepts(text, view.lexicon(), view.typos(), options.max_query_terms, &reading->corrections);
   reading->non_english = NonEnglishShare(text, reading->concepts);
-  ASSIGN_OR_RETURN(reading->ranking,
-                   Rank(view, reading->concepts, options.candidates, view.model(), reading->non_english));
+  reading->ask_form = AskForm(text);
+  ASSIGN_OR_RETURN(reading->ranking, Rank(view, reading->concepts, options.candidates, view.model(),
+                                          reading->non_english, reading->ask_form));
   TrustedFirst(text, view.model(), &reading->ranking);
   if (history.empty()) return Status::Ok();
   return ReadWithContext(view, options, text, history, reading);

@@ -23,8 +23,8 @@ const char* const kNames[kFeatureCount] = {
     "anchored",        "all_weak",         "corrected_share", "score_margin",    "coverage_margin",
     "hand_rank",       "non_english",      "coverage_x_sim",  "unknown_rarity",   "lexicon_unknown",
     "occupation",      "expanded_share",   "filler_share",   "salient_head",     "salient_any",
-    "salient_title",   "bm25_rank",        "sim_margin",     "other_person",     "rank_score",
-    "rank_margin",
+    "salient_title",   "bm25_rank",        "sim_margin",     "other_person",     "ask_form",
+    "rank_score",      "rank_margin",
 };
 
 double Sigmoid(double z) {

@@ -138,6 +138,10 @@ enum Feature : size_t {
   kBm25Rank,           // 1 / (1 + rank by BM25F)
   kSimMargin,          // phrasing similarity minus the best other candidate's
   kOtherPerson,        // 1 when the question names a person or occupation no entry is about ("teacher", "doctor")
+  // Whether one of the entry's phrasings asks for the same kind of answer
+  // (AskForm: "how many", "how long", "why", yes/no...): 1 when one does,
+  // 0 when none does, 0.5 when the question's kind is not known.
+  kAskForm,
   // The rank model's view, for the confidence model only (0 while ranking):
   kRankScore,          // the rank model's probability for this candidate
   kRankMargin,         // ... minus the best other candidate's

@@ -1,5 +1,7 @@
 #include "bot/retriever.h"
 
+#include "bot/text.h"
+
 namespace bot {
 
 uint64_t TermHash(std::string_view term) {
@@ -54,6 +56,8 @@ void PrepareTermSets(IndexedEntry* doc) {
   }
   Finish(&doc->head_set);
   doc->body_set = MakeTermSet(doc->body_terms);
+  doc->ask_forms = 0;
+  for (const std::string& q : doc->entry.questions) doc->ask_forms |= AskForm(q);
   doc->sets_ready = true;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "bot/stemmer.h"
 #include "bot/word_knowledge.h"
@@ -244,6 +246,50 @@ std::vector<std::string> Tokenize(std::string_view text) {
   }
   flush();
   return tokens;
+}
+
+uint32_t AskForm(std::string_view text) {
+  enum : uint32_t {
+    kHowMany = 1u << 0, kHowMuch = 1u << 1, kHowLong = 1u << 2, kHowOften = 1u << 3, kHowHard = 1u << 4,
+    kHow = 1u << 5, kWhy = 1u << 6, kWho = 1u << 7, kWhere = 1u << 8, kWhen = 1u << 9, kWhich = 1u << 10,
+    kWhat = 1u << 11,
+    // A yes/no question and advice ("should I ...?") ask alike for a verdict:
+    // "do I need SQL before NoSQL?" is "should I learn SQL first?".
+    kYesNo = 1u << 12,
+  };
+  static const std::unordered_map<std::string, uint32_t> kAfterHow = {
+      {"many", kHowMany}, {"much", kHowMuch},  {"long", kHowLong},      {"often", kHowOften},
+      {"hard", kHowHard}, {"difficult", kHowHard}, {"easy", kHowHard}, {"tough", kHowHard}};
+  static const std::unordered_map<std::string, uint32_t> kWords = {
+      {"why", kWhy},      {"who", kWho},      {"whom", kWho},       {"whose", kWho},     {"where", kWhere},
+      {"when", kWhen},    {"which", kWhich},  {"what", kWhat},      {"whats", kWhat},    {"should", kYesNo},
+      {"shall", kYesNo}};
+  static const std::unordered_set<std::string> kAuxiliaries = {
+      "is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "will", "would",
+      "has", "have", "may", "might", "must", "isnt", "arent", "dont", "doesnt", "cant", "wont"};
+  static const std::unordered_set<std::string> kOpeners = {"hey", "hi", "hello", "so", "ok", "okay", "well",
+                                                            "please", "honestly", "guys", "folks", "and", "but"};
+  const std::vector<std::string> words = Tokenize(text);
+  // The first question word among the first few ("so, how many ...", "hey
+  // can you tell me how much ..."); else a yes/no question when it opens
+  // with an auxiliary ("is it ...", "ok, do I need ...").
+  const size_t limit = std::min<size_t>(words.size(), 8);
+  for (size_t i = 0; i < limit; i++) {
+    const std::string& w = words[i];
+    if (w == "how") {
+      if (i + 1 < words.size()) {
+        auto it = kAfterHow.find(words[i + 1]);
+        if (it != kAfterHow.end()) return it->second;
+      }
+      return kHow;
+    }
+    auto it = kWords.find(w);
+    if (it != kWords.end()) return it->second;
+  }
+  size_t first = 0;
+  while (first < words.size() && kOpeners.count(words[first])) first++;
+  if (first < words.size() && kAuxiliaries.count(words[first])) return kYesNo;
+  return 0;
 }
 
 bool IsStopWord(std::string_view token) { return StopWords().count(std::string(token)) > 0; }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,6 +33,13 @@ std::string_view TruncateUtf8(std::string_view text, size_t max_bytes);
 // or a number join ("node.js" -> "nodejs", "100,000" -> "100000", "what's" ->
 // "whats"); non-ASCII letters are kept, symbols and emoji separate words.
 std::vector<std::string> Tokenize(std::string_view text);
+
+// What kind of answer a question asks for, from its first question words
+// ("how many", "how long", "why", "should", a yes/no question...): one bit
+// per kind, or 0 when none is found. Stop words carry it, so the index terms
+// lose it: "How many developers have a degree?" asks for a count, "Do I need
+// a degree?" for a verdict.
+uint32_t AskForm(std::string_view text);
 
 // Words that carry no topic ("the", "how", "please").
 bool IsStopWord(std::string_view token);

@@ -367,3 +367,42 @@ TEST_CASE("hostile inputs give safe terms or nothing and never crash", "[bot][te
   // Text past kMaxTextBytes is ignored, not an error.
   CHECK(n.Terms(huge).size() == n.Terms(huge.substr(0, bot::Normalizer::kMaxTextBytes)).size());
 }
+
+TEST_CASE("AskForm reads what kind of answer a question asks for", "[bot][text]") {
+  using bot::AskForm;
+  const uint32_t how_many = AskForm("How many developers have a degree?");
+  CHECK(how_many != 0);
+  CHECK(AskForm("how many devs are self-taught") == how_many);
+  CHECK(AskForm("So, how many bootcamps are there?") == how_many);
+  // Each kind its own.
+  const uint32_t how_much = AskForm("How much do backend developers earn?");
+  const uint32_t how_long = AskForm("How long does it take to learn SQL?");
+  const uint32_t how = AskForm("How do I become a backend developer?");
+  const uint32_t why = AskForm("Why is the backend called the brain?");
+  const uint32_t yes_no = AskForm("Do I need a degree?");
+  for (uint32_t f : {how_much, how_long, how, why, yes_no}) CHECK(f != 0);
+  const std::vector<uint32_t> kinds = {how_many, how_much, how_long, how, why, yes_no,
+                                       AskForm("Who invented REST?"), AskForm("Where do developers earn most?"),
+                                       AskForm("When should I learn Docker?"), AskForm("Which database is best?"),
+                                       AskForm("What is an API?")};
+  for (size_t i = 0; i < kinds.size(); i++) {
+    for (size_t j = i + 1; j < kinds.size(); j++) {
+      INFO(i << " " << j);
+      CHECK(kinds[i] != kinds[j]);
+    }
+  }
+  // "how hard", "how difficult" and "how easy" are one kind.
+  CHECK(AskForm("How hard is backend development?") == AskForm("how difficult is it to learn Go"));
+  CHECK(AskForm("How easy is Python?") == AskForm("How hard is Python?"));
+  // Advice and yes/no questions ask alike for a verdict; openers are skipped.
+  CHECK(AskForm("Should I learn SQL first?") == yes_no);
+  CHECK(AskForm("ok, is Java still used?") == yes_no);
+  CHECK(AskForm("Hey, can you please tell me how much DSA I need") == how_much);
+  // An auxiliary counts only where the question opens; a question word
+  // deeper than eight words is not read.
+  CHECK(AskForm("I am a student and I like databases") == 0);
+  CHECK(AskForm("one two three four five six seven eight how many") == 0);
+  CHECK(AskForm("") == 0);
+  CHECK(AskForm("?!") == 0);
+  CHECK(AskForm("how") == how);
+}
