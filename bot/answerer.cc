@@ -1663,15 +1663,23 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   return Status::Ok();
 }
 
-// Of the hand-set ranking's first two, the one the confidence model trusts
-// (ranking::Model::PreferSecond), unless the question is one of the first's
-// own phrasings.
+// Of the hand-set ranking's first few (ranking::kTrustedAmong), the one the
+// confidence model trusts clearly more than the first
+// (ranking::Model::PreferSecond) comes first, unless the question is one of
+// the first's own phrasings; the others keep their order.
 void TrustedFirst(const std::string& text, const ranking::Model* model, Ranking* ranking) {
   std::vector<Ranked>& ranked = ranking->ranked;
   if (!model || ranked.size() < 2) return;
-  if (!model->PreferSecond(ranked[0].learned_confidence, ranked[1].learned_confidence)) return;
-  if (IsCuratedPhrasing(text, ranked[0].hit->entry())) return;
-  std::swap(ranked[0], ranked[1]);
+  size_t best = 0;
+  for (size_t i = 1; i < ranked.size() && i < ranking::kTrustedAmong; i++) {
+    if (model->PreferSecond(ranked[0].learned_confidence, ranked[i].learned_confidence) &&
+        (best == 0 || ranked[i].learned_confidence > ranked[best].learned_confidence)) {
+      best = i;
+    }
+  }
+  if (best == 0 || IsCuratedPhrasing(text, ranked[0].hit->entry())) return;
+  std::rotate(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(best),
+              ranked.begin() + static_cast<std::ptrdiff_t>(best) + 1);
 }
 
 // Reads `text`: its concepts (typos corrected), ranked, then with the

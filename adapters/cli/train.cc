@@ -305,26 +305,32 @@ bot::ranking::Features WithRankOutputs(const bot::ranking::Model& model, const T
   return xs[at];
 }
 
-// The candidate the bot answers with: the first, or the second when the
-// confidence model trusts it more (Model::PreferSecond) and the question is
-// not one of the first's phrasings, as the answerer does (TrustedFirst).
+// The candidate the bot answers with: the first, or of the first
+// kTrustedAmong the one the confidence model trusts clearly more
+// (Model::PreferSecond) when the question is not one of the first's
+// phrasings, as the answerer does (TrustedFirst).
 const bot::Candidate* Answered(const bot::ranking::Model& model, const TrainItem& item) {
   const bot::Candidate* first = Top(model, item);
   if (!first || model.second_lead < 0 || first->curated_phrasing) return first;
-  const bot::Candidate* second = nullptr;
-  double second_score = 0;
-  for (const bot::Candidate& c : item.candidates) {
-    double s = model.Score(c.features);
-    if (&c != first && (!second || s > second_score)) {
-      second = &c;
-      second_score = s;
+  // The first few by the ranking's score, best first.
+  std::vector<std::pair<double, const bot::Candidate*>> order;
+  for (const bot::Candidate& c : item.candidates) order.emplace_back(model.Score(c.features), &c);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  double learned_first = 0;
+  model.Confidence(WithRankOutputs(model, item, *first), &learned_first);
+  const bot::Candidate* best = first;
+  double best_learned = learned_first;
+  for (size_t i = 0; i < order.size() && i < bot::ranking::kTrustedAmong; i++) {
+    const bot::Candidate* c = order[i].second;
+    if (c == first) continue;
+    double learned = 0;
+    model.Confidence(WithRankOutputs(model, item, *c), &learned);
+    if (model.PreferSecond(learned_first, learned) && learned > best_learned) {
+      best = c;
+      best_learned = learned;
     }
   }
-  if (!second) return first;
-  double learned_first = 0, learned_second = 0;
-  model.Confidence(WithRankOutputs(model, item, *first), &learned_first);
-  model.Confidence(WithRankOutputs(model, item, *second), &learned_second);
-  return model.PreferSecond(learned_first, learned_second) ? second : first;
+  return best;
 }
 
 // Fits both parts of the model on the items `use` accepts: the ranking on

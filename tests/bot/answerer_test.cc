@@ -749,10 +749,11 @@ TEST_CASE("with a learned model, its probabilities order the candidates and are 
   CHECK(unsure.Ask(q).kind == "fallback");
 }
 
-TEST_CASE("of the hand-set first two, the one the confidence model trusts answers, unless the question is the "
-          "first's own phrasing",
+TEST_CASE("of the hand-set first few, the one the confidence model trusts most answers, unless the question is "
+          "the first's own phrasing",
           "[bot][answerer][ranking]") {
-  // A model that trusts the hand-set second far more than the first.
+  // A model that trusts each later candidate more than the one before (by
+  // hand rank): the second far more than the first, the third more still.
   auto model = SureModel(0.5);
   model->hand_order = true;
   model->hand_floor = true;  // the hand-set confidence still answers the first
@@ -767,17 +768,26 @@ TEST_CASE("of the hand-set first two, the one the confidence model trusts answer
   CHECK_FALSE((*c)[1].curated_phrasing);
   // Case and punctuation aside, a curated phrasing keeps its entry.
   CHECK(f.Ask("what is the average SALARY of a backend developer").entry_id == "backend-salary");
-  // Another wording with the same first two gets the trusted second.
+  // Another wording gets the candidate trusted most among the first
+  // kTrustedAmong (here the last of them).
   auto other = f.answerer.Candidates("backend developer average salary in 2024?");
   REQUIRE(other.ok());
-  REQUIRE(other->size() >= 2);
+  REQUIRE(other->size() >= 3);
+  const size_t last = std::min(other->size(), bot::ranking::kTrustedAmong) - 1;
   REQUIRE((*other)[0].entry_id == "backend-salary");
   CHECK_FALSE((*other)[0].curated_phrasing);
   auto swapped = f.Ask("backend developer average salary in 2024?", "", true);
   REQUIRE(swapped.explanation);
   INFO(swapped.kind << " " << swapped.confidence << " " << swapped.explanation->winner_id << " "
                     << swapped.explanation->learned_confidence << " " << swapped.explanation->hand_confidence);
-  CHECK(swapped.entry_id == (*other)[1].entry_id);
+  CHECK(swapped.entry_id == (*other)[last].entry_id);
+  CHECK(last >= 1);
+  // Only a lead of more than second_lead moves a candidate up: with a lead
+  // above what any has, the first answers.
+  auto cautious = std::make_shared<bot::ranking::Model>(*model);
+  cautious->second_lead = 0.99;
+  Fixture h(WithModel(cautious));
+  CHECK(h.Ask("backend developer average salary in 2024?").entry_id == "backend-salary");
   // Without a lead the hand-set first answers.
   auto plain = std::make_shared<bot::ranking::Model>(*model);
   plain->second_lead = -1;
