@@ -80,7 +80,7 @@ struct IndexedEntry {
   std::vector<TermSet> question_sets;  // one per question_terms string
   TermSet head_set;                    // title, questions and tags together
   TermSet body_set;
-  uint32_t ask_forms = 0;  // AskForm of each question, or-ed together
+  uint32_t ask_forms = 0;  // AskForm of each curated question, or-ed together (PrepareTermSets)
 };
 
 // Fills doc's term sets from its term strings.
