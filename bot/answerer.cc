@@ -1670,13 +1670,9 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
 void TrustedFirst(const std::string& text, const ranking::Model* model, Ranking* ranking) {
   std::vector<Ranked>& ranked = ranking->ranked;
   if (!model || ranked.size() < 2) return;
-  size_t best = 0;
-  for (size_t i = 1; i < ranked.size() && i < ranking::kTrustedAmong; i++) {
-    if (model->PreferSecond(ranked[0].learned_confidence, ranked[i].learned_confidence) &&
-        (best == 0 || ranked[i].learned_confidence > ranked[best].learned_confidence)) {
-      best = i;
-    }
-  }
+  std::vector<double> learned;
+  for (size_t i = 0; i < ranked.size() && i < ranking::kTrustedAmong; i++) learned.push_back(ranked[i].learned_confidence);
+  const size_t best = model->TrustedIndex(learned);
   if (best == 0 || IsCuratedPhrasing(text, ranked[0].hit->entry())) return;
   std::rotate(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(best),
               ranked.begin() + static_cast<std::ptrdiff_t>(best) + 1);

@@ -71,6 +71,14 @@ bool SolveSpd(std::vector<std::vector<double>> a, std::vector<double> b, std::ve
 
 }  // namespace
 
+size_t Model::TrustedIndex(const std::vector<double>& learned) const {
+  size_t best = 0;
+  for (size_t i = 1; i < learned.size() && i < kTrustedAmong; i++) {
+    if (PreferSecond(learned[0], learned[i]) && (best == 0 || learned[i] > learned[best])) best = i;
+  }
+  return best;
+}
+
 const char* FeatureName(size_t feature) { return feature < kFeatureCount ? kNames[feature] : "?"; }
 
 double Linear::Probability(const Features& x) const {

@@ -228,6 +228,12 @@ class Model {
   bool PreferSecond(double learned_first, double learned_second) const {
     return hand_order && second_lead >= 0 && learned_second - learned_first > second_lead;
   }
+  // Of candidates in the hand-set order whose confidence model probabilities
+  // are `learned` (at least the first kTrustedAmong), the one to answer: 0,
+  // or among the first kTrustedAmong the one trusted most of those that
+  // PreferSecond over the first. The answerer (TrustedFirst) and `kb train`'s
+  // held-out figures both apply this.
+  size_t TrustedIndex(const std::vector<double>& learned) const;
   Linear rank, confidence;
   std::vector<std::string> notes;  // "# ..." lines kept in the file (training figures)
 };

@@ -316,21 +316,14 @@ const bot::Candidate* Answered(const bot::ranking::Model& model, const TrainItem
   std::vector<std::pair<double, const bot::Candidate*>> order;
   for (const bot::Candidate& c : item.candidates) order.emplace_back(model.Score(c.features), &c);
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  double learned_first = 0;
-  model.Confidence(WithRankOutputs(model, item, *first), &learned_first);
-  const bot::Candidate* best = first;
-  double best_learned = learned_first;
-  for (size_t i = 0; i < order.size() && i < bot::ranking::kTrustedAmong; i++) {
-    const bot::Candidate* c = order[i].second;
-    if (c == first) continue;
-    double learned = 0;
-    model.Confidence(WithRankOutputs(model, item, *c), &learned);
-    if (model.PreferSecond(learned_first, learned) && learned > best_learned) {
-      best = c;
-      best_learned = learned;
-    }
+  // `first` leads the order (ties aside): put it there, the rest after it.
+  std::vector<const bot::Candidate*> top = {first};
+  for (size_t i = 0; i < order.size() && top.size() < bot::ranking::kTrustedAmong; i++) {
+    if (order[i].second != first) top.push_back(order[i].second);
   }
-  return best;
+  std::vector<double> learned(top.size(), 0);
+  for (size_t i = 0; i < top.size(); i++) model.Confidence(WithRankOutputs(model, item, *top[i]), &learned[i]);
+  return top[model.TrustedIndex(learned)];
 }
 
 // Fits both parts of the model on the items `use` accepts: the ranking on

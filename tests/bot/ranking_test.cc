@@ -67,8 +67,18 @@ TEST_CASE("the second candidate is preferred only when the confidence model trus
   CHECK(m.PreferSecond(0.3, 0.45));
   CHECK_FALSE(m.PreferSecond(0.3, 0.39));
   CHECK_FALSE(m.PreferSecond(0.9, 0.2));
+  // Among the first kTrustedAmong: the one trusted most of those leading the
+  // first by more than the lead; none leading: the first.
+  CHECK(m.TrustedIndex({0.3, 0.45}) == 1);
+  CHECK(m.TrustedIndex({0.3, 0.39}) == 0);
+  CHECK(m.TrustedIndex({0.3}) == 0);
+  CHECK(m.TrustedIndex({}) == 0);
+  std::vector<double> many = {0.1};
+  for (size_t i = 1; i < bot::ranking::kTrustedAmong + 2; i++) many.push_back(0.2 + 0.1 * static_cast<double>(i));
+  CHECK(m.TrustedIndex(many) == bot::ranking::kTrustedAmong - 1);  // the later, more trusted ones are not looked at
   m.hand_order = false;  // the learned order already ranks by the model
   CHECK_FALSE(m.PreferSecond(0.3, 0.45));
+  CHECK(m.TrustedIndex({0.3, 0.45}) == 0);
   m.hand_order = true;
   auto back = Model::Parse(m.Serialize());
   REQUIRE(back.ok());
