@@ -40,6 +40,7 @@ struct Concept {
   bool expanded = false; // a word the knowledge base lacks, read through word knowledge
   bool filler = false;   // a common English word the knowledge base lacks: dropped from the topic
   bool person = false;   // an unknown word naming a person or occupation ("lawyer")
+  bool generic = false;  // common in general English ("simple terms"): counts less in a question naming the domain
   double rarity = 1.0;   // how rare the typed word is in general English (1 = unknown to WordNet)
 };
 
@@ -586,6 +587,7 @@ std::vector<Concept> BuildConcepts(const std::string& text, const Lexicon& lexic
     if (names_domain && !c.weak && !c.corrected && c.term == PorterStem(t.surface) &&
         IsGenericWord(t.surface, domain_terms.count(c.term) > 0)) {
       c.weight *= kGenericFactor;
+      c.generic = true;
     }
     concepts.push_back(std::move(c));
     for (Concept& e : extra) {
@@ -738,6 +740,10 @@ struct QuestionStats {
   bool own_anchored = false;  // by the question's own words, not an earlier turn's
   std::vector<size_t> salient;
   double salient_weight = 0;
+  // The TermHash of the question's first own topic word (not weak, not
+  // filler, known to the knowledge base); has_subject false when none.
+  bool has_subject = false;
+  uint64_t subject = 0;
   std::vector<double> bm25s;  // the hits' BM25F, best first
 };
 
@@ -780,6 +786,20 @@ QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexic
   q.salient = SalientConcepts(concepts, kSalientTerms, q.anchored, domain);
   q.other_person = NamesOtherPerson(concepts, lexicon);
   for (size_t i : q.salient) q.salient_weight += concepts[i].weight;
+  // The question's subject: its first own topic word that is not generic
+  // (a domain word, or a word most entries hold), else its first topic word.
+  const Concept* first_topic = nullptr;
+  for (const Concept& c : concepts) {
+    if (c.context || c.weak || c.filler || c.doc_freq == 0) continue;
+    if (!first_topic) first_topic = &c;
+    if (c.generic || IsGenericTerm(lexicon, c.term)) continue;
+    first_topic = &c;
+    break;
+  }
+  if (first_topic) {
+    q.has_subject = true;
+    q.subject = TermHash(first_topic->term);
+  }
   // Each hit's rank by BM25F alone.
   for (const Hit& h : hits) q.bm25s.push_back(h.bm25);
   std::sort(q.bm25s.begin(), q.bm25s.end(), std::greater<double>());
@@ -801,7 +821,7 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   rk.hit = &h;
   // The term sets of the hit: the retriever's, or made here.
   IndexedEntry local;
-  const IndexedEntry* doc = &WithTermSets(*h.doc, &local);
+  const IndexedEntry* doc = &WithTermSets(*h.doc, lexicon, &local);
   double covered = 0, head = 0, body_only = 0, title = 0, raw_covered = 0, max_uncovered = 0, expanded = 0;
   for (size_t i = 0; i < concepts.size(); i++) {
     const Concept& c = concepts[i];
@@ -906,6 +926,7 @@ Ranked ScoreCandidate(const Hit& h, const std::vector<Concept>& concepts, const 
   f[kOccupation] = q.occupation ? 1 : 0;
   f[kOtherPerson] = q.other_person ? 1 : 0;
   f[kAskForm] = ask_form == 0 || doc->ask_forms == 0 ? 0.5 : (doc->ask_forms & ask_form) ? 1.0 : 0.0;
+  f[kSubject] = !q.has_subject ? 0.5 : Has(doc->subjects, q.subject) ? 1.0 : 0.0;
   f[kExpandedShare] = topic_weight > 0 ? expanded / topic_weight : 0;
   f[kFillerShare] = q.own_count ? static_cast<double>(q.filler_count) / q.own_count : 0;
   f[kSalientHead] = salient_weight > 0 ? salient_head / salient_weight : 0;
@@ -1366,13 +1387,13 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // Whether an entry holds a term, in its phrasings, title, tags or body.
   auto holds = [&](const Ranked& r, uint64_t h) {
     IndexedEntry local;
-    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, view.lexicon(), &local);
     return Has(doc.head_set, h) || Has(doc.body_set, h);
   };
   auto own_share = [&](const Ranked& r) {
     if (own_total <= 0) return 1.0;
     IndexedEntry local;
-    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, view.lexicon(), &local);
     double held = 0;
     for (const auto& [h, w] : own) {
       if (Has(doc.head_set, h)) {
@@ -1399,7 +1420,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   // body may use the word in passing ("go" in "go further").
   auto head_holds = [&](const Ranked& r, uint64_t h) {
     IndexedEntry local;
-    return Has(WithTermSets(*r.hit->doc, &local).head_set, h);
+    return Has(WithTermSets(*r.hit->doc, view.lexicon(), &local).head_set, h);
   };
   auto about_referent = [&](const Ranked& r) {
     return referent_names.empty() || std::any_of(referent_names.begin(), referent_names.end(),
@@ -1449,7 +1470,7 @@ Status ReadWithContext(const KnowledgeView& view, const AnswererOptions& options
   }
   auto own_title_count = [&](const Ranked& r) {
     IndexedEntry local;
-    const IndexedEntry& doc = WithTermSets(*r.hit->doc, &local);
+    const IndexedEntry& doc = WithTermSets(*r.hit->doc, view.lexicon(), &local);
     return std::count_if(own_topic_hashes.begin(), own_topic_hashes.end(),
                          [&](uint64_t h) { return Has(doc.title_set, h); });
   };

@@ -24,6 +24,7 @@ const char* const kNames[kFeatureCount] = {
     "hand_rank",       "non_english",      "coverage_x_sim",  "unknown_rarity",   "lexicon_unknown",
     "occupation",      "expanded_share",   "filler_share",   "salient_head",     "salient_any",
     "salient_title",   "bm25_rank",        "sim_margin",     "other_person",     "ask_form",
+    "subject",
     "rank_score",      "rank_margin",
 };
 

@@ -142,6 +142,12 @@ enum Feature : size_t {
   // (AskForm: "how many", "how long", "why", yes/no...): 1 when one does,
   // 0 when none does, 0.5 when the question's kind is not known.
   kAskForm,
+  // Whether the entry's title or one of its phrasings is about what the
+  // question is about, as word order tells: its first topic word (not weak,
+  // not filler) is the first such word of one of them ("What is backend
+  // development in simple terms?" is about backend development, not an API).
+  // 1 when it is, 0 when not, 0.5 when the question has no such word.
+  kSubject,
   // The rank model's view, for the confidence model only (0 while ranking):
   kRankScore,          // the rank model's probability for this candidate
   kRankMargin,         // ... minus the best other candidate's

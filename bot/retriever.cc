@@ -1,5 +1,6 @@
 #include "bot/retriever.h"
 
+#include "bot/ranking.h"
 #include "bot/text.h"
 
 namespace bot {
@@ -44,7 +45,14 @@ TermSet MakeTermSet(std::string_view terms) {
   return set;
 }
 
-void PrepareTermSets(IndexedEntry* doc) {
+bool IsGenericTerm(const Lexicon& lexicon, const std::string& term) {
+  if (lexicon.normalizer.synonyms().domain_terms().count(term)) return true;
+  auto it = lexicon.doc_freq.find(term);
+  return it != lexicon.doc_freq.end() &&
+         static_cast<double>(it->second) > ranking::kCommonTermShare * static_cast<double>(lexicon.entry_count);
+}
+
+void PrepareTermSets(IndexedEntry* doc, const Lexicon& lexicon) {
   doc->title_set = MakeTermSet(doc->title_terms);
   doc->question_sets.clear();
   doc->head_set.clear();
@@ -58,13 +66,34 @@ void PrepareTermSets(IndexedEntry* doc) {
   doc->body_set = MakeTermSet(doc->body_terms);
   doc->ask_forms = 0;
   for (const std::string& q : doc->entry.questions) doc->ask_forms |= AskForm(q);
+  doc->subjects.clear();
+  auto add_subject = [&](std::string_view terms) {
+    std::string first;
+    size_t start = 0;
+    while (start < terms.size()) {
+      size_t end = terms.find(' ', start);
+      if (end == std::string_view::npos) end = terms.size();
+      std::string term(terms.substr(start, end - start));
+      start = end + 1;
+      if (term.empty() || IsWeakStem(term)) continue;
+      if (!IsGenericTerm(lexicon, term)) {
+        doc->subjects.push_back(TermHash(term));
+        return;
+      }
+      if (first.empty()) first = term;
+    }
+    if (!first.empty()) doc->subjects.push_back(TermHash(first));
+  };
+  add_subject(doc->title_terms);
+  for (const auto& q : doc->question_terms) add_subject(q);
+  Finish(&doc->subjects);
   doc->sets_ready = true;
 }
 
-const IndexedEntry& WithTermSets(const IndexedEntry& doc, IndexedEntry* local) {
+const IndexedEntry& WithTermSets(const IndexedEntry& doc, const Lexicon& lexicon, IndexedEntry* local) {
   if (doc.sets_ready) return doc;
   *local = doc;
-  PrepareTermSets(local);
+  PrepareTermSets(local, lexicon);
   return *local;
 }
 

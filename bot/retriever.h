@@ -81,14 +81,25 @@ struct IndexedEntry {
   TermSet head_set;                    // title, questions and tags together
   TermSet body_set;
   uint32_t ask_forms = 0;  // AskForm of each curated question, or-ed together (PrepareTermSets)
+  // What the title and each curated question are about: the TermHash of
+  // each one's first term that is not a weak word ("backenddevelop" in
+  // "What is backend development?", "api" in "What is an API in backend
+  // development?"), distinct (PrepareTermSets).
+  TermSet subjects;
 };
 
-// Fills doc's term sets from its term strings.
-void PrepareTermSets(IndexedEntry* doc);
+// Whether an index term says little about what a question or phrasing is
+// about: a word of the domain ("backend", "developer") or one more than
+// kCommonTermShare of the entries hold.
+bool IsGenericTerm(const Lexicon& lexicon, const std::string& term);
+
+// Fills doc's term sets from its term strings; its subjects with `lexicon`'s
+// generic terms passed over (the first non-weak term when all are generic).
+void PrepareTermSets(IndexedEntry* doc, const Lexicon& lexicon);
 
 // `doc` with its term sets: itself when the retriever made them, else a
 // copy in `*local` with them made.
-const IndexedEntry& WithTermSets(const IndexedEntry& doc, IndexedEntry* local);
+const IndexedEntry& WithTermSets(const IndexedEntry& doc, const Lexicon& lexicon, IndexedEntry* local);
 
 // One search result: an indexed entry and its score.
 struct Hit {

@@ -295,6 +295,15 @@ uint32_t AskForm(std::string_view text) {
 bool IsStopWord(std::string_view token) { return StopWords().count(std::string(token)) > 0; }
 bool IsWeakWord(std::string_view token) { return WeakWords().count(std::string(token)) > 0; }
 
+bool IsWeakStem(std::string_view term) {
+  static const std::unordered_set<std::string> stems = [] {
+    std::unordered_set<std::string> out;
+    for (const std::string& w : WeakWords()) out.insert(PorterStem(w));
+    return out;
+  }();
+  return stems.count(std::string(term)) > 0;
+}
+
 
 namespace {
 

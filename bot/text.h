@@ -46,6 +46,8 @@ bool IsStopWord(std::string_view token);
 // Words that carry a little topic but should never decide a match on their own
 // ("where", "become", "best"); they get a reduced weight.
 bool IsWeakWord(std::string_view token);
+// Whether an index term is the stem of a weak word ("best", "first").
+bool IsWeakStem(std::string_view term);
 
 // A curated synonym list: groups of words or phrases, the first of each group
 // canonical. Parsed from text, one group per line, items comma-separated,

@@ -631,7 +631,7 @@ Status SearchIndex::ReadHits(Conn* conn, const Snapshot& snap, const std::vector
     hit->question_terms.resize(hit->entry.questions.size());
     hit->title_idf = snap.PhrasingIdf(hit->title_terms);
     for (const auto& q : hit->question_terms) hit->question_idf.push_back(snap.PhrasingIdf(q));
-    bot::PrepareTermSets(hit.get());
+    bot::PrepareTermSets(hit.get(), *snap.lexicon);
     snap.Remember(d, hit);
     (*best)[i] = std::move(hit);
   }

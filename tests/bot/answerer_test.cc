@@ -994,6 +994,47 @@ TEST_CASE("a two-part question answers both parts, each with its source", "[bot]
   }
 }
 
+// ---- What a question is about, as word order tells ----
+
+TEST_CASE("the subject feature: whether a phrasing opens on the question's first own topic word",
+          "[bot][answerer][subject]") {
+  // Unrelated topics beside the test entries keep their words rare, as in
+  // the real knowledge base (a word most entries hold is never a subject).
+  std::vector<bot::Entry> entries = TestEntries();
+  AddUnrelatedTopics(&entries);
+  fakes::FakeRetriever retriever{entries, kTestSynonyms};
+  fakes::FakeClock clock;
+  fakes::FakeIdGenerator ids;
+  bot::Answerer answerer(&retriever, {}, &clock, &ids);
+  auto feature = [](const std::vector<bot::Candidate>& c, const std::string& id) {
+    for (const auto& x : c) {
+      if (x.entry_id == id) return x.features[bot::ranking::kSubject];
+    }
+    return -1.0;
+  };
+  // "python" comes first ("backend" and "developer" are the domain's words,
+  // passed over): the Python entry's phrasings open on it, the salary
+  // entry's on "salary".
+  auto python = answerer.Candidates("How much does a Python backend developer earn?");
+  REQUIRE(python.ok());
+  CHECK(feature(*python, "python") == 1.0);
+  CHECK(feature(*python, "backend-salary") == 0.0);
+  // The same words the other way round: about pay.
+  auto pay = answerer.Candidates("What do backend developers earn with Python?");
+  REQUIRE(pay.ok());
+  CHECK(feature(*pay, "backend-salary") == 1.0);
+  CHECK(feature(*pay, "python") == 0.0);
+  // Only the domain's words: the first of them is the subject, and a
+  // phrasing of only domain words opens on it ("What does a backend
+  // developer do?").
+  auto role = answerer.Candidates("what is a backend developer?");
+  REQUIRE(role.ok());
+  CHECK(feature(*role, "what-is-backend") == 1.0);
+  // ... while a phrasing with a word of its own opens on that word: "How
+  // much do backend developers earn?" is about pay, not about "backend".
+  CHECK(feature(*role, "backend-salary") == 0.0);
+}
+
 // ---- Long, wordy questions: the features of their salient words ----
 
 TEST_CASE("a long wordy question's salient words are its rarest topic words", "[bot][answerer][salient]") {

@@ -64,6 +64,7 @@ class FakeRetriever : public bot::KnowledgeSource {
     };
     mix(synonyms_text);
     int64_t rowid = 0;
+    std::vector<std::shared_ptr<bot::IndexedEntry>> with_sets;
     for (auto& e : entries) {
       Indexed ix;
       auto doc = std::make_shared<bot::IndexedEntry>();
@@ -74,8 +75,7 @@ class FakeRetriever : public bot::KnowledgeSource {
       doc->question_terms = std::move(fields.questions);
       doc->tag_terms = std::move(fields.tags);
       doc->body_terms = std::move(fields.body);
-      // Every other entry without its term sets: the ranker makes them then.
-      if (rowid % 2 == 0) bot::PrepareTermSets(doc.get());
+      if (rowid % 2 == 0) with_sets.push_back(doc);
       ix.doc = doc;
       std::set<std::string> all;
       auto add = [&](const std::string& field, double weight) {
@@ -95,6 +95,8 @@ class FakeRetriever : public bot::KnowledgeSource {
       indexed_.push_back(std::move(ix));
     }
     lexicon->entry_count = entries.size();
+    // Every other entry without its term sets: the ranker makes them then.
+    for (const auto& doc : with_sets) bot::PrepareTermSets(doc.get(), *lexicon);
     char buf[32];
     std::snprintf(buf, sizeof buf, "fake-%016llx", static_cast<unsigned long long>(hash));
     lexicon->version = buf;
