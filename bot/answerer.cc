@@ -740,8 +740,8 @@ struct QuestionStats {
   bool own_anchored = false;  // by the question's own words, not an earlier turn's
   std::vector<size_t> salient;
   double salient_weight = 0;
-  // The TermHash of the question's first own topic word (not weak, not
-  // filler, known to the knowledge base); has_subject false when none.
+  // The TermHash of the question's subject (StatsOf); has_subject false
+  // when the question has no own topic word the knowledge base knows.
   bool has_subject = false;
   uint64_t subject = 0;
   std::vector<double> bm25s;  // the hits' BM25F, best first
@@ -786,8 +786,10 @@ QuestionStats StatsOf(const std::vector<Concept>& concepts, const Lexicon& lexic
   q.salient = SalientConcepts(concepts, kSalientTerms, q.anchored, domain);
   q.other_person = NamesOtherPerson(concepts, lexicon);
   for (size_t i : q.salient) q.salient_weight += concepts[i].weight;
-  // The question's subject: its first own topic word that is not generic
-  // (a domain word, or a word most entries hold), else its first topic word.
+  // The question's subject: its first own topic word (known to the
+  // knowledge base, not weak or filler) that is not generic (common in
+  // general English, a domain word, or a word most entries hold), else its
+  // first topic word.
   const Concept* first_topic = nullptr;
   for (const Concept& c : concepts) {
     if (c.context || c.weak || c.filler || c.doc_freq == 0) continue;

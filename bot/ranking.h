@@ -143,10 +143,12 @@ enum Feature : size_t {
   // 0 when none does, 0.5 when the question's kind is not known.
   kAskForm,
   // Whether the entry's title or one of its phrasings is about what the
-  // question is about, as word order tells: its first topic word (not weak,
-  // not filler) is the first such word of one of them ("What is backend
-  // development in simple terms?" is about backend development, not an API).
-  // 1 when it is, 0 when not, 0.5 when the question has no such word.
+  // question is about, as word order tells: the question's first own topic
+  // word that is not generic (not weak, filler or common in general English,
+  // not a domain word or one most entries hold; IsGenericTerm) opens one of
+  // them (IndexedEntry::subjects): "What is backend development in simple
+  // terms?" is about backend development, not an API. 1 when it does, 0 when
+  // not, 0.5 when the question has no topic word.
   kSubject,
   // The rank model's view, for the confidence model only (0 while ranking):
   kRankScore,          // the rank model's probability for this candidate

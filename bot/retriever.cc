@@ -20,14 +20,24 @@ uint64_t TermHash(std::string_view term) {
 
 namespace {
 
-void AddTerms(std::string_view terms, TermSet* set) {
+// Calls `f` on each of the space-separated `terms` in order while it
+// returns true.
+template <typename F>
+void ForEachTerm(std::string_view terms, F f) {
   size_t start = 0;
   while (start < terms.size()) {
     size_t end = terms.find(' ', start);
     if (end == std::string_view::npos) end = terms.size();
-    if (end > start) set->push_back(TermHash(terms.substr(start, end - start)));
+    if (end > start && !f(terms.substr(start, end - start))) return;
     start = end + 1;
   }
+}
+
+void AddTerms(std::string_view terms, TermSet* set) {
+  ForEachTerm(terms, [set](std::string_view term) {
+    set->push_back(TermHash(term));
+    return true;
+  });
 }
 
 void Finish(TermSet* set) {
@@ -68,21 +78,18 @@ void PrepareTermSets(IndexedEntry* doc, const Lexicon& lexicon) {
   for (const std::string& q : doc->entry.questions) doc->ask_forms |= AskForm(q);
   doc->subjects.clear();
   auto add_subject = [&](std::string_view terms) {
-    std::string first;
-    size_t start = 0;
-    while (start < terms.size()) {
-      size_t end = terms.find(' ', start);
-      if (end == std::string_view::npos) end = terms.size();
-      std::string term(terms.substr(start, end - start));
-      start = end + 1;
-      if (term.empty() || IsWeakStem(term)) continue;
-      if (!IsGenericTerm(lexicon, term)) {
-        doc->subjects.push_back(TermHash(term));
-        return;
+    std::string_view first, subject;
+    ForEachTerm(terms, [&](std::string_view term) {
+      if (IsWeakStem(term)) return true;
+      if (!IsGenericTerm(lexicon, std::string(term))) {
+        subject = term;
+        return false;
       }
       if (first.empty()) first = term;
-    }
-    if (!first.empty()) doc->subjects.push_back(TermHash(first));
+      return true;
+    });
+    if (subject.empty()) subject = first;
+    if (!subject.empty()) doc->subjects.push_back(TermHash(subject));
   };
   add_subject(doc->title_terms);
   for (const auto& q : doc->question_terms) add_subject(q);

@@ -82,9 +82,10 @@ struct IndexedEntry {
   TermSet body_set;
   uint32_t ask_forms = 0;  // AskForm of each curated question, or-ed together (PrepareTermSets)
   // What the title and each curated question are about: the TermHash of
-  // each one's first term that is not a weak word ("backenddevelop" in
-  // "What is backend development?", "api" in "What is an API in backend
-  // development?"), distinct (PrepareTermSets).
+  // each one's first term that is neither weak nor generic (IsGenericTerm;
+  // the first non-weak one when all are generic): "api" in "What is an API
+  // in backend development?", "backenddevelop" in "What is backend
+  // development?". Distinct (PrepareTermSets).
   TermSet subjects;
 };
 
