@@ -1,9 +1,11 @@
-// The learned ranker's model: its file format and its training.
+// The learned ranker's model: its file format and its training; the term
+// sets and subjects its features read (bot/retriever.h).
 #include <cmath>
 
 #include <catch2/catch.hpp>
 
 #include "bot/ranking.h"
+#include "bot/retriever.h"
 
 namespace {
 
@@ -239,4 +241,37 @@ TEST_CASE("a hand-floored confidence is the larger of the learned and the hand-s
   REQUIRE(plain.ok());
   CHECK_FALSE(plain->hand_floor);
   CHECK(Model::Parse(m.Serialize() + "floor learned\n").ok() == false);
+}
+
+// ---- The term strings an entry is indexed with, split for ranking ----
+
+TEST_CASE("term sets and subjects survive stray spaces, empty fields and all-weak phrasings", "[bot][retriever]") {
+  bot::Lexicon lexicon;
+  lexicon.normalizer = bot::Normalizer(bot::SynonymTable::Parse("@domain: backend\n"));
+  lexicon.entry_count = 100;
+  lexicon.doc_freq = {{"backend", 90}, {"golang", 3}, {"salari", 5}, {"job", 60}};
+  // Spaces at either end, doubled, or alone: the same set as clean text.
+  CHECK(bot::MakeTermSet("  golang   salari ") == bot::MakeTermSet("golang salari"));
+  CHECK(bot::MakeTermSet(" ").empty());
+  CHECK(bot::MakeTermSet("").empty());
+  CHECK(bot::MakeTermSet("golang golang").size() == 1);
+
+  bot::IndexedEntry doc;
+  doc.title_terms = "  backend  golang ";  // the domain word passed over: golang
+  doc.question_terms = {"", "   ", "best first", "backend job", "salari golang"};
+  bot::PrepareTermSets(&doc, lexicon);
+  CHECK(doc.sets_ready);
+  CHECK(doc.question_sets.size() == doc.question_terms.size());
+  // "" and "   " have no subject; "best first" is weak words only; "backend
+  // job" is generic only ("job": 60 of 100 entries) and opens on "backend";
+  // "salari golang" opens on "salari".
+  CHECK(bot::Has(doc.subjects, bot::TermHash("golang")));
+  CHECK(bot::Has(doc.subjects, bot::TermHash("backend")));
+  CHECK(bot::Has(doc.subjects, bot::TermHash("salari")));
+  CHECK_FALSE(bot::Has(doc.subjects, bot::TermHash("job")));
+  CHECK_FALSE(bot::Has(doc.subjects, bot::TermHash("best")));
+  CHECK_FALSE(bot::Has(doc.subjects, bot::TermHash("")));
+  CHECK(doc.subjects.size() == 3);
+  CHECK(bot::Has(doc.head_set, bot::TermHash("job")));
+  CHECK_FALSE(bot::Has(doc.head_set, bot::TermHash("")));
 }
